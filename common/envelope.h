@@ -1,0 +1,64 @@
+// Envelope: per-account data keys (DEKs) and the sealing of secret values.
+//
+// Each account has one random 256-bit DEK, stored wrapped (AES-256-GCM) by
+// the active master key in `data_keys`. Secret values are sealed with the
+// account's DEK, with AAD "accountId:kind:resourceId", so a ciphertext
+// copied to another row, kind or tenant fails to open. Sealed format:
+// 0x01 | nonce(12) | ciphertext | tag(16).
+//
+// Rotating a master key means RewrapAll(): DEKs are re-wrapped under the
+// active key and no sealed value is touched.
+//
+// Thread-safety: safe for concurrent use (state lives in the database).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/database.h"
+#include "common/master_keys.h"
+#include "common/migrations.h"
+
+namespace latchkey {
+
+class Envelope {
+ public:
+  Envelope(Database& db, const MasterKeyring& keys, const Clock& clock)
+      : db_(db), keys_(keys), clock_(clock) {}
+
+  // The `data_keys` table.
+  static const std::vector<Migration>& Migrations();
+
+  // Creates the account's DEK inside `tx`. AlreadyExists if it has one.
+  Status CreateDataKey(SqlExecutor& tx, std::string_view account_id);
+  Status DeleteDataKey(SqlExecutor& tx, std::string_view account_id);
+
+  // Seals `plaintext` for (account, kind, resource). NotFound if the
+  // account has no data key.
+  Result<Bytes> Seal(SqlExecutor& exec, std::string_view account_id, std::string_view kind,
+                     std::string_view resource_id, std::string_view plaintext) const;
+  // Opens a value sealed by Seal with the same (account, kind, resource).
+  // DataLoss if it was altered or belongs elsewhere.
+  Result<SecretBytes> Open(SqlExecutor& exec, std::string_view account_id, std::string_view kind,
+                           std::string_view resource_id, std::string_view sealed) const;
+
+  // Re-wraps every DEK under the active master key in one transaction;
+  // returns how many were re-wrapped. Fails (changing nothing) if any DEK
+  // cannot be unwrapped.
+  Result<int64_t> RewrapAll();
+
+  // Ids of master keys that wrap some DEK but are not in the keyring.
+  Result<std::vector<std::string>> MissingMasterKeys();
+  Result<int64_t> DataKeyCount();
+
+ private:
+  Result<SecretBytes> LoadDataKey(SqlExecutor& exec, std::string_view account_id) const;
+
+  Database& db_;
+  const MasterKeyring& keys_;
+  const Clock& clock_;
+};
+
+}  // namespace latchkey

@@ -1,0 +1,70 @@
+#include "common/migrations.h"
+
+namespace latchkey {
+namespace {
+
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
+  size_t pos = 0;
+  while ((pos = text.find(from, pos)) != std::string::npos) {
+    text.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return text;
+}
+
+std::string ForDialect(const std::string& sql, SqlDialect dialect) {
+  bool pg = dialect == SqlDialect::kPostgres;
+  std::string out = ReplaceAll(sql, "${BLOB}", pg ? "BYTEA" : "BLOB");
+  return ReplaceAll(out, "${BIGINT}", pg ? "BIGINT" : "INTEGER");
+}
+
+// Splits on ';' outside of quotes; migrations hold no procedural code.
+std::vector<std::string> SplitStatements(const std::string& sql) {
+  std::vector<std::string> out;
+  std::string current;
+  bool quoted = false;
+  for (char c : sql) {
+    if (c == '\'') quoted = !quoted;
+    if (c == ';' && !quoted) {
+      if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
+  return out;
+}
+
+}  // namespace
+
+Status ApplyMigrations(Database& db, std::string_view component,
+                       const std::vector<Migration>& migrations) {
+  RETURN_IF_ERROR(db.Execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " component TEXT NOT NULL,"
+                             " version INTEGER NOT NULL,"
+                             " PRIMARY KEY (component, version))",
+                             {})
+                      .status());
+  for (const Migration& m : migrations) {
+    Status s = db.Transaction([&](SqlExecutor& tx) -> Status {
+      ASSIGN_OR_RETURN(auto rows,
+                       tx.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
+                                {std::string(component), int64_t{m.version}}));
+      if (!rows.empty()) return Status::Ok();
+      for (const std::string& stmt : SplitStatements(ForDialect(m.sql, db.dialect()))) {
+        RETURN_IF_ERROR(tx.Execute(stmt, {}).status());
+      }
+      return tx.Execute("INSERT INTO schema_migrations (component, version) VALUES (?, ?)",
+                        {std::string(component), int64_t{m.version}})
+          .status();
+    });
+    if (!s.ok()) {
+      return {s.code(), "migration " + std::string(component) + "/" + std::to_string(m.version) +
+                            " failed: " + s.message()};
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace latchkey
