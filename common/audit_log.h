@@ -27,6 +27,14 @@ namespace latchkey {
 
 inline constexpr char kSystemChain[] = "system";
 
+// Who did it and from where; passed down from the HTTP layer with every
+// operation that is audited.
+struct AuditContext {
+  std::string actor;           // API key id, or "admin"
+  std::string request_id;
+  std::string client_address;
+};
+
 struct AuditEvent {
   std::string id;              // "evt_..."; set by Append
   std::string account_id;      // chain: an account id or kSystemChain

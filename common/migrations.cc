@@ -18,14 +18,21 @@ std::string ForDialect(const std::string& sql, SqlDialect dialect) {
   return ReplaceAll(out, "${BIGINT}", pg ? "BIGINT" : "INTEGER");
 }
 
-// Splits on ';' outside of quotes; migrations hold no procedural code.
+// A trigger body holds ';'s of its own: its statement ends only after END.
+bool InsideTrigger(const std::string& current) {
+  if (current.find("CREATE TRIGGER") == std::string::npos) return false;
+  size_t end = current.find_last_not_of(" \t\r\n");
+  return end == std::string::npos || end < 2 || current.compare(end - 2, 3, "END") != 0;
+}
+
+// Splits on ';' outside of quotes and trigger bodies.
 std::vector<std::string> SplitStatements(const std::string& sql) {
   std::vector<std::string> out;
   std::string current;
   bool quoted = false;
   for (char c : sql) {
     if (c == '\'') quoted = !quoted;
-    if (c == ';' && !quoted) {
+    if (c == ';' && !quoted && !InsideTrigger(current)) {
       if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
       current.clear();
     } else {

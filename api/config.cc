@@ -1,0 +1,117 @@
+#include "api/config.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "api/params.h"
+
+namespace latchkey {
+
+Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return InvalidArgument("--listen must be HOST:PORT, got '" + text + "'");
+  }
+  std::string h = text.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  auto p = ParseInt64(text.substr(colon + 1));
+  if (!p || *p < 0 || *p > 65535) {
+    return InvalidArgument("--listen port must be 0-65535, got '" + text.substr(colon + 1) + "'");
+  }
+  *host = h;
+  *port = static_cast<uint16_t>(*p);
+  return Status::Ok();
+}
+
+namespace {
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
+  Config config;
+  CLI::App app{"latchkeyd: PKI and OAuth credential authority for AI agents and backends"};
+  std::string listen = "127.0.0.1:8080";
+  std::string log_level = "info";
+  int64_t max_body = 1 << 20, header_ms = 10000, body_ms = 30000, keepalive_ms = 60000,
+          grace_ms = 10000;
+  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks one)")
+      ->envname("LATCHKEY_LISTEN");
+  app.add_option("--data-dir", config.data_dir, "Directory for the SQLite database and master.key")
+      ->envname("LATCHKEY_DATA_DIR");
+  app.add_option("--threads", config.threads, "HTTP worker threads")->envname("LATCHKEY_THREADS");
+  app.add_option("--public-url", config.public_url, "Base URL for issuer and redirect URLs")
+      ->envname("LATCHKEY_PUBLIC_URL");
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->envname("LATCHKEY_LOG_LEVEL");
+  app.add_option("--max-body-bytes", max_body, "Largest accepted request body")
+      ->envname("LATCHKEY_MAX_BODY_BYTES");
+  app.add_option("--header-timeout-ms", header_ms, "Time allowed to receive request headers")
+      ->envname("LATCHKEY_HEADER_TIMEOUT_MS");
+  app.add_option("--body-timeout-ms", body_ms, "Time allowed to receive a request body")
+      ->envname("LATCHKEY_BODY_TIMEOUT_MS");
+  app.add_option("--keepalive-timeout-ms", keepalive_ms, "Idle keep-alive connection lifetime")
+      ->envname("LATCHKEY_KEEPALIVE_TIMEOUT_MS");
+  app.add_option("--shutdown-grace-ms", grace_ms, "Time in-flight requests get on SIGTERM")
+      ->envname("LATCHKEY_SHUTDOWN_GRACE_MS");
+  auto* rewrap = app.add_subcommand(
+      "rewrap", "Re-wrap every account data key under the active master key, then exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    *exit_code = app.exit(e);
+    return InvalidArgument("");
+  } catch (const CLI::ParseError& e) {
+    *exit_code = 2;
+    std::string what = e.what();
+    for (char& c : what) {
+      if (c == '\n') c = ' ';
+    }
+    return InvalidArgument(what);
+  }
+  *exit_code = 2;
+  if (rewrap->parsed()) config.command = Config::Command::kRewrap;
+  RETURN_IF_ERROR(ParseListen(listen, &config.host, &config.port));
+  if (config.threads < 1 || config.threads > 64) return InvalidArgument("--threads must be 1-64");
+  if (!ParseLogLevel(log_level, &config.log_level)) {
+    return InvalidArgument("--log-level must be debug, info, warn or error");
+  }
+  if (max_body < 1024 || max_body > (int64_t{64} << 20)) {
+    return InvalidArgument("--max-body-bytes must be between 1024 and 67108864");
+  }
+  for (auto [name, ms] : {std::pair{"--header-timeout-ms", header_ms},
+                          {"--body-timeout-ms", body_ms},
+                          {"--keepalive-timeout-ms", keepalive_ms},
+                          {"--shutdown-grace-ms", grace_ms}}) {
+    if (ms < 0 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 0-3600000");
+  }
+  if (header_ms == 0 || body_ms == 0 || keepalive_ms == 0) {
+    return InvalidArgument("timeouts must be positive");
+  }
+  config.max_body_bytes = static_cast<size_t>(max_body);
+  config.header_timeout = std::chrono::milliseconds(header_ms);
+  config.body_timeout = std::chrono::milliseconds(body_ms);
+  config.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
+  config.shutdown_grace = std::chrono::milliseconds(grace_ms);
+  if (!config.public_url.empty()) {
+    const std::string& u = config.public_url;
+    if ((u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) || u.size() < 9) {
+      return InvalidArgument("--public-url must start with http:// or https://");
+    }
+    while (config.public_url.size() > 8 && config.public_url.back() == '/') {
+      config.public_url.pop_back();
+    }
+  }
+  if (config.data_dir.empty()) return InvalidArgument("--data-dir must not be empty");
+  config.master_keys = Env("LATCHKEY_MASTER_KEYS");
+  config.admin_key = Env("LATCHKEY_ADMIN_KEY");
+  *exit_code = 0;
+  return config;
+}
+
+}  // namespace latchkey

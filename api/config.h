@@ -1,0 +1,44 @@
+// Config: latchkeyd's settings from flags and their LATCHKEY_* environment
+// equivalents (a flag wins over the environment). Secrets (master keys,
+// admin key) come from the environment only, never from flags, so they do
+// not show up in `ps`.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "common/logger.h"
+#include "common/status.h"
+
+namespace latchkey {
+
+struct Config {
+  enum class Command { kServe, kRewrap };
+  Command command = Command::kServe;
+
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string data_dir = "./var";
+  int threads = 2;
+  std::string public_url;  // empty: derived from the bound address
+  LogLevel log_level = LogLevel::kInfo;
+  size_t max_body_bytes = 1 << 20;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds keepalive_timeout{60000};
+  std::chrono::milliseconds shutdown_grace{10000};
+
+  std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
+  std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY
+};
+
+// Parses argv. On --help, prints usage and sets *exit_code = 0 with an
+// empty error. On a bad value, returns InvalidArgument with a one-line
+// reason (the caller prints it and exits 2).
+Result<Config> ParseConfig(int argc, char** argv, int* exit_code);
+
+// "HOST:PORT" or "[v6]:PORT".
+Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
+
+}  // namespace latchkey

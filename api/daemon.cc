@@ -1,0 +1,183 @@
+#include "api/daemon.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "api/app.h"
+#include "api/http_server.h"
+#include "common/audit_log.h"
+#include "common/envelope.h"
+#include "common/master_keys.h"
+#include "common/migrations.h"
+#include "common/scheduler.h"
+#include "common/sqlite_database.h"
+#include "services/accounts/accounts.h"
+#include "services/accounts/admin_key.h"
+#include "services/accounts/api_keys.h"
+
+namespace latchkey {
+namespace {
+
+int ConfigError(const std::string& message) {
+  std::fprintf(stderr, "latchkeyd: %s\n", message.c_str());
+  return 2;
+}
+
+// Storage and keys, opened and migrated.
+struct Storage {
+  std::unique_ptr<SqliteDatabase> db;
+  std::optional<MasterKeyring> keys;
+  std::string db_path;
+  std::string key_source;
+};
+
+Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool allow_create_key) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return InvalidArgument("cannot create data dir " + config.data_dir + ": " + ec.message());
+  chmod(config.data_dir.c_str(), 0700);
+  out->db_path = config.data_dir + "/latchkey.db";
+  ASSIGN_OR_RETURN(out->db, SqliteDatabase::Open(SqliteOptions{out->db_path, 4, 5000}));
+  Database& db = *out->db;
+  RETURN_IF_ERROR(ApplyMigrations(db, "envelope", Envelope::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "audit", AuditLog::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "accounts", AccountService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "api_keys", ApiKeyService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
+
+  std::string key_file = config.data_dir + "/master.key";
+  if (config.master_keys) {
+    auto ring = MasterKeyring::Parse(*config.master_keys);
+    if (!ring.ok()) return InvalidArgument("LATCHKEY_MASTER_KEYS: " + ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = "LATCHKEY_MASTER_KEYS";
+  } else if (std::filesystem::exists(key_file)) {
+    auto ring = MasterKeyring::LoadFile(key_file);
+    if (!ring.ok()) return InvalidArgument(ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = key_file;
+  } else {
+    ASSIGN_OR_RETURN(auto rows, db.Query("SELECT COUNT(*) FROM data_keys", {}));
+    if (!rows.empty() && rows[0].Int(0) > 0) {
+      return InvalidArgument("the database holds sealed data but no master key is configured: set "
+                             "LATCHKEY_MASTER_KEYS or restore " + key_file);
+    }
+    if (!allow_create_key) return InvalidArgument("no master key configured");
+    auto ring = MasterKeyring::CreateFile(key_file);
+    if (!ring.ok()) return InvalidArgument(ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = key_file + " (generated now)";
+  }
+  Envelope envelope(db, *out->keys, clock);
+  ASSIGN_OR_RETURN(auto missing, envelope.MissingMasterKeys());
+  if (!missing.empty()) {
+    std::string ids;
+    for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
+    return InvalidArgument("master key(s) " + ids + " wrap existing data keys but are not configured");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunServer(const Config& config) {
+  Logger logger(stderr, config.log_level);
+  SystemClock& clock = SystemClock::Get();
+  Storage storage;
+  Status opened = OpenStorage(config, clock, &storage, /*allow_create_key=*/true);
+  if (!opened.ok()) return ConfigError(opened.message());
+  Database& db = *storage.db;
+
+  std::optional<std::string> generated_admin;
+  auto admin = AdminKey::Initialize(db, config.admin_key, &generated_admin);
+  if (!admin.ok()) return ConfigError(admin.status().message());
+
+  Envelope envelope(db, *storage.keys, clock);
+  AuditLog audit(clock);
+  ApiKeyService api_keys(db, audit, clock);
+  AccountService accounts(db, envelope, audit, api_keys, clock);
+  Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
+    logger.Error("job_failed", {{"job", job}, {"what", what}});
+  });
+
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  HttpServerOptions server_options;
+  server_options.host = config.host;
+  server_options.port = config.port;
+  server_options.threads = config.threads;
+  server_options.max_body_bytes = config.max_body_bytes;
+  server_options.header_timeout = config.header_timeout;
+  server_options.body_timeout = config.body_timeout;
+  server_options.keepalive_timeout = config.keepalive_timeout;
+
+  AppOptions app_options;
+  app_options.max_body_bytes = config.max_body_bytes;
+  // The public URL is known only after binding when the port is 0; the App
+  // reads it lazily through this string, filled in before serving requests.
+  std::string host_for_url = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
+                                                                        : config.host;
+  app_options.public_url = config.public_url;
+  AppServices services{db, accounts, api_keys, audit, *admin, logger};
+  App app(services, app_options);
+  HttpServer server(app, logger, server_options);
+  Status started = server.Start();
+  if (!started.ok()) return ConfigError(started.message());
+  std::string base = "http://" + host_for_url + ":" + std::to_string(server.port());
+  // With port 0 the default public URL is known only now; nobody has been
+  // told the address yet, so no request has used it.
+  if (config.public_url.empty()) app.SetPublicUrl(base);
+  scheduler.Start();
+
+  std::printf("listening on %s\n", base.c_str());
+  std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
+              storage.key_source.c_str());
+  if (generated_admin) {
+    std::printf("admin key (shown once, store it now): %s\n", generated_admin->c_str());
+    std::printf("try: curl -s -H 'Authorization: Bearer <admin key>' %s/admin/accounts\n",
+                base.c_str());
+  }
+  std::fflush(stdout);
+  logger.Info("started", {{"address", base}, {"data_dir", config.data_dir}});
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  int left = server.Shutdown(config.shutdown_grace);
+  scheduler.Stop();
+  db.Close();
+  logger.Info("stopped", {{"unfinished_requests", left}});
+  return 0;
+}
+
+int RunRewrap(const Config& config) {
+  SystemClock& clock = SystemClock::Get();
+  Storage storage;
+  Status opened = OpenStorage(config, clock, &storage, /*allow_create_key=*/false);
+  if (!opened.ok()) return ConfigError(opened.message());
+  Envelope envelope(*storage.db, *storage.keys, clock);
+  auto count = envelope.RewrapAll();
+  if (!count.ok()) {
+    std::fprintf(stderr, "latchkeyd: rewrap failed, nothing changed: %s\n",
+                 count.status().message().c_str());
+    return 1;
+  }
+  std::printf("rewrapped %lld data keys under master key %s\n", static_cast<long long>(*count),
+              storage.keys->active_id().c_str());
+  storage.db->Close();
+  return 0;
+}
+
+}  // namespace latchkey

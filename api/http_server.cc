@@ -1,0 +1,320 @@
+#include "api/http_server.h"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/peer.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <thread>
+
+#include "api/request_head.h"
+#include "api/responses.h"
+#include "common/ids.h"
+
+namespace latchkey {
+
+namespace P = Pistache;
+namespace PH = Pistache::Http;
+
+struct HttpServer::Core {
+  Core(App& a, Logger& l, HttpServerOptions o) : app(a), logger(l), options(std::move(o)) {}
+  App& app;
+  Logger& logger;
+  HttpServerOptions options;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+};
+
+namespace {
+
+constexpr char kCsp[] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+constexpr char kStateKey[] = "latchkey.peer";
+
+// A response header with a name chosen at run time (Pistache drops raw
+// response headers, so each must be a Header object).
+class NamedHeader final : public PH::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)) {
+    for (char c : value) {
+      if (c != '\r' && c != '\n') value_ += c;
+    }
+  }
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+// What we know about a connection between reads.
+struct PeerState {
+  std::string pending;                // bytes not yet consumed by a request
+  std::optional<HeadCheck> head;      // the current request's checked head
+  bool continue_sent = false;
+  bool closed = false;                // no more input is read
+};
+
+bool ValidRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+class Handler final : public PH::Handler {
+ public:
+  HTTP_PROTOTYPE(Handler)
+
+  explicit Handler(std::shared_ptr<HttpServer::Core> core) : core_(std::move(core)) {}
+
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) override;
+  void onRequest(const PH::Request& request, PH::ResponseWriter writer) override;
+  void onTimeout(const PH::Request& request, PH::ResponseWriter writer) override;
+
+ private:
+  std::shared_ptr<PeerState> StateOf(const std::shared_ptr<P::Tcp::Peer>& peer);
+  void Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st);
+  void Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, int status,
+              std::string_view code, std::string_view message);
+  void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request& preq, bool keep_alive);
+  void Write(PH::ResponseWriter& writer, const HttpResponse& response, const std::string& request_id,
+             bool keep_alive, int fd, bool count_in_flight);
+
+  std::shared_ptr<HttpServer::Core> core_;
+};
+
+std::shared_ptr<PeerState> Handler::StateOf(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  auto data = peer->tryGetData(kStateKey);
+  if (data) return std::static_pointer_cast<PeerState>(data);
+  auto st = std::make_shared<PeerState>();
+  peer->putData(kStateKey, st);
+  return st;
+}
+
+void Handler::onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) {
+  auto st = StateOf(peer);
+  if (st->closed) return;
+  st->pending.append(buffer, len);
+  try {
+    Process(peer, *st);
+  } catch (const std::exception& e) {
+    core_->logger.Error("connection_error", {{"what", e.what()}});
+    Reject(peer, *st, 500, "INTERNAL", "internal error");
+  }
+}
+
+void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, int status,
+                     std::string_view code, std::string_view message) {
+  st.closed = true;
+  st.pending.clear();
+  std::string request_id = NewId("req");
+  core_->logger.Info("request_rejected", {{"request_id", request_id},
+                                          {"status", status},
+                                          {"reason", message},
+                                          {"client", peer->address().host()}});
+  PH::ResponseWriter writer(PH::Version::Http11, transport(), this, peer);
+  Write(writer, ErrorResponse(status, code, message), request_id, false, peer->fd(), false);
+}
+
+void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) {
+  const HttpServerOptions& o = core_->options;
+  HeadLimits limits{o.max_head_bytes, o.max_body_bytes};
+  while (!st.closed && !st.pending.empty()) {
+    if (!st.head) {
+      HeadCheck h = CheckRequestHead(st.pending, limits);
+      if (h.kind == HeadCheck::Kind::kIncomplete) return;
+      if (h.kind == HeadCheck::Kind::kError) return Reject(peer, st, h.status, h.code, h.message);
+      st.head = std::move(h);
+      st.continue_sent = false;
+    }
+    const HeadCheck& h = *st.head;
+    size_t need = h.chunked ? st.pending.size() : h.head_length + h.content_length;
+    if (h.chunked && st.pending.size() > h.head_length + o.max_body_bytes + 64 * 1024) {
+      return Reject(peer, st, 413, "PAYLOAD_TOO_LARGE", "request body exceeds the size limit");
+    }
+    if (st.pending.size() < need) need = 0;
+    auto parser = getParser(peer);
+    parser->reset();
+    PH::Private::State state = PH::Private::State::Again;
+    if (need > 0) {
+      if (!parser->feed(st.pending.data(), need)) {
+        return Reject(peer, st, 413, "PAYLOAD_TOO_LARGE", "request exceeds the size limit");
+      }
+      try {
+        state = parser->parse();
+      } catch (const std::exception&) {
+        return Reject(peer, st, 400, "BAD_REQUEST", "malformed request body framing");
+      }
+    }
+    if (state != PH::Private::State::Done) {
+      if (!h.chunked && need > 0) return Reject(peer, st, 400, "BAD_REQUEST", "malformed request");
+      if (h.expect_continue && !st.continue_sent) {
+        st.continue_sent = true;
+        static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        peer->send(P::RawBuffer(std::string(kContinue), sizeof(kContinue) - 1));
+      }
+      return;  // wait for more bytes
+    }
+    // Chunked requests end the connection: we cannot tell where the next
+    // request would begin in what Pistache consumed.
+    bool keep_alive = h.keep_alive && !h.chunked && h.method != "HEAD" && !core_->draining;
+    st.pending.erase(0, need);
+    st.head.reset();
+    peer->setIdle(false);
+    parser->request.copyAddress(peer->address());
+    Serve(peer, parser->request, keep_alive);
+    parser->reset();
+    if (!keep_alive) {
+      st.closed = true;
+      st.pending.clear();
+    }
+  }
+}
+
+void Handler::onRequest(const PH::Request& request, PH::ResponseWriter writer) {
+  // Not reached: onInput dispatches through Serve(). Kept total for safety.
+  Write(writer, ErrorResponse(500, "INTERNAL", "internal error"), NewId("req"), false, -1, false);
+  (void)request;
+}
+
+void Handler::onTimeout(const PH::Request&, PH::ResponseWriter writer) {
+  Write(writer, ErrorResponse(408, "REQUEST_TIMEOUT", "request was not received in time"),
+        NewId("req"), false, -1, false);
+}
+
+void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request& preq,
+                    bool keep_alive) {
+  auto started = std::chrono::steady_clock::now();
+  core_->in_flight.fetch_add(1);
+  HttpRequest req;
+  req.method = PH::methodString(preq.method());
+  req.path = preq.resource();
+  req.body = preq.body();
+  req.client_address = peer->address().host();
+  for (const auto& [name, raw] : preq.headers().rawList()) req.headers[name] = raw.value();
+  auto incoming_id = req.Header("X-Request-Id");
+  req.request_id = incoming_id && ValidRequestId(*incoming_id) ? *incoming_id : NewId("req");
+
+  HttpResponse response;
+  bool bad_query = false;
+  for (auto it = preq.query().parameters_begin(); it != preq.query().parameters_end(); ++it) {
+    auto key = PercentDecode(it->first, true);
+    auto value = PercentDecode(it->second, true);
+    if (!key || !value) {
+      bad_query = true;
+      break;
+    }
+    req.query.emplace_back(std::move(*key), std::move(*value));
+  }
+  if (core_->draining) {
+    response = ErrorResponse(503, "UNAVAILABLE", "server is shutting down");
+    keep_alive = false;
+  } else if (bad_query) {
+    response = ErrorResponse(400, "BAD_REQUEST", "malformed percent-encoding in the query string");
+  } else {
+    response = core_->app.Handle(req);
+  }
+  PH::ResponseWriter writer(preq.version(), transport(), this, peer);
+  Write(writer, response, req.request_id, keep_alive, peer->fd(), true);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                  .count();
+  core_->logger.Info("request", {{"request_id", req.request_id},
+                                 {"method", req.method},
+                                 {"path", req.path},
+                                 {"status", response.status},
+                                 {"duration_ms", ms},
+                                 {"bytes_in", static_cast<int64_t>(req.body.size())},
+                                 {"bytes_out", static_cast<int64_t>(response.body.size())},
+                                 {"client", req.client_address}});
+}
+
+void Handler::Write(PH::ResponseWriter& writer, const HttpResponse& r,
+                    const std::string& request_id, bool keep_alive, int fd, bool count_in_flight) {
+  auto& headers = writer.headers();
+  bool has_cache_control = false;
+  for (const auto& [name, value] : r.headers) {
+    if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
+    headers.add(std::make_shared<NamedHeader>(name, value));
+  }
+  headers.add(std::make_shared<NamedHeader>("Content-Type", r.content_type));
+  headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
+  headers.add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
+  headers.add(std::make_shared<NamedHeader>("Referrer-Policy", "no-referrer"));
+  headers.add(std::make_shared<NamedHeader>("X-Frame-Options", "DENY"));
+  headers.add(std::make_shared<NamedHeader>("Content-Security-Policy", kCsp));
+  if (!has_cache_control) headers.add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
+  headers.add<PH::Header::Connection>(keep_alive ? PH::ConnectionControl::KeepAlive
+                                                 : PH::ConnectionControl::Close);
+  auto core = core_;
+  auto done = [core, keep_alive, fd, count_in_flight](ssize_t) {
+    if (!keep_alive && fd >= 0) ::shutdown(fd, SHUT_WR);
+    if (count_in_flight) core->in_flight.fetch_sub(1);
+  };
+  auto failed = [core, count_in_flight](std::exception_ptr) {
+    if (count_in_flight) core->in_flight.fetch_sub(1);
+  };
+  writer.send(static_cast<PH::Code>(r.status), r.body).then(done, failed);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::unique_ptr<PH::Endpoint> endpoint;
+  bool running = false;
+};
+
+HttpServer::HttpServer(App& app, Logger& logger, HttpServerOptions options)
+    : core_(std::make_shared<Core>(app, logger, options)),
+      options_(std::move(options)),
+      impl_(std::make_unique<Impl>()) {}
+
+HttpServer::~HttpServer() {
+  if (impl_->running) Shutdown(std::chrono::milliseconds(0));
+}
+
+Status HttpServer::Start() {
+  try {
+    impl_->endpoint = std::make_unique<PH::Endpoint>(
+        P::Address(options_.host, P::Port(options_.port)));
+    auto opts = PH::Endpoint::options()
+                    .threads(options_.threads)
+                    .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
+                    .maxRequestSize(options_.max_head_bytes + options_.max_body_bytes + 128 * 1024)
+                    .headerTimeout(options_.header_timeout)
+                    .bodyTimeout(options_.body_timeout)
+                    .keepaliveTimeout(options_.keepalive_timeout);
+    impl_->endpoint->init(opts);
+    impl_->endpoint->setHandler(std::make_shared<Handler>(core_));
+    impl_->endpoint->serveThreaded();
+  } catch (const std::exception& e) {
+    impl_->endpoint.reset();
+    return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                       ": " + e.what());
+  }
+  impl_->running = true;
+  return Status::Ok();
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->endpoint ? static_cast<uint16_t>(impl_->endpoint->getPort()) : 0;
+}
+
+int HttpServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!impl_->running) return 0;
+  core_->draining = true;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (core_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  int left = core_->in_flight.load();
+  impl_->endpoint->shutdown();
+  impl_->running = false;
+  return left;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,46 @@
+// HttpRequest / HttpResponse: the framework-free view of an HTTP exchange
+// that routes and handlers work with. Only api/http_server.cc knows Pistache.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace latchkey {
+
+struct CaseInsensitiveLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // percent-encoded path, no query string
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::map<std::string, std::string, CaseInsensitiveLess> headers;
+  std::string body;
+  std::string client_address;
+  std::string request_id;
+  std::map<std::string, std::string> path_params;  // decoded; set by the router
+
+  std::optional<std::string> Header(const std::string& name) const;
+  // The first value of a query parameter.
+  std::optional<std::string> Query(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt for a
+// malformed escape or a decoded NUL.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+}  // namespace latchkey

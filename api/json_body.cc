@@ -1,0 +1,54 @@
+#include "api/json_body.h"
+
+namespace latchkey {
+
+Result<JsonBody> JsonBody::Parse(const std::string& text, const std::vector<std::string>& allowed) {
+  if (text.empty()) return InvalidArgument("request body must be a JSON object");
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return InvalidArgument("request body is not valid JSON");
+  if (!json.is_object()) return InvalidArgument("request body must be a JSON object");
+  for (const auto& item : json.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+      return InvalidArgument("unknown field '" + item.key() + "'");
+    }
+  }
+  return JsonBody(std::move(json));
+}
+
+bool JsonBody::Has(const std::string& field) const { return json_.contains(field); }
+
+Result<std::string> JsonBody::RequiredString(const std::string& field) const {
+  auto it = json_.find(field);
+  if (it == json_.end() || it->is_null()) return InvalidArgument(field + " is required");
+  if (!it->is_string()) return InvalidArgument(field + " must be a string");
+  return it->get<std::string>();
+}
+
+Result<std::optional<std::string>> JsonBody::OptionalString(const std::string& field) const {
+  auto it = json_.find(field);
+  if (it == json_.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return InvalidArgument(field + " must be a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::vector<std::string>> JsonBody::RequiredStringArray(const std::string& field) const {
+  auto it = json_.find(field);
+  if (it == json_.end() || it->is_null()) return InvalidArgument(field + " is required");
+  if (!it->is_array()) return InvalidArgument(field + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return InvalidArgument(field + " must be an array of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::optional<TimePoint>> JsonBody::OptionalTime(const std::string& field) const {
+  ASSIGN_OR_RETURN(auto text, OptionalString(field));
+  if (!text) return std::optional<TimePoint>();
+  auto t = ParseIso8601(*text);
+  if (!t) return InvalidArgument(field + " must be an ISO 8601 timestamp like 2030-01-01T00:00:00Z");
+  return std::optional<TimePoint>(*t);
+}
+
+}  // namespace latchkey

@@ -1,0 +1,17 @@
+// JSON views of service types (camelCase, ISO 8601 UTC).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/audit_log.h"
+#include "services/accounts/accounts.h"
+#include "services/accounts/api_keys.h"
+
+namespace latchkey {
+
+nlohmann::json ToJson(const Account& account);
+nlohmann::json ToJson(const ApiKey& key);
+nlohmann::json ToJson(const AuditEvent& event);
+nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t);
+
+}  // namespace latchkey

@@ -1,0 +1,57 @@
+#include "api/responses.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_text.h"
+
+namespace latchkey {
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kPayloadTooLarge: return 413;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kInternal: return 500;
+    case StatusCode::kDataLoss: return 500;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kUpstreamError: return 502;
+    case StatusCode::kUpstreamTimeout: return 504;
+  }
+  return 500;
+}
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+std::string ErrorBody(int http_status, std::string_view code, std::string_view message) {
+  return "{\"error\":" + JsonQuote(message) + ",\"code\":" + JsonQuote(code) +
+         ",\"status\":" + std::to_string(http_status) + "}";
+}
+
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
+  HttpResponse r;
+  r.status = http_status;
+  r.body = ErrorBody(http_status, code, message);
+  return r;
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  int http = HttpStatusFor(status.code());
+  if (http == 500) return ErrorResponse(500, "INTERNAL", "internal error");
+  if (http == 503) return ErrorResponse(503, "UNAVAILABLE", "service temporarily unavailable");
+  HttpResponse r = ErrorResponse(http, StatusCodeName(status.code()), status.message());
+  if (http == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,82 @@
+#include "api/router.h"
+
+#include <algorithm>
+
+namespace latchkey {
+namespace {
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;  // skip the leading '/'
+  if (path.empty() || path[0] != '/') return out;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+
+bool Router::Fits(const std::string& pattern, const std::vector<std::string>& segments,
+                  std::map<std::string, std::string>* params, int* literal_score, bool* bad) {
+  std::vector<std::string> parts = Split(pattern);
+  if (parts.size() != segments.size()) return false;
+  std::map<std::string, std::string> found;
+  int score = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      if (segments[i].empty()) return false;
+      auto decoded = PercentDecode(segments[i], false);
+      if (!decoded) {
+        *bad = true;
+        return false;
+      }
+      found[p.substr(1, p.size() - 2)] = *decoded;
+    } else if (p == segments[i]) {
+      ++score;
+    } else {
+      return false;
+    }
+  }
+  *params = std::move(found);
+  *literal_score = score;
+  return true;
+}
+
+Router::Match Router::Find(const std::string& method, const std::string& path) const {
+  Match best;
+  std::vector<std::string> segments = Split(path);
+  if (segments.empty()) return best;
+  int best_score = -1;
+  bool bad = false;
+  for (const Route& route : routes_) {
+    std::map<std::string, std::string> params;
+    int score = 0;
+    if (!Fits(route.pattern, segments, &params, &score, &bad)) continue;
+    if (route.method != method) {
+      if (std::find(best.allowed_methods.begin(), best.allowed_methods.end(), route.method) ==
+          best.allowed_methods.end()) {
+        best.allowed_methods.push_back(route.method);
+      }
+      continue;
+    }
+    if (score > best_score) {
+      best_score = score;
+      best.kind = MatchKind::kFound;
+      best.route = &route;
+      best.params = std::move(params);
+    }
+  }
+  if (best.kind == MatchKind::kFound) return best;
+  if (!best.allowed_methods.empty()) best.kind = MatchKind::kMethodNotAllowed;
+  else if (bad) best.kind = MatchKind::kBadPath;
+  return best;
+}
+
+}  // namespace latchkey

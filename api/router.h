@@ -1,0 +1,65 @@
+// Router: method + path pattern -> route. Patterns are literal segments and
+// `{name}` parameters ("/api-keys/{id}"); parameters are percent-decoded and
+// must be non-empty. Literal segments win over parameters.
+//
+// Every route carries what the OpenAPI document and the auth layer need.
+//
+// Thread-safety: build at startup, then read-only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/http_types.h"
+#include "common/status.h"
+
+namespace latchkey {
+
+struct Principal;
+struct RequestContext;
+
+enum class AuthKind { kPublic, kAdmin, kApiKey };
+
+struct RouteDoc {
+  std::string summary;
+  std::string tag;
+  std::string request_schema;   // JSON Schema text, empty if no body
+  std::string response_schema;  // JSON Schema text of the success body
+  int success_status = 200;
+  std::vector<std::string> query_params;
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  AuthKind auth = AuthKind::kApiKey;
+  std::string scope;  // required scope when auth == kApiKey
+  std::function<Result<HttpResponse>(RequestContext&)> handler;
+  RouteDoc doc;
+};
+
+class Router {
+ public:
+  void Add(Route route);
+
+  enum class MatchKind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
+  struct Match {
+    MatchKind kind = MatchKind::kNotFound;
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed_methods;  // for kMethodNotAllowed
+  };
+  Match Find(const std::string& method, const std::string& path) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  // Returns true and fills params when `path` fits `pattern`; sets *bad when
+  // a parameter fails to decode.
+  static bool Fits(const std::string& pattern, const std::vector<std::string>& segments,
+                   std::map<std::string, std::string>* params, int* literal_score, bool* bad);
+  std::vector<Route> routes_;
+};
+
+}  // namespace latchkey

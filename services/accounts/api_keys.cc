@@ -1,0 +1,247 @@
+#include "services/accounts/api_keys.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "services/accounts/scopes.h"
+
+namespace latchkey {
+namespace {
+
+constexpr char kTokenPrefix[] = "lk_";
+constexpr char kUnauthenticated[] = "missing or invalid API key";
+constexpr int64_t kLastUsedGranularity = 60;  // seconds between last_used_at writes
+
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& s : scopes) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitScopes(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::optional<TimePoint> OptionalTime(const Row& row, size_t i) {
+  if (row.IsNull(i)) return std::nullopt;
+  return FromUnix(row.Int(i));
+}
+
+SqlValue TimeOrNull(const std::optional<TimePoint>& t) {
+  if (!t) return nullptr;
+  return ToUnix(*t);
+}
+
+constexpr char kKeyColumns[] =
+    "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at";
+
+ApiKey KeyFromRow(const Row& row) {
+  ApiKey k;
+  k.id = row.Text(0);
+  k.account_id = row.Text(1);
+  k.name = row.Text(2);
+  k.scopes = SplitScopes(row.Text(3));
+  k.created_at = FromUnix(row.Int(4));
+  k.expires_at = OptionalTime(row, 5);
+  k.revoked_at = OptionalTime(row, 6);
+  k.last_used_at = OptionalTime(row, 7);
+  return k;
+}
+
+}  // namespace
+
+Status ValidateName(std::string_view name, std::string_view field) {
+  if (name.empty() || name.size() > 100) {
+    return InvalidArgument(std::string(field) + " must be 1 to 100 characters");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return InvalidArgument(std::string(field) + " must not contain control characters");
+    }
+  }
+  return Status::Ok();
+}
+
+bool Principal::HasScope(std::string_view scope) const {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+const std::vector<Migration>& ApiKeyService::Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "CREATE TABLE api_keys ("
+       " id TEXT PRIMARY KEY,"
+       " account_id TEXT NOT NULL,"
+       " name TEXT NOT NULL,"
+       " scopes TEXT NOT NULL,"
+       " secret_hash TEXT NOT NULL,"
+       " created_at ${BIGINT} NOT NULL,"
+       " expires_at ${BIGINT},"
+       " revoked_at ${BIGINT},"
+       " last_used_at ${BIGINT});"
+       "CREATE INDEX api_keys_account ON api_keys (account_id)"},
+  };
+  return kMigrations;
+}
+
+Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id,
+                                            const NewApiKey& request, const AuditContext& ctx) {
+  std::optional<CreatedApiKey> created;
+  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(auto c, CreateInTx(tx, account_id, request, ctx));
+    created = std::move(c);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return std::move(*created);
+}
+
+Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::string& account_id,
+                                                const NewApiKey& request,
+                                                const AuditContext& ctx) {
+  RETURN_IF_ERROR(ValidateName(request.name));
+  if (request.scopes.empty()) return InvalidArgument("scopes must name at least one scope");
+  std::set<std::string> seen;
+  for (const auto& scope : request.scopes) {
+    if (!scopes::IsKnown(scope)) return InvalidArgument("scopes: unknown scope '" + scope + "'");
+    if (!seen.insert(scope).second) return InvalidArgument("scopes: '" + scope + "' is repeated");
+  }
+  TimePoint now = clock_.Now();
+  if (request.expires_at && *request.expires_at <= now) {
+    return InvalidArgument("expiresAt must be in the future");
+  }
+  CreatedApiKey created;
+  ApiKey& key = created.key;
+  key.id = NewId("key");
+  key.account_id = account_id;
+  key.name = request.name;
+  key.scopes = request.scopes;
+  key.created_at = now;
+  key.expires_at = request.expires_at;
+  Bytes secret = RandomBytes(32);
+  created.token = kTokenPrefix + key.id + "." + Base64UrlEncode(AsView(secret));
+  SecureWipe(secret.data(), secret.size());
+  RETURN_IF_ERROR(tx.Execute("INSERT INTO api_keys (id, account_id, name, scopes, secret_hash,"
+                             " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             {key.id, account_id, key.name, JoinScopes(key.scopes),
+                              Sha256Hex(created.token), ToUnix(now), TimeOrNull(key.expires_at)})
+                      .status());
+  AuditEvent event;
+  event.account_id = account_id;
+  event.actor = ctx.actor;
+  event.action = "api_key.create";
+  event.resource = key.id;
+  event.outcome = "success";
+  event.request_id = ctx.request_id;
+  event.client_address = ctx.client_address;
+  event.details = {{"name", key.name}, {"scopes", JoinScopes(key.scopes)}};
+  RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
+  return created;
+}
+
+Result<std::vector<ApiKey>> ApiKeyService::List(const std::string& account_id) {
+  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
+                                            " FROM api_keys WHERE account_id = ? AND revoked_at"
+                                            " IS NULL ORDER BY created_at DESC, id",
+                                        {account_id}));
+  std::vector<ApiKey> keys;
+  for (const Row& row : rows) keys.push_back(KeyFromRow(row));
+  return keys;
+}
+
+Status ApiKeyService::Revoke(const std::string& account_id, const std::string& key_id,
+                             const AuditContext& ctx) {
+  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t changed,
+                     tx.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ?"
+                                " AND revoked_at IS NULL",
+                                {ToUnix(clock_.Now()), key_id, account_id}));
+    if (changed == 0) return NotFound("API key not found");
+    AuditEvent event;
+    event.account_id = account_id;
+    event.actor = ctx.actor;
+    event.action = "api_key.revoke";
+    event.resource = key_id;
+    event.outcome = "success";
+    event.request_id = ctx.request_id;
+    event.client_address = ctx.client_address;
+    return audit_.Append(tx, std::move(event)).status();
+  });
+}
+
+Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
+  // lk_key_<20>.<43>
+  std::string_view prefix = kTokenPrefix;
+  size_t dot = token.find('.');
+  if (token.substr(0, prefix.size()) != prefix || dot == std::string_view::npos) {
+    return Unauthenticated(kUnauthenticated);
+  }
+  std::string key_id(token.substr(prefix.size(), dot - prefix.size()));
+  if (!IsValidId(key_id, "key")) return Unauthenticated(kUnauthenticated);
+  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
+                                            ", secret_hash FROM api_keys WHERE id = ?",
+                                        {key_id}));
+  if (rows.empty()) return Unauthenticated(kUnauthenticated);
+  ApiKey key = KeyFromRow(rows[0]);
+  if (!ConstantTimeEquals(Sha256Hex(token), rows[0].Text(8))) {
+    RecordDenied(key.account_id, key.id, "invalid_secret", ctx);
+    return Unauthenticated(kUnauthenticated);
+  }
+  TimePoint now = clock_.Now();
+  if (key.revoked_at) {
+    RecordDenied(key.account_id, key.id, "revoked", ctx);
+    return Unauthenticated(kUnauthenticated);
+  }
+  if (key.expires_at && *key.expires_at <= now) {
+    RecordDenied(key.account_id, key.id, "expired", ctx);
+    return Unauthenticated(kUnauthenticated);
+  }
+  if (!key.last_used_at || ToUnix(now) - ToUnix(*key.last_used_at) >= kLastUsedGranularity) {
+    // Best effort: a failed bookkeeping write must not refuse a valid key.
+    db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {ToUnix(now), key.id})
+        .status()
+        .IgnoreError();
+  }
+  return Principal{key.account_id, key.id, key.scopes};
+}
+
+void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_view scope,
+                                      const AuditContext& ctx) {
+  RecordDenied(principal.account_id, principal.key_id, "missing_scope:" + std::string(scope), ctx);
+}
+
+void ApiKeyService::RecordDenied(const std::string& account_id, const std::string& key_id,
+                                 std::string_view reason, const AuditContext& ctx) {
+  db_.Transaction([&](SqlExecutor& tx) -> Status {
+       AuditEvent event;
+       event.account_id = account_id;
+       event.actor = key_id;
+       event.action = "auth.denied";
+       event.resource = key_id;
+       event.outcome = "denied";
+       event.request_id = ctx.request_id;
+       event.client_address = ctx.client_address;
+       event.details = {{"reason", std::string(reason)}};
+       return audit_.Append(tx, std::move(event)).status();
+     })
+      .IgnoreError();  // the request is refused either way
+}
+
+Status ApiKeyService::DeleteAll(SqlExecutor& tx, const std::string& account_id) {
+  return tx.Execute("DELETE FROM api_keys WHERE account_id = ?", {account_id}).status();
+}
+
+}  // namespace latchkey

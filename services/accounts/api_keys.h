@@ -1,0 +1,99 @@
+// ApiKeyService: account-scoped API keys.
+//
+// A key looks like "lk_key_<20 base32>.<43 base64url>": its id in clear
+// text, a dot, and 256 random bits. Only SHA-256 of the whole key is
+// stored; Authenticate() looks the row up by the embedded id and compares
+// hashes in constant time. Revocation takes effect on the next request.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/audit_log.h"
+#include "common/clock.h"
+#include "common/database.h"
+#include "common/migrations.h"
+
+namespace latchkey {
+
+struct ApiKey {
+  std::string id;  // "key_..."
+  std::string account_id;
+  std::string name;
+  std::vector<std::string> scopes;
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> revoked_at;
+  std::optional<TimePoint> last_used_at;
+};
+
+struct NewApiKey {
+  std::string name;
+  std::vector<std::string> scopes;
+  std::optional<TimePoint> expires_at;
+};
+
+// A freshly created key; `token` is the only copy of the secret there will
+// ever be.
+struct CreatedApiKey {
+  ApiKey key;
+  std::string token;
+};
+
+// Who is calling, after authentication.
+struct Principal {
+  std::string account_id;
+  std::string key_id;
+  std::vector<std::string> scopes;
+  bool HasScope(std::string_view scope) const;
+};
+
+class ApiKeyService {
+ public:
+  ApiKeyService(Database& db, AuditLog& audit, const Clock& clock)
+      : db_(db), audit_(audit), clock_(clock) {}
+
+  static const std::vector<Migration>& Migrations();
+
+  // InvalidArgument for a bad name, an unknown or repeated scope, no scope,
+  // or an expiry in the past.
+  Result<CreatedApiKey> Create(const std::string& account_id, const NewApiKey& request,
+                               const AuditContext& ctx);
+  // Same, inside the caller's transaction (used when creating an account).
+  Result<CreatedApiKey> CreateInTx(SqlExecutor& tx, const std::string& account_id,
+                                   const NewApiKey& request, const AuditContext& ctx);
+
+  // Unrevoked keys of the account, newest first.
+  Result<std::vector<ApiKey>> List(const std::string& account_id);
+
+  // NotFound if the key does not exist in this account or is already revoked.
+  Status Revoke(const std::string& account_id, const std::string& key_id, const AuditContext& ctx);
+
+  // Unauthenticated (one generic message) for a malformed, unknown, wrong,
+  // expired or revoked key. Failed attempts against a real key id are
+  // audited in that key's account.
+  Result<Principal> Authenticate(std::string_view token, const AuditContext& ctx);
+
+  // Audits a request refused for a missing scope.
+  void RecordScopeDenied(const Principal& principal, std::string_view scope,
+                         const AuditContext& ctx);
+
+  // Removes every key of an account (inside the account deletion).
+  static Status DeleteAll(SqlExecutor& tx, const std::string& account_id);
+
+ private:
+  void RecordDenied(const std::string& account_id, const std::string& key_id,
+                    std::string_view reason, const AuditContext& ctx);
+
+  Database& db_;
+  AuditLog& audit_;
+  const Clock& clock_;
+};
+
+// Validates a display name: 1–100 characters, no control characters.
+Status ValidateName(std::string_view name, std::string_view field = "name");
+
+}  // namespace latchkey
