@@ -1,5 +1,7 @@
 #include "common/status.h"
 
+#include <ostream>
+
 namespace latchkey {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -21,6 +23,8 @@ std::string_view StatusCodeName(StatusCode code) {
   }
   return "INTERNAL";
 }
+
+std::ostream& operator<<(std::ostream& os, StatusCode code) { return os << StatusCodeName(code); }
 
 std::string Status::ToString() const {
   if (ok()) return "OK";

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cassert>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ enum class StatusCode {
 
 // The stable name of a code, e.g. "NOT_FOUND"; used in logs and JSON errors.
 std::string_view StatusCodeName(StatusCode code);
+std::ostream& operator<<(std::ostream& os, StatusCode code);
 
 class [[nodiscard]] Status {
  public:

@@ -1,0 +1,48 @@
+#include "api/router.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "api/app.h"
+
+namespace latchkey {
+namespace {
+
+Route Make(std::string method, std::string pattern) {
+  Route r;
+  r.method = std::move(method);
+  r.pattern = std::move(pattern);
+  r.handler = [](RequestContext&) -> Result<HttpResponse> { return HttpResponse{}; };
+  return r;
+}
+
+BOOST_AUTO_TEST_SUITE(RouterTest)
+
+BOOST_AUTO_TEST_CASE(MatchesLiteralsBeforeParameters) {
+  Router router;
+  router.Add(Make("GET", "/audit-events/{id}"));
+  router.Add(Make("GET", "/audit-events/verify"));
+  auto m = router.Find("GET", "/audit-events/verify");
+  BOOST_REQUIRE((m.kind == Router::MatchKind::kFound));
+  BOOST_TEST(m.route->pattern == "/audit-events/verify");
+  auto p = router.Find("GET", "/audit-events/evt%5F1");
+  BOOST_TEST(p.params["id"] == "evt_1");
+}
+
+BOOST_AUTO_TEST_CASE(DistinguishesNotFoundMethodNotAllowedAndBadPaths) {
+  Router router;
+  router.Add(Make("GET", "/a/{id}"));
+  router.Add(Make("DELETE", "/a/{id}"));
+  BOOST_TEST((router.Find("GET", "/b").kind == Router::MatchKind::kNotFound));
+  BOOST_TEST((router.Find("GET", "/a/").kind == Router::MatchKind::kNotFound));
+  BOOST_TEST((router.Find("GET", "/a/x/y").kind == Router::MatchKind::kNotFound));
+  auto m = router.Find("PUT", "/a/x");
+  BOOST_TEST((m.kind == Router::MatchKind::kMethodNotAllowed));
+  BOOST_TEST((m.allowed_methods == std::vector<std::string>{"GET", "DELETE"}));
+  BOOST_TEST((router.Find("GET", "/a/%zz").kind == Router::MatchKind::kBadPath));
+  BOOST_TEST((router.Find("GET", "/a/%00").kind == Router::MatchKind::kBadPath));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace latchkey
