@@ -63,8 +63,8 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
     out->keys = std::move(*ring);
     out->key_source = key_file;
   } else {
-    ASSIGN_OR_RETURN(auto rows, db.Query("SELECT COUNT(*) FROM data_keys", {}));
-    if (!rows.empty() && rows[0].Int(0) > 0) {
+    ASSIGN_OR_RETURN(int64_t data_keys, Envelope::CountDataKeys(db));
+    if (data_keys > 0) {
       return InvalidArgument("the database holds sealed data but no master key is configured: set "
                              "LATCHKEY_MASTER_KEYS or restore " + key_file);
     }

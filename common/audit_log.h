@@ -49,6 +49,20 @@ struct AuditEvent {
   std::vector<std::pair<std::string, std::string>> details;  // non-secret context
   std::string prev_hash;       // set by Append
   std::string hash;            // set by Append
+
+  // An event in `account_id`'s chain, attributed to the caller in `ctx`.
+  static AuditEvent For(const AuditContext& ctx, std::string account_id, std::string action,
+                        std::string resource, std::string outcome = "success") {
+    AuditEvent e;
+    e.account_id = std::move(account_id);
+    e.actor = ctx.actor;
+    e.action = std::move(action);
+    e.resource = std::move(resource);
+    e.outcome = std::move(outcome);
+    e.request_id = ctx.request_id;
+    e.client_address = ctx.client_address;
+    return e;
+  }
 };
 
 struct AuditFilter {

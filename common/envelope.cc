@@ -109,8 +109,8 @@ Result<std::vector<std::string>> Envelope::MissingMasterKeys() {
   return missing;
 }
 
-Result<int64_t> Envelope::DataKeyCount() {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT COUNT(*) FROM data_keys", {}));
+Result<int64_t> Envelope::CountDataKeys(SqlExecutor& exec) {
+  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT COUNT(*) FROM data_keys", {}));
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 

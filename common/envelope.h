@@ -51,7 +51,9 @@ class Envelope {
 
   // Ids of master keys that wrap some DEK but are not in the keyring.
   Result<std::vector<std::string>> MissingMasterKeys();
-  Result<int64_t> DataKeyCount();
+  // How many data keys exist; usable before a keyring is loaded (to tell a
+  // first run from a database whose master key is missing).
+  static Result<int64_t> CountDataKeys(SqlExecutor& exec);
 
  private:
   Result<SecretBytes> LoadDataKey(SqlExecutor& exec, std::string_view account_id) const;

@@ -12,7 +12,6 @@ void Scheduler::Every(std::string name, std::chrono::seconds period, std::functi
 
 int Scheduler::RunDue() {
   std::lock_guard<std::mutex> run_lock(run_mu_);
-  std::vector<size_t> due;
   std::vector<std::function<void()>> fns;
   std::vector<std::string> names;
   {
@@ -20,7 +19,6 @@ int Scheduler::RunDue() {
     TimePoint now = clock_.Now();
     for (size_t i = 0; i < jobs_.size(); ++i) {
       if (jobs_[i].next <= now) {
-        due.push_back(i);
         fns.push_back(jobs_[i].fn);
         names.push_back(jobs_[i].name);
         jobs_[i].next = now + jobs_[i].period;

@@ -28,14 +28,7 @@ Result<CreatedAccount> AccountService::Create(const std::string& name, const Aud
                                {account.id, account.name, ToUnix(account.created_at)})
                         .status());
     RETURN_IF_ERROR(envelope_.CreateDataKey(tx, account.id));
-    AuditEvent event;
-    event.account_id = account.id;
-    event.actor = ctx.actor;
-    event.action = "account.create";
-    event.resource = account.id;
-    event.outcome = "success";
-    event.request_id = ctx.request_id;
-    event.client_address = ctx.client_address;
+    AuditEvent event = AuditEvent::For(ctx, account.id, "account.create", account.id);
     event.details = {{"name", account.name}};
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
     ASSIGN_OR_RETURN(created.first_key,
@@ -72,14 +65,7 @@ Status AccountService::Delete(const std::string& id, const AuditContext& ctx) {
     RETURN_IF_ERROR(ApiKeyService::DeleteAll(tx, id));
     RETURN_IF_ERROR(envelope_.DeleteDataKey(tx, id));
     RETURN_IF_ERROR(audit_.DeleteChain(tx, id));
-    AuditEvent event;
-    event.account_id = kSystemChain;
-    event.actor = ctx.actor;
-    event.action = "account.delete";
-    event.resource = id;
-    event.outcome = "success";
-    event.request_id = ctx.request_id;
-    event.client_address = ctx.client_address;
+    AuditEvent event = AuditEvent::For(ctx, kSystemChain, "account.delete", id);
     return audit_.Append(tx, std::move(event)).status();
   });
 }

@@ -139,14 +139,7 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
                              {key.id, account_id, key.name, JoinScopes(key.scopes),
                               Sha256Hex(created.token), ToUnix(now), TimeOrNull(key.expires_at)})
                       .status());
-  AuditEvent event;
-  event.account_id = account_id;
-  event.actor = ctx.actor;
-  event.action = "api_key.create";
-  event.resource = key.id;
-  event.outcome = "success";
-  event.request_id = ctx.request_id;
-  event.client_address = ctx.client_address;
+  AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.create", key.id);
   event.details = {{"name", key.name}, {"scopes", JoinScopes(key.scopes)}};
   RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
   return created;
@@ -170,14 +163,7 @@ Status ApiKeyService::Revoke(const std::string& account_id, const std::string& k
                                 " AND revoked_at IS NULL",
                                 {ToUnix(clock_.Now()), key_id, account_id}));
     if (changed == 0) return NotFound("API key not found");
-    AuditEvent event;
-    event.account_id = account_id;
-    event.actor = ctx.actor;
-    event.action = "api_key.revoke";
-    event.resource = key_id;
-    event.outcome = "success";
-    event.request_id = ctx.request_id;
-    event.client_address = ctx.client_address;
+    AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.revoke", key_id);
     return audit_.Append(tx, std::move(event)).status();
   });
 }
@@ -226,14 +212,8 @@ void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_vi
 void ApiKeyService::RecordDenied(const std::string& account_id, const std::string& key_id,
                                  std::string_view reason, const AuditContext& ctx) {
   db_.Transaction([&](SqlExecutor& tx) -> Status {
-       AuditEvent event;
-       event.account_id = account_id;
+       AuditEvent event = AuditEvent::For(ctx, account_id, "auth.denied", key_id, "denied");
        event.actor = key_id;
-       event.action = "auth.denied";
-       event.resource = key_id;
-       event.outcome = "denied";
-       event.request_id = ctx.request_id;
-       event.client_address = ctx.client_address;
        event.details = {{"reason", std::string(reason)}};
        return audit_.Append(tx, std::move(event)).status();
      })
