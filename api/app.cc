@@ -29,6 +29,9 @@ App::App(AppServices services, AppOptions options)
   AddAdminRoutes(router_, services_);
   AddApiKeyRoutes(router_, services_);
   AddAuditRoutes(router_, services_);
+  AddCertificateRoutes(router_, services_);
+  AddTokenRoutes(router_, services_, options_);
+  AddJwksRoutes(router_, services_, options_);
 }
 
 Result<HttpResponse> App::Dispatch(HttpRequest& request) {

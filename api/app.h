@@ -16,6 +16,9 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
+#include "services/certificates/certificates.h"
+#include "services/certificates/key_pool.h"
+#include "services/certificates/tokens.h"
 
 namespace latchkey {
 
@@ -41,6 +44,9 @@ struct AppServices {
   AuditLog& audit;
   const AdminKey& admin_key;
   Logger& logger;
+  CertificateService& certificates;
+  TokenService& tokens;
+  KeyPool& key_pool;
 };
 
 class App {
@@ -71,5 +77,11 @@ void AddSystemRoutes(Router& router, AppServices& services, const AppOptions& op
 void AddAdminRoutes(Router& router, AppServices& services);
 void AddApiKeyRoutes(Router& router, AppServices& services);
 void AddAuditRoutes(Router& router, AppServices& services);
+void AddCertificateRoutes(Router& router, AppServices& services);
+void AddTokenRoutes(Router& router, AppServices& services, const AppOptions& options);
+void AddJwksRoutes(Router& router, AppServices& services, const AppOptions& options);
+
+// "{public-url}/accounts/{id}": the `iss` of the account's tokens.
+std::string AccountIssuer(const AppOptions& options, const std::string& account_id);
 
 }  // namespace latchkey

@@ -59,6 +59,17 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       ->envname("LATCHKEY_KEEPALIVE_TIMEOUT_MS");
   app.add_option("--shutdown-grace-ms", grace_ms, "Time in-flight requests get on SIGTERM")
       ->envname("LATCHKEY_SHUTDOWN_GRACE_MS");
+  int64_t pool = 4, jwks_max_age = 300, max_lifetime = 3600, maintenance = 10;
+  app.add_option("--key-pool-size", pool, "RSA-2048 keys kept pre-generated (0 disables)")
+      ->envname("LATCHKEY_KEY_POOL_SIZE");
+  app.add_option("--jwks-max-age", jwks_max_age,
+                 "Seconds clients may cache a JWKS; rotated keys are published this far ahead")
+      ->envname("LATCHKEY_JWKS_MAX_AGE");
+  app.add_option("--max-token-lifetime", max_lifetime, "Longest expiresIn POST /tokens accepts")
+      ->envname("LATCHKEY_MAX_TOKEN_LIFETIME");
+  app.add_option("--maintenance-interval", maintenance,
+                 "Seconds between key expiry and rotation checks")
+      ->envname("LATCHKEY_MAINTENANCE_INTERVAL");
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
   try {
@@ -93,6 +104,20 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   if (header_ms == 0 || body_ms == 0 || keepalive_ms == 0) {
     return InvalidArgument("timeouts must be positive");
   }
+  if (pool < 0 || pool > 64) return InvalidArgument("--key-pool-size must be 0-64");
+  if (jwks_max_age < 1 || jwks_max_age > 86400) {
+    return InvalidArgument("--jwks-max-age must be 1-86400");
+  }
+  if (max_lifetime < 1 || max_lifetime > 7 * 86400) {
+    return InvalidArgument("--max-token-lifetime must be 1-604800");
+  }
+  if (maintenance < 1 || maintenance > 3600) {
+    return InvalidArgument("--maintenance-interval must be 1-3600");
+  }
+  config.key_pool_size = static_cast<int>(pool);
+  config.jwks_max_age = std::chrono::seconds(jwks_max_age);
+  config.max_token_lifetime = std::chrono::seconds(max_lifetime);
+  config.maintenance_interval = std::chrono::seconds(maintenance);
   config.max_body_bytes = static_cast<size_t>(max_body);
   config.header_timeout = std::chrono::milliseconds(header_ms);
   config.body_timeout = std::chrono::milliseconds(body_ms);

@@ -28,6 +28,10 @@ struct Config {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
   std::chrono::milliseconds shutdown_grace{10000};
+  int key_pool_size = 4;                       // pre-generated RSA-2048 keys
+  std::chrono::seconds jwks_max_age{300};       // also the rotation publish lead
+  std::chrono::seconds max_token_lifetime{3600};
+  std::chrono::seconds maintenance_interval{10};  // expiry and rotation checks
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

@@ -20,6 +20,9 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
+#include "services/certificates/certificates.h"
+#include "services/certificates/key_pool.h"
+#include "services/certificates/tokens.h"
 
 namespace latchkey {
 namespace {
@@ -50,6 +53,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "accounts", AccountService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "api_keys", ApiKeyService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
 
   std::string key_file = config.data_dir + "/master.key";
   if (config.master_keys) {
@@ -102,8 +106,24 @@ int RunServer(const Config& config) {
   AuditLog audit(clock);
   ApiKeyService api_keys(db, audit, clock);
   AccountService accounts(db, envelope, audit, api_keys, clock);
+  for (const auto& table : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(table);
+  KeyPool key_pool(static_cast<size_t>(config.key_pool_size));
+  CertificateOptions cert_options;
+  cert_options.jwks_max_age = config.jwks_max_age;
+  cert_options.max_token_lifetime = config.max_token_lifetime;
+  CertificateService certificates(db, envelope, audit, clock, key_pool, cert_options);
+  TokenService tokens(certificates, clock);
   Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
     logger.Error("job_failed", {{"job", job}, {"what", what}});
+  });
+  scheduler.Every("certificates.maintenance", config.maintenance_interval, [&] {
+    auto report = certificates.RunMaintenance();
+    if (!report.ok()) {
+      logger.Error("certificate_maintenance_failed", {{"status", report.status().ToString()}});
+    } else if (report->expired > 0 || report->rotated > 0) {
+      logger.Info("certificate_maintenance",
+                  {{"expired", report->expired}, {"rotated", report->rotated}});
+    }
   });
 
   // Block the stop signals in every thread; the main thread waits for them.
@@ -130,7 +150,8 @@ int RunServer(const Config& config) {
   std::string host_for_url = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
                                                                         : config.host;
   app_options.public_url = config.public_url;
-  AppServices services{db, accounts, api_keys, audit, *admin, logger};
+  AppServices services{db,     accounts, api_keys,     audit, *admin,
+                       logger, certificates, tokens, key_pool};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   Status started = server.Start();
@@ -140,6 +161,7 @@ int RunServer(const Config& config) {
   // told the address yet, so no request has used it.
   if (config.public_url.empty()) app.SetPublicUrl(base);
   scheduler.Start();
+  key_pool.Start();
 
   std::printf("listening on %s\n", base.c_str());
   std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
@@ -157,6 +179,7 @@ int RunServer(const Config& config) {
   logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   int left = server.Shutdown(config.shutdown_grace);
   scheduler.Stop();
+  key_pool.Stop();
   db.Close();
   logger.Info("stopped", {{"unfinished_requests", left}});
   return 0;

@@ -43,6 +43,39 @@ Result<std::vector<std::string>> JsonBody::RequiredStringArray(const std::string
   return out;
 }
 
+Result<std::optional<int64_t>> JsonBody::OptionalInt(const std::string& field, int64_t min,
+                                                     int64_t max) const {
+  auto it = json_.find(field);
+  if (it == json_.end() || it->is_null()) return std::optional<int64_t>();
+  std::string range = " between " + std::to_string(min) + " and " + std::to_string(max);
+  if (!it->is_number_integer()) return InvalidArgument(field + " must be an integer" + range);
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max)) {
+    return InvalidArgument(field + " must be an integer" + range);
+  }
+  int64_t v = it->get<int64_t>();
+  if (v < min || v > max) return InvalidArgument(field + " must be an integer" + range);
+  return std::optional<int64_t>(v);
+}
+
+Result<int64_t> JsonBody::RequiredInt(const std::string& field, int64_t min, int64_t max) const {
+  ASSIGN_OR_RETURN(auto v, OptionalInt(field, min, max));
+  if (!v) return InvalidArgument(field + " is required");
+  return *v;
+}
+
+Result<std::map<std::string, std::string>> JsonBody::OptionalStringMap(
+    const std::string& field) const {
+  std::map<std::string, std::string> out;
+  auto it = json_.find(field);
+  if (it == json_.end() || it->is_null()) return out;
+  if (!it->is_object()) return InvalidArgument(field + " must be an object of strings");
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string()) return InvalidArgument(field + "." + k + " must be a string");
+    out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
 Result<std::optional<TimePoint>> JsonBody::OptionalTime(const std::string& field) const {
   ASSIGN_OR_RETURN(auto text, OptionalString(field));
   if (!text) return std::optional<TimePoint>();

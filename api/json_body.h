@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ class JsonBody {
   Result<std::string> RequiredString(const std::string& field) const;
   Result<std::optional<std::string>> OptionalString(const std::string& field) const;
   Result<std::vector<std::string>> RequiredStringArray(const std::string& field) const;
+  // An integer in [min, max] (no fractions, no strings); null or absent -> nullopt.
+  Result<std::optional<int64_t>> OptionalInt(const std::string& field, int64_t min,
+                                             int64_t max) const;
+  Result<int64_t> RequiredInt(const std::string& field, int64_t min, int64_t max) const;
+  // An object whose values are all strings; null or absent -> empty.
+  Result<std::map<std::string, std::string>> OptionalStringMap(const std::string& field) const;
   // An ISO 8601 timestamp; null or absent -> nullopt.
   Result<std::optional<TimePoint>> OptionalTime(const std::string& field) const;
 

@@ -37,4 +37,33 @@ nlohmann::json ToJson(const AuditEvent& e) {
           {"hash", e.hash}};
 }
 
+nlohmann::json ToJson(const Certificate& c) {
+  return {{"id", c.id},
+          {"account", c.account_id},
+          {"kid", c.kid},
+          {"name", c.name},
+          {"publicKey", c.public_key_pem},
+          {"algorithm", AlgorithmName(c.algorithm)},
+          {"keySize", c.key_size},
+          {"custody", CustodyName(c.custody)},
+          {"status", StatusName(c.status)},
+          {"expiresAt", OptionalTimeJson(c.expires_at)},
+          {"metadata", c.metadata},
+          {"createdAt", FormatIso8601(c.created_at)},
+          {"updatedAt", FormatIso8601(c.updated_at)},
+          {"activatesAt", OptionalTimeJson(c.activates_at)},
+          {"retiresAt", OptionalTimeJson(c.retires_at)},
+          {"revokedAt", OptionalTimeJson(c.revoked_at)}};
+}
+
+nlohmann::json ToJson(const RotationPolicy& p) {
+  return {{"rotationPeriod", p.rotation_period},
+          {"overlap", p.overlap},
+          {"algorithm", AlgorithmName(p.algorithm)},
+          {"keySize", p.key_size},
+          {"nextRotationAt", FormatIso8601(p.next_rotation_at)},
+          {"createdAt", FormatIso8601(p.created_at)},
+          {"updatedAt", FormatIso8601(p.updated_at)}};
+}
+
 }  // namespace latchkey

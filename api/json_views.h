@@ -6,12 +6,15 @@
 #include "common/audit_log.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/api_keys.h"
+#include "services/certificates/certificate.h"
 
 namespace latchkey {
 
 nlohmann::json ToJson(const Account& account);
 nlohmann::json ToJson(const ApiKey& key);
 nlohmann::json ToJson(const AuditEvent& event);
+nlohmann::json ToJson(const Certificate& cert);
+nlohmann::json ToJson(const RotationPolicy& policy);
 nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t);
 
 }  // namespace latchkey

@@ -39,6 +39,17 @@ void AddAdminRoutes(Router& router, AppServices& s) {
               },
               {"Delete an account and all of its data", "admin", "",
                R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
+
+  router.Add({"GET", "/admin/key-pool", AuthKind::kAdmin, "",
+              [&s](RequestContext&) -> Result<HttpResponse> {
+                KeyPoolStats stats = s.key_pool.stats();
+                return JsonResponse(200, {{"ready", stats.ready},
+                                          {"target", stats.target},
+                                          {"hits", stats.hits},
+                                          {"misses", stats.misses}});
+              },
+              {"State of the pre-generated RSA-2048 key pool", "admin", "",
+               R"({"type":"object","properties":{"ready":{"type":"integer"},"target":{"type":"integer"},"hits":{"type":"integer"},"misses":{"type":"integer"}}})"}});
 }
 
 }  // namespace latchkey

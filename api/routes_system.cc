@@ -27,7 +27,32 @@ nlohmann::json Schemas() {
       "actor":{"type":"string"},"action":{"type":"string"},"resource":{"type":"string"},
       "outcome":{"type":"string"},"requestId":{"type":"string"},"clientAddress":{"type":"string"},
       "details":{"type":"object","additionalProperties":{"type":"string"}},
-      "prevHash":{"type":"string"},"hash":{"type":"string"}}}
+      "prevHash":{"type":"string"},"hash":{"type":"string"}}},
+    "Certificate": {"type":"object","properties":{"id":{"type":"string"},
+      "account":{"type":"string"},"kid":{"type":"string"},"name":{"type":"string"},
+      "publicKey":{"type":"string","description":"SPKI PEM"},
+      "algorithm":{"enum":["RS256","ES256"]},"keySize":{"type":"integer"},
+      "custody":{"enum":["exported","managed"]},"status":{"enum":["active","revoked","expired"]},
+      "expiresAt":{"type":["string","null"],"format":"date-time"},
+      "metadata":{"type":"object","additionalProperties":{"type":"string"}},
+      "createdAt":{"type":"string","format":"date-time"},
+      "updatedAt":{"type":"string","format":"date-time"},
+      "activatesAt":{"type":["string","null"],"format":"date-time"},
+      "retiresAt":{"type":["string","null"],"format":"date-time"},
+      "revokedAt":{"type":["string","null"],"format":"date-time"}}},
+    "CreatedCertificate": {"allOf":[{"$ref":"#/components/schemas/Certificate"},
+      {"type":"object","properties":{"privateKey":{"type":"string",
+        "description":"PKCS#8 PEM; exported custody only, shown once"}}}]},
+    "RotationPolicy": {"type":"object","properties":{"rotationPeriod":{"type":"integer"},
+      "overlap":{"type":"integer"},"algorithm":{"enum":["RS256","ES256"]},
+      "keySize":{"type":"integer"},"nextRotationAt":{"type":"string","format":"date-time"},
+      "createdAt":{"type":"string","format":"date-time"},
+      "updatedAt":{"type":"string","format":"date-time"}}},
+    "Jwks": {"type":"object","required":["keys"],"properties":{"keys":{"type":"array",
+      "items":{"type":"object","properties":{"kty":{"type":"string"},"use":{"type":"string"},
+        "alg":{"type":"string"},"kid":{"type":"string"},"n":{"type":"string"},
+        "e":{"type":"string"},"crv":{"type":"string"},"x":{"type":"string"},
+        "y":{"type":"string"}}}}}}
   })");
 }
 

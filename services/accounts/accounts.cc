@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "common/ids.h"
+#include "common/names.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {

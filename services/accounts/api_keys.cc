@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/names.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -62,18 +63,6 @@ ApiKey KeyFromRow(const Row& row) {
 }
 
 }  // namespace
-
-Status ValidateName(std::string_view name, std::string_view field) {
-  if (name.empty() || name.size() > 100) {
-    return InvalidArgument(std::string(field) + " must be 1 to 100 characters");
-  }
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) {
-      return InvalidArgument(std::string(field) + " must not contain control characters");
-    }
-  }
-  return Status::Ok();
-}
 
 bool Principal::HasScope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();

@@ -93,7 +93,4 @@ class ApiKeyService {
   const Clock& clock_;
 };
 
-// Validates a display name: 1–100 characters, no control characters.
-Status ValidateName(std::string_view name, std::string_view field = "name");
-
 }  // namespace latchkey

@@ -4,17 +4,17 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "tests/services/accounts/fixture.h"
+#include "tests/services/certificates/fixture.h"
 
 namespace latchkey {
 namespace {
 
-struct Fixture : testing::AccountsFixture {
+struct Fixture : testing::CertificatesFixture {
   std::FILE* log_sink = std::tmpfile();
   Logger logger{log_sink};
   std::optional<std::string> admin_token;
   AdminKey admin = *AdminKey::Initialize(*db, std::nullopt, &admin_token);
-  App app{AppServices{*db, accounts, api_keys, audit, admin, logger},
+  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool},
           AppOptions{1 << 20, "http://lk.test"}};
   ~Fixture() { std::fclose(log_sink); }
 

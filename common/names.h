@@ -1,0 +1,14 @@
+// Validation of the display names and labels callers give their resources.
+#pragma once
+
+#include <string_view>
+
+#include "common/status.h"
+
+namespace latchkey {
+
+// A display name: 1–100 characters, no control characters. InvalidArgument
+// naming `field` otherwise.
+Status ValidateName(std::string_view name, std::string_view field = "name");
+
+}  // namespace latchkey
