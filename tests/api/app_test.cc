@@ -4,53 +4,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "tests/services/certificates/fixture.h"
+#include "tests/api/app_fixture.h"
 
 namespace latchkey {
 namespace {
 
-struct Fixture : testing::CertificatesFixture {
-  std::FILE* log_sink = std::tmpfile();
-  Logger logger{log_sink};
-  std::optional<std::string> admin_token;
-  AdminKey admin = *AdminKey::Initialize(*db, std::nullopt, &admin_token);
-  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool},
-          AppOptions{1 << 20, "http://lk.test"}};
-  ~Fixture() { std::fclose(log_sink); }
-
-  HttpResponse Call(const std::string& method, const std::string& path,
-                    const std::string& token = "", const std::string& body = "") {
-    HttpRequest r;
-    r.method = method;
-    size_t q = path.find('?');
-    r.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = path.substr(q + 1);
-      size_t eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), query.substr(eq + 1));
-    }
-    if (!token.empty()) r.headers["Authorization"] = "Bearer " + token;
-    r.body = body;
-    r.request_id = "req_t";
-    r.client_address = "127.0.0.1";
-    return app.Handle(r);
-  }
-  nlohmann::json Json(const HttpResponse& r) { return nlohmann::json::parse(r.body); }
-  void ExpectError(const HttpResponse& r, int status, const std::string& code) {
-    BOOST_TEST(r.status == status);
-    auto j = Json(r);
-    BOOST_TEST(j.size() == 3u);
-    BOOST_TEST(j["status"] == status);
-    BOOST_TEST(j["code"] == code);
-    BOOST_TEST(j["error"].is_string());
-  }
-  std::string NewAccount(const std::string& name, std::string* id = nullptr) {
-    auto r = Call("POST", "/admin/accounts", *admin_token, R"({"name":")" + name + "\"}");
-    BOOST_REQUIRE(r.status == 201);
-    if (id) *id = Json(r)["id"];
-    return Json(r)["apiKey"];
-  }
-};
+using Fixture = testing::AppFixture;
 
 BOOST_FIXTURE_TEST_SUITE(AppTest, Fixture)
 
