@@ -1,6 +1,7 @@
 #include "services/certificates/certificate.h"
 
 #include <ostream>
+#include <utility>
 
 namespace latchkey {
 
@@ -37,10 +38,10 @@ const Certificate* CurrentSigner(const std::vector<Certificate>& certs, TimePoin
   const Certificate* best = nullptr;
   for (const Certificate& c : certs) {
     if (!c.CanSign(now)) continue;
-    if (!best || c.activates_at.value_or(c.created_at) >
-                     best->activates_at.value_or(best->created_at)) {
-      best = &c;
-    }
+    auto started = [](const Certificate* x) {
+      return std::pair(x->activates_at.value_or(x->created_at), x->seq);
+    };
+    if (!best || started(&c) > started(best)) best = &c;
   }
   return best;
 }

@@ -40,6 +40,7 @@ struct Certificate {
   std::optional<TimePoint> activates_at;  // rotated keys: signing starts here
   std::optional<TimePoint> retires_at;    // rotated-out keys: leaves the JWKS here
   std::optional<TimePoint> revoked_at;
+  int64_t seq = 0;  // creation order within the account (internal)
 
   CertificateStatus EffectiveStatus(TimePoint now) const;
   // In the JWKS: active, not expired, not retired.
@@ -48,8 +49,8 @@ struct Certificate {
   bool CanSign(TimePoint now) const;
 };
 
-// The managed key that signs at `now`: the most recently activated one
-// (ties go to the first in `certs`). nullptr if none can sign.
+// The managed key that signs at `now`: the most recently activated one,
+// ties going to the most recently created. nullptr if none can sign.
 const Certificate* CurrentSigner(const std::vector<Certificate>& certs, TimePoint now);
 
 struct NewCertificate {

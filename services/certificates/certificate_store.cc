@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kColumns[] =
     "id, account_id, kid, name, public_key, algorithm, key_size, custody, status, metadata, "
-    "created_at, updated_at, expires_at, activates_at, retires_at, revoked_at";
+    "created_at, updated_at, expires_at, activates_at, retires_at, revoked_at, seq";
 
 std::optional<TimePoint> OptionalTime(const Row& row, size_t i) {
   if (row.IsNull(i)) return std::nullopt;
@@ -57,6 +57,7 @@ Certificate FromRow(const Row& row) {
   c.activates_at = OptionalTime(row, 13);
   c.retires_at = OptionalTime(row, 14);
   c.revoked_at = OptionalTime(row, 15);
+  c.seq = row.Int(16);
   return c;
 }
 
@@ -117,8 +118,9 @@ const std::vector<Migration>& CertificateStore::Migrations() {
        " expires_at ${BIGINT},"
        " activates_at ${BIGINT},"
        " retires_at ${BIGINT},"
-       " revoked_at ${BIGINT});"
-       "CREATE INDEX certificates_account ON certificates (account_id, created_at);"
+       " revoked_at ${BIGINT},"
+       " seq ${BIGINT} NOT NULL);"
+       "CREATE INDEX certificates_account ON certificates (account_id, seq);"
        "CREATE TABLE certificate_versions ("
        " account_id TEXT PRIMARY KEY,"
        " version ${BIGINT} NOT NULL);"
@@ -141,23 +143,24 @@ const std::vector<std::string>& CertificateStore::OwnedTables() {
   return kTables;
 }
 
-Status CertificateStore::Insert(SqlExecutor& tx, const Certificate& c,
-                                const std::optional<Bytes>& sealed) {
+Result<Certificate> CertificateStore::Insert(SqlExecutor& tx, Certificate c,
+                                             const std::optional<Bytes>& sealed) {
+  ASSIGN_OR_RETURN(c.seq, BumpVersion(tx, c.account_id));
   SqlValue sealed_value = nullptr;
   if (sealed) sealed_value = *sealed;
-  return tx
-      .Execute(
+  RETURN_IF_ERROR(tx.Execute(
           "INSERT INTO certificates (id, account_id, kid, name, public_key, algorithm, key_size, "
           "custody, private_key_sealed, status, metadata, created_at, updated_at, expires_at, "
-          "activates_at, retires_at, revoked_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "activates_at, retires_at, revoked_at, seq) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {c.id, c.account_id, c.kid, c.name, c.public_key_pem,
            std::string(AlgorithmName(c.algorithm)), static_cast<int64_t>(c.key_size),
            std::string(CustodyName(c.custody)), sealed_value, std::string(StatusName(c.status)),
            MetadataText(c.metadata), ToUnix(c.created_at), ToUnix(c.updated_at),
            TimeOrNull(c.expires_at), TimeOrNull(c.activates_at), TimeOrNull(c.retires_at),
-           TimeOrNull(c.revoked_at)})
-      .status();
+           TimeOrNull(c.revoked_at), c.seq})
+      .status());
+  return c;
 }
 
 Result<std::optional<Certificate>> CertificateStore::Get(SqlExecutor& exec,
@@ -168,7 +171,7 @@ Result<std::optional<Certificate>> CertificateStore::Get(SqlExecutor& exec,
 
 Result<std::vector<Certificate>> CertificateStore::List(SqlExecutor& exec,
                                                         const std::string& account_id) {
-  return Select(exec, "account_id = ? ORDER BY created_at DESC, id DESC", {account_id});
+  return Select(exec, "account_id = ? ORDER BY seq DESC", {account_id});
 }
 
 Result<std::optional<Certificate>> CertificateStore::FindByKid(SqlExecutor& exec,
@@ -231,12 +234,14 @@ Result<int64_t> CertificateStore::Version(SqlExecutor& exec, const std::string& 
   return rows.empty() ? 0 : rows[0].Int(0);
 }
 
-Status CertificateStore::BumpVersion(SqlExecutor& tx, const std::string& account_id) {
-  return tx
-      .Execute("INSERT INTO certificate_versions (account_id, version) VALUES (?, 1) "
-               "ON CONFLICT (account_id) DO UPDATE SET version = certificate_versions.version + 1",
-               {account_id})
-      .status();
+Result<int64_t> CertificateStore::BumpVersion(SqlExecutor& tx, const std::string& account_id) {
+  ASSIGN_OR_RETURN(auto rows, tx.Query("INSERT INTO certificate_versions (account_id, version) "
+                                       "VALUES (?, 1) ON CONFLICT (account_id) DO UPDATE SET "
+                                       "version = certificate_versions.version + 1 "
+                                       "RETURNING version",
+                                       {account_id}));
+  if (rows.empty()) return Internal("version bump returned no row");
+  return rows[0].Int(0);
 }
 
 Status CertificateStore::PutPolicy(SqlExecutor& tx, const RotationPolicy& p) {

@@ -23,8 +23,10 @@ class CertificateStore {
   // Tables whose rows belong to an account (removed with it).
   static const std::vector<std::string>& OwnedTables();
 
-  static Status Insert(SqlExecutor& tx, const Certificate& cert,
-                       const std::optional<Bytes>& sealed_private_key);
+  // Inserts `cert` and bumps the account's version; the new version becomes
+  // the certificate's `seq`, its place in the account's creation order.
+  static Result<Certificate> Insert(SqlExecutor& tx, Certificate cert,
+                                    const std::optional<Bytes>& sealed_private_key);
   // nullopt if the account has no such certificate.
   static Result<std::optional<Certificate>> Get(SqlExecutor& exec, const std::string& account_id,
                                                 const std::string& id);
@@ -49,7 +51,8 @@ class CertificateStore {
 
   // The account's change counter; 0 if it never had a certificate.
   static Result<int64_t> Version(SqlExecutor& exec, const std::string& account_id);
-  static Status BumpVersion(SqlExecutor& tx, const std::string& account_id);
+  // Returns the new version.
+  static Result<int64_t> BumpVersion(SqlExecutor& tx, const std::string& account_id);
 
   static Status PutPolicy(SqlExecutor& tx, const RotationPolicy& policy);
   static Result<std::optional<RotationPolicy>> GetPolicy(SqlExecutor& exec,

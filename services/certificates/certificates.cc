@@ -83,8 +83,7 @@ Result<Certificate> CertificateService::Insert(SqlExecutor& tx, Certificate cert
     ASSIGN_OR_RETURN(sealed, envelope_.Seal(tx, cert.account_id, kPrivateKeyKind, cert.id,
                                             pem.view()));
   }
-  RETURN_IF_ERROR(CertificateStore::Insert(tx, cert, sealed));
-  RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, cert.account_id));
+  ASSIGN_OR_RETURN(cert, CertificateStore::Insert(tx, cert, sealed));
   AuditEvent event = AuditEvent::For(ctx, cert.account_id, "certificate.create", cert.id);
   event.details = {{"kid", cert.kid},
                    {"algorithm", std::string(AlgorithmName(cert.algorithm))},
@@ -174,7 +173,7 @@ Result<Certificate> CertificateService::Revoke(const std::string& account_id,
     ASSIGN_OR_RETURN(bool moved,
                      CertificateStore::Transition(tx, *cert, CertificateStatus::kRevoked, now));
     if (!moved) return FailedPrecondition("certificate is no longer active");
-    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id));
+    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id).status());
     AuditEvent event = AuditEvent::For(ctx, account_id, "certificate.revoke", id);
     event.details = {{"kid", cert->kid}};
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
@@ -198,7 +197,7 @@ Status CertificateService::Delete(const std::string& account_id, const std::stri
       return InvalidArgument("only revoked or expired certificates can be deleted; revoke it first");
     }
     RETURN_IF_ERROR(CertificateStore::Delete(tx, account_id, id));
-    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id));
+    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id).status());
     AuditEvent event = AuditEvent::For(ctx, account_id, "certificate.delete", id);
     event.details = {{"kid", cert->kid}};
     return audit_.Append(tx, std::move(event)).status();

@@ -100,7 +100,7 @@ Result<RotationPolicy> CertificateService::PutPolicy(const std::string& account_
     policy.created_at = existing ? existing->created_at : now;
     policy.updated_at = now;
     RETURN_IF_ERROR(CertificateStore::PutPolicy(tx, policy));
-    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id));
+    RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id).status());
     AuditEvent event = AuditEvent::For(ctx, account_id, "rotation_policy.put", account_id);
     event.details = {{"rotationPeriod", std::to_string(policy.rotation_period)},
                      {"overlap", std::to_string(policy.overlap)},
@@ -160,7 +160,7 @@ Status CertificateService::ExpireDue(MaintenanceReport* report) {
       ASSIGN_OR_RETURN(moved,
                        CertificateStore::Transition(tx, cert, CertificateStatus::kExpired, now));
       if (!moved) return Status::Ok();  // another replica recorded it
-      RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, cert.account_id));
+      RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, cert.account_id).status());
       bool retired = cert.retires_at && *cert.retires_at <= now;
       AuditEvent event = AuditEvent::For(kSchedulerContext, cert.account_id,
                                          retired ? "certificate.retire" : "certificate.expire",

@@ -146,6 +146,16 @@ BOOST_AUTO_TEST_CASE(ActiveIsTheNewestCertificateInEffect) {
   BOOST_TEST(certs.Active(account)->id == first.certificate.id);
 }
 
+BOOST_AUTO_TEST_CASE(TheNewestManagedKeySignsEvenWithinOneSecond) {
+  // Creation order, not the one-second timestamp (or a random id), decides.
+  for (int i = 0; i < 6; ++i) {
+    auto c = Make(Custody::kManaged);
+    BOOST_TEST(Snap()->signer->cert.id == c.certificate.id);
+    BOOST_TEST(certs.Active(account)->id == c.certificate.id);
+    BOOST_TEST(certs.List(account, {})->front().id == c.certificate.id);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(RevokeIsImmediateAndFinal) {
   auto c = Make();
   auto revoked = certs.Revoke(account, c.certificate.id, ctx);
