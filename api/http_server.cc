@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
+#include <functional>
 #include <thread>
 
 #include "api/request_head.h"
@@ -55,7 +57,48 @@ struct PeerState {
   std::optional<HeadCheck> head;      // the current request's checked head
   bool continue_sent = false;
   bool closed = false;                // no more input is read
+  // Once one write had to wait in Pistache's queue, every later write on
+  // this connection goes through the queue too, so bytes stay in order.
+  bool queued = false;
 };
+
+// "HTTP/1.1 200 OK" and every header, then the body. 204 and 304 carry no
+// body and no Content-Length (RFC 9110 §8.6).
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive) {
+  bool bodyless = r.status == 204 || r.status == 304;
+  std::string out;
+  out.reserve(512 + r.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += PH::codeString(static_cast<PH::Code>(r.status));
+  out += "\r\n";
+  bool has_cache_control = false;
+  auto header = [&out](std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    for (char c : value) {
+      if (c != '\r' && c != '\n') out += c;
+    }
+    out += "\r\n";
+  };
+  for (const auto& [name, value] : r.headers) {
+    if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
+    header(name, value);
+  }
+  header("Content-Type", r.content_type);
+  header("X-Request-Id", request_id);
+  header("X-Content-Type-Options", "nosniff");
+  header("Referrer-Policy", "no-referrer");
+  header("X-Frame-Options", "DENY");
+  header("Content-Security-Policy", kCsp);
+  if (!has_cache_control) header("Cache-Control", "no-store");
+  header("Connection", keep_alive ? "keep-alive" : "close");
+  if (!bodyless) header("Content-Length", std::to_string(r.body.size()));
+  out += "\r\n";
+  if (!bodyless) out += r.body;
+  return out;
+}
 
 bool ValidRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -81,7 +124,17 @@ class Handler final : public PH::Handler {
   void Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st);
   void Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, int status,
               std::string_view code, std::string_view message);
-  void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request& preq, bool keep_alive);
+  void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const PH::Request& preq,
+             bool keep_alive);
+  // Sends a response on a connection we read ourselves.
+  void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
+               const std::string& request_id, bool keep_alive, bool count_in_flight);
+  // Writes bytes to the peer: straight to the socket when nothing is queued
+  // and the socket takes them all (the common case, with no extra syscalls
+  // or allocations), otherwise through Pistache's write queue.
+  void SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string data,
+                 std::function<void()> done);
+  // For the two paths where Pistache hands us a writer.
   void Write(PH::ResponseWriter& writer, const HttpResponse& response, const std::string& request_id,
              bool keep_alive, int fd, bool count_in_flight);
 
@@ -117,8 +170,7 @@ void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, i
                                           {"status", status},
                                           {"reason", message},
                                           {"client", peer->address().host()}});
-  PH::ResponseWriter writer(PH::Version::Http11, transport(), this, peer);
-  Write(writer, ErrorResponse(status, code, message), request_id, false, peer->fd(), false);
+  Respond(peer, st, ErrorResponse(status, code, message), request_id, false, false);
 }
 
 void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) {
@@ -155,8 +207,7 @@ void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) 
       if (!h.chunked && need > 0) return Reject(peer, st, 400, "BAD_REQUEST", "malformed request");
       if (h.expect_continue && !st.continue_sent) {
         st.continue_sent = true;
-        static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        peer->send(P::RawBuffer(std::string(kContinue), sizeof(kContinue) - 1));
+        SendBytes(peer, st, "HTTP/1.1 100 Continue\r\n\r\n", nullptr);
       }
       return;  // wait for more bytes
     }
@@ -167,7 +218,7 @@ void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) 
     st.head.reset();
     peer->setIdle(false);
     parser->request.copyAddress(peer->address());
-    Serve(peer, parser->request, keep_alive);
+    Serve(peer, st, parser->request, keep_alive);
     parser->reset();
     if (!keep_alive) {
       st.closed = true;
@@ -187,8 +238,8 @@ void Handler::onTimeout(const PH::Request&, PH::ResponseWriter writer) {
         NewId("req"), false, -1, false);
 }
 
-void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request& preq,
-                    bool keep_alive) {
+void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
+                    const PH::Request& preq, bool keep_alive) {
   auto started = std::chrono::steady_clock::now();
   core_->in_flight.fetch_add(1);
   HttpRequest req;
@@ -219,8 +270,6 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request
   } else {
     response = core_->app.Handle(req);
   }
-  PH::ResponseWriter writer(preq.version(), transport(), this, peer);
-  Write(writer, response, req.request_id, keep_alive, peer->fd(), true);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
   core_->logger.Info("request", {{"request_id", req.request_id},
@@ -231,6 +280,59 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, const PH::Request
                                  {"bytes_in", static_cast<int64_t>(req.body.size())},
                                  {"bytes_out", static_cast<int64_t>(response.body.size())},
                                  {"client", req.client_address}});
+  // Logged before the response leaves, so the line exists once a client
+  // has its answer.
+  Respond(peer, st, response, req.request_id, keep_alive, true);
+}
+
+void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
+                      const HttpResponse& r, const std::string& request_id, bool keep_alive,
+                      bool count_in_flight) {
+  auto core = core_;
+  int fd = peer->fd();
+  std::weak_ptr<P::Tcp::Peer> weak = peer;
+  SendBytes(peer, st, Serialize(r, request_id, keep_alive),
+            [core, keep_alive, fd, count_in_flight, weak] {
+              if (!keep_alive) {
+                ::shutdown(fd, SHUT_WR);
+              } else if (auto p = weak.lock()) {
+                p->setIdle(true);
+              }
+              if (count_in_flight) core->in_flight.fetch_sub(1);
+            });
+}
+
+void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
+                        std::string data, std::function<void()> done) {
+  size_t sent = 0;
+  if (!st.queued) {
+    // We run on the connection's own reactor thread, so no queued write of
+    // Pistache's can interleave with this one.
+    while (sent < data.size()) {
+      ssize_t n = ::send(peer->fd(), data.data() + sent, data.size() - sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        break;
+      } else {
+        st.closed = true;  // the peer is gone; Pistache notices the close
+        if (done) done();
+        return;
+      }
+    }
+    if (sent == data.size()) {
+      if (done) done();
+      return;
+    }
+    st.queued = true;
+  }
+  size_t rest = data.size() - sent;
+  peer->send(P::RawBuffer(data.substr(sent), rest))
+      .then([done](ssize_t) { if (done) done(); },
+            [done](std::exception_ptr) { if (done) done(); });
 }
 
 void Handler::Write(PH::ResponseWriter& writer, const HttpResponse& r,
