@@ -41,6 +41,7 @@ bench: configure
 	cmake --build $(BUILD) --target latchkeyd bench_crypto -j $(JOBS)
 	./$(BUILD)/bench/bench_crypto
 	bash bench/http_bench.sh $(BUILD)/latchkeyd
+	/usr/bin/python3 bench/certificates_bench.py $(BUILD)/latchkeyd
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc' '*.cpp')

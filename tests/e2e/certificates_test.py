@@ -132,6 +132,16 @@ class CertificatesTest(unittest.TestCase):
         self.assertFalse(self.call("POST", "/tokens/verify", {"token": token})["valid"])
         self.assertEqual(self.server.request("POST", "/tokens", self.key, {})[0], 409)
 
+    def test_issued_tokens_are_logged_without_their_claims(self):
+        self.create(algorithm="ES256", custody="managed")
+        signed = self.call("POST", "/tokens", {"claims": {"card": "planted-4111-1111"}})
+        self.server.stop()
+        log = self.server.stderr()
+        self.assertIn('"event":"token_signed"', log)
+        self.assertIn('"jti":"%s"' % signed["jti"], log)
+        self.assertNotIn("planted-4111-1111", log)
+        self.assertNotIn(signed["token"].split(".")[1], log)
+
     def test_private_keys_never_reach_logs_disk_or_later_responses(self):
         exported = self.create(algorithm="RS256")
         managed = self.create(algorithm="RS256", custody="managed")
