@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/sql_time.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -36,16 +37,6 @@ std::vector<std::string> SplitScopes(const std::string& text) {
   return out;
 }
 
-std::optional<TimePoint> OptionalTime(const Row& row, size_t i) {
-  if (row.IsNull(i)) return std::nullopt;
-  return FromUnix(row.Int(i));
-}
-
-SqlValue TimeOrNull(const std::optional<TimePoint>& t) {
-  if (!t) return nullptr;
-  return ToUnix(*t);
-}
-
 constexpr char kKeyColumns[] =
     "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at";
 
@@ -56,9 +47,9 @@ ApiKey KeyFromRow(const Row& row) {
   k.name = row.Text(2);
   k.scopes = SplitScopes(row.Text(3));
   k.created_at = FromUnix(row.Int(4));
-  k.expires_at = OptionalTime(row, 5);
-  k.revoked_at = OptionalTime(row, 6);
-  k.last_used_at = OptionalTime(row, 7);
+  k.expires_at = OptionalTimeAt(row, 5);
+  k.revoked_at = OptionalTimeAt(row, 6);
+  k.last_used_at = OptionalTimeAt(row, 7);
   return k;
 }
 

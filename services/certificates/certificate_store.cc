@@ -2,22 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/sql_time.h"
+
 namespace latchkey {
 namespace {
 
 constexpr char kColumns[] =
     "id, account_id, kid, name, public_key, algorithm, key_size, custody, status, metadata, "
     "created_at, updated_at, expires_at, activates_at, retires_at, revoked_at, seq";
-
-std::optional<TimePoint> OptionalTime(const Row& row, size_t i) {
-  if (row.IsNull(i)) return std::nullopt;
-  return FromUnix(row.Int(i));
-}
-
-SqlValue TimeOrNull(const std::optional<TimePoint>& t) {
-  if (!t) return nullptr;
-  return ToUnix(*t);
-}
 
 CertificateStatus StatusFromText(const std::string& s) {
   if (s == "revoked") return CertificateStatus::kRevoked;
@@ -53,10 +45,10 @@ Certificate FromRow(const Row& row) {
   c.metadata = MetadataFromText(row.Text(9));
   c.created_at = FromUnix(row.Int(10));
   c.updated_at = FromUnix(row.Int(11));
-  c.expires_at = OptionalTime(row, 12);
-  c.activates_at = OptionalTime(row, 13);
-  c.retires_at = OptionalTime(row, 14);
-  c.revoked_at = OptionalTime(row, 15);
+  c.expires_at = OptionalTimeAt(row, 12);
+  c.activates_at = OptionalTimeAt(row, 13);
+  c.retires_at = OptionalTimeAt(row, 14);
+  c.revoked_at = OptionalTimeAt(row, 15);
   c.seq = row.Int(16);
   return c;
 }

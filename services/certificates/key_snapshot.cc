@@ -21,6 +21,16 @@ std::string JwkJson(const PublishedKey& k, const JwkPublic& jwk) {
   return head + R"("crv":")" + jwk.crv + R"(","x":")" + jwk.x + R"(","y":")" + jwk.y + "\"}";
 }
 
+Status NoSigner() {
+  return FailedPrecondition(
+      "the account has no active managed certificate: create one with custody 'managed' or "
+      "rotate");
+}
+
+std::string Etag(const std::string& body) {
+  return "\"" + Base64UrlEncode(AsView(Sha256(body))).substr(0, 27) + "\"";
+}
+
 Result<PublishedKey> OpenSigner(SqlExecutor& exec, const Envelope& envelope,
                                 const Certificate& cert) {
   ASSIGN_OR_RETURN(auto sealed, CertificateStore::SealedPrivateKey(exec, cert.account_id, cert.id));
@@ -78,7 +88,7 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Build(SqlExecutor& 
   }
   jwks += "]}";
   snap->jwks_json = std::move(jwks);
-  snap->etag = "\"" + Base64UrlEncode(AsView(Sha256(snap->jwks_json))).substr(0, 27) + "\"";
+  snap->etag = Etag(snap->jwks_json);
   snap->rebuild_at = std::min(snap->jwks_changes_at, next_activation);
 
   if (const Certificate* signer = CurrentSigner(certs, now)) {
@@ -86,9 +96,7 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Build(SqlExecutor& 
     if (opened.ok()) snap->signer = std::move(*opened);
     else snap->signer_status = opened.status();
   } else {
-    snap->signer_status = FailedPrecondition(
-        "the account has no active managed certificate: create one with custody 'managed' or "
-        "rotate");
+    snap->signer_status = NoSigner();
   }
   return std::shared_ptr<const KeySnapshot>(std::move(snap));
 }
@@ -122,10 +130,8 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(const std::stri
     auto empty = std::make_shared<KeySnapshot>();
     empty->account_id = account_id;
     empty->jwks_json = R"({"keys":[]})";
-    empty->etag = "\"" + Base64UrlEncode(AsView(Sha256(empty->jwks_json))).substr(0, 27) + "\"";
-    empty->signer_status = FailedPrecondition(
-        "the account has no active managed certificate: create one with custody 'managed' or "
-        "rotate");
+    empty->etag = Etag(empty->jwks_json);
+    empty->signer_status = NoSigner();
     return std::shared_ptr<const KeySnapshot>(std::move(empty));
   }
   ASSIGN_OR_RETURN(auto built, Build(db_, envelope_, account_id, version, now));
