@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -74,5 +75,20 @@ class Database : public SqlExecutor {
   // with kUnavailable. Safe to call twice.
   virtual void Close() = 0;
 };
+
+// Runs `body` in one transaction and returns what it produced: the value on
+// commit, body's (or the commit's) error otherwise.
+template <typename T>
+Result<T> TransactionValue(Database& db, const std::function<Result<T>(SqlExecutor&)>& body) {
+  std::optional<T> value;
+  Status s = db.Transaction([&](SqlExecutor& tx) -> Status {
+    Result<T> r = body(tx);
+    if (!r.ok()) return r.status();
+    value.emplace(std::move(r).value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return std::move(*value);
+}
 
 }  // namespace latchkey

@@ -79,14 +79,8 @@ const std::vector<Migration>& ApiKeyService::Migrations() {
 
 Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id,
                                             const NewApiKey& request, const AuditContext& ctx) {
-  std::optional<CreatedApiKey> created;
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(auto c, CreateInTx(tx, account_id, request, ctx));
-    created = std::move(c);
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return std::move(*created);
+  return TransactionValue<CreatedApiKey>(
+      db_, [&](SqlExecutor& tx) { return CreateInTx(tx, account_id, request, ctx); });
 }
 
 Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::string& account_id,

@@ -116,13 +116,10 @@ Result<CreatedCertificate> CertificateService::Create(const std::string& account
   cert.expires_at = request.expires_at;
 
   CreatedCertificate created;
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(cert, Insert(tx, cert, key, ctx));
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  ASSIGN_OR_RETURN(created.certificate,
+                   TransactionValue<Certificate>(
+                       db_, [&](SqlExecutor& tx) { return Insert(tx, cert, key, ctx); }));
   snapshots_.Invalidate(account_id);
-  created.certificate = std::move(cert);
   if (request.custody == Custody::kExported) {
     ASSIGN_OR_RETURN(SecretBytes pem, key.PrivatePem());
     created.private_key_pem = std::string(pem.view());
@@ -162,8 +159,7 @@ Result<Certificate> CertificateService::Active(const std::string& account_id) {
 Result<Certificate> CertificateService::Revoke(const std::string& account_id,
                                                const std::string& id, const AuditContext& ctx) {
   TimePoint now = clock_.Now();
-  std::optional<Certificate> revoked;
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
+  auto revoked = TransactionValue<Certificate>(db_, [&](SqlExecutor& tx) -> Result<Certificate> {
     ASSIGN_OR_RETURN(auto cert, CertificateStore::Get(tx, account_id, id));
     if (!cert) return NotFound("certificate not found");
     CertificateStatus status = cert->EffectiveStatus(now);
@@ -179,12 +175,10 @@ Result<Certificate> CertificateService::Revoke(const std::string& account_id,
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
     cert->status = CertificateStatus::kRevoked;
     cert->revoked_at = cert->updated_at = now;
-    revoked = std::move(cert);
-    return Status::Ok();
+    return std::move(*cert);
   });
-  if (!s.ok()) return s;
-  snapshots_.Invalidate(account_id);
-  return std::move(*revoked);
+  if (revoked.ok()) snapshots_.Invalidate(account_id);
+  return revoked;
 }
 
 Status CertificateService::Delete(const std::string& account_id, const std::string& id,

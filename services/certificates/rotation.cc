@@ -126,22 +126,20 @@ Result<Certificate> CertificateService::Rotate(const std::string& account_id,
   int64_t overlap = policy ? policy->overlap : options_.max_token_lifetime.count();
   ASSIGN_OR_RETURN(AsymmetricKey key, pool_.Take(alg, bits));
   TimePoint now = clock_.Now();
-  std::optional<Certificate> next;
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(next, RotateInTx(tx, account_id, key, overlap, ctx, now));
+  auto next = TransactionValue<Certificate>(db_, [&](SqlExecutor& tx) -> Result<Certificate> {
+    ASSIGN_OR_RETURN(Certificate rotated, RotateInTx(tx, account_id, key, overlap, ctx, now));
     if (policy) {
       // The schedule restarts from the key published now.
-      TimePoint after = *next->activates_at + std::chrono::seconds(policy->rotation_period) -
+      TimePoint after = *rotated.activates_at + std::chrono::seconds(policy->rotation_period) -
                         options_.jwks_max_age;
       ASSIGN_OR_RETURN(bool claimed, CertificateStore::ClaimRotation(
                                          tx, account_id, policy->next_rotation_at, after));
       if (!claimed) return Unavailable("a rotation is already in progress; retry");
     }
-    return Status::Ok();
+    return rotated;
   });
-  if (!s.ok()) return s;
-  snapshots_.Invalidate(account_id);
-  return std::move(*next);
+  if (next.ok()) snapshots_.Invalidate(account_id);
+  return next;
 }
 
 Result<MaintenanceReport> CertificateService::RunMaintenance() {
