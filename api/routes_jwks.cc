@@ -34,8 +34,7 @@ bool NoneMatch(const std::optional<std::string>& header, const std::string& etag
 Result<std::shared_ptr<const KeySnapshot>> AccountSnapshot(AppServices& s,
                                                            const std::string& account_id) {
   if (!IsValidId(account_id, "acct")) return NotFound("account not found");
-  ASSIGN_OR_RETURN(auto snap, s.certificates.Snapshot(account_id,
-                                                      KeySnapshotCache::Freshness::kCached));
+  ASSIGN_OR_RETURN(auto snap, s.certificates.Snapshot(account_id));
   // Version 0: no certificate ever; tell an empty account from no account.
   if (snap->version == 0) RETURN_IF_ERROR(s.accounts.Get(account_id).status());
   return snap;

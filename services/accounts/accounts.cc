@@ -56,7 +56,7 @@ Result<Account> AccountService::Get(const std::string& id) {
 }
 
 Status AccountService::Delete(const std::string& id, const AuditContext& ctx) {
-  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(int64_t removed, tx.Execute("DELETE FROM accounts WHERE id = ?", {id}));
     if (removed == 0) return NotFound("account not found");
     for (const std::string& table : owned_tables_) {
@@ -68,7 +68,9 @@ Status AccountService::Delete(const std::string& id, const AuditContext& ctx) {
     RETURN_IF_ERROR(audit_.DeleteChain(tx, id));
     AuditEvent event = AuditEvent::For(ctx, kSystemChain, "account.delete", id);
     return audit_.Append(tx, std::move(event)).status();
-  });
+  }));
+  keys_.ForgetAccount(id);
+  return Status::Ok();
 }
 
 }  // namespace latchkey

@@ -131,7 +131,7 @@ Result<std::vector<ApiKey>> ApiKeyService::List(const std::string& account_id) {
 
 Status ApiKeyService::Revoke(const std::string& account_id, const std::string& key_id,
                              const AuditContext& ctx) {
-  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(int64_t changed,
                      tx.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ?"
                                 " AND revoked_at IS NULL",
@@ -139,7 +139,50 @@ Status ApiKeyService::Revoke(const std::string& account_id, const std::string& k
     if (changed == 0) return NotFound("API key not found");
     AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.revoke", key_id);
     return audit_.Append(tx, std::move(event)).status();
-  });
+  }));
+  Forget([&](const CachedKey& cached) { return cached.key.id == key_id; });
+  return Status::Ok();
+}
+
+void ApiKeyService::ForgetAccount(const std::string& account_id) {
+  Forget([&](const CachedKey& cached) { return cached.key.account_id == account_id; });
+}
+
+void ApiKeyService::Forget(const std::function<bool(const CachedKey&)>& matches) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  ++cache_generation_;
+  std::erase_if(cache_, [&](const auto& entry) { return matches(*entry.second); });
+}
+
+Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
+    const std::string& key_id, TimePoint now) {
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(key_id);
+    if (it != cache_.end() && now - it->second->fetched_at < options_.cache_ttl &&
+        now >= it->second->fetched_at) {
+      return it->second;
+    }
+    generation = cache_generation_;
+  }
+  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
+                                            ", secret_hash FROM api_keys WHERE id = ?",
+                                        {key_id}));
+  if (rows.empty()) return std::shared_ptr<const CachedKey>();
+  auto cached = std::make_shared<CachedKey>();
+  cached->key = KeyFromRow(rows[0]);
+  cached->secret_hash = rows[0].Text(8);
+  cached->fetched_at = now;
+  if (cached->key.last_used_at) cached->last_used_at = ToUnix(*cached->key.last_used_at);
+  if (options_.cache_ttl.count() > 0) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (generation == cache_generation_) {
+      if (cache_.size() >= options_.cache_capacity) cache_.clear();
+      cache_[key_id] = cached;
+    }
+  }
+  return std::shared_ptr<const CachedKey>(std::move(cached));
 }
 
 Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
@@ -151,16 +194,14 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
   }
   std::string key_id(token.substr(prefix.size(), dot - prefix.size()));
   if (!IsValidId(key_id, "key")) return Unauthenticated(kUnauthenticated);
-  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
-                                            ", secret_hash FROM api_keys WHERE id = ?",
-                                        {key_id}));
-  if (rows.empty()) return Unauthenticated(kUnauthenticated);
-  ApiKey key = KeyFromRow(rows[0]);
-  if (!ConstantTimeEquals(Sha256Hex(token), rows[0].Text(8))) {
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedKey> cached, Lookup(key_id, now));
+  if (!cached) return Unauthenticated(kUnauthenticated);
+  const ApiKey& key = cached->key;
+  if (!ConstantTimeEquals(Sha256Hex(token), cached->secret_hash)) {
     RecordDenied(key.account_id, key.id, "invalid_secret", ctx);
     return Unauthenticated(kUnauthenticated);
   }
-  TimePoint now = clock_.Now();
   if (key.revoked_at) {
     RecordDenied(key.account_id, key.id, "revoked", ctx);
     return Unauthenticated(kUnauthenticated);
@@ -169,7 +210,9 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
     RecordDenied(key.account_id, key.id, "expired", ctx);
     return Unauthenticated(kUnauthenticated);
   }
-  if (!key.last_used_at || ToUnix(now) - ToUnix(*key.last_used_at) >= kLastUsedGranularity) {
+  int64_t last_used = cached->last_used_at.load();
+  if ((last_used == 0 || ToUnix(now) - last_used >= kLastUsedGranularity) &&
+      cached->last_used_at.compare_exchange_strong(last_used, ToUnix(now))) {
     // Best effort: a failed bookkeeping write must not refuse a valid key.
     db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {ToUnix(now), key.id})
         .status()

@@ -3,13 +3,25 @@
 // A key looks like "lk_key_<20 base32>.<43 base64url>": its id in clear
 // text, a dot, and 256 random bits. Only SHA-256 of the whole key is
 // stored; Authenticate() looks the row up by the embedded id and compares
-// hashes in constant time. Revocation takes effect on the next request.
+// hashes in constant time.
+//
+// Rows read by Authenticate() are cached in memory for `cache_ttl` (by the
+// injected clock), so the hot path does not touch the database. A revocation
+// or account deletion made through this process takes effect on the next
+// request; one made by another replica on a shared database takes effect
+// once the cached row is older than `cache_ttl` (1 s by default).
 //
 // Thread-safety: safe for concurrent use.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/audit_log.h"
@@ -51,10 +63,18 @@ struct Principal {
   bool HasScope(std::string_view scope) const;
 };
 
+struct ApiKeyOptions {
+  // How long an authenticated key's row may be served from memory; zero
+  // reads the database on every request.
+  std::chrono::seconds cache_ttl{1};
+  // Rows kept at most; past it the cache starts over.
+  size_t cache_capacity = 10000;
+};
+
 class ApiKeyService {
  public:
-  ApiKeyService(Database& db, AuditLog& audit, const Clock& clock)
-      : db_(db), audit_(audit), clock_(clock) {}
+  ApiKeyService(Database& db, AuditLog& audit, const Clock& clock, ApiKeyOptions options = {})
+      : db_(db), audit_(audit), clock_(clock), options_(options) {}
 
   static const std::vector<Migration>& Migrations();
 
@@ -81,16 +101,34 @@ class ApiKeyService {
   void RecordScopeDenied(const Principal& principal, std::string_view scope,
                          const AuditContext& ctx);
 
-  // Removes every key of an account (inside the account deletion).
+  // Removes every key of an account (inside the account deletion); call
+  // ForgetAccount() once that transaction has committed.
   static Status DeleteAll(SqlExecutor& tx, const std::string& account_id);
+  // Drops the account's cached keys.
+  void ForgetAccount(const std::string& account_id);
 
  private:
+  struct CachedKey {
+    ApiKey key;
+    std::string secret_hash;
+    TimePoint fetched_at;
+    mutable std::atomic<int64_t> last_used_at{0};  // unix seconds, 0 = never
+  };
+
+  Result<std::shared_ptr<const CachedKey>> Lookup(const std::string& key_id, TimePoint now);
+  void Forget(const std::function<bool(const CachedKey&)>& matches);
   void RecordDenied(const std::string& account_id, const std::string& key_id,
                     std::string_view reason, const AuditContext& ctx);
 
   Database& db_;
   AuditLog& audit_;
   const Clock& clock_;
+  const ApiKeyOptions options_;
+
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedKey>> cache_;  // by key id
+  // Bumped by every Forget; a row read before a Forget is not cached after it.
+  uint64_t cache_generation_ = 0;
 };
 
 }  // namespace latchkey

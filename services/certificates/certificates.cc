@@ -203,15 +203,15 @@ Status CertificateService::Delete(const std::string& account_id, const std::stri
 Result<Certificate> CertificateService::FindPublic(const std::string& kid) {
   ASSIGN_OR_RETURN(auto cert, CertificateStore::FindByKid(db_, kid));
   if (!cert) return NotFound("no such key");
-  ASSIGN_OR_RETURN(auto snap, snapshots_.Get(cert->account_id, KeySnapshotCache::Freshness::kCached));
+  ASSIGN_OR_RETURN(auto snap, snapshots_.Get(cert->account_id));
   const PublishedKey* published = snap->Find(kid);
   if (!published) return NotFound("no such key");
   return published->cert;
 }
 
 Result<std::shared_ptr<const KeySnapshot>> CertificateService::Snapshot(
-    const std::string& account_id, KeySnapshotCache::Freshness freshness) {
-  return snapshots_.Get(account_id, freshness);
+    const std::string& account_id) {
+  return snapshots_.Get(account_id);
 }
 
 int64_t CertificateService::JwksMaxAge(const KeySnapshot& snapshot) const {

@@ -87,10 +87,9 @@ class CertificateService {
   // expired or retired kids.
   Result<Certificate> FindPublic(const std::string& kid);
 
-  // What the account publishes and signs with. kCached may lag another
-  // replica's change by version_check_interval; kFresh checks now.
-  Result<std::shared_ptr<const KeySnapshot>> Snapshot(const std::string& account_id,
-                                                      KeySnapshotCache::Freshness freshness);
+  // What the account publishes and signs with. Changes made through this
+  // service show at once; another replica's within version_check_interval.
+  Result<std::shared_ptr<const KeySnapshot>> Snapshot(const std::string& account_id);
 
   // Seconds a client may cache the snapshot's JWKS: jwks_max_age, cut so
   // it never reaches past the next scheduled change of the key set.

@@ -101,17 +101,19 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Build(SqlExecutor& 
   return std::shared_ptr<const KeySnapshot>(std::move(snap));
 }
 
-Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(const std::string& account_id,
-                                                                 Freshness freshness) {
+Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(
+    const std::string& account_id) {
   TimePoint now = clock_.Now();
   std::shared_ptr<const KeySnapshot> current;
+  uint64_t generation;
   {
     std::lock_guard lock(mu_);
+    generation = generation_;
     auto it = entries_.find(account_id);
     if (it != entries_.end()) {
       current = it->second.snapshot;
       bool recent = now - it->second.checked_at < check_interval_;
-      if (now < current->rebuild_at && freshness == Freshness::kCached && recent) return current;
+      if (now < current->rebuild_at && recent) return current;
     }
   }
   ASSIGN_OR_RETURN(int64_t version, CertificateStore::Version(db_, account_id));
@@ -136,6 +138,7 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(const std::stri
   }
   ASSIGN_OR_RETURN(auto built, Build(db_, envelope_, account_id, version, now));
   std::lock_guard lock(mu_);
+  if (generation != generation_) return built;
   Entry& entry = entries_[account_id];
   if (!entry.snapshot || entry.snapshot->version <= version) entry = Entry{built, now};
   return built;
@@ -143,6 +146,7 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(const std::stri
 
 void KeySnapshotCache::Invalidate(const std::string& account_id) {
   std::lock_guard lock(mu_);
+  ++generation_;
   entries_.erase(account_id);
 }
 

@@ -6,8 +6,9 @@
 // A snapshot is rebuilt when
 //   - this process changed the account's keys (Invalidate),
 //   - the account's version counter moved (another replica changed them;
-//     checked on every Get(kFresh) and at most once per `check_interval`
-//     on Get(kCached)), or
+//     checked at most once per `check_interval`, 1 s by default, so this
+//     replica signs, verifies and publishes by another's change within
+//     that bound), or
 //   - its own clock deadline passed (a key expires, retires, or starts
 //     signing; the rotation policy publishes the next key).
 //
@@ -61,15 +62,12 @@ struct KeySnapshot {
 
 class KeySnapshotCache {
  public:
-  enum class Freshness { kFresh, kCached };
-
   KeySnapshotCache(Database& db, const Envelope& envelope, const Clock& clock,
                    std::chrono::seconds check_interval)
       : db_(db), envelope_(envelope), clock_(clock), check_interval_(check_interval) {}
 
   // The account's snapshot. Errors only when the database fails.
-  Result<std::shared_ptr<const KeySnapshot>> Get(const std::string& account_id,
-                                                 Freshness freshness);
+  Result<std::shared_ptr<const KeySnapshot>> Get(const std::string& account_id);
   // Drops the account's snapshot (call after committing a change).
   void Invalidate(const std::string& account_id);
 
@@ -90,8 +88,11 @@ class KeySnapshotCache {
   const Clock& clock_;
   const std::chrono::seconds check_interval_;
 
-  std::mutex mu_;  // guards entries_
+  std::mutex mu_;  // guards entries_ and generation_
   std::map<std::string, Entry> entries_;
+  // Bumped by Invalidate: a snapshot built from a read that began before an
+  // Invalidate is never cached after it.
+  uint64_t generation_ = 0;
 };
 
 }  // namespace latchkey

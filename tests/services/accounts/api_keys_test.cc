@@ -73,6 +73,62 @@ BOOST_AUTO_TEST_CASE(RevokeIsScopedToTheAccount) {
   BOOST_TEST(api_keys.List(account())->empty());
 }
 
+// A second service on the same database stands in for another replica: its
+// revocation reaches this one's cache once the cached row is cache_ttl old.
+BOOST_AUTO_TEST_CASE(AnotherReplicasRevocationTakesEffectWithinTheCacheTtl) {
+  ApiKeyService replica(*db, audit, clock);
+  const std::string& token = acme.first_key.token;
+  BOOST_REQUIRE(api_keys.Authenticate(token, ctx).ok());  // cached now
+  BOOST_REQUIRE(replica.Revoke(account(), acme.first_key.key.id, ctx).ok());
+  BOOST_TEST(!replica.Authenticate(token, ctx).ok());
+  BOOST_TEST(api_keys.Authenticate(token, ctx).ok());  // within the same second
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_TEST(!api_keys.Authenticate(token, ctx).ok());
+}
+
+BOOST_AUTO_TEST_CASE(ZeroCacheTtlReadsTheDatabaseOnEveryRequest) {
+  ApiKeyService uncached(*db, audit, clock, ApiKeyOptions{std::chrono::seconds(0)});
+  BOOST_REQUIRE(uncached.Authenticate(acme.first_key.token, ctx).ok());
+  BOOST_REQUIRE(api_keys.Revoke(account(), acme.first_key.key.id, ctx).ok());
+  BOOST_TEST(!uncached.Authenticate(acme.first_key.token, ctx).ok());
+}
+
+BOOST_AUTO_TEST_CASE(DeletingTheAccountRefusesItsCachedKeysAtOnce) {
+  BOOST_REQUIRE(api_keys.Authenticate(acme.first_key.token, ctx).ok());
+  BOOST_REQUIRE(accounts.Delete(account(), ctx).ok());
+  BOOST_TEST((api_keys.Authenticate(acme.first_key.token, ctx).status().code() ==
+              StatusCode::kUnauthenticated));
+}
+
+BOOST_AUTO_TEST_CASE(CacheCapacityBoundsMemoryWithoutRefusingKeys) {
+  ApiKeyService small(*db, audit, clock, ApiKeyOptions{std::chrono::seconds(60), 2});
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5; ++i) {
+    tokens.push_back(api_keys.Create(account(), {"k" + std::to_string(i), {scopes::kAuditRead}, {}}, ctx)->token);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& t : tokens) BOOST_TEST(small.Authenticate(t, ctx).ok());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(LastUsedIsWrittenAtMostOncePerMinute) {
+  const std::string& id = acme.first_key.key.id;
+  auto last_used = [&] {
+    return Count("SELECT COALESCE(last_used_at, 0) FROM api_keys WHERE id = ?", {id});
+  };
+  BOOST_TEST(last_used() == 0);
+  int64_t start = ToUnix(clock.Now());
+  BOOST_REQUIRE(api_keys.Authenticate(acme.first_key.token, ctx).ok());
+  BOOST_TEST(last_used() == start);
+  clock.Advance(std::chrono::seconds(59));
+  BOOST_REQUIRE(api_keys.Authenticate(acme.first_key.token, ctx).ok());
+  BOOST_TEST(last_used() == start);
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_REQUIRE(api_keys.Authenticate(acme.first_key.token, ctx).ok());
+  BOOST_TEST(last_used() == start + 60);
+  BOOST_TEST(ToUnix(*api_keys.List(account())->at(0).last_used_at) == start + 60);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

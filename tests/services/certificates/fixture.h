@@ -50,7 +50,7 @@ struct CertificatesFixture : AccountsFixture {
   }
 
   std::shared_ptr<const KeySnapshot> Snap(const std::string& acct = "") {
-    auto snap = certs.Snapshot(acct.empty() ? account : acct, KeySnapshotCache::Freshness::kFresh);
+    auto snap = certs.Snapshot(acct.empty() ? account : acct);
     BOOST_REQUIRE(snap.ok());
     return *snap;
   }

@@ -7,7 +7,6 @@
 namespace latchkey {
 namespace {
 
-using Freshness = KeySnapshotCache::Freshness;
 
 struct Fixture : testing::CertificatesFixture {
   nlohmann::json Jwks(const std::string& acct = "") {
@@ -74,11 +73,11 @@ BOOST_AUTO_TEST_CASE(MaxAgeNeverPassesTheNextScheduledChange) {
 
 BOOST_AUTO_TEST_CASE(CachedSnapshotsAreReusedNotRebuilt) {
   Make();
-  auto a = certs.Snapshot(account, Freshness::kCached);
-  auto b = certs.Snapshot(account, Freshness::kCached);
+  auto a = certs.Snapshot(account);
+  auto b = certs.Snapshot(account);
   BOOST_TEST(a->get() == b->get());
   clock.Advance(std::chrono::seconds(5));
-  auto c = certs.Snapshot(account, Freshness::kCached);
+  auto c = certs.Snapshot(account);
   BOOST_TEST(a->get() == c->get());  // version unchanged: same snapshot
 }
 
@@ -87,25 +86,26 @@ BOOST_AUTO_TEST_CASE(OtherReplicasSeeChangesThroughTheVersionCheck) {
   auto c = Make();
   KeyPool pool2{0};
   CertificateService replica(*db, envelope, audit, clock, pool2, testing::TestCertificateOptions());
-  auto seen = replica.Snapshot(account, Freshness::kCached);
+  auto seen = replica.Snapshot(account);
   BOOST_REQUIRE((*seen)->keys.size() == 1u);
 
   BOOST_REQUIRE(certs.Revoke(account, c.certificate.id, ctx).ok());
-  // Signing and verifying check the version every time.
-  BOOST_TEST((*replica.Snapshot(account, Freshness::kFresh))->keys.empty());
+  // The replica may serve the old set for at most version_check_interval.
+  BOOST_TEST((*replica.Snapshot(account))->keys.size() == 1u);
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_TEST((*replica.Snapshot(account))->keys.empty());
 
   auto d = Make();
-  // The JWKS path may serve the old set for at most version_check_interval.
-  auto stale = replica.Snapshot(account, Freshness::kCached);
+  auto stale = replica.Snapshot(account);
   BOOST_TEST((*stale)->keys.empty());
   clock.Advance(std::chrono::seconds(1));
-  auto fresh = replica.Snapshot(account, Freshness::kCached);
+  auto fresh = replica.Snapshot(account);
   BOOST_REQUIRE((*fresh)->keys.size() == 1u);
   BOOST_TEST((*fresh)->keys[0].cert.kid == d.certificate.kid);
 }
 
 BOOST_AUTO_TEST_CASE(UnknownAccountsAreEmptyAndNotCached) {
-  auto snap = certs.Snapshot("acct_doesnotexist", Freshness::kCached);
+  auto snap = certs.Snapshot("acct_doesnotexist");
   BOOST_REQUIRE(snap.ok());
   BOOST_TEST((*snap)->version == 0);
   BOOST_TEST((*snap)->jwks_json == R"({"keys":[]})");

@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(NoMomentWhereAFreshTokensKidIsMissing) {
     int64_t max_age = 0;
   } client;
   auto fetch = [&] {
-    auto snap = certs.Snapshot(account, KeySnapshotCache::Freshness::kCached);
+    auto snap = certs.Snapshot(account);
     client.kids.clear();
     for (const auto& k : (*snap)->keys) client.kids.insert(k.cert.kid);
     client.fetched = clock.Now();
