@@ -270,16 +270,19 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
   } else {
     response = core_->app.Handle(req);
   }
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-                  .count();
-  core_->logger.Info("request", {{"request_id", req.request_id},
-                                 {"method", req.method},
-                                 {"path", req.path},
-                                 {"status", response.status},
-                                 {"duration_ms", ms},
-                                 {"bytes_in", static_cast<int64_t>(req.body.size())},
-                                 {"bytes_out", static_cast<int64_t>(response.body.size())},
-                                 {"client", req.client_address}});
+  if (core_->logger.Enabled(LogLevel::kInfo)) {
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    core_->logger.Info("request", {{"request_id", req.request_id},
+                                   {"method", req.method},
+                                   {"path", req.path},
+                                   {"status", response.status},
+                                   {"duration_ms", ms},
+                                   {"bytes_in", static_cast<int64_t>(req.body.size())},
+                                   {"bytes_out", static_cast<int64_t>(response.body.size())},
+                                   {"client", req.client_address}});
+  }
   // Logged before the response leaves, so the line exists once a client
   // has its answer.
   Respond(peer, st, response, req.request_id, keep_alive, true);

@@ -40,12 +40,14 @@ void AddTokenRoutes(Router& router, AppServices& s, const AppOptions& options) {
                                                AccountIssuer(options, ctx.account_id()), request));
                 // Issuance is logged, not hash-chained: one audit transaction
                 // (an fsync) per token would cap signing far below the RSA rate.
-                s.logger.Info("token_signed", {{"request_id", ctx.audit.request_id},
-                                               {"account", ctx.account_id()},
-                                               {"api_key", ctx.audit.actor},
-                                               {"kid", signed_token.kid},
-                                               {"jti", signed_token.jti},
-                                               {"exp", ToUnix(signed_token.expires_at)}});
+                if (s.logger.Enabled(LogLevel::kInfo)) {
+                  s.logger.Info("token_signed", {{"request_id", ctx.audit.request_id},
+                                                 {"account", ctx.account_id()},
+                                                 {"api_key", ctx.audit.actor},
+                                                 {"kid", signed_token.kid},
+                                                 {"jti", signed_token.jti},
+                                                 {"exp", ToUnix(signed_token.expires_at)}});
+                }
                 return JsonResponse(200, {{"token", signed_token.token},
                                           {"kid", signed_token.kid},
                                           {"jti", signed_token.jti},

@@ -2,12 +2,21 @@
 // (100 bits), e.g. "acct_k3v9...". Ids are public and carry no meaning.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace latchkey {
 
 std::string NewId(std::string_view prefix);
+
+// `n` CSPRNG bytes for values that are public once made (ids, request ids,
+// JWT ids). Each thread draws them from a buffer refilled with one DRBG
+// call per kilobyte, which keeps the DRBG's locking and fork check off
+// per-request paths. Never use it for secrets: buffered bytes wait in
+// memory until used. The buffer is discarded in a forked child.
+void PublicRandomBytes(uint8_t* out, size_t n);
 
 // True if `id` is `prefix` + '_' + 20 base32 characters.
 bool IsValidId(std::string_view id, std::string_view prefix);

@@ -13,6 +13,12 @@
 namespace latchkey {
 namespace {
 
+// Fetched once: a per-call fetch by name takes the provider store's locks.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -222,16 +228,15 @@ std::string JwkThumbprint(const JwkPublic& jwk) {
 Result<Bytes> AsymmetricKey::Sign(std::string_view input) const {
   if (!has_private_) return Internal("public key only");
   MdCtx ctx(EVP_MD_CTX_new());
-  size_t len = 0;
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key_.get(),
-                                    nullptr) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) != 1) {
-    return Internal("signing failed");
-  }
+  if (!ctx) return Internal("signing failed");
+  // One signature per context: lets Final sign in place instead of copying
+  // the context first.
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(key_.get()));
   Bytes sig(len);
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len,
-                     reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1) {
+  if (EVP_DigestSignInit(ctx.get(), nullptr, Sha256Md(), nullptr, key_.get()) != 1 ||
+      EVP_DigestSignUpdate(ctx.get(), input.data(), input.size()) != 1 ||
+      EVP_DigestSignFinal(ctx.get(), sig.data(), &len) != 1) {
     return Internal("signing failed");
   }
   sig.resize(len);
@@ -247,8 +252,8 @@ bool AsymmetricKey::Verify(std::string_view input, std::string_view signature) c
     signature = AsView(*der);
   }
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, key_.get(),
-                                      nullptr) != 1) {
+  if (ctx) EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, Sha256Md(), nullptr, key_.get()) != 1) {
     return false;
   }
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),

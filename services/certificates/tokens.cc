@@ -2,12 +2,20 @@
 
 #include <array>
 
+#include "common/ids.h"
 #include "services/certificates/jws.h"
 
 namespace latchkey {
 namespace {
 
 constexpr std::array<const char*, 5> kServerClaims = {"iss", "iat", "nbf", "exp", "jti"};
+
+// A fresh 128-bit token id.
+std::string NewJti() {
+  uint8_t id[16];
+  PublicRandomBytes(id, sizeof(id));
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(id), sizeof(id)));
+}
 
 bool IsAudience(const nlohmann::json& aud) {
   if (aud.is_string()) return !aud.get_ref<const std::string&>().empty();
@@ -93,7 +101,7 @@ Result<SignedToken> TokenService::Sign(const std::string& account_id, const std:
   const CertificateOptions& options = certificates_.options();
   RETURN_IF_ERROR(ValidateRequest(request, options.max_token_lifetime.count()));
   ASSIGN_OR_RETURN(auto snap,
-                   certificates_.Snapshot(account_id, KeySnapshotCache::Freshness::kFresh));
+                   certificates_.Snapshot(account_id));
   if (!snap->signer) return snap->signer_status;
   const PublishedKey& signer = *snap->signer;
 
@@ -110,7 +118,7 @@ Result<SignedToken> TokenService::Sign(const std::string& account_id, const std:
   payload["iat"] = ToUnix(now);
   payload["nbf"] = ToUnix(now);
   payload["exp"] = ToUnix(exp);
-  std::string jti = Base64UrlEncode(AsView(RandomBytes(16)));
+  std::string jti = NewJti();
   payload["jti"] = jti;
   ASSIGN_OR_RETURN(std::string token, EncodeJws(signer.key, signer.cert.kid, payload));
   return SignedToken{std::move(token), signer.cert.kid, std::move(jti), exp};
@@ -131,7 +139,7 @@ Result<TokenVerification> TokenService::Verify(const std::string& account_id,
   std::string kid = header["kid"];
 
   ASSIGN_OR_RETURN(auto snap,
-                   certificates_.Snapshot(account_id, KeySnapshotCache::Freshness::kFresh));
+                   certificates_.Snapshot(account_id));
   const PublishedKey* key = snap->Find(kid);
   if (!key) return Invalid("unknown or revoked key");
   if (*parsed_alg != key->cert.algorithm) return Invalid("algorithm does not match the key");

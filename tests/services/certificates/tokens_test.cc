@@ -195,6 +195,21 @@ BOOST_AUTO_TEST_CASE(RevokedKeysStopVerifyingAtOnce) {
   BOOST_TEST(Check(t.token).reason == "unknown or revoked key");
 }
 
+// A second service on the same database stands in for another replica: a
+// revocation there stops this replica signing and verifying with the key
+// within version_check_interval (1 s).
+BOOST_AUTO_TEST_CASE(AnotherReplicasRevocationStopsSigningWithinTheCheckInterval) {
+  auto managed = Make();
+  SignedToken t = Sign();
+  KeyPool pool2{0};
+  CertificateService replica(*db, envelope, audit, clock, pool2, testing::TestCertificateOptions());
+  BOOST_REQUIRE(replica.Revoke(account, managed.certificate.id, ctx).ok());
+  clock.Advance(std::chrono::seconds(1));
+  auto refused = tokens.Sign(account, issuer, {});
+  BOOST_TEST((refused.status().code() == StatusCode::kFailedPrecondition));
+  BOOST_TEST(Check(t.token).reason == "unknown or revoked key");
+}
+
 // cpp-jwt is the independent implementation: it parses PEM on every call,
 // we sign and verify with cached EVP keys. Each must accept the other's
 // tokens. cpp-jwt checks exp against the system clock, so run at real time.
