@@ -32,6 +32,8 @@ App::App(AppServices services, AppOptions options)
   AddCertificateRoutes(router_, services_);
   AddTokenRoutes(router_, services_, options_);
   AddJwksRoutes(router_, services_, options_);
+  AddCredentialRoutes(router_, services_);
+  AddProxyRoutes(router_, services_);
 }
 
 Result<HttpResponse> App::Dispatch(HttpRequest& request) {

@@ -19,6 +19,8 @@
 #include "services/certificates/certificates.h"
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
+#include "services/credentials/credentials.h"
+#include "services/proxy/proxy.h"
 
 namespace latchkey {
 
@@ -47,6 +49,8 @@ struct AppServices {
   CertificateService& certificates;
   TokenService& tokens;
   KeyPool& key_pool;
+  CredentialService& credentials;
+  ProxyService& proxy;
 };
 
 class App {
@@ -80,6 +84,8 @@ void AddAuditRoutes(Router& router, AppServices& services);
 void AddCertificateRoutes(Router& router, AppServices& services);
 void AddTokenRoutes(Router& router, AppServices& services, const AppOptions& options);
 void AddJwksRoutes(Router& router, AppServices& services, const AppOptions& options);
+void AddCredentialRoutes(Router& router, AppServices& services);
+void AddProxyRoutes(Router& router, AppServices& services);
 
 // "{public-url}/accounts/{id}": the `iss` of the account's tokens.
 std::string AccountIssuer(const AppOptions& options, const std::string& account_id);

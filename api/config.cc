@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "api/params.h"
+#include "common/hosts.h"
 
 namespace latchkey {
 
@@ -70,6 +71,20 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   app.add_option("--maintenance-interval", maintenance,
                  "Seconds between key expiry and rotation checks")
       ->envname("LATCHKEY_MAINTENANCE_INTERVAL");
+  std::string allow_http, allow_private;
+  int64_t proxy_connect_ms = 10000, proxy_ms = 300000, proxy_streams = 64;
+  app.add_option("--proxy-allow-http", allow_http,
+                 "HOST[,HOST]: hosts the proxy may reach over plain http (local testing)")
+      ->envname("LATCHKEY_PROXY_ALLOW_HTTP");
+  app.add_option("--proxy-allow-private", allow_private,
+                 "CIDR[,CIDR]: private/loopback ranges the proxy may connect to")
+      ->envname("LATCHKEY_PROXY_ALLOW_PRIVATE");
+  app.add_option("--proxy-connect-timeout-ms", proxy_connect_ms, "Upstream connect timeout")
+      ->envname("LATCHKEY_PROXY_CONNECT_TIMEOUT_MS");
+  app.add_option("--proxy-timeout-ms", proxy_ms, "Upstream exchange timeout, start to last byte")
+      ->envname("LATCHKEY_PROXY_TIMEOUT_MS");
+  app.add_option("--proxy-streams", proxy_streams, "Proxied requests served at once")
+      ->envname("LATCHKEY_PROXY_STREAMS");
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
   try {
@@ -105,6 +120,31 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
     return InvalidArgument("timeouts must be positive");
   }
   if (pool < 0 || pool > 64) return InvalidArgument("--key-pool-size must be 0-64");
+  for (auto [name, ms] : {std::pair{"--proxy-connect-timeout-ms", proxy_connect_ms},
+                          {"--proxy-timeout-ms", proxy_ms}}) {
+    if (ms < 1 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 1-3600000");
+  }
+  if (proxy_streams < 1 || proxy_streams > 1024) {
+    return InvalidArgument("--proxy-streams must be 1-1024");
+  }
+  config.proxy_connect_timeout = std::chrono::milliseconds(proxy_connect_ms);
+  config.proxy_timeout = std::chrono::milliseconds(proxy_ms);
+  config.proxy_streams = static_cast<int>(proxy_streams);
+  config.proxy_allow_private = allow_private;
+  {
+    size_t start = 0;
+    while (start < allow_http.size()) {
+      size_t end = allow_http.find(',', start);
+      if (end == std::string::npos) end = allow_http.size();
+      std::string host = allow_http.substr(start, end - start);
+      if (!host.empty()) {
+        auto normal = NormalizeHost(host);
+        if (!normal) return InvalidArgument("--proxy-allow-http: '" + host + "' is not a host");
+        config.proxy_allow_http.push_back(*normal);
+      }
+      start = end + 1;
+    }
+  }
   if (jwks_max_age < 1 || jwks_max_age > 86400) {
     return InvalidArgument("--jwks-max-age must be 1-86400");
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/logger.h"
 #include "common/status.h"
@@ -32,6 +33,11 @@ struct Config {
   std::chrono::seconds jwks_max_age{300};       // also the rotation publish lead
   std::chrono::seconds max_token_lifetime{3600};
   std::chrono::seconds maintenance_interval{10};  // expiry and rotation checks
+  std::vector<std::string> proxy_allow_http;     // hosts the proxy may reach over http
+  std::string proxy_allow_private;               // CIDRs the proxy may reach though private
+  std::chrono::milliseconds proxy_connect_timeout{10000};
+  std::chrono::milliseconds proxy_timeout{300000};  // whole upstream exchange
+  int proxy_streams = 64;                           // proxied requests at once
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

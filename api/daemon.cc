@@ -23,6 +23,8 @@
 #include "services/certificates/certificates.h"
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
+#include "services/credentials/credentials.h"
+#include "services/proxy/proxy.h"
 
 namespace latchkey {
 namespace {
@@ -54,6 +56,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "api_keys", ApiKeyService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
 
   std::string key_file = config.data_dir + "/master.key";
   if (config.master_keys) {
@@ -113,6 +116,17 @@ int RunServer(const Config& config) {
   cert_options.max_token_lifetime = config.max_token_lifetime;
   CertificateService certificates(db, envelope, audit, clock, key_pool, cert_options);
   TokenService tokens(certificates, clock);
+  for (const auto& table : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(table);
+  CredentialService credentials(db, envelope, audit, clock);
+  ProxyOptions proxy_options;
+  auto addresses = AddressPolicy::Parse(config.proxy_allow_private);
+  if (!addresses.ok()) return ConfigError("--proxy-allow-private: " + addresses.status().message());
+  proxy_options.addresses = *addresses;
+  proxy_options.allow_http_hosts = config.proxy_allow_http;
+  proxy_options.connect_timeout = config.proxy_connect_timeout;
+  proxy_options.total_timeout = config.proxy_timeout;
+  proxy_options.max_body_bytes = config.max_body_bytes;
+  ProxyService proxy(credentials, db, audit, clock, proxy_options);
   Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
     logger.Error("job_failed", {{"job", job}, {"what", what}});
   });
@@ -142,6 +156,7 @@ int RunServer(const Config& config) {
   server_options.header_timeout = config.header_timeout;
   server_options.body_timeout = config.body_timeout;
   server_options.keepalive_timeout = config.keepalive_timeout;
+  server_options.stream_threads = config.proxy_streams;
 
   AppOptions app_options;
   app_options.max_body_bytes = config.max_body_bytes;
@@ -150,8 +165,8 @@ int RunServer(const Config& config) {
   std::string host_for_url = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
                                                                         : config.host;
   app_options.public_url = config.public_url;
-  AppServices services{db,     accounts, api_keys,     audit, *admin,
-                       logger, certificates, tokens, key_pool};
+  AppServices services{db,     accounts,     api_keys, audit,    *admin, logger,
+                       certificates, tokens, key_pool, credentials, proxy};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   Status started = server.Start();

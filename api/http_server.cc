@@ -7,8 +7,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <thread>
+#include <poll.h>
+#include <unistd.h>
 
 #include "api/request_head.h"
 #include "api/responses.h"
@@ -19,13 +24,76 @@ namespace latchkey {
 namespace P = Pistache;
 namespace PH = Pistache::Http;
 
+// Threads for streamed responses: started on demand up to a limit, kept
+// for reuse (each keeps its outbound keep-alive connections).
+class StreamPool {
+ public:
+  explicit StreamPool(int max_threads) : max_(max_threads) {}
+  ~StreamPool() { Stop(); }
+
+  // False when `max_threads` streams are already running.
+  bool Submit(std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || busy_ >= max_) return false;
+    ++busy_;
+    tasks_.push_back(std::move(task));
+    if (idle_ == 0) {
+      threads_.emplace_back([this] { Run(); });
+    } else {
+      ready_.notify_one();
+    }
+    return true;
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      ++idle_;
+      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      --idle_;
+      if (tasks_.empty()) return;  // stopping
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+      --busy_;
+    }
+  }
+
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> threads_;
+  int busy_ = 0;
+  int idle_ = 0;
+  bool stopping_ = false;
+};
+
 struct HttpServer::Core {
-  Core(App& a, Logger& l, HttpServerOptions o) : app(a), logger(l), options(std::move(o)) {}
+  Core(App& a, Logger& l, HttpServerOptions o)
+      : app(a), logger(l), options(std::move(o)), streams(options.stream_threads) {}
   App& app;
   Logger& logger;
   HttpServerOptions options;
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
+  std::atomic<bool> cancelled{false};  // streams should stop now
+  StreamPool streams;
 };
 
 namespace {
@@ -53,6 +121,11 @@ class NamedHeader final : public PH::Header::Header {
 
 // What we know about a connection between reads.
 struct PeerState {
+  // Held by the reactor while it handles input, and by a stream thread
+  // when it hands the connection back.
+  std::mutex mu;
+  // A stream thread owns the connection's output: input is only buffered.
+  bool streaming = false;
   std::string pending;                // bytes not yet consumed by a request
   std::optional<HeadCheck> head;      // the current request's checked head
   bool continue_sent = false;
@@ -62,16 +135,15 @@ struct PeerState {
   bool queued = false;
 };
 
-// "HTTP/1.1 200 OK" and every header, then the body. 204 and 304 carry no
-// body and no Content-Length (RFC 9110 §8.6).
-std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive) {
-  bool bodyless = r.status == 204 || r.status == 304;
-  std::string out;
-  out.reserve(512 + r.body.size());
+// "HTTP/1.1 200 OK", the route's headers and ours, and the blank line.
+// `framing` is the Content-Length or Transfer-Encoding line, if any.
+void AppendHead(std::string& out, int status, const std::string& content_type,
+                const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::string& request_id, bool keep_alive, std::string_view framing) {
   out += "HTTP/1.1 ";
-  out += std::to_string(r.status);
+  out += std::to_string(status);
   out += ' ';
-  out += PH::codeString(static_cast<PH::Code>(r.status));
+  out += PH::codeString(static_cast<PH::Code>(status));
   out += "\r\n";
   bool has_cache_control = false;
   auto header = [&out](std::string_view name, std::string_view value) {
@@ -82,11 +154,11 @@ std::string Serialize(const HttpResponse& r, const std::string& request_id, bool
     }
     out += "\r\n";
   };
-  for (const auto& [name, value] : r.headers) {
+  for (const auto& [name, value] : headers) {
     if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
     header(name, value);
   }
-  header("Content-Type", r.content_type);
+  header("Content-Type", content_type);
   header("X-Request-Id", request_id);
   header("X-Content-Type-Options", "nosniff");
   header("Referrer-Policy", "no-referrer");
@@ -94,8 +166,19 @@ std::string Serialize(const HttpResponse& r, const std::string& request_id, bool
   header("Content-Security-Policy", kCsp);
   if (!has_cache_control) header("Cache-Control", "no-store");
   header("Connection", keep_alive ? "keep-alive" : "close");
-  if (!bodyless) header("Content-Length", std::to_string(r.body.size()));
+  out += framing;
   out += "\r\n";
+}
+
+// The whole response. 204 and 304 carry no body and no Content-Length
+// (RFC 9110 §8.6).
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive) {
+  bool bodyless = r.status == 204 || r.status == 304;
+  std::string out;
+  out.reserve(512 + r.body.size());
+  std::string framing;
+  if (!bodyless) framing = "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  AppendHead(out, r.status, r.content_type, r.headers, request_id, keep_alive, framing);
   if (!bodyless) out += r.body;
   return out;
 }
@@ -126,6 +209,10 @@ class Handler final : public PH::Handler {
               std::string_view code, std::string_view message);
   void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const PH::Request& preq,
              bool keep_alive);
+  // Hands the connection's output to a stream thread running `body`.
+  void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
+                   std::function<void(ResponseStream&)> body, const HttpRequest& req,
+                   bool keep_alive, std::chrono::steady_clock::time_point started);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight);
@@ -151,8 +238,16 @@ std::shared_ptr<PeerState> Handler::StateOf(const std::shared_ptr<P::Tcp::Peer>&
 
 void Handler::onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) {
   auto st = StateOf(peer);
+  std::lock_guard<std::mutex> lock(st->mu);
   if (st->closed) return;
   st->pending.append(buffer, len);
+  if (st->streaming) {
+    // Pipelined behind a streamed response; the connection closes after it.
+    if (st->pending.size() > core_->options.max_head_bytes + core_->options.max_body_bytes) {
+      st->pending.clear();
+    }
+    return;
+  }
   try {
     Process(peer, *st);
   } catch (const std::exception& e) {
@@ -176,7 +271,7 @@ void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, i
 void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) {
   const HttpServerOptions& o = core_->options;
   HeadLimits limits{o.max_head_bytes, o.max_body_bytes};
-  while (!st.closed && !st.pending.empty()) {
+  while (!st.closed && !st.streaming && !st.pending.empty()) {
     if (!st.head) {
       HeadCheck h = CheckRequestHead(st.pending, limits);
       if (h.kind == HeadCheck::Kind::kIncomplete) return;
@@ -270,6 +365,10 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
   } else {
     response = core_->app.Handle(req);
   }
+  if (response.stream) {
+    StartStream(peer, st, std::move(response.stream), req, keep_alive, started);
+    return;
+  }
   if (core_->logger.Enabled(LogLevel::kInfo)) {
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
@@ -286,6 +385,182 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
   // Logged before the response leaves, so the line exists once a client
   // has its answer.
   Respond(peer, st, response, req.request_id, keep_alive, true);
+}
+
+// Writes a streamed response straight to the socket (a duplicate of the
+// connection's descriptor, so a close on the reactor side can never make
+// us write into a reused descriptor).
+class StreamWriter final : public ResponseStream {
+ public:
+  StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd, std::string request_id,
+               bool keep_alive, bool bodyless)
+      : core_(std::move(core)), fd_(fd), request_id_(std::move(request_id)),
+        keep_alive_(keep_alive), bodyless_(bodyless) {}
+  ~StreamWriter() override { ::close(fd_); }
+
+  bool Start(int status, const std::string& content_type,
+             const std::vector<std::pair<std::string, std::string>>& headers) override {
+    if (started_) return false;
+    started_ = true;
+    status_ = status;
+    if (status == 204 || status == 304) bodyless_ = true;
+    std::string head;
+    AppendHead(head, status, content_type, headers, request_id_, keep_alive_,
+               bodyless_ ? "" : "Transfer-Encoding: chunked\r\n");
+    return Send(head);
+  }
+
+  bool Write(std::string_view chunk) override {
+    if (!started_ || broken_) return false;
+    if (bodyless_ || chunk.empty()) return true;
+    char size[32];
+    int n = std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
+    std::string frame;
+    frame.reserve(chunk.size() + 40);
+    frame.append(size, static_cast<size_t>(n));
+    frame.append(chunk);
+    frame += "\r\n";
+    bytes_ += chunk.size();
+    return Send(frame);
+  }
+
+  void Respond(const HttpResponse& r) override {
+    if (started_) return;
+    started_ = true;
+    finished_ = true;
+    status_ = r.status;
+    bytes_ = r.body.size();
+    Send(Serialize(r, request_id_, keep_alive_));
+  }
+
+  const std::atomic<bool>& cancelled() const override { return core_->cancelled; }
+
+  // Ends the body; false if the response could not be completed.
+  bool Finish() {
+    if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
+    if (!finished_ && !bodyless_ && !broken_) Send("0\r\n\r\n");
+    finished_ = true;
+    return !broken_;
+  }
+
+  int status() const { return status_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  bool Send(std::string_view data) {
+    if (broken_) return false;
+    size_t sent = 0;
+    while (sent < data.size()) {
+      if (core_->cancelled) break;
+      ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd_, POLLOUT, 0};
+        int ready = ::poll(&p, 1, static_cast<int>(core_->options.stream_write_timeout.count()));
+        if (ready > 0 && !(p.revents & (POLLERR | POLLHUP | POLLNVAL))) continue;
+      }
+      break;
+    }
+    if (sent < data.size()) broken_ = true;
+    return !broken_;
+  }
+
+  std::shared_ptr<HttpServer::Core> core_;
+  int fd_;
+  std::string request_id_;
+  friend int writer_fd(const StreamWriter& w);
+  bool keep_alive_;
+  bool bodyless_;
+  bool started_ = false;
+  bool finished_ = false;
+  bool broken_ = false;
+  int status_ = 0;
+  size_t bytes_ = 0;
+};
+
+int writer_fd(const StreamWriter& w) { return w.fd_; }
+
+void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
+                          std::function<void(ResponseStream&)> body, const HttpRequest& req,
+                          bool keep_alive, std::chrono::steady_clock::time_point started) {
+  if (st.queued) {
+    // An earlier response still waits in Pistache's queue; our direct
+    // writes could overtake it. Only a client that stopped reading gets here.
+    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", "connection is congested; retry"),
+            req.request_id, false, true);
+    st.closed = true;
+    return;
+  }
+  int fd = ::dup(peer->fd());
+  if (fd < 0) {
+    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", "server is out of resources"),
+            req.request_id, false, true);
+    st.closed = true;
+    return;
+  }
+  st.streaming = true;
+  auto core = core_;
+  auto state = StateOf(peer);
+  std::weak_ptr<P::Tcp::Peer> weak = peer;
+  auto writer = std::make_shared<StreamWriter>(core, fd, req.request_id, keep_alive,
+                                               req.method == "HEAD");
+  std::string method = req.method, path = req.path, client = req.client_address;
+  size_t bytes_in = req.body.size();
+  std::string request_id = req.request_id;
+  bool submitted = core->streams.Submit([core, state, weak, writer, body = std::move(body),
+                                         keep_alive, started, method, path, client, bytes_in,
+                                         request_id] {
+    try {
+      body(*writer);
+    } catch (const std::exception& e) {
+      core->logger.Error("stream_exception", {{"request_id", request_id}, {"what", e.what()}});
+    }
+    bool pipelined;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      pipelined = !state->pending.empty();
+      state->streaming = false;
+      if (pipelined || !keep_alive) state->closed = true;
+      if (!state->closed) {
+        if (auto p = weak.lock()) p->setIdle(true);
+      }
+    }
+    bool complete = writer->Finish();
+    if (!complete || pipelined || !keep_alive) {
+      ::shutdown(writer_fd(*writer), complete ? SHUT_WR : SHUT_RDWR);
+    }
+    if (core->logger.Enabled(LogLevel::kInfo)) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            started)
+                      .count();
+      core->logger.Info("request", {{"request_id", request_id},
+                                    {"method", method},
+                                    {"path", path},
+                                    {"status", writer->status()},
+                                    {"duration_ms", ms},
+                                    {"bytes_in", static_cast<int64_t>(bytes_in)},
+                                    {"bytes_out", static_cast<int64_t>(writer->bytes())},
+                                    {"streamed", complete ? "complete" : "broken"},
+                                    {"client", client}});
+    }
+    core->in_flight.fetch_sub(1);
+  });
+  if (!submitted) {
+    st.streaming = false;
+    writer->Respond(ErrorResponse(503, "UNAVAILABLE", "too many streaming requests; retry"));
+    if (core_->logger.Enabled(LogLevel::kInfo)) {
+      core_->logger.Info("request", {{"request_id", req.request_id},
+                                     {"method", req.method},
+                                     {"path", req.path},
+                                     {"status", 503},
+                                     {"client", req.client_address}});
+    }
+    core_->in_flight.fetch_sub(1);
+  }
 }
 
 void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
@@ -417,6 +692,8 @@ int HttpServer::Shutdown(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   int left = core_->in_flight.load();
+  core_->cancelled = true;
+  core_->streams.Stop();
   impl_->endpoint->shutdown();
   impl_->running = false;
   return left;

@@ -4,6 +4,8 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,11 +34,32 @@ struct HttpRequest {
   std::optional<std::string> Query(std::string_view name) const;
 };
 
+struct HttpResponse;
+
+// A response written as it is produced, from a stream thread (the proxy).
+// The body goes out with chunked transfer encoding.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Status line and headers. False if the client is gone.
+  virtual bool Start(int status, const std::string& content_type,
+                     const std::vector<std::pair<std::string, std::string>>& headers) = 0;
+  // A piece of the body. False if the client is gone.
+  virtual bool Write(std::string_view chunk) = 0;
+  // A complete response instead (a JSON error), if nothing was started.
+  virtual void Respond(const HttpResponse& response) = 0;
+  // Set when the server is shutting down: long work should stop.
+  virtual const std::atomic<bool>& cancelled() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // When set, the transport runs this on a stream thread instead of
+  // sending `body`; everything else here is ignored.
+  std::function<void(ResponseStream&)> stream;
 };
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt for a

@@ -16,7 +16,8 @@ nlohmann::json ToJson(const ApiKey& key) {
           {"scopes", key.scopes},
           {"createdAt", FormatIso8601(key.created_at)},
           {"expiresAt", OptionalTimeJson(key.expires_at)},
-          {"lastUsedAt", OptionalTimeJson(key.last_used_at)}};
+          {"lastUsedAt", OptionalTimeJson(key.last_used_at)},
+          {"credentials", key.credentials ? nlohmann::json(*key.credentials) : nlohmann::json()}};
 }
 
 nlohmann::json ToJson(const AuditEvent& e) {

@@ -11,11 +11,15 @@ void AddApiKeyRoutes(Router& router, AppServices& s) {
   router.Add({"POST", "/api-keys", AuthKind::kApiKey, scopes::kApiKeysWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(JsonBody body,
-                                 JsonBody::Parse(ctx.request.body, {"name", "scopes", "expiresAt"}));
+                                 JsonBody::Parse(ctx.request.body,
+                                                 {"name", "scopes", "expiresAt", "credentials"}));
                 NewApiKey request;
                 ASSIGN_OR_RETURN(request.name, body.RequiredString("name"));
                 ASSIGN_OR_RETURN(request.scopes, body.RequiredStringArray("scopes"));
                 ASSIGN_OR_RETURN(request.expires_at, body.OptionalTime("expiresAt"));
+                if (body.Has("credentials") && !body.json()["credentials"].is_null()) {
+                  ASSIGN_OR_RETURN(request.credentials, body.RequiredStringArray("credentials"));
+                }
                 ASSIGN_OR_RETURN(CreatedApiKey created,
                                  s.api_keys.Create(ctx.account_id(), request, ctx.audit));
                 nlohmann::json out = ToJson(created.key);
@@ -23,7 +27,7 @@ void AddApiKeyRoutes(Router& router, AppServices& s) {
                 return JsonResponse(201, out);
               },
               {"Create an API key (the key is shown once)", "api-keys",
-               R"({"type":"object","required":["name","scopes"],"properties":{"name":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"expiresAt":{"type":"string","format":"date-time"}}})",
+               R"({"type":"object","required":["name","scopes"],"properties":{"name":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"expiresAt":{"type":"string","format":"date-time"},"credentials":{"type":"array","items":{"type":"string"},"description":"if given, the only credentials this key may use through the proxy"}}})",
                R"({"$ref":"#/components/schemas/CreatedApiKey"})", 201}});
 
   router.Add({"GET", "/api-keys", AuthKind::kApiKey, scopes::kApiKeysWrite,

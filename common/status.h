@@ -79,6 +79,10 @@ inline Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLa
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+inline Status UpstreamError(std::string m) { return {StatusCode::kUpstreamError, std::move(m)}; }
+inline Status UpstreamTimeout(std::string m) {
+  return {StatusCode::kUpstreamTimeout, std::move(m)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -38,7 +38,7 @@ std::vector<std::string> SplitScopes(const std::string& text) {
 }
 
 constexpr char kKeyColumns[] =
-    "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at";
+    "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at, credentials";
 
 ApiKey KeyFromRow(const Row& row) {
   ApiKey k;
@@ -50,6 +50,7 @@ ApiKey KeyFromRow(const Row& row) {
   k.expires_at = OptionalTimeAt(row, 5);
   k.revoked_at = OptionalTimeAt(row, 6);
   k.last_used_at = OptionalTimeAt(row, 7);
+  if (!row.IsNull(8)) k.credentials = SplitScopes(row.Text(8));
   return k;
 }
 
@@ -73,6 +74,8 @@ const std::vector<Migration>& ApiKeyService::Migrations() {
        " revoked_at ${BIGINT},"
        " last_used_at ${BIGINT});"
        "CREATE INDEX api_keys_account ON api_keys (account_id)"},
+      // The proxy restriction: space-separated credential names, or NULL.
+      {2, "ALTER TABLE api_keys ADD COLUMN credentials TEXT"},
   };
   return kMigrations;
 }
@@ -97,6 +100,19 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   if (request.expires_at && *request.expires_at <= now) {
     return InvalidArgument("expiresAt must be in the future");
   }
+  if (request.credentials) {
+    if (request.credentials->empty() || request.credentials->size() > 32) {
+      return InvalidArgument("credentials must name 1-32 credentials");
+    }
+    for (const auto& name : *request.credentials) {
+      bool ok = !name.empty() && name.size() <= 64;
+      for (char c : name) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.');
+      }
+      if (!ok) return InvalidArgument("credentials: '" + name + "' is not a credential name");
+    }
+  }
   CreatedApiKey created;
   ApiKey& key = created.key;
   key.id = NewId("key");
@@ -105,16 +121,21 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   key.scopes = request.scopes;
   key.created_at = now;
   key.expires_at = request.expires_at;
+  key.credentials = request.credentials;
   Bytes secret = RandomBytes(32);
   created.token = kTokenPrefix + key.id + "." + Base64UrlEncode(AsView(secret));
   SecureWipe(secret.data(), secret.size());
+  SqlValue credentials = nullptr;
+  if (key.credentials) credentials = JoinScopes(*key.credentials);
   RETURN_IF_ERROR(tx.Execute("INSERT INTO api_keys (id, account_id, name, scopes, secret_hash,"
-                             " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             " created_at, expires_at, credentials) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              {key.id, account_id, key.name, JoinScopes(key.scopes),
-                              Sha256Hex(created.token), ToUnix(now), TimeOrNull(key.expires_at)})
+                              Sha256Hex(created.token), ToUnix(now), TimeOrNull(key.expires_at),
+                              credentials})
                       .status());
   AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.create", key.id);
   event.details = {{"name", key.name}, {"scopes", JoinScopes(key.scopes)}};
+  if (key.credentials) event.details.emplace_back("credentials", JoinScopes(*key.credentials));
   RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
   return created;
 }
@@ -172,7 +193,7 @@ Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
   if (rows.empty()) return std::shared_ptr<const CachedKey>();
   auto cached = std::make_shared<CachedKey>();
   cached->key = KeyFromRow(rows[0]);
-  cached->secret_hash = rows[0].Text(8);
+  cached->secret_hash = rows[0].Text(9);
   cached->fetched_at = now;
   if (cached->key.last_used_at) cached->last_used_at = ToUnix(*cached->key.last_used_at);
   if (options_.cache_ttl.count() > 0) {
@@ -218,7 +239,7 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
         .status()
         .IgnoreError();
   }
-  return Principal{key.account_id, key.id, key.scopes};
+  return Principal{key.account_id, key.id, key.scopes, key.credentials};
 }
 
 void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_view scope,

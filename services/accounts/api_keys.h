@@ -40,12 +40,15 @@ struct ApiKey {
   std::optional<TimePoint> expires_at;
   std::optional<TimePoint> revoked_at;
   std::optional<TimePoint> last_used_at;
+  // If set, the only credentials this key may use through the proxy.
+  std::optional<std::vector<std::string>> credentials;
 };
 
 struct NewApiKey {
   std::string name;
   std::vector<std::string> scopes;
   std::optional<TimePoint> expires_at;
+  std::optional<std::vector<std::string>> credentials;
 };
 
 // A freshly created key; `token` is the only copy of the secret there will
@@ -60,6 +63,7 @@ struct Principal {
   std::string account_id;
   std::string key_id;
   std::vector<std::string> scopes;
+  std::optional<std::vector<std::string>> credentials;  // the key's proxy restriction
   bool HasScope(std::string_view scope) const;
 };
 

@@ -80,10 +80,6 @@ bool InV6Prefix(const IpAddress& ip, const uint8_t* prefix, int bits) {
   return (ip.bytes[bits / 8] & mask) == (prefix[bits / 8] & mask);
 }
 
-bool IsLabelChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 }  // namespace
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
@@ -177,57 +173,6 @@ std::optional<std::string> NonPublicReason(const IpAddress& ip) {
   if (InV6Prefix(ip, kDiscard, 64)) return std::string("reserved");
   if (InV6Prefix(ip, kLocalNat64, 48)) return std::string("reserved");
   return std::nullopt;
-}
-
-std::optional<std::string> NormalizeHost(std::string_view host) {
-  std::string h;
-  for (char c : host) h += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (!h.empty() && h.back() == '.') h.pop_back();
-  if (h.empty() || h.size() > 253) return std::nullopt;
-  if (IpAddress::Parse(h)) return h;
-  size_t start = 0;
-  while (start <= h.size()) {
-    size_t end = h.find('.', start);
-    if (end == std::string::npos) end = h.size();
-    std::string_view label(h.data() + start, end - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-      return std::nullopt;
-    }
-    for (char c : label) {
-      if (!IsLabelChar(c)) return std::nullopt;
-    }
-    start = end + 1;
-  }
-  return h;
-}
-
-Status ValidateHostPattern(std::string_view pattern) {
-  std::string_view name = pattern;
-  if (name.substr(0, 2) == "*.") name.remove_prefix(2);
-  auto normal = NormalizeHost(name);
-  if (!normal || *normal != name) {
-    return InvalidArgument("'" + std::string(pattern.substr(0, 256)) +
-                           "' is not a lower-case host name or a *.domain pattern");
-  }
-  if (name.size() != pattern.size() && name.find('.') == std::string_view::npos) {
-    return InvalidArgument("'" + std::string(pattern) + "' is too broad: use *.example.com");
-  }
-  return Status::Ok();
-}
-
-bool HostMatches(std::string_view pattern, std::string_view host) {
-  if (pattern.substr(0, 2) == "*.") {
-    std::string_view suffix = pattern.substr(1);  // ".example.com"
-    return host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix;
-  }
-  return pattern == host;
-}
-
-bool HostAllowed(const std::vector<std::string>& patterns, std::string_view host) {
-  for (const auto& p : patterns) {
-    if (HostMatches(p, host)) return true;
-  }
-  return false;
 }
 
 Result<AddressPolicy> AddressPolicy::Parse(std::string_view allow_private) {

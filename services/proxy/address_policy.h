@@ -1,6 +1,6 @@
-// Where the proxy may connect: host patterns for a credential's allowed
-// hosts, and the address classes that are never reached unless the
-// operator allows them (loopback, private, link-local, metadata, ...).
+// Which addresses the proxy may connect to: every address class that is not
+// public unicast (loopback, private, link-local, metadata, ...) is refused
+// unless the operator allows it. Host-name patterns live in common/hosts.h.
 //
 // Thread-safety: immutable after construction.
 #pragma once
@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hosts.h"
 #include "common/status.h"
 
 namespace latchkey {
@@ -42,17 +43,6 @@ struct Cidr {
 // link-local (fe80::/10), multicast (ff00::/8), and the v4-mapped,
 // v4-compatible, NAT64 and 6to4 forms of any of those.
 std::optional<std::string> NonPublicReason(const IpAddress& ip);
-
-// A host name, lower-cased, without a trailing dot; nullopt if it is not a
-// valid DNS name or IP literal.
-std::optional<std::string> NormalizeHost(std::string_view host);
-
-// An allowed-hosts entry: "api.example.com" (exact) or "*.example.com" (any
-// name ending in ".example.com", not example.com itself). InvalidArgument
-// for anything else.
-Status ValidateHostPattern(std::string_view pattern);
-bool HostMatches(std::string_view pattern, std::string_view host);
-bool HostAllowed(const std::vector<std::string>& patterns, std::string_view host);
 
 class AddressPolicy {
  public:

@@ -16,8 +16,17 @@ struct AppFixture : CertificatesFixture {
   Logger logger{log_sink};
   std::optional<std::string> admin_token;
   AdminKey admin = *AdminKey::Initialize(*db, std::nullopt, &admin_token);
-  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool},
+  bool credentials_migrated =
+      ApplyMigrations(*db, "credentials", CredentialService::Migrations()).ok();
+  CredentialService credentials{*db, envelope, audit, clock};
+  ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
+  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
+                      credentials, proxy},
           AppOptions{1 << 20, "http://lk.test"}};
+  AppFixture() {
+    BOOST_REQUIRE(credentials_migrated);
+    for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
+  }
   ~AppFixture() { std::fclose(log_sink); }
 
   // `path` may carry a query string ("a=1&b=2", no escapes).

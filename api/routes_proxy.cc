@@ -1,0 +1,67 @@
+// ANY /v1/proxy: a request forwarded with a stored credential injected,
+// its answer streamed back as it arrives.
+#include <memory>
+
+#include "api/app.h"
+#include "api/responses.h"
+#include "services/accounts/scopes.h"
+
+namespace latchkey {
+namespace {
+
+// Adapts the transport's stream to the proxy's sink.
+class StreamSink final : public ProxySink {
+ public:
+  explicit StreamSink(ResponseStream& out) : out_(out) {}
+  bool Start(int status, const HeaderList& headers) override {
+    std::string content_type = "application/octet-stream";
+    HeaderList rest;
+    for (const auto& [name, value] : headers) {
+      if (strcasecmp(name.c_str(), "Content-Type") == 0) {
+        content_type = value;
+      } else {
+        rest.emplace_back(name, value);
+      }
+    }
+    return out_.Start(status, content_type, rest);
+  }
+  bool Write(std::string_view chunk) override { return out_.Write(chunk); }
+
+ private:
+  ResponseStream& out_;
+};
+
+}  // namespace
+
+void AddProxyRoutes(Router& router, AppServices& s) {
+  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    router.Add({method, "/v1/proxy", AuthKind::kApiKey, scopes::kProxy,
+                [&s](RequestContext& ctx) -> Result<HttpResponse> {
+                  auto call = std::make_shared<ProxyCall>();
+                  const HttpRequest& req = ctx.request;
+                  call->account_id = ctx.account_id();
+                  call->allowed_credentials = ctx.principal->credentials;
+                  call->credential = req.Header("X-Credential-Name").value_or("");
+                  call->target_url = req.Header("X-Target-Url").value_or("");
+                  call->method = req.Header("X-Target-Method").value_or(req.method);
+                  for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
+                  call->body = req.body;
+                  call->audit = ctx.audit;
+                  RETURN_IF_ERROR(s.proxy.Precheck(*call));
+                  HttpResponse response;
+                  response.stream = [&s, call](ResponseStream& out) {
+                    call->cancel = &out.cancelled();
+                    StreamSink sink(out);
+                    Status status = s.proxy.Forward(*call, sink);
+                    if (!status.ok()) out.Respond(ErrorResponse(status));
+                  };
+                  return response;
+                },
+                {"Forward a request with a stored credential injected (headers X-Target-Url,"
+                 " X-Credential-Name, optional X-Target-Method); the upstream's status, headers"
+                 " and body are streamed back",
+                 "proxy", "", R"({"description":"the upstream's response, streamed"})"}});
+  }
+}
+
+}  // namespace latchkey

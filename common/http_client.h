@@ -1,0 +1,72 @@
+// HttpClient: outbound HTTP(S) on libcurl, for the proxy and the OAuth
+// token endpoints.
+//
+// Safe defaults: TLS peer and host verification against the system CA
+// bundle, https only unless the request allows http, redirects never
+// followed, environment proxies ignored, no Expect: 100-continue, and no
+// content decoding (bytes arrive as the upstream sent them). A request may
+// pin the connection to one address: curl connects to exactly that address
+// for the URL's host and port, and a socket to any other address is
+// refused.
+//
+// Each thread reuses one curl handle, so keep-alive connections to an
+// upstream are reused by later requests on that thread.
+//
+// Thread-safety: Fetch may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace latchkey {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpClientRequest {
+  std::string method = "GET";
+  std::string url;
+  HeaderList headers;
+  std::string body;
+  bool allow_http = false;              // otherwise https only
+  std::optional<std::string> pinned_ip;  // connect only here (v4 or v6 literal)
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds total_timeout{60000};
+  const std::atomic<bool>* cancel = nullptr;  // when it turns true, the transfer stops
+};
+
+// Receives a response as it arrives.
+class HttpClientHandler {
+ public:
+  virtual ~HttpClientHandler() = default;
+  // The final response head (1xx interim responses are skipped). Returning
+  // false aborts the transfer.
+  virtual bool OnHead(int status, const HeaderList& headers) = 0;
+  // A piece of the body. Returning false aborts the transfer.
+  virtual bool OnBody(std::string_view chunk) = 0;
+};
+
+struct HttpClientResponse {
+  int status = 0;
+  HeaderList headers;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  // UpstreamTimeout when the connect or total timeout passed; UpstreamError
+  // when the upstream could not be reached or broke off (DNS, connect, TLS,
+  // reset, a pinned address mismatch); Unavailable when the handler
+  // aborted; InvalidArgument for a URL curl refuses.
+  static Status Fetch(const HttpClientRequest& request, HttpClientHandler& handler);
+  // Buffers the whole response; UpstreamError past `max_body` bytes.
+  static Result<HttpClientResponse> Fetch(const HttpClientRequest& request, size_t max_body);
+};
+
+}  // namespace latchkey

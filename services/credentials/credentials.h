@@ -1,0 +1,147 @@
+// CredentialService: write-only provider keys and named, typed secrets.
+//
+// Values are sealed with the account's data key (AAD binds the account,
+// the kind — "provider_credential" or "secret" — and the provider id or
+// secret name) and never leave this service except as an Injection handed
+// to the proxy through CredentialSource. Reads return masked summaries:
+// whether a value is set and its last four characters (only for values of
+// at least 12 characters, so a short part is never half revealed).
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/audit_log.h"
+#include "common/clock.h"
+#include "common/credential_source.h"
+#include "common/database.h"
+#include "common/envelope.h"
+#include "common/migrations.h"
+#include "services/credentials/providers.h"
+
+namespace latchkey {
+
+// ---- provider keys ----
+
+struct ProviderKeysUpdate {
+  // Provider id → new key, or nullopt to remove it.
+  std::vector<std::pair<std::string, std::optional<std::string>>> keys;
+  // Provider id → allowed hosts replacing the defaults, or nullopt to
+  // go back to them.
+  std::vector<std::pair<std::string, std::optional<std::vector<std::string>>>> hosts;
+};
+
+struct ProviderSummary {
+  const ProviderInfo* provider = nullptr;
+  bool has_key = false;
+  std::optional<std::string> last4;
+  std::vector<std::string> allowed_hosts;  // effective
+  bool custom_hosts = false;
+  std::optional<TimePoint> updated_at;
+  std::optional<TimePoint> last_used_at;
+  int64_t use_count = 0;
+};
+
+struct CredentialsSummary {
+  std::vector<ProviderSummary> providers;  // every provider, in registry order
+  std::optional<TimePoint> updated_at;     // latest change of any key
+};
+
+// ---- typed secrets ----
+
+enum class SecretType { kApiKey, kBasicAuth, kCookie, kCustomHeader, kQueryParam };
+std::string_view SecretTypeName(SecretType t);  // "API_KEY", ...
+std::optional<SecretType> ParseSecretType(std::string_view text);
+
+// The parts of a secret; which are used depends on the type.
+struct SecretValue {
+  std::string value;                                         // API_KEY, QUERY_PARAM
+  std::string username, password;                            // BASIC_AUTH
+  std::string cookies;                                       // COOKIE
+  std::vector<std::pair<std::string, std::string>> headers;  // CUSTOM_HEADER: name → value
+  std::string param;                                         // QUERY_PARAM: name (not secret)
+
+  SecretValue() = default;
+  SecretValue(const SecretValue&) = default;
+  SecretValue& operator=(const SecretValue&) = default;
+  ~SecretValue();
+};
+
+struct SecretWrite {
+  SecretType type = SecretType::kApiKey;
+  std::optional<std::vector<std::string>> allowed_hosts;  // required on create
+  SecretValue value;
+};
+
+struct MaskedPart {
+  std::string part;                  // "value", "password", "headers.X-Api-Key", ...
+  std::optional<std::string> last4;
+};
+
+struct SecretInfo {
+  std::string id;  // "sec_..."
+  std::string account_id;
+  std::string name;
+  SecretType type = SecretType::kApiKey;
+  std::vector<std::string> allowed_hosts;
+  std::vector<MaskedPart> parts;
+  std::optional<std::string> param;  // QUERY_PARAM's parameter name
+  int64_t version = 1;
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::optional<TimePoint> last_used_at;
+  int64_t use_count = 0;
+};
+
+class CredentialService final : public CredentialSource {
+ public:
+  static constexpr size_t kMinProviderKeyLength = 12;
+  static constexpr size_t kMaxValueLength = 8192;
+  static constexpr size_t kMaxHosts = 32;
+  static constexpr size_t kMaxHeaders = 16;
+  static constexpr int64_t kMaxSecretsPerAccount = 1000;
+
+  CredentialService(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock)
+      : db_(db), envelope_(envelope), audit_(audit), clock_(clock) {}
+
+  static const std::vector<Migration>& Migrations();
+  static std::vector<std::string> OwnedTables();
+
+  // All-or-nothing: InvalidArgument (naming the field) for an unknown
+  // provider, a key shorter than 12 characters or with control characters,
+  // a bad host pattern, or hosts for a provider without a key.
+  Result<CredentialsSummary> PutProviderKeys(const std::string& account_id,
+                                             const ProviderKeysUpdate& update,
+                                             const AuditContext& ctx);
+  Result<CredentialsSummary> Summary(const std::string& account_id);
+
+  // InvalidArgument for a bad name, type, part or host list; AlreadyExists
+  // if the name is taken.
+  Result<SecretInfo> CreateSecret(const std::string& account_id, const std::string& name,
+                                  const SecretWrite& write, const AuditContext& ctx);
+  Result<std::vector<SecretInfo>> ListSecrets(const std::string& account_id);
+  Result<SecretInfo> GetSecret(const std::string& account_id, const std::string& name);
+  // A new version of the value (and hosts, if given); NotFound if absent.
+  Result<SecretInfo> ReplaceSecret(const std::string& account_id, const std::string& name,
+                                   const SecretWrite& write, const AuditContext& ctx);
+  Status DeleteSecret(const std::string& account_id, const std::string& name,
+                      const AuditContext& ctx);
+
+  // CredentialSource: a provider id ("openai") or a secret name.
+  Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
+  void RecordUse(const std::string& account_id, const std::string& name) override;
+
+ private:
+  Result<CredentialsSummary> SummaryIn(SqlExecutor& exec, const std::string& account_id);
+
+  Database& db_;
+  Envelope& envelope_;
+  AuditLog& audit_;
+  const Clock& clock_;
+};
+
+}  // namespace latchkey

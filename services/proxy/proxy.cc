@@ -1,0 +1,318 @@
+#include "services/proxy/proxy.h"
+
+#include <curl/curl.h>
+#include <netdb.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "common/hosts.h"
+#include "services/proxy/redactor.h"
+
+namespace latchkey {
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool IStartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+bool IsHopByHop(std::string_view name) {
+  for (std::string_view h : {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
+                             "upgrade", "proxy-connection"}) {
+    if (IEquals(name, h)) return true;
+  }
+  return false;
+}
+
+// Names listed in the caller's Connection header are hop-by-hop too.
+std::vector<std::string> ConnectionTokens(const HeaderList& headers) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : headers) {
+    if (!IEquals(name, "connection")) continue;
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t end = value.find(',', start);
+      if (end == std::string::npos) end = value.size();
+      std::string token = value.substr(start, end - start);
+      token.erase(0, token.find_first_not_of(" \t"));
+      token.erase(token.find_last_not_of(" \t") + 1);
+      if (!token.empty()) out.push_back(token);
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+bool DropOutbound(std::string_view name, const std::vector<std::string>& connection_tokens) {
+  if (IsHopByHop(name) || IStartsWith(name, "proxy-") || IStartsWith(name, "x-target-") ||
+      IStartsWith(name, "x-credential-")) {
+    return true;
+  }
+  for (std::string_view h : {"authorization", "cookie", "host", "content-length", "expect",
+                             "accept-encoding"}) {
+    if (IEquals(name, h)) return true;
+  }
+  for (const auto& t : connection_tokens) {
+    if (IEquals(name, t)) return true;
+  }
+  return false;
+}
+
+// Upstream headers the caller does not get: framing we redo, and the ones
+// our HTTP layer sets itself.
+bool DropInbound(std::string_view name) {
+  if (IsHopByHop(name) || IStartsWith(name, "proxy-")) return true;
+  for (std::string_view h : {"content-length", "x-request-id", "x-content-type-options",
+                             "referrer-policy", "x-frame-options", "content-security-policy"}) {
+    if (IEquals(name, h)) return true;
+  }
+  return false;
+}
+
+bool IsAllowedMethod(std::string_view m) {
+  for (std::string_view ok : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (m == ok) return true;
+  }
+  return false;
+}
+
+struct CurlUrl {
+  CURLU* u = curl_url();
+  ~CurlUrl() { curl_url_cleanup(u); }
+  std::optional<std::string> Get(CURLUPart part, unsigned flags = 0) const {
+    char* out = nullptr;
+    if (curl_url_get(u, part, &out, flags) != CURLUE_OK || !out) return std::nullopt;
+    std::string s(out);
+    curl_free(out);
+    return s;
+  }
+};
+
+class Forwarder final : public HttpClientHandler {
+ public:
+  Forwarder(ProxySink& sink, const std::vector<std::string>& secrets)
+      : sink_(sink), redactor_(secrets) {}
+
+  bool OnHead(int status, const HeaderList& headers) override {
+    HeaderList out;
+    for (const auto& [name, value] : headers) {
+      if (DropInbound(name)) continue;
+      if (IEquals(name, "x-request-id")) continue;
+      out.emplace_back(name, redactor_.Redact(value));
+    }
+    status_ = status;
+    started_ = true;
+    alive_ = sink_.Start(status, out);
+    return alive_;
+  }
+
+  bool OnBody(std::string_view chunk) override {
+    std::string clean = redactor_.Feed(chunk);
+    bytes_ += clean.size();
+    if (!clean.empty()) alive_ = sink_.Write(clean);
+    return alive_;
+  }
+
+  void Finish() {
+    std::string rest = redactor_.Finish();
+    bytes_ += rest.size();
+    if (alive_ && !rest.empty()) alive_ = sink_.Write(rest);
+  }
+
+  bool started() const { return started_; }
+  bool alive() const { return alive_; }
+  int status() const { return status_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  ProxySink& sink_;
+  Redactor redactor_;
+  bool started_ = false;
+  bool alive_ = true;
+  int status_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace
+
+Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
+  constexpr char kBad[] = "X-Target-Url must be an absolute http(s) URL";
+  if (url.empty() || url.size() > 8192) return InvalidArgument(kBad);
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7f) return InvalidArgument(kBad);
+  }
+  CurlUrl u;
+  if (!u.u || curl_url_set(u.u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    return InvalidArgument(kBad);
+  }
+  TargetUrl t;
+  t.scheme = u.Get(CURLUPART_SCHEME).value_or("");
+  if (t.scheme != "https" && t.scheme != "http") return InvalidArgument(kBad);
+  if (u.Get(CURLUPART_USER) || u.Get(CURLUPART_PASSWORD)) {
+    return InvalidArgument("X-Target-Url must not carry a user name or password");
+  }
+  std::string host = u.Get(CURLUPART_HOST).value_or("");
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto normal = NormalizeHost(host);
+  if (!normal) return InvalidArgument("X-Target-Url has an invalid host");
+  t.host = *normal;
+  t.port = std::atoi(u.Get(CURLUPART_PORT, CURLU_DEFAULT_PORT).value_or("0").c_str());
+  t.path = u.Get(CURLUPART_PATH).value_or("/");
+  return t;
+}
+
+Status ProxyService::Precheck(const ProxyCall& call) const {
+  if (call.target_url.empty()) return InvalidArgument("X-Target-Url header is required");
+  if (call.credential.empty()) return InvalidArgument("X-Credential-Name header is required");
+  if (!IsAllowedMethod(call.method)) {
+    return InvalidArgument("X-Target-Method must be one of GET, POST, PUT, PATCH, DELETE, HEAD,"
+                           " OPTIONS");
+  }
+  if (call.body.size() > options_.max_body_bytes) {
+    return PayloadTooLarge("request body exceeds the proxy's limit of " +
+                           std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  if (call.allowed_credentials &&
+      std::find(call.allowed_credentials->begin(), call.allowed_credentials->end(),
+                call.credential) == call.allowed_credentials->end()) {
+    return PermissionDenied("this API key may not use credential '" + call.credential + "'");
+  }
+  return ParseTarget(call.target_url).status();
+}
+
+Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
+  auto started = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(Precheck(call));
+  ASSIGN_OR_RETURN(TargetUrl target, ParseTarget(call.target_url));
+  auto refuse = [&](Status s) {
+    bool upstream = s.code() == StatusCode::kUpstreamError;
+    Audit(call, target, 0, upstream ? "failure" : "denied", started, 0, s.message())
+        .IgnoreError();
+    return s;
+  };
+
+  auto injection = credentials_.Resolve(call.account_id, call.credential);
+  if (!injection.ok()) {
+    if (injection.status().code() == StatusCode::kNotFound) {
+      return refuse(NotFound("no credential named '" + call.credential + "'"));
+    }
+    return injection.status();
+  }
+  if (target.scheme == "http" &&
+      std::find(options_.allow_http_hosts.begin(), options_.allow_http_hosts.end(), target.host) ==
+          options_.allow_http_hosts.end()) {
+    return refuse(InvalidArgument("plain http is not allowed to " + target.host + "; use https"));
+  }
+  if (!HostAllowed(injection->allowed_hosts, target.host)) {
+    return refuse(PermissionDenied(target.host + " is not an allowed host for credential '" +
+                                   call.credential + "'"));
+  }
+
+  // Resolve once, check every address, and connect only to a checked one.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(target.host.c_str(), nullptr, &hints, &found) != 0 || !found) {
+    return refuse(UpstreamError("cannot resolve " + target.host));
+  }
+  std::optional<IpAddress> pinned;
+  std::optional<std::string> refused;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
+    IpAddress ip = IpAddress::FromSockaddr(a->ai_addr);
+    if (auto reason = options_.addresses.Check(ip)) {
+      refused = target.host + " resolves to " + ip.ToString() + ", a " + *reason +
+                " address the proxy does not connect to";
+      break;
+    }
+    if (!pinned) pinned = ip;
+  }
+  freeaddrinfo(found);
+  if (refused) return refuse(PermissionDenied(*refused));
+  if (!pinned) return refuse(UpstreamError("cannot resolve " + target.host));
+
+  HttpClientRequest out;
+  out.method = call.method;
+  out.url = call.target_url;
+  if (!injection->query.empty()) {
+    CurlUrl u;
+    curl_url_set(u.u, CURLUPART_URL, call.target_url.c_str(), 0);
+    for (const auto& [name, value] : injection->query) {
+      std::string pair = name + "=" + value;
+      curl_url_set(u.u, CURLUPART_QUERY, pair.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE);
+      SecureWipe(pair.data(), pair.size());
+    }
+    out.url = u.Get(CURLUPART_URL).value_or(call.target_url);
+  }
+  out.allow_http = target.scheme == "http";
+  out.pinned_ip = pinned->ToString();
+  out.connect_timeout = options_.connect_timeout;
+  out.total_timeout = options_.total_timeout;
+  out.cancel = call.cancel;
+  out.body = call.body;
+  auto connection_tokens = ConnectionTokens(call.headers);
+  for (const auto& [name, value] : call.headers) {
+    if (DropOutbound(name, connection_tokens)) continue;
+    bool injected = false;
+    for (const auto& [iname, ivalue] : injection->headers) injected |= IEquals(name, iname);
+    if (!injected) out.headers.emplace_back(name, value);
+  }
+  for (const auto& [name, value] : injection->headers) out.headers.emplace_back(name, value);
+  out.headers.emplace_back("Accept-Encoding", "identity");  // so echoes can be redacted
+
+  std::vector<std::string> secrets = injection->secrets;
+  for (const auto& [name, value] : injection->headers) secrets.push_back(value);
+  Forwarder forwarder(sink, secrets);
+  for (auto& s : secrets) SecureWipe(s.data(), s.size());
+  Status fetched = HttpClient::Fetch(out, forwarder);
+  for (auto& [name, value] : out.headers) SecureWipe(value.data(), value.size());
+  SecureWipe(out.url.data(), out.url.size());
+
+  credentials_.RecordUse(call.account_id, call.credential);
+  if (!forwarder.started()) {
+    Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
+    if (error.code() == StatusCode::kUnavailable) error = UpstreamError("upstream request failed");
+    Audit(call, target, 0, "failure", started, 0, error.message()).IgnoreError();
+    return error;
+  }
+  forwarder.Finish();
+  bool complete = fetched.ok() && forwarder.alive();
+  std::string error;
+  if (!fetched.ok()) error = forwarder.alive() ? fetched.message() : "caller went away";
+  Audit(call, target, forwarder.status(), complete ? "success" : "failure", started,
+        forwarder.bytes(), error)
+      .IgnoreError();
+  return Status::Ok();
+}
+
+Status ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int status,
+                           const char* outcome, std::chrono::steady_clock::time_point started,
+                           size_t bytes_out, const std::string& error) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count();
+  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+    AuditEvent event = AuditEvent::For(call.audit, call.account_id, "proxy.request",
+                                       call.credential, outcome);
+    event.details = {{"credential", call.credential},
+                     {"host", target.host},
+                     {"method", call.method},
+                     {"path", target.path},
+                     {"status", std::to_string(status)},
+                     {"latency_ms", std::to_string(ms)},
+                     {"bytes_in", std::to_string(call.body.size())},
+                     {"bytes_out", std::to_string(bytes_out)}};
+    if (!error.empty()) event.details.emplace_back("error", error);
+    return audit_.Append(tx, std::move(event)).status();
+  });
+}
+
+}  // namespace latchkey

@@ -1,0 +1,252 @@
+#include "services/credentials/credentials.h"
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "tests/services/accounts/fixture.h"
+
+namespace latchkey {
+namespace {
+
+constexpr char kOpenAi[] = "sk-planted-openai-0001abcd";
+constexpr char kAnthropic[] = "sk-ant-planted-0002wxyz";
+
+struct Fixture : testing::AccountsFixture {
+  CredentialService creds{*db, envelope, audit, clock};
+  std::string account;
+  std::string other;
+  Fixture() {
+    BOOST_REQUIRE(ApplyMigrations(*db, "credentials", CredentialService::Migrations()).ok());
+    for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    account = accounts.Create("acme", ctx)->account.id;
+    other = accounts.Create("other", ctx)->account.id;
+  }
+  ProviderKeysUpdate Keys(std::vector<std::pair<std::string, std::optional<std::string>>> keys) {
+    ProviderKeysUpdate u;
+    u.keys = std::move(keys);
+    return u;
+  }
+  const ProviderSummary& Find(const CredentialsSummary& s, const std::string& id) {
+    for (const auto& p : s.providers) {
+      if (p.provider->id == id) return p;
+    }
+    BOOST_FAIL("no provider " + id);
+    return s.providers[0];
+  }
+  SecretWrite ApiKeySecret(const std::string& value) {
+    SecretWrite w;
+    w.type = SecretType::kApiKey;
+    w.allowed_hosts = std::vector<std::string>{"api.example.com"};
+    w.value.value = value;
+    return w;
+  }
+  std::string DatabaseBytes() {
+    db->Execute("PRAGMA wal_checkpoint(TRUNCATE)", {}).status().IgnoreError();
+    std::ifstream f(dir.path() + "/t.db", std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+};
+
+BOOST_FIXTURE_TEST_SUITE(CredentialsTest, Fixture)
+
+BOOST_AUTO_TEST_CASE(ProviderKeysAreWriteOnlyWithMaskedSummaries) {
+  auto s = creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  BOOST_TEST(Find(*s, "openai").has_key);
+  BOOST_TEST(*Find(*s, "openai").last4 == "abcd");
+  BOOST_TEST(*Find(*s, "anthropic").last4 == "wxyz");
+  BOOST_TEST(!Find(*s, "google").has_key);
+  BOOST_TEST(s->providers.size() == Providers().size());
+  BOOST_REQUIRE(s->updated_at.has_value());
+
+  auto removed = creds.PutProviderKeys(account, Keys({{"openai", std::nullopt}}), ctx);
+  BOOST_TEST(!Find(*removed, "openai").has_key);
+  BOOST_TEST(!Find(*removed, "openai").last4.has_value());
+  BOOST_TEST(Find(*removed, "anthropic").has_key);
+  // Other accounts see nothing.
+  BOOST_TEST(!Find(*creds.Summary(other), "anthropic").has_key);
+}
+
+BOOST_AUTO_TEST_CASE(BadProviderInputChangesNothing) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  auto short_key = creds.PutProviderKeys(account, Keys({{"anthropic", kAnthropic}, {"groq", "short"}}), ctx);
+  BOOST_TEST((short_key.status().code() == StatusCode::kInvalidArgument));
+  BOOST_TEST(short_key.status().message().find("groqApiKey") != std::string::npos);
+  auto control = creds.PutProviderKeys(account, Keys({{"openai", "sk-new-value\nInjected: 1"}}), ctx);
+  BOOST_TEST(control.status().message().find("control characters") != std::string::npos);
+  BOOST_TEST(!creds.PutProviderKeys(account, Keys({{"nosuch", kOpenAi}}), ctx).ok());
+  ProviderKeysUpdate hosts;
+  hosts.hosts.emplace_back("google", std::vector<std::string>{"gw.example.com"});
+  auto no_key = creds.PutProviderKeys(account, hosts, ctx);
+  BOOST_TEST(no_key.status().message().find("googleApiKey first") != std::string::npos);
+  auto summary = *creds.Summary(account);
+  BOOST_TEST(!Find(summary, "anthropic").has_key);  // the failed update wrote nothing
+  BOOST_TEST(*Find(summary, "openai").last4 == "abcd");
+}
+
+BOOST_AUTO_TEST_CASE(ProviderInjectionAndHostOverride) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx).ok());
+  auto openai = creds.Resolve(account, "openai");
+  BOOST_REQUIRE(openai.ok());
+  BOOST_TEST(openai->headers.at(0).first == "Authorization");
+  BOOST_TEST(openai->headers.at(0).second == std::string("Bearer ") + kOpenAi);
+  BOOST_TEST(openai->allowed_hosts == std::vector<std::string>{"api.openai.com"});
+  auto anthropic = creds.Resolve(account, "anthropic");
+  BOOST_TEST(anthropic->headers.at(0).first == "x-api-key");
+  BOOST_TEST(anthropic->headers.at(0).second == kAnthropic);
+
+  ProviderKeysUpdate hosts;
+  hosts.hosts.emplace_back("openai", std::vector<std::string>{"llm-gw.example.com"});
+  auto s = creds.PutProviderKeys(account, hosts, ctx);
+  BOOST_REQUIRE(s.ok());
+  BOOST_TEST(Find(*s, "openai").custom_hosts);
+  BOOST_TEST(creds.Resolve(account, "openai")->allowed_hosts ==
+             std::vector<std::string>{"llm-gw.example.com"});
+  BOOST_TEST((creds.Resolve(other, "openai").status().code() == StatusCode::kNotFound));
+  BOOST_TEST((creds.Resolve(account, "google").status().code() == StatusCode::kNotFound));
+}
+
+BOOST_AUTO_TEST_CASE(EachSecretTypeInjectsAsSpecified) {
+  SecretWrite basic;
+  basic.type = SecretType::kBasicAuth;
+  basic.allowed_hosts = std::vector<std::string>{"*.example.com"};
+  basic.value.username = "svc-user";
+  basic.value.password = "pw-planted-basic-77";
+  BOOST_REQUIRE(creds.CreateSecret(account, "basic", basic, ctx).ok());
+  auto b = creds.Resolve(account, "basic");
+  BOOST_TEST(b->headers.at(0).second == "Basic " + Base64Encode("svc-user:pw-planted-basic-77"));
+
+  SecretWrite cookie;
+  cookie.type = SecretType::kCookie;
+  cookie.allowed_hosts = std::vector<std::string>{"app.example.com"};
+  cookie.value.cookies = "session=planted-cookie-99; theme=dark";
+  BOOST_REQUIRE(creds.CreateSecret(account, "cookie", cookie, ctx).ok());
+  BOOST_TEST(creds.Resolve(account, "cookie")->headers.at(0).first == "Cookie");
+
+  SecretWrite custom;
+  custom.type = SecretType::kCustomHeader;
+  custom.allowed_hosts = std::vector<std::string>{"api.example.com"};
+  custom.value.headers = {{"X-Api-Key", "planted-custom-1234"}, {"X-Org", "org-0000000001"}};
+  auto created = creds.CreateSecret(account, "custom", custom, ctx);
+  BOOST_REQUIRE(created.ok());
+  BOOST_TEST(created->parts.size() == 2u);
+  BOOST_TEST(created->parts[0].part == "headers.X-Api-Key");
+  BOOST_TEST(*created->parts[0].last4 == "1234");
+  auto c = creds.Resolve(account, "custom");
+  BOOST_TEST(c->headers.size() == 2u);
+  BOOST_TEST(c->headers[1].second == "org-0000000001");
+
+  SecretWrite query;
+  query.type = SecretType::kQueryParam;
+  query.allowed_hosts = std::vector<std::string>{"maps.example.com"};
+  query.value.param = "key";
+  query.value.value = "planted-query-5555";
+  auto q = creds.CreateSecret(account, "query", query, ctx);
+  BOOST_REQUIRE(q.ok());
+  BOOST_TEST(*q->param == "key");
+  auto qi = creds.Resolve(account, "query");
+  BOOST_TEST(qi->headers.empty());
+  BOOST_TEST(qi->query.at(0).first == "key");
+  BOOST_TEST(qi->query.at(0).second == "planted-query-5555");
+
+  BOOST_REQUIRE(creds.CreateSecret(account, "bearer", ApiKeySecret("planted-bearer-4242"), ctx).ok());
+  BOOST_TEST(creds.Resolve(account, "bearer")->headers.at(0).second == "Bearer planted-bearer-4242");
+}
+
+BOOST_AUTO_TEST_CASE(SecretsAreMaskedVersionedAndScopedToTheAccount) {
+  auto created = creds.CreateSecret(account, "svc", ApiKeySecret("planted-value-0001"), ctx);
+  BOOST_REQUIRE(created.ok());
+  BOOST_TEST(created->version == 1);
+  BOOST_TEST(*created->parts.at(0).last4 == "0001");
+  BOOST_TEST((creds.CreateSecret(account, "svc", ApiKeySecret("planted-value-0002"), ctx)
+                  .status().code() == StatusCode::kAlreadyExists));
+  BOOST_TEST(creds.CreateSecret(other, "svc", ApiKeySecret("planted-value-0003"), ctx).ok());
+
+  SecretWrite replace = ApiKeySecret("planted-value-0004");
+  replace.allowed_hosts.reset();  // keeps the hosts
+  auto replaced = creds.ReplaceSecret(account, "svc", replace, ctx);
+  BOOST_REQUIRE(replaced.ok());
+  BOOST_TEST(replaced->version == 2);
+  BOOST_TEST(replaced->allowed_hosts == std::vector<std::string>{"api.example.com"});
+  BOOST_TEST(creds.Resolve(account, "svc")->headers.at(0).second == "Bearer planted-value-0004");
+  BOOST_TEST(creds.Resolve(other, "svc")->headers.at(0).second == "Bearer planted-value-0003");
+
+  creds.RecordUse(account, "svc");
+  auto used = *creds.GetSecret(account, "svc");
+  BOOST_TEST(used.use_count == 1);
+  BOOST_TEST(used.last_used_at.has_value());
+
+  BOOST_TEST((creds.DeleteSecret(other, "nosuch", ctx).code() == StatusCode::kNotFound));
+  BOOST_REQUIRE(creds.DeleteSecret(account, "svc", ctx).ok());
+  BOOST_TEST((creds.Resolve(account, "svc").status().code() == StatusCode::kNotFound));
+  BOOST_TEST(creds.Resolve(other, "svc").ok());
+}
+
+BOOST_AUTO_TEST_CASE(BadSecretsAreRefusedWithTheFieldNamed) {
+  auto expect = [&](const std::string& name, const SecretWrite& w, const std::string& words) {
+    auto r = creds.CreateSecret(account, name, w, ctx);
+    BOOST_TEST((r.status().code() == StatusCode::kInvalidArgument), name);
+    BOOST_TEST(r.status().message().find(words) != std::string::npos, r.status().message());
+  };
+  expect("openai", ApiKeySecret("planted-x-000001"), "reserved");
+  expect("bad name", ApiKeySecret("planted-x-000001"), "name");
+  SecretWrite no_hosts = ApiKeySecret("planted-x-000001");
+  no_hosts.allowed_hosts.reset();
+  expect("a", no_hosts, "allowedHosts");
+  SecretWrite bad_host = ApiKeySecret("planted-x-000001");
+  bad_host.allowed_hosts = std::vector<std::string>{"*"};
+  expect("b", bad_host, "allowedHosts");
+  expect("c", ApiKeySecret("line\r\nbreak-000001"), "control");
+  SecretWrite header;
+  header.type = SecretType::kCustomHeader;
+  header.allowed_hosts = std::vector<std::string>{"api.example.com"};
+  header.value.headers = {{"Host", "evil.example.com"}};
+  expect("d", header, "Host");
+  header.value.headers = {{"Bad Name", "v"}};
+  expect("e", header, "header name");
+  SecretWrite mixed = ApiKeySecret("planted-x-000001");
+  mixed.value.password = "nope";
+  expect("f", mixed, "password");
+  BOOST_TEST(creds.ListSecrets(account)->empty());
+}
+
+BOOST_AUTO_TEST_CASE(ValuesAreSealedAndBoundToTheirName) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  BOOST_REQUIRE(creds.CreateSecret(account, "one", ApiKeySecret("planted-sealed-one-1"), ctx).ok());
+  BOOST_REQUIRE(creds.CreateSecret(account, "two", ApiKeySecret("planted-sealed-two-2"), ctx).ok());
+  std::string bytes = DatabaseBytes();
+  BOOST_TEST(bytes.find(kOpenAi) == std::string::npos);
+  BOOST_TEST(bytes.find("planted-sealed-one-1") == std::string::npos);
+  // A ciphertext moved to another name does not open.
+  BOOST_REQUIRE(db->Execute("UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE name ="
+                            " 'one') WHERE name = 'two'",
+                            {})
+                    .ok());
+  BOOST_TEST((creds.Resolve(account, "two").status().code() == StatusCode::kDataLoss));
+  // Audit events name what changed, never the value.
+  AuditFilter f{account};
+  f.limit = 100;
+  auto page = audit.List(*db, f);
+  BOOST_REQUIRE(page.ok());
+  for (const auto& e : page->events) {
+    for (const auto& [k, v] : e.details) {
+      BOOST_TEST(v.find("planted") == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(DeletingTheAccountRemovesItsCredentials) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  BOOST_REQUIRE(creds.CreateSecret(account, "one", ApiKeySecret("planted-x-000001"), ctx).ok());
+  BOOST_REQUIRE(accounts.Delete(account, ctx).ok());
+  BOOST_TEST(Count("SELECT COUNT(*) FROM provider_credentials") == 0);
+  BOOST_TEST(Count("SELECT COUNT(*) FROM secrets") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace latchkey
