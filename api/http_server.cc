@@ -37,12 +37,21 @@ class StreamPool {
     if (stopping_ || busy_ >= max_) return false;
     ++busy_;
     tasks_.push_back(std::move(task));
-    if (idle_ == 0) {
+    // A finished stream frees its slot (Release) just before its last
+    // write, so a thread may still be busy with that; a few spares absorb it.
+    if (idle_ == 0 && threads_.size() < static_cast<size_t>(max_) + 8) {
       threads_.emplace_back([this] { Run(); });
     } else {
       ready_.notify_one();
     }
     return true;
+  }
+
+  // Frees the calling task's slot: the client may send its next request as
+  // soon as it has the end of this response.
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_;
   }
 
   void Stop() {
@@ -68,9 +77,8 @@ class StreamPool {
       auto task = std::move(tasks_.front());
       tasks_.pop_front();
       lock.unlock();
-      task();
+      task();  // calls Release()
       lock.lock();
-      --busy_;
     }
   }
 
@@ -404,24 +412,39 @@ class StreamWriter final : public ResponseStream {
     started_ = true;
     status_ = status;
     if (status == 204 || status == 304) bodyless_ = true;
-    std::string head;
-    AppendHead(head, status, content_type, headers, request_id_, keep_alive_,
+    // Held until the first piece of body (or the end), so that a small
+    // response leaves in one write.
+    AppendHead(held_, status, content_type, headers, request_id_, keep_alive_,
                bodyless_ ? "" : "Transfer-Encoding: chunked\r\n");
-    return Send(head);
+    return true;
   }
 
-  bool Write(std::string_view chunk) override {
-    if (!started_ || broken_) return false;
-    if (bodyless_ || chunk.empty()) return true;
-    char size[32];
-    int n = std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
-    std::string frame;
-    frame.reserve(chunk.size() + 40);
-    frame.append(size, static_cast<size_t>(n));
-    frame.append(chunk);
-    frame += "\r\n";
-    bytes_ += chunk.size();
-    return Send(frame);
+  bool Write(std::string_view chunk, bool last) override {
+    if (!started_ || broken_ || ended_) return false;
+    if (bodyless_) {
+      ended_ = ended_ || last;
+      return true;
+    }
+    std::string frame = std::move(held_);
+    held_.clear();
+    if (!chunk.empty()) {
+      char size[32];
+      int n = std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
+      frame.reserve(frame.size() + chunk.size() + 40);
+      frame.append(size, static_cast<size_t>(n));
+      frame.append(chunk);
+      frame += "\r\n";
+      bytes_ += chunk.size();
+    }
+    if (last) {
+      // The end waits for Finish: the route may still have work to do
+      // before the response counts as complete (the proxy's audit record).
+      frame += "0\r\n\r\n";
+      held_ = std::move(frame);
+      ended_ = true;
+      return true;
+    }
+    return frame.empty() || Send(frame);
   }
 
   void Respond(const HttpResponse& r) override {
@@ -438,7 +461,11 @@ class StreamWriter final : public ResponseStream {
   // Ends the body; false if the response could not be completed.
   bool Finish() {
     if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
-    if (!finished_ && !bodyless_ && !broken_) Send("0\r\n\r\n");
+    if (!finished_ && !broken_) {
+      std::string rest = std::move(held_);
+      if (!bodyless_ && !ended_) rest += "0\r\n\r\n";
+      if (!rest.empty()) Send(rest);
+    }
     finished_ = true;
     return !broken_;
   }
@@ -475,6 +502,8 @@ class StreamWriter final : public ResponseStream {
   friend int writer_fd(const StreamWriter& w);
   bool keep_alive_;
   bool bodyless_;
+  std::string held_;  // the head until the first body bytes, or the final bytes
+  bool ended_ = false;  // the body's last bytes are in held_
   bool started_ = false;
   bool finished_ = false;
   bool broken_ = false;
@@ -529,6 +558,7 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
         if (auto p = weak.lock()) p->setIdle(true);
       }
     }
+    core->streams.Release();
     bool complete = writer->Finish();
     if (!complete || pipelined || !keep_alive) {
       ::shutdown(writer_fd(*writer), complete ? SHUT_WR : SHUT_RDWR);

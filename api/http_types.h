@@ -44,8 +44,9 @@ class ResponseStream {
   // Status line and headers. False if the client is gone.
   virtual bool Start(int status, const std::string& content_type,
                      const std::vector<std::pair<std::string, std::string>>& headers) = 0;
-  // A piece of the body. False if the client is gone.
-  virtual bool Write(std::string_view chunk) = 0;
+  // A piece of the body; `last` when nothing follows (saves a write). False
+  // if the client is gone.
+  virtual bool Write(std::string_view chunk, bool last = false) = 0;
   // A complete response instead (a JSON error), if nothing was started.
   virtual void Respond(const HttpResponse& response) = 0;
   // Set when the server is shutting down: long work should stop.

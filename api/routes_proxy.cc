@@ -25,7 +25,7 @@ class StreamSink final : public ProxySink {
     }
     return out_.Start(status, content_type, rest);
   }
-  bool Write(std::string_view chunk) override { return out_.Write(chunk); }
+  bool Write(std::string_view chunk, bool last) override { return out_.Write(chunk, last); }
 
  private:
   ResponseStream& out_;

@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/crypto.h"
+#include "common/database.h"
 #include "common/status.h"
 
 namespace latchkey {
@@ -40,8 +42,10 @@ class CredentialSource {
   virtual ~CredentialSource() = default;
   // NotFound if the account has no credential by that name.
   virtual Result<Injection> Resolve(const std::string& account_id, const std::string& name) = 0;
-  // Records one use of the credential (last used time, use count).
-  virtual void RecordUse(const std::string& account_id, const std::string& name) = 0;
+  // Adds `count` uses of the credential, the last at `last_used`, inside
+  // the caller's transaction. A credential deleted meanwhile is skipped.
+  virtual Status RecordUses(SqlExecutor& tx, const std::string& account_id,
+                            const std::string& name, int64_t count, TimePoint last_used) = 0;
 };
 
 }  // namespace latchkey

@@ -594,14 +594,15 @@ Result<Injection> CredentialService::Resolve(const std::string& account_id,
   return inj;
 }
 
-void CredentialService::RecordUse(const std::string& account_id, const std::string& name) {
-  int64_t now = ToUnix(clock_.Now());
+Status CredentialService::RecordUses(SqlExecutor& tx, const std::string& account_id,
+                                     const std::string& name, int64_t count,
+                                     TimePoint last_used) {
   const char* sql = FindProvider(name)
                         ? "UPDATE provider_credentials SET last_used_at = ?, use_count ="
-                          " use_count + 1 WHERE account_id = ? AND provider = ?"
-                        : "UPDATE secrets SET last_used_at = ?, use_count = use_count + 1"
+                          " use_count + ? WHERE account_id = ? AND provider = ?"
+                        : "UPDATE secrets SET last_used_at = ?, use_count = use_count + ?"
                           " WHERE account_id = ? AND name = ?";
-  db_.Execute(sql, {now, account_id, name}).status().IgnoreError();  // bookkeeping only
+  return tx.Execute(sql, {ToUnix(last_used), count, account_id, name}).status();
 }
 
 }  // namespace latchkey

@@ -133,7 +133,8 @@ class CredentialService final : public CredentialSource {
 
   // CredentialSource: a provider id ("openai") or a secret name.
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
-  void RecordUse(const std::string& account_id, const std::string& name) override;
+  Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
+                    int64_t count, TimePoint last_used) override;
 
  private:
   Result<CredentialsSummary> SummaryIn(SqlExecutor& exec, const std::string& account_id);

@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <map>
 
 #include "common/hosts.h"
 #include "services/proxy/redactor.h"
 
 namespace latchkey {
 namespace {
+
+constexpr size_t kMaxBatch = 512;  // records per group commit
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -101,6 +104,11 @@ class Forwarder final : public HttpClientHandler {
   bool OnHead(int status, const HeaderList& headers) override {
     HeaderList out;
     for (const auto& [name, value] : headers) {
+      if (IEquals(name, "content-length")) {
+        char* end = nullptr;
+        long long n = std::strtoll(value.c_str(), &end, 10);
+        if (end && *end == '\0' && n >= 0) expected_ = n;
+      }
       if (DropInbound(name)) continue;
       if (IEquals(name, "x-request-id")) continue;
       out.emplace_back(name, redactor_.Redact(value));
@@ -112,16 +120,25 @@ class Forwarder final : public HttpClientHandler {
   }
 
   bool OnBody(std::string_view chunk) override {
+    received_ += static_cast<long long>(chunk.size());
     std::string clean = redactor_.Feed(chunk);
+    // With a Content-Length we know when the last bytes are here, and the
+    // end of the response can go out with them.
+    bool last = expected_ >= 0 && received_ >= expected_;
+    if (last) {
+      clean += redactor_.Finish();
+      finished_ = true;
+    }
     bytes_ += clean.size();
-    if (!clean.empty()) alive_ = sink_.Write(clean);
+    if (!clean.empty() || last) alive_ = sink_.Write(clean, last);
     return alive_;
   }
 
   void Finish() {
+    if (finished_) return;
     std::string rest = redactor_.Finish();
     bytes_ += rest.size();
-    if (alive_ && !rest.empty()) alive_ = sink_.Write(rest);
+    if (alive_ && !rest.empty()) alive_ = sink_.Write(rest, false);
   }
 
   bool started() const { return started_; }
@@ -134,8 +151,11 @@ class Forwarder final : public HttpClientHandler {
   Redactor redactor_;
   bool started_ = false;
   bool alive_ = true;
+  bool finished_ = false;  // the last bytes went out with the end marker
   int status_ = 0;
   size_t bytes_ = 0;
+  long long expected_ = -1;  // the upstream's Content-Length, if it sent one
+  long long received_ = 0;
 };
 
 }  // namespace
@@ -193,8 +213,7 @@ Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
   ASSIGN_OR_RETURN(TargetUrl target, ParseTarget(call.target_url));
   auto refuse = [&](Status s) {
     bool upstream = s.code() == StatusCode::kUpstreamError;
-    Audit(call, target, 0, upstream ? "failure" : "denied", started, 0, s.message())
-        .IgnoreError();
+    Audit(call, target, 0, upstream ? "failure" : "denied", started, 0, s.message(), false);
     return s;
   };
 
@@ -276,11 +295,10 @@ Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
   for (auto& [name, value] : out.headers) SecureWipe(value.data(), value.size());
   SecureWipe(out.url.data(), out.url.size());
 
-  credentials_.RecordUse(call.account_id, call.credential);
   if (!forwarder.started()) {
     Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
     if (error.code() == StatusCode::kUnavailable) error = UpstreamError("upstream request failed");
-    Audit(call, target, 0, "failure", started, 0, error.message()).IgnoreError();
+    Audit(call, target, 0, "failure", started, 0, error.message(), true);
     return error;
   }
   forwarder.Finish();
@@ -288,30 +306,80 @@ Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
   std::string error;
   if (!fetched.ok()) error = forwarder.alive() ? fetched.message() : "caller went away";
   Audit(call, target, forwarder.status(), complete ? "success" : "failure", started,
-        forwarder.bytes(), error)
-      .IgnoreError();
+        forwarder.bytes(), error, true);
   return Status::Ok();
 }
 
-Status ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int status,
-                           const char* outcome, std::chrono::steady_clock::time_point started,
-                           size_t bytes_out, const std::string& error) {
+void ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int status,
+                         const char* outcome, std::chrono::steady_clock::time_point started,
+                         size_t bytes_out, const std::string& error, bool used) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - started)
                 .count();
+  Record record;
+  record.event = AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential,
+                                 outcome);
+  record.event.details = {{"credential", call.credential},
+                          {"host", target.host},
+                          {"method", call.method},
+                          {"path", target.path},
+                          {"status", std::to_string(status)},
+                          {"latency_ms", std::to_string(ms)},
+                          {"bytes_in", std::to_string(call.body.size())},
+                          {"bytes_out", std::to_string(bytes_out)}};
+  if (!error.empty()) record.event.details.emplace_back("error", error);
+  record.used = used;
+  record.credential = call.credential;
+  record.at = clock_.Now();
+
+  Waiter waiter;
+  record.waiter = &waiter;
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(std::move(record));
+  while (!waiter.done) {
+    if (committing_) {
+      waiter.cv.wait(lock);
+      continue;
+    }
+    // Lead: commit everything queued, ours included.
+    committing_ = true;
+    std::vector<Record> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    Status s = Commit(batch);
+    for (int attempt = 1; !s.ok() && attempt < 3; ++attempt) s = Commit(batch);
+    // A batch that cannot be written after retries is given up on rather
+    // than blocking every later call (the database is failing anyway).
+    lock.lock();
+    committing_ = false;
+    for (Record& r : batch) {
+      r.waiter->done = true;
+      if (r.waiter != &waiter) r.waiter->cv.notify_one();
+    }
+    // The next queued caller leads the next batch.
+    if (!queue_.empty()) queue_.front().waiter->cv.notify_one();
+  }
+}
+
+Status ProxyService::Commit(std::vector<Record>& batch) {
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    AuditEvent event = AuditEvent::For(call.audit, call.account_id, "proxy.request",
-                                       call.credential, outcome);
-    event.details = {{"credential", call.credential},
-                     {"host", target.host},
-                     {"method", call.method},
-                     {"path", target.path},
-                     {"status", std::to_string(status)},
-                     {"latency_ms", std::to_string(ms)},
-                     {"bytes_in", std::to_string(call.body.size())},
-                     {"bytes_out", std::to_string(bytes_out)}};
-    if (!error.empty()) event.details.emplace_back("error", error);
-    return audit_.Append(tx, std::move(event)).status();
+    // One use-count update per credential, however many calls it served.
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, TimePoint>> uses;
+    for (Record& r : batch) {
+      if (r.used) {
+        auto& u = uses[{r.event.account_id, r.credential}];
+        u.first += 1;
+        u.second = std::max(u.second, r.at);
+      }
+      RETURN_IF_ERROR(audit_.Append(tx, r.event).status());
+    }
+    for (const auto& [key, use] : uses) {
+      RETURN_IF_ERROR(credentials_.RecordUses(tx, key.first, key.second, use.first, use.second));
+    }
+    return Status::Ok();
   });
 }
 

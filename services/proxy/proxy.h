@@ -17,13 +17,21 @@
 //     upstream echoes them, in headers or body;
 //   - body, connect and total-time limits (413, 504), upstream failures 502.
 // Each call is audited (credential, host, method, path without query,
-// status, latency, bytes) and counted on the credential.
+// status, latency, bytes) and counted on the credential. Those writes are
+// group-committed: the first caller to find no commit running writes every
+// record queued so far in one transaction while later callers queue behind
+// it (instead of two contended transactions per call). Forward returns only
+// once its own record is committed, so a call is on record before its
+// response ends.
 //
 // Thread-safety: safe for concurrent use; Forward blocks its thread for
 // the whole exchange.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,8 +72,9 @@ class ProxySink {
   virtual ~ProxySink() = default;
   // Status and headers; false if the caller is gone.
   virtual bool Start(int status, const HeaderList& headers) = 0;
-  // A piece of the body; false if the caller is gone.
-  virtual bool Write(std::string_view chunk) = 0;
+  // A piece of the body, `last` when nothing follows; false if the caller
+  // is gone.
+  virtual bool Write(std::string_view chunk, bool last) = 0;
 };
 
 // The parts of a target URL the proxy checks.
@@ -97,15 +106,34 @@ class ProxyService {
   Status Forward(const ProxyCall& call, ProxySink& sink);
 
  private:
-  Status Audit(const ProxyCall& call, const TargetUrl& target, int status, const char* outcome,
-               std::chrono::steady_clock::time_point started, size_t bytes_out,
-               const std::string& error);
+  // A caller waiting for its record to be committed.
+  struct Waiter {
+    bool done = false;
+    std::condition_variable cv;
+  };
+  struct Record {
+    AuditEvent event;
+    bool used = false;  // the credential was injected
+    std::string credential;
+    TimePoint at;
+    Waiter* waiter = nullptr;
+  };
+
+  // Records the call and waits until the record is committed.
+  void Audit(const ProxyCall& call, const TargetUrl& target, int status, const char* outcome,
+             std::chrono::steady_clock::time_point started, size_t bytes_out,
+             const std::string& error, bool used);
+  Status Commit(std::vector<Record>& batch);
 
   CredentialSource& credentials_;
   Database& db_;
   AuditLog& audit_;
   const Clock& clock_;
   const ProxyOptions options_;
+
+  std::mutex mu_;
+  std::deque<Record> queue_;  // records waiting for the next commit
+  bool committing_ = false;   // a caller is writing a batch
 };
 
 }  // namespace latchkey

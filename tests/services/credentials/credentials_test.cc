@@ -174,7 +174,9 @@ BOOST_AUTO_TEST_CASE(SecretsAreMaskedVersionedAndScopedToTheAccount) {
   BOOST_TEST(creds.Resolve(account, "svc")->headers.at(0).second == "Bearer planted-value-0004");
   BOOST_TEST(creds.Resolve(other, "svc")->headers.at(0).second == "Bearer planted-value-0003");
 
-  creds.RecordUse(account, "svc");
+  BOOST_REQUIRE(db->Transaction([&](SqlExecutor& tx) {
+                  return creds.RecordUses(tx, account, "svc", 1, clock.Now());
+                }).ok());
   auto used = *creds.GetSecret(account, "svc");
   BOOST_TEST(used.use_count == 1);
   BOOST_TEST(used.last_used_at.has_value());
