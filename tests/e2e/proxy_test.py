@@ -415,6 +415,9 @@ class ProxyTest(unittest.TestCase):
         self.call_as(self.other_key, "PUT", "/secrets/bearer",
                      {"value": "overwrite-attempt-0000"}, expect=404)
         self.call_as(self.other_key, "DELETE", "/secrets/bearer", expect=404)
+        self.call_as(self.other_key, "GET", "/secrets/bearer", expect=404)
+        self.assertEqual(self.call_as(self.other_key, "GET", "/secrets")["secrets"], [])
+        self.assertFalse(self.call_as(self.other_key, "GET", "/credentials")["hasOpenaiApiKey"])
         self.assertEqual(self.call_as(self.key, "GET", "/secrets/bearer")["version"], 1)
 
     def test_replacing_a_secret_takes_effect_at_once(self):

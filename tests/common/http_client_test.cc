@@ -1,0 +1,192 @@
+#include "common/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <thread>
+
+namespace latchkey {
+namespace {
+
+// A one-connection-at-a-time HTTP server on 127.0.0.1 that answers every
+// request with `response` and remembers the last request it read.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::string response) : response_(std::move(response)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    BOOST_REQUIRE(::listen(fd_, 8) == 0);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LoopbackServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::string last_request() const { return last_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++accepted_;
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        req.append(buf, static_cast<size_t>(n));
+      }
+      last_ = req;
+      ::send(c, response_.data(), response_.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+
+  std::string response_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::string last_;
+  std::thread thread_;
+};
+
+const char kOk[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n"
+    "Connection: close\r\n\r\nhello";
+
+HttpClientRequest Get(const std::string& url) {
+  HttpClientRequest r;
+  r.url = url;
+  r.allow_http = true;
+  r.connect_timeout = std::chrono::milliseconds(2000);
+  r.total_timeout = std::chrono::milliseconds(2000);
+  return r;
+}
+
+BOOST_AUTO_TEST_SUITE(HttpClientTest)
+
+BOOST_AUTO_TEST_CASE(FetchesAndSendsHeadersAndBody) {
+  LoopbackServer server(kOk);
+  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/p?q=1");
+  r.method = "POST";
+  r.body = "payload";
+  r.headers = {{"X-Custom", "v1"}};
+  auto resp = HttpClient::Fetch(r, 1 << 20);
+  BOOST_REQUIRE_MESSAGE(resp.ok(), resp.status().ToString());
+  BOOST_TEST(resp->status == 200);
+  BOOST_TEST(resp->body == "hello");
+  bool saw = false;
+  for (const auto& [n, v] : resp->headers) saw |= n == "X-Test" && v == "yes";
+  BOOST_TEST(saw);
+  BOOST_TEST(server.last_request().find("POST /p?q=1 HTTP/1.1") == 0u);
+  BOOST_TEST(server.last_request().find("X-Custom: v1") != std::string::npos);
+  BOOST_TEST(server.last_request().find("Expect:") == std::string::npos);
+}
+
+// The pinned address is used for a name DNS has never heard of: curl never
+// resolves it, so a resolver cannot swap in another address.
+BOOST_AUTO_TEST_CASE(PinnedAddressIsTheOnlyOneUsed) {
+  LoopbackServer server(kOk);
+  HttpClientRequest r = Get("http://pinned.invalid:" + std::to_string(server.port()) + "/");
+  r.pinned_ip = "127.0.0.1";
+  auto resp = HttpClient::Fetch(r, 1 << 20);
+  BOOST_REQUIRE_MESSAGE(resp.ok(), resp.status().ToString());
+  BOOST_TEST(server.last_request().find("Host: pinned.invalid:") != std::string::npos);
+  // Pinned elsewhere: nothing reaches this server.
+  int before = server.accepted();
+  r.pinned_ip = "127.0.0.2";
+  auto other = HttpClient::Fetch(r, 1 << 20);
+  BOOST_TEST(!other.ok());
+  BOOST_TEST(server.accepted() == before);
+}
+
+BOOST_AUTO_TEST_CASE(RedirectsAreReturnedNotFollowed) {
+  LoopbackServer server(
+      "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n"
+      "Connection: close\r\n\r\n");
+  auto resp = HttpClient::Fetch(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/"),
+                                1 << 20);
+  BOOST_REQUIRE(resp.ok());
+  BOOST_TEST(resp->status == 302);
+  BOOST_TEST(server.accepted() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(HttpsOnlyUnlessAllowed) {
+  LoopbackServer server(kOk);
+  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+  r.allow_http = false;
+  auto resp = HttpClient::Fetch(r, 1 << 20);
+  BOOST_TEST((resp.status().code() == StatusCode::kInvalidArgument));
+  BOOST_TEST(server.accepted() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(FailuresMapToUpstreamCodes) {
+  int port;
+  {
+    LoopbackServer closed(kOk);
+    port = closed.port();
+  }
+  auto refused = HttpClient::Fetch(Get("http://127.0.0.1:" + std::to_string(port) + "/"), 1 << 20);
+  BOOST_TEST((refused.status().code() == StatusCode::kUpstreamError));
+
+  // A listener that never answers: the total timeout applies.
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+  ::listen(silent, 1);
+  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/");
+  r.total_timeout = std::chrono::milliseconds(300);
+  auto timed_out = HttpClient::Fetch(r, 1 << 20);
+  ::close(silent);
+  BOOST_TEST((timed_out.status().code() == StatusCode::kUpstreamTimeout));
+
+  LoopbackServer big(kOk);
+  auto too_big = HttpClient::Fetch(Get("http://127.0.0.1:" + std::to_string(big.port()) + "/"), 3);
+  BOOST_TEST((too_big.status().code() == StatusCode::kUpstreamError));
+}
+
+BOOST_AUTO_TEST_CASE(CancelStopsATransfer) {
+  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+  ::listen(silent, 1);
+  std::atomic<bool> cancel{true};
+  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/");
+  r.total_timeout = std::chrono::milliseconds(30000);
+  r.cancel = &cancel;
+  auto started = std::chrono::steady_clock::now();
+  auto resp = HttpClient::Fetch(r, 1 << 20);
+  ::close(silent);
+  BOOST_TEST((resp.status().code() == StatusCode::kUnavailable));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(10)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace latchkey
