@@ -42,6 +42,7 @@ bench: configure
 	./$(BUILD)/bench/bench_crypto
 	bash bench/http_bench.sh $(BUILD)/latchkeyd
 	/usr/bin/python3 bench/certificates_bench.py $(BUILD)/latchkeyd
+	/usr/bin/python3 bench/proxy_bench.py $(BUILD)/latchkeyd
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc' '*.cpp')

@@ -485,15 +485,24 @@ class StreamWriter final : public ResponseStream {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd p{fd_, POLLOUT, 0};
-        int ready = ::poll(&p, 1, static_cast<int>(core_->options.stream_write_timeout.count()));
-        if (ready > 0 && !(p.revents & (POLLERR | POLLHUP | POLLNVAL))) continue;
-      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable()) continue;
       break;
     }
     if (sent < data.size()) broken_ = true;
     return !broken_;
+  }
+
+  // Waits (in short slices, so a shutdown is noticed) until the client
+  // takes more bytes; false after stream_write_timeout or on an error.
+  bool WaitWritable() {
+    auto deadline = std::chrono::steady_clock::now() + core_->options.stream_write_timeout;
+    while (!core_->cancelled && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLOUT, 0};
+      int ready = ::poll(&p, 1, 200);
+      if (ready > 0) return !(p.revents & (POLLERR | POLLHUP | POLLNVAL));
+      if (ready < 0 && errno != EINTR) return false;
+    }
+    return false;
   }
 
   std::shared_ptr<HttpServer::Core> core_;

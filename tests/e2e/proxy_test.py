@@ -342,6 +342,42 @@ class ProxyTest(unittest.TestCase):
         finally:
             sock.close()
 
+    def test_streams_beyond_the_limit_get_503_and_pipelined_requests_close_the_connection(self):
+        small = Server(args=["--proxy-allow-http", "127.0.0.1", "--proxy-allow-private",
+                             "127.0.0.1/32", "--proxy-streams", "1"]).start()
+        try:
+            admin = small.read_admin_key()
+            _, body, _ = small.request("POST", "/admin/accounts", admin, {"name": "s"})
+            key = body["apiKey"]
+            small.request("POST", "/secrets", key, {"name": "b", "type": "API_KEY", "value": BEARER,
+                                                    "allowedHosts": ["127.0.0.1"]})
+            self.upstream.last_event_sent.clear()
+            held = socket.create_connection(("127.0.0.1", small.port), timeout=10)
+            held.sendall(("GET /v1/proxy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                          "X-Target-Url: %s/sse\r\nX-Credential-Name: b\r\n\r\n"
+                          "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" % (key, self.target)).encode())
+            received = b""
+            while b"event 0" not in received:
+                received += held.recv(4096)
+            # The only stream slot is taken until the upstream finishes.
+            self.assertFalse(self.upstream.last_event_sent.is_set())
+            status, body, _ = small.request("GET", "/v1/proxy", key, headers={
+                "X-Target-Url": self.target + "/echo", "X-Credential-Name": "b"})
+            self.assertEqual(status, 503)
+            self.assertEqual(body["code"], "UNAVAILABLE")
+            # The pipelined /healthz is not answered: the connection closes after the stream.
+            while True:
+                chunk = held.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+            held.close()
+            self.assertTrue(received.endswith(b"0\r\n\r\n"), received[-40:])
+            self.assertNotIn(b'"status":"ok"', received)
+            self.assertEqual(received.count(b"HTTP/1.1 "), 1)
+        finally:
+            small.cleanup()
+
     def test_a_restricted_key_uses_only_its_credentials(self):
         body = self.call_as(self.key, "POST", "/api-keys",
                             {"name": "agent", "scopes": ["proxy"], "credentials": ["openai"]},
