@@ -16,4 +16,14 @@ Status ValidateName(std::string_view name, std::string_view field) {
   return Status::Ok();
 }
 
+bool IsCredentialName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace latchkey

@@ -105,12 +105,10 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
       return InvalidArgument("credentials must name 1-32 credentials");
     }
     for (const auto& name : *request.credentials) {
-      bool ok = !name.empty() && name.size() <= 64;
-      for (char c : name) {
-        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.');
+      if (!IsCredentialName(name)) {
+        return InvalidArgument("credentials: '" + name.substr(0, 64) +
+                               "' is not a credential name");
       }
-      if (!ok) return InvalidArgument("credentials: '" + name + "' is not a credential name");
     }
   }
   CreatedApiKey created;

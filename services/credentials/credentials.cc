@@ -6,6 +6,7 @@
 
 #include "common/hosts.h"
 #include "common/ids.h"
+#include "common/names.h"
 #include "common/sql_time.h"
 
 namespace latchkey {
@@ -57,11 +58,8 @@ Status CheckHosts(const std::vector<std::string>& hosts, const std::string& fiel
 }
 
 Status CheckSecretName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return InvalidArgument("name must be 1-64 characters");
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return InvalidArgument("name may contain only letters, digits, '-', '_' and '.'");
+  if (!IsCredentialName(name)) {
+    return InvalidArgument("name must be 1-64 letters, digits, '-', '_' or '.'");
   }
   if (FindProvider(name)) {
     return InvalidArgument("name '" + name + "' is reserved for the provider credential");

@@ -67,6 +67,28 @@ class LoopbackServer {
   std::thread thread_;
 };
 
+// Accepts connections into its backlog and never answers.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    BOOST_REQUIRE(::listen(fd_, 1) == 0);
+    port_ = ntohs(a.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  int fd_;
+  int port_;
+};
+
 const char kOk[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n"
     "Connection: close\r\n\r\nhello";
@@ -147,18 +169,10 @@ BOOST_AUTO_TEST_CASE(FailuresMapToUpstreamCodes) {
   BOOST_TEST((refused.status().code() == StatusCode::kUpstreamError));
 
   // A listener that never answers: the total timeout applies.
-  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-  ::listen(silent, 1);
-  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/");
+  SilentListener silent;
+  HttpClientRequest r = Get(silent.url());
   r.total_timeout = std::chrono::milliseconds(300);
   auto timed_out = HttpClient::Fetch(r, 1 << 20);
-  ::close(silent);
   BOOST_TEST((timed_out.status().code() == StatusCode::kUpstreamTimeout));
 
   LoopbackServer big(kOk);
@@ -167,21 +181,13 @@ BOOST_AUTO_TEST_CASE(FailuresMapToUpstreamCodes) {
 }
 
 BOOST_AUTO_TEST_CASE(CancelStopsATransfer) {
-  int silent = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
-  ::listen(silent, 1);
+  SilentListener silent;
   std::atomic<bool> cancel{true};
-  HttpClientRequest r = Get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/");
+  HttpClientRequest r = Get(silent.url());
   r.total_timeout = std::chrono::milliseconds(30000);
   r.cancel = &cancel;
   auto started = std::chrono::steady_clock::now();
   auto resp = HttpClient::Fetch(r, 1 << 20);
-  ::close(silent);
   BOOST_TEST((resp.status().code() == StatusCode::kUnavailable));
   BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(10)));
 }

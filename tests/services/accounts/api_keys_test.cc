@@ -129,6 +129,22 @@ BOOST_AUTO_TEST_CASE(LastUsedIsWrittenAtMostOncePerMinute) {
   BOOST_TEST(ToUnix(*api_keys.List(account())->at(0).last_used_at) == start + 60);
 }
 
+BOOST_AUTO_TEST_CASE(CredentialRestrictionIsValidatedStoredAndCarried) {
+  NewApiKey agent{"agent", {scopes::kProxy}, {}, std::vector<std::string>{"openai", "my.secret"}};
+  auto created = api_keys.Create(account(), agent, ctx);
+  BOOST_REQUIRE(created.ok());
+  auto p = api_keys.Authenticate(created->token, ctx);
+  BOOST_REQUIRE(p->credentials.has_value());
+  BOOST_TEST(*p->credentials == (std::vector<std::string>{"openai", "my.secret"}));
+  BOOST_TEST(!api_keys.Authenticate(acme.first_key.token, ctx)->credentials.has_value());
+  for (auto bad : {std::vector<std::string>{}, std::vector<std::string>{"bad name"},
+                   std::vector<std::string>{std::string(65, 'a')}}) {
+    NewApiKey k{"k", {scopes::kProxy}, {}, bad};
+    BOOST_TEST((api_keys.Create(account(), k, ctx).status().code() == StatusCode::kInvalidArgument));
+  }
+  BOOST_TEST(api_keys.List(account())->size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
