@@ -110,7 +110,6 @@ class Forwarder final : public HttpClientHandler {
         if (end && *end == '\0' && n >= 0) expected_ = n;
       }
       if (DropInbound(name)) continue;
-      if (IEquals(name, "x-request-id")) continue;
       out.emplace_back(name, redactor_.Redact(value));
     }
     status_ = status;
