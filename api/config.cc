@@ -5,6 +5,7 @@
 
 #include "api/params.h"
 #include "common/hosts.h"
+#include "common/strings.h"
 
 namespace latchkey {
 
@@ -131,19 +132,12 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   config.proxy_timeout = std::chrono::milliseconds(proxy_ms);
   config.proxy_streams = static_cast<int>(proxy_streams);
   config.proxy_allow_private = allow_private;
-  {
-    size_t start = 0;
-    while (start < allow_http.size()) {
-      size_t end = allow_http.find(',', start);
-      if (end == std::string::npos) end = allow_http.size();
-      std::string host = allow_http.substr(start, end - start);
-      if (!host.empty()) {
-        auto normal = NormalizeHost(host);
-        if (!normal) return InvalidArgument("--proxy-allow-http: '" + host + "' is not a host");
-        config.proxy_allow_http.push_back(*normal);
-      }
-      start = end + 1;
+  for (std::string_view host : SplitList(allow_http)) {
+    auto normal = NormalizeHost(host);
+    if (!normal) {
+      return InvalidArgument("--proxy-allow-http: '" + std::string(host) + "' is not a host");
     }
+    config.proxy_allow_http.push_back(*normal);
   }
   if (jwks_max_age < 1 || jwks_max_age > 86400) {
     return InvalidArgument("--jwks-max-age must be 1-86400");

@@ -200,6 +200,47 @@ bool ValidRequestId(const std::string& id) {
   return true;
 }
 
+// What the per-request log line says about a request, kept for when the
+// response is done (a streamed one finishes on another thread).
+struct RequestLine {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  std::string client;
+  size_t bytes_in = 0;
+  std::chrono::steady_clock::time_point started;
+};
+
+// One JSON line per request; `streamed` is "complete" or "broken" for a
+// streamed response, null otherwise.
+void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,
+                const char* streamed = nullptr) {
+  if (!logger.Enabled(LogLevel::kInfo)) return;
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started)
+          .count();
+  if (streamed) {
+    logger.Info("request", {{"request_id", r.request_id},
+                            {"method", r.method},
+                            {"path", r.path},
+                            {"status", status},
+                            {"duration_ms", ms},
+                            {"bytes_in", static_cast<int64_t>(r.bytes_in)},
+                            {"bytes_out", static_cast<int64_t>(bytes_out)},
+                            {"streamed", streamed},
+                            {"client", r.client}});
+  } else {
+    logger.Info("request", {{"request_id", r.request_id},
+                            {"method", r.method},
+                            {"path", r.path},
+                            {"status", status},
+                            {"duration_ms", ms},
+                            {"bytes_in", static_cast<int64_t>(r.bytes_in)},
+                            {"bytes_out", static_cast<int64_t>(bytes_out)},
+                            {"client", r.client}});
+  }
+}
+
 class Handler final : public PH::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
@@ -219,8 +260,7 @@ class Handler final : public PH::Handler {
              bool keep_alive);
   // Hands the connection's output to a stream thread running `body`.
   void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
-                   std::function<void(ResponseStream&)> body, const HttpRequest& req,
-                   bool keep_alive, std::chrono::steady_clock::time_point started);
+                   std::function<void(ResponseStream&)> body, RequestLine line, bool keep_alive);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight);
@@ -373,23 +413,13 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
   } else {
     response = core_->app.Handle(req);
   }
+  RequestLine line{req.request_id, req.method,        req.path,
+                   req.client_address, req.body.size(), started};
   if (response.stream) {
-    StartStream(peer, st, std::move(response.stream), req, keep_alive, started);
+    StartStream(peer, st, std::move(response.stream), std::move(line), keep_alive);
     return;
   }
-  if (core_->logger.Enabled(LogLevel::kInfo)) {
-    double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
-    core_->logger.Info("request", {{"request_id", req.request_id},
-                                   {"method", req.method},
-                                   {"path", req.path},
-                                   {"status", response.status},
-                                   {"duration_ms", ms},
-                                   {"bytes_in", static_cast<int64_t>(req.body.size())},
-                                   {"bytes_out", static_cast<int64_t>(response.body.size())},
-                                   {"client", req.client_address}});
-  }
+  LogRequest(core_->logger, line, response.status, response.body.size());
   // Logged before the response leaves, so the line exists once a client
   // has its answer.
   Respond(peer, st, response, req.request_id, keep_alive, true);
@@ -470,6 +500,10 @@ class StreamWriter final : public ResponseStream {
     return !broken_;
   }
 
+  // Ends the connection after this response: a half-close when it was
+  // complete, a full one when it broke off (so the client sees it cut).
+  void Shutdown(bool complete) { ::shutdown(fd_, complete ? SHUT_WR : SHUT_RDWR); }
+
   int status() const { return status_; }
   size_t bytes() const { return bytes_; }
 
@@ -508,7 +542,6 @@ class StreamWriter final : public ResponseStream {
   std::shared_ptr<HttpServer::Core> core_;
   int fd_;
   std::string request_id_;
-  friend int writer_fd(const StreamWriter& w);
   bool keep_alive_;
   bool bodyless_;
   std::string held_;  // the head until the first body bytes, or the final bytes
@@ -520,42 +553,33 @@ class StreamWriter final : public ResponseStream {
   size_t bytes_ = 0;
 };
 
-int writer_fd(const StreamWriter& w) { return w.fd_; }
-
 void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
-                          std::function<void(ResponseStream&)> body, const HttpRequest& req,
-                          bool keep_alive, std::chrono::steady_clock::time_point started) {
-  if (st.queued) {
-    // An earlier response still waits in Pistache's queue; our direct
-    // writes could overtake it. Only a client that stopped reading gets here.
-    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", "connection is congested; retry"),
-            req.request_id, false, true);
+                          std::function<void(ResponseStream&)> body, RequestLine line,
+                          bool keep_alive) {
+  auto refuse = [&](std::string_view message) {
+    LogRequest(core_->logger, line, 503, 0);
+    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", message), line.request_id, false, true);
     st.closed = true;
-    return;
-  }
+  };
+  // An earlier response still waiting in Pistache's queue could be
+  // overtaken by our direct writes; only a client that stopped reading
+  // gets here.
+  if (st.queued) return refuse("connection is congested; retry");
   int fd = ::dup(peer->fd());
-  if (fd < 0) {
-    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", "server is out of resources"),
-            req.request_id, false, true);
-    st.closed = true;
-    return;
-  }
+  if (fd < 0) return refuse("server is out of resources");
   st.streaming = true;
   auto core = core_;
   auto state = StateOf(peer);
   std::weak_ptr<P::Tcp::Peer> weak = peer;
-  auto writer = std::make_shared<StreamWriter>(core, fd, req.request_id, keep_alive,
-                                               req.method == "HEAD");
-  std::string method = req.method, path = req.path, client = req.client_address;
-  size_t bytes_in = req.body.size();
-  std::string request_id = req.request_id;
+  auto writer = std::make_shared<StreamWriter>(core, fd, line.request_id, keep_alive,
+                                               line.method == "HEAD");
   bool submitted = core->streams.Submit([core, state, weak, writer, body = std::move(body),
-                                         keep_alive, started, method, path, client, bytes_in,
-                                         request_id] {
+                                         keep_alive, line] {
     try {
       body(*writer);
     } catch (const std::exception& e) {
-      core->logger.Error("stream_exception", {{"request_id", request_id}, {"what", e.what()}});
+      core->logger.Error("stream_exception",
+                         {{"request_id", line.request_id}, {"what", e.what()}});
     }
     bool pipelined;
     {
@@ -569,35 +593,15 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
     }
     core->streams.Release();
     bool complete = writer->Finish();
-    if (!complete || pipelined || !keep_alive) {
-      ::shutdown(writer_fd(*writer), complete ? SHUT_WR : SHUT_RDWR);
-    }
-    if (core->logger.Enabled(LogLevel::kInfo)) {
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            started)
-                      .count();
-      core->logger.Info("request", {{"request_id", request_id},
-                                    {"method", method},
-                                    {"path", path},
-                                    {"status", writer->status()},
-                                    {"duration_ms", ms},
-                                    {"bytes_in", static_cast<int64_t>(bytes_in)},
-                                    {"bytes_out", static_cast<int64_t>(writer->bytes())},
-                                    {"streamed", complete ? "complete" : "broken"},
-                                    {"client", client}});
-    }
+    if (!complete || pipelined || !keep_alive) writer->Shutdown(complete);
+    LogRequest(core->logger, line, writer->status(), writer->bytes(),
+               complete ? "complete" : "broken");
     core->in_flight.fetch_sub(1);
   });
   if (!submitted) {
     st.streaming = false;
     writer->Respond(ErrorResponse(503, "UNAVAILABLE", "too many streaming requests; retry"));
-    if (core_->logger.Enabled(LogLevel::kInfo)) {
-      core_->logger.Info("request", {{"request_id", req.request_id},
-                                     {"method", req.method},
-                                     {"path", req.path},
-                                     {"status", 503},
-                                     {"client", req.client_address}});
-    }
+    LogRequest(core_->logger, line, 503, writer->bytes());
     core_->in_flight.fetch_sub(1);
   }
 }

@@ -1,6 +1,16 @@
 #include "api/json_views.h"
 
 namespace latchkey {
+namespace {
+
+// "openaiApiKey" -> "OpenaiApiKey", for the has* summary fields.
+std::string Capitalized(const std::string& field) {
+  std::string out = field;
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 32);
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t) {
   return t ? nlohmann::json(FormatIso8601(*t)) : nlohmann::json(nullptr);
@@ -65,6 +75,47 @@ nlohmann::json ToJson(const RotationPolicy& p) {
           {"nextRotationAt", FormatIso8601(p.next_rotation_at)},
           {"createdAt", FormatIso8601(p.created_at)},
           {"updatedAt", FormatIso8601(p.updated_at)}};
+}
+
+nlohmann::json ToJson(const CredentialsSummary& summary) {
+  nlohmann::json out = nlohmann::json::object();
+  nlohmann::json hosts = nlohmann::json::object();
+  nlohmann::json usage = nlohmann::json::object();
+  for (const ProviderSummary& p : summary.providers) {
+    const std::string& f = p.provider->field;
+    out["has" + Capitalized(f)] = p.has_key;
+    out[f + "Last4"] = p.last4 ? nlohmann::json(*p.last4) : nlohmann::json(nullptr);
+    hosts[p.provider->id] = p.allowed_hosts;
+    if (p.has_key) {
+      usage[p.provider->id] = {{"updatedAt", OptionalTimeJson(p.updated_at)},
+                               {"lastUsedAt", OptionalTimeJson(p.last_used_at)},
+                               {"useCount", p.use_count}};
+    }
+  }
+  out["allowedHosts"] = hosts;
+  out["usage"] = usage;
+  out["updatedAt"] = OptionalTimeJson(summary.updated_at);
+  return out;
+}
+
+nlohmann::json ToJson(const SecretInfo& s) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& p : s.parts) {
+    nlohmann::json last4 = p.last4 ? nlohmann::json(*p.last4) : nlohmann::json(nullptr);
+    parts.push_back({{"part", p.part}, {"last4", last4}});
+  }
+  nlohmann::json out = {{"id", s.id},
+              {"name", s.name},
+              {"type", std::string(SecretTypeName(s.type))},
+              {"allowedHosts", s.allowed_hosts},
+              {"masked", parts},
+              {"version", s.version},
+              {"createdAt", FormatIso8601(s.created_at)},
+              {"updatedAt", FormatIso8601(s.updated_at)},
+              {"lastUsedAt", OptionalTimeJson(s.last_used_at)},
+              {"useCount", s.use_count}};
+  if (s.param) out["param"] = *s.param;
+  return out;
 }
 
 }  // namespace latchkey

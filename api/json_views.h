@@ -7,6 +7,7 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/api_keys.h"
 #include "services/certificates/certificate.h"
+#include "services/credentials/credentials.h"
 
 namespace latchkey {
 
@@ -16,5 +17,9 @@ nlohmann::json ToJson(const AuditEvent& event);
 nlohmann::json ToJson(const Certificate& cert);
 nlohmann::json ToJson(const RotationPolicy& policy);
 nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t);
+// hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt.
+nlohmann::json ToJson(const CredentialsSummary& summary);
+// Masked metadata only.
+nlohmann::json ToJson(const SecretInfo& secret);
 
 }  // namespace latchkey

@@ -2,6 +2,7 @@
 // (/secrets). No route here ever returns a stored value.
 #include "api/app.h"
 #include "api/json_body.h"
+#include "api/json_views.h"
 #include "api/responses.h"
 #include "services/accounts/scopes.h"
 
@@ -9,37 +10,6 @@ namespace latchkey {
 namespace {
 
 using json = nlohmann::json;
-
-json OptionalTimeJson(const std::optional<TimePoint>& t) {
-  return t ? json(FormatIso8601(*t)) : json(nullptr);
-}
-
-std::string Capitalized(const std::string& field) {
-  std::string out = field;
-  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 32);
-  return out;
-}
-
-json SummaryJson(const CredentialsSummary& summary) {
-  json out = json::object();
-  json hosts = json::object();
-  json usage = json::object();
-  for (const ProviderSummary& p : summary.providers) {
-    const std::string& f = p.provider->field;
-    out["has" + Capitalized(f)] = p.has_key;
-    out[f + "Last4"] = p.last4 ? json(*p.last4) : json(nullptr);
-    hosts[p.provider->id] = p.allowed_hosts;
-    if (p.has_key) {
-      usage[p.provider->id] = {{"updatedAt", OptionalTimeJson(p.updated_at)},
-                               {"lastUsedAt", OptionalTimeJson(p.last_used_at)},
-                               {"useCount", p.use_count}};
-    }
-  }
-  out["allowedHosts"] = hosts;
-  out["usage"] = usage;
-  out["updatedAt"] = OptionalTimeJson(summary.updated_at);
-  return out;
-}
 
 Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
   json body = json::parse(text, nullptr, false);
@@ -87,33 +57,8 @@ Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
   if (update.keys.empty() && update.hosts.empty()) {
     return InvalidArgument("name at least one provider key, e.g. openaiApiKey");
   }
-  // Plaintext copies inside `body` are overwritten before it is freed.
-  for (auto& [key, value] : body.items()) {
-    if (value.is_string()) {
-      auto& s = value.get_ref<std::string&>();
-      SecureWipe(s.data(), s.size());
-    }
-  }
+  WipeJsonStrings(body);  // plaintext copies of the keys
   return update;
-}
-
-json SecretJson(const SecretInfo& s) {
-  json parts = json::array();
-  for (const auto& p : s.parts) {
-    parts.push_back({{"part", p.part}, {"last4", p.last4 ? json(*p.last4) : json(nullptr)}});
-  }
-  json out = {{"id", s.id},
-              {"name", s.name},
-              {"type", std::string(SecretTypeName(s.type))},
-              {"allowedHosts", s.allowed_hosts},
-              {"masked", parts},
-              {"version", s.version},
-              {"createdAt", FormatIso8601(s.created_at)},
-              {"updatedAt", FormatIso8601(s.updated_at)},
-              {"lastUsedAt", OptionalTimeJson(s.last_used_at)},
-              {"useCount", s.use_count}};
-  if (s.param) out["param"] = *s.param;
-  return out;
 }
 
 // The value fields of a secret body, by type. `creating` requires name.
@@ -200,7 +145,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
                 for (auto& [id, key] : update.keys) {
                   if (key) SecureWipe(key->data(), key->size());
                 }
-                return JsonResponse(200, SummaryJson(summary));
+                return JsonResponse(200, ToJson(summary));
               },
               {"Set or remove provider keys (write-only; null removes one)", "credentials",
                R"({"type":"object","properties":{"openaiApiKey":{"type":["string","null"]},"anthropicApiKey":{"type":["string","null"]},"allowedHosts":{"type":"object"}},"additionalProperties":{"type":["string","null"]}})",
@@ -209,7 +154,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
   router.Add({"GET", "/credentials", AuthKind::kApiKey, scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(CredentialsSummary summary, s.credentials.Summary(ctx.account_id()));
-                return JsonResponse(200, SummaryJson(summary));
+                return JsonResponse(200, ToJson(summary));
               },
               {"Masked summary of every provider key", "credentials", "",
                R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})"}});
@@ -221,7 +166,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
                                  ParseSecretWrite(ctx.request.body, true, std::nullopt, &name));
                 ASSIGN_OR_RETURN(SecretInfo info,
                                  s.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit));
-                return JsonResponse(201, SecretJson(info));
+                return JsonResponse(201, ToJson(info));
               },
               {"Create a typed secret (write-only)", "credentials", kSecretBodySchema, kSecretSchema,
                201}});
@@ -230,7 +175,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto list, s.credentials.ListSecrets(ctx.account_id()));
                 json out = json::array();
-                for (const auto& info : list) out.push_back(SecretJson(info));
+                for (const auto& info : list) out.push_back(ToJson(info));
                 return JsonResponse(200, {{"secrets", out}});
               },
               {"List secrets (masked metadata only)", "credentials", "",
@@ -240,7 +185,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(SecretInfo info,
                                  s.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
-                return JsonResponse(200, SecretJson(info));
+                return JsonResponse(200, ToJson(info));
               },
               {"A secret's masked metadata", "credentials", "", kSecretSchema}});
 
@@ -253,7 +198,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
                 ASSIGN_OR_RETURN(SecretInfo info,
                                  s.credentials.ReplaceSecret(ctx.account_id(), ctx.param("name"),
                                                              write, ctx.audit));
-                return JsonResponse(200, SecretJson(info));
+                return JsonResponse(200, ToJson(info));
               },
               {"Replace a secret's value (a new version, used at once)", "credentials",
                kSecretBodySchema, kSecretSchema}});

@@ -47,7 +47,7 @@ void AddProxyRoutes(Router& router, AppServices& s) {
                   for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
                   call->body = req.body;
                   call->audit = ctx.audit;
-                  RETURN_IF_ERROR(s.proxy.Precheck(*call));
+                  RETURN_IF_ERROR(s.proxy.Precheck(*call).status());
                   HttpResponse response;
                   response.stream = [&s, call](ResponseStream& out) {
                     call->cancel = &out.cancelled();

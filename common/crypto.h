@@ -21,6 +21,18 @@ using Bytes = std::vector<uint8_t>;
 // Overwrites a buffer in a way the compiler may not remove.
 void SecureWipe(void* data, size_t size);
 
+// Wipes every string inside a parsed JSON document (nlohmann::json or
+// alike), nested ones included, before it is freed.
+template <typename Json>
+void WipeJsonStrings(Json& json) {
+  if (json.is_string()) {
+    auto& s = json.template get_ref<std::string&>();
+    SecureWipe(s.data(), s.size());
+  } else if (json.is_structured()) {
+    for (auto& item : json) WipeJsonStrings(item);
+  }
+}
+
 // Owns sensitive bytes (keys, plaintext secrets); wiped on destruction and
 // on reassignment. Move-only so copies do not linger.
 class SecretBytes {

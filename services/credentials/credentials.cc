@@ -162,13 +162,7 @@ std::string SealedJson(const SecretValue& v) {
     for (const auto& [n, val] : v.headers) j["headers"].push_back({n, val});
   }
   std::string out = j.dump();
-  // nlohmann keeps copies in `j`; overwrite them before it is freed.
-  for (auto& [key, item] : j.items()) {
-    if (item.is_string()) {
-      auto& s = item.get_ref<std::string&>();
-      SecureWipe(s.data(), s.size());
-    }
-  }
+  WipeJsonStrings(j);  // `j` holds copies of every part
   return out;
 }
 
@@ -189,12 +183,7 @@ Result<SecretValue> ParseSealed(std::string_view text) {
       v.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
     }
   }
-  for (auto& [key, item] : j.items()) {
-    if (item.is_string()) {
-      auto& s = item.get_ref<std::string&>();
-      SecureWipe(s.data(), s.size());
-    }
-  }
+  WipeJsonStrings(j);
   return v;
 }
 

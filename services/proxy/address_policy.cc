@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "common/strings.h"
+
 namespace latchkey {
 namespace {
 
@@ -177,19 +179,10 @@ std::optional<std::string> NonPublicReason(const IpAddress& ip) {
 
 Result<AddressPolicy> AddressPolicy::Parse(std::string_view allow_private) {
   AddressPolicy policy;
-  size_t start = 0;
-  while (start < allow_private.size()) {
-    size_t end = allow_private.find(',', start);
-    if (end == std::string_view::npos) end = allow_private.size();
-    std::string_view item = allow_private.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) {
-      auto cidr = Cidr::Parse(item);
-      if (!cidr) return InvalidArgument("'" + std::string(item) + "' is not an IP address or CIDR");
-      policy.allowed_.push_back(*cidr);
-    }
-    start = end + 1;
+  for (std::string_view item : SplitList(allow_private)) {
+    auto cidr = Cidr::Parse(item);
+    if (!cidr) return InvalidArgument("'" + std::string(item) + "' is not an IP address or CIDR");
+    policy.allowed_.push_back(*cidr);
   }
   return policy;
 }

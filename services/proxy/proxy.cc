@@ -9,6 +9,7 @@
 #include <map>
 
 #include "common/hosts.h"
+#include "common/strings.h"
 #include "services/proxy/redactor.h"
 
 namespace latchkey {
@@ -37,16 +38,7 @@ std::vector<std::string> ConnectionTokens(const HeaderList& headers) {
   std::vector<std::string> out;
   for (const auto& [name, value] : headers) {
     if (!IEquals(name, "connection")) continue;
-    size_t start = 0;
-    while (start <= value.size()) {
-      size_t end = value.find(',', start);
-      if (end == std::string::npos) end = value.size();
-      std::string token = value.substr(start, end - start);
-      token.erase(0, token.find_first_not_of(" \t"));
-      token.erase(token.find_last_not_of(" \t") + 1);
-      if (!token.empty()) out.push_back(token);
-      start = end + 1;
-    }
+    for (std::string_view token : SplitList(value)) out.emplace_back(token);
   }
   return out;
 }
@@ -187,7 +179,7 @@ Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
   return t;
 }
 
-Status ProxyService::Precheck(const ProxyCall& call) const {
+Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
   if (call.target_url.empty()) return InvalidArgument("X-Target-Url header is required");
   if (call.credential.empty()) return InvalidArgument("X-Credential-Name header is required");
   if (!IsAllowedMethod(call.method)) {
@@ -203,13 +195,12 @@ Status ProxyService::Precheck(const ProxyCall& call) const {
                 call.credential) == call.allowed_credentials->end()) {
     return PermissionDenied("this API key may not use credential '" + call.credential + "'");
   }
-  return ParseTarget(call.target_url).status();
+  return ParseTarget(call.target_url);
 }
 
 Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
   auto started = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(Precheck(call));
-  ASSIGN_OR_RETURN(TargetUrl target, ParseTarget(call.target_url));
+  ASSIGN_OR_RETURN(TargetUrl target, Precheck(call));
   auto refuse = [&](Status s) {
     bool upstream = s.code() == StatusCode::kUpstreamError;
     Audit(call, target, 0, upstream ? "failure" : "denied", started, 0, s.message(), false);
@@ -328,7 +319,6 @@ void ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int sta
                           {"bytes_out", std::to_string(bytes_out)}};
   if (!error.empty()) record.event.details.emplace_back("error", error);
   record.used = used;
-  record.credential = call.credential;
   record.at = clock_.Now();
 
   Waiter waiter;
@@ -369,7 +359,7 @@ Status ProxyService::Commit(std::vector<Record>& batch) {
     std::map<std::pair<std::string, std::string>, std::pair<int64_t, TimePoint>> uses;
     for (Record& r : batch) {
       if (r.used) {
-        auto& u = uses[{r.event.account_id, r.credential}];
+        auto& u = uses[{r.event.account_id, r.event.resource}];
         u.first += 1;
         u.second = std::max(u.second, r.at);
       }

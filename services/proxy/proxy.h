@@ -97,8 +97,9 @@ class ProxyService {
   static Result<TargetUrl> ParseTarget(const std::string& url);
 
   // The checks that need no I/O: required headers, method, body size, the
-  // key's restriction. Run them before handing the call to a thread.
-  Status Precheck(const ProxyCall& call) const;
+  // key's restriction, the target URL's form. Run them before handing the
+  // call to a thread; Forward runs them again itself.
+  Result<TargetUrl> Precheck(const ProxyCall& call) const;
 
   // Forwards the call. An error means nothing reached the sink and the
   // caller should get a JSON error; once the sink has started, a failure
@@ -113,8 +114,7 @@ class ProxyService {
   };
   struct Record {
     AuditEvent event;
-    bool used = false;  // the credential was injected
-    std::string credential;
+    bool used = false;  // the credential (event.resource) was injected
     TimePoint at;
     Waiter* waiter = nullptr;
   };

@@ -31,30 +31,39 @@ std::string Redactor::Finish() {
   return Process(true);
 }
 
+size_t Redactor::FindFirst(std::string_view text, size_t pos, size_t* length) const {
+  size_t best = std::string_view::npos;
+  for (const auto& s : secrets_) {
+    size_t at = text.find(s, pos);
+    if (at < best) {  // ties keep the longer secret (sorted first)
+      best = at;
+      *length = s.size();
+    }
+  }
+  return best;
+}
+
 std::string Redactor::Redact(std::string_view text) const {
-  Redactor copy(secrets_);
-  std::string out = copy.Feed(text);
-  out += copy.Finish();
+  std::string out;
+  size_t pos = 0;
+  size_t length = 0;
+  for (size_t at; (at = FindFirst(text, pos, &length)) != std::string_view::npos;
+       pos = at + length) {
+    out.append(text, pos, at - pos);
+    out += kMark;
+  }
+  out.append(text, pos);
   return out;
 }
 
 std::string Redactor::Process(bool final) {
   std::string out;
   size_t pos = 0;
-  while (true) {
-    size_t best = std::string::npos;
-    size_t best_len = 0;
-    for (const auto& s : secrets_) {
-      size_t at = pending_.find(s, pos);
-      if (at < best) {  // ties keep the longer secret (sorted first)
-        best = at;
-        best_len = s.size();
-      }
-    }
-    if (best == std::string::npos) break;
-    out.append(pending_, pos, best - pos);
+  size_t length = 0;
+  for (size_t at; (at = FindFirst(pending_, pos, &length)) != std::string::npos;
+       pos = at + length) {
+    out.append(pending_, pos, at - pos);
     out += kMark;
-    pos = best + best_len;
   }
   size_t keep = 0;
   if (!final) {

@@ -29,6 +29,9 @@ class Redactor {
 
  private:
   std::string Process(bool final);
+  // The first occurrence of any secret in `text` at or after `pos` (the
+  // longest one where several start there); npos if none.
+  size_t FindFirst(std::string_view text, size_t pos, size_t* length) const;
 
   std::vector<std::string> secrets_;
   std::string pending_;

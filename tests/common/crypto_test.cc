@@ -1,6 +1,7 @@
 #include "common/crypto.h"
 
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 namespace latchkey {
 namespace {
@@ -86,6 +87,15 @@ BOOST_AUTO_TEST_CASE(SecretBytesWipesOnMoveAndReset) {
   BOOST_TEST(b.view() == "hunter2hunter2");
   b.Wipe();
   BOOST_TEST(b.empty());
+}
+
+BOOST_AUTO_TEST_CASE(WipeJsonStringsReachesNestedValues) {
+  auto j = nlohmann::json::parse(R"({"a":"secret-1","h":[["X-Key","secret-2"]],"n":{"m":"secret-3"},"k":7})");
+  WipeJsonStrings(j);
+  std::string dump = j.dump();
+  BOOST_TEST(dump.find("secret") == std::string::npos);
+  BOOST_TEST(dump.find("X-Key") == std::string::npos);
+  BOOST_TEST(j["k"] == 7);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,20 +13,26 @@
 namespace latchkey {
 namespace {
 
+// A socket listening on 127.0.0.1 at a free port.
+int ListenOnLoopback(int* port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  BOOST_REQUIRE(::listen(fd, 8) == 0);
+  return fd;
+}
+
 // A one-connection-at-a-time HTTP server on 127.0.0.1 that answers every
 // request with `response` and remembers the last request it read.
 class LoopbackServer {
  public:
   explicit LoopbackServer(std::string response) : response_(std::move(response)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    BOOST_REQUIRE(::listen(fd_, 8) == 0);
+    fd_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~LoopbackServer() {
@@ -70,17 +76,7 @@ class LoopbackServer {
 // Accepts connections into its backlog and never answers.
 class SilentListener {
  public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    BOOST_REQUIRE(::listen(fd_, 1) == 0);
-    port_ = ntohs(a.sin_port);
-  }
+  SilentListener() { fd_ = ListenOnLoopback(&port_); }
   ~SilentListener() { ::close(fd_); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 

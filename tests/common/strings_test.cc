@@ -1,0 +1,28 @@
+#include "common/strings.h"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+namespace latchkey {
+namespace {
+
+std::vector<std::string> Items(std::string_view text, char sep = ',') {
+  std::vector<std::string> out;
+  for (auto item : SplitList(text, sep)) out.emplace_back(item);
+  return out;
+}
+
+BOOST_AUTO_TEST_SUITE(StringsTest)
+
+BOOST_AUTO_TEST_CASE(SplitsTrimsAndDropsEmptyItems) {
+  BOOST_TEST(Items("a, b,,\tc ,") == (std::vector<std::string>{"a", "b", "c"}));
+  BOOST_TEST(Items("").empty());
+  BOOST_TEST(Items(" , ").empty());
+  BOOST_TEST(Items("one") == (std::vector<std::string>{"one"}));
+  BOOST_TEST(Items("x y", ' ') == (std::vector<std::string>{"x", "y"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace latchkey
