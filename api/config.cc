@@ -73,7 +73,7 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
                  "Seconds between key expiry and rotation checks")
       ->envname("LATCHKEY_MAINTENANCE_INTERVAL");
   std::string allow_http, allow_private;
-  int64_t proxy_connect_ms = 10000, proxy_ms = 300000, proxy_streams = 64;
+  int64_t proxy_connect_ms = 10000, proxy_ms = 300000, proxy_streams = 1024;
   app.add_option("--proxy-allow-http", allow_http,
                  "HOST[,HOST]: hosts the proxy may reach over plain http (local testing)")
       ->envname("LATCHKEY_PROXY_ALLOW_HTTP");
@@ -125,8 +125,8 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
                           {"--proxy-timeout-ms", proxy_ms}}) {
     if (ms < 1 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 1-3600000");
   }
-  if (proxy_streams < 1 || proxy_streams > 1024) {
-    return InvalidArgument("--proxy-streams must be 1-1024");
+  if (proxy_streams < 1 || proxy_streams > 65536) {
+    return InvalidArgument("--proxy-streams must be 1-65536");
   }
   config.proxy_connect_timeout = std::chrono::milliseconds(proxy_connect_ms);
   config.proxy_timeout = std::chrono::milliseconds(proxy_ms);

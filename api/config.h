@@ -37,7 +37,7 @@ struct Config {
   std::string proxy_allow_private;               // CIDRs the proxy may reach though private
   std::chrono::milliseconds proxy_connect_timeout{10000};
   std::chrono::milliseconds proxy_timeout{300000};  // whole upstream exchange
-  int proxy_streams = 64;                           // proxied requests at once
+  int proxy_streams = 1024;                         // proxied requests at once
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

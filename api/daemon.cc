@@ -156,7 +156,7 @@ int RunServer(const Config& config) {
   server_options.header_timeout = config.header_timeout;
   server_options.body_timeout = config.body_timeout;
   server_options.keepalive_timeout = config.keepalive_timeout;
-  server_options.stream_threads = config.proxy_streams;
+  server_options.max_streams = config.proxy_streams;
 
   AppOptions app_options;
   app_options.max_body_bytes = config.max_body_bytes;

@@ -24,84 +24,16 @@ namespace latchkey {
 namespace P = Pistache;
 namespace PH = Pistache::Http;
 
-// Threads for streamed responses: started on demand up to a limit, kept
-// for reuse (each keeps its outbound keep-alive connections).
-class StreamPool {
- public:
-  explicit StreamPool(int max_threads) : max_(max_threads) {}
-  ~StreamPool() { Stop(); }
-
-  // False when `max_threads` streams are already running.
-  bool Submit(std::function<void()> task) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || busy_ >= max_) return false;
-    ++busy_;
-    tasks_.push_back(std::move(task));
-    // A finished stream frees its slot (Release) just before its last
-    // write, so a thread may still be busy with that; a few spares absorb it.
-    if (idle_ == 0 && threads_.size() < static_cast<size_t>(max_) + 8) {
-      threads_.emplace_back([this] { Run(); });
-    } else {
-      ready_.notify_one();
-    }
-    return true;
-  }
-
-  // Frees the calling task's slot: the client may send its next request as
-  // soon as it has the end of this response.
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    --busy_;
-  }
-
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-    threads_.clear();
-  }
-
- private:
-  void Run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      ++idle_;
-      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      --idle_;
-      if (tasks_.empty()) return;  // stopping
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      task();  // calls Release()
-      lock.lock();
-    }
-  }
-
-  const int max_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
-  std::vector<std::thread> threads_;
-  int busy_ = 0;
-  int idle_ = 0;
-  bool stopping_ = false;
-};
-
 struct HttpServer::Core {
   Core(App& a, Logger& l, HttpServerOptions o)
-      : app(a), logger(l), options(std::move(o)), streams(options.stream_threads) {}
+      : app(a), logger(l), options(std::move(o)) {}
   App& app;
   Logger& logger;
   HttpServerOptions options;
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
   std::atomic<bool> cancelled{false};  // streams should stop now
-  StreamPool streams;
+  std::atomic<int> streams{0};         // streamed responses not yet ended
 };
 
 namespace {
@@ -260,7 +192,7 @@ class Handler final : public PH::Handler {
              bool keep_alive);
   // Hands the connection's output to a stream thread running `body`.
   void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
-                   std::function<void(ResponseStream&)> body, RequestLine line, bool keep_alive);
+                   std::function<void(std::shared_ptr<ResponseStream>)> body, RequestLine line, bool keep_alive);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight);
@@ -427,135 +359,179 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
 
 // Writes a streamed response straight to the socket (a duplicate of the
 // connection's descriptor, so a close on the reactor side can never make
-// us write into a reused descriptor).
+// us write into a reused descriptor), without ever blocking: what the
+// client does not take yet stays buffered for Flush.
 class StreamWriter final : public ResponseStream {
  public:
-  StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd, std::string request_id,
-               bool keep_alive, bool bodyless)
-      : core_(std::move(core)), fd_(fd), request_id_(std::move(request_id)),
-        keep_alive_(keep_alive), bodyless_(bodyless) {}
-  ~StreamWriter() override { ::close(fd_); }
+  StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd, std::shared_ptr<PeerState> state,
+               std::weak_ptr<P::Tcp::Peer> peer, RequestLine line, bool keep_alive, bool bodyless)
+      : core_(std::move(core)), fd_(fd), state_(std::move(state)), peer_(std::move(peer)),
+        line_(std::move(line)), keep_alive_(keep_alive), bodyless_(bodyless) {}
+  // A producer that forgot End must not leave the connection hanging.
+  ~StreamWriter() override {
+    End();
+    ::close(fd_);
+  }
 
   bool Start(int status, const std::string& content_type,
              const std::vector<std::pair<std::string, std::string>>& headers) override {
-    if (started_) return false;
+    if (started_ || ended_) return false;
     started_ = true;
     status_ = status;
     if (status == 204 || status == 304) bodyless_ = true;
     // Held until the first piece of body (or the end), so that a small
     // response leaves in one write.
-    AppendHead(held_, status, content_type, headers, request_id_, keep_alive_,
+    AppendHead(out_, status, content_type, headers, line_.request_id, keep_alive_,
                bodyless_ ? "" : "Transfer-Encoding: chunked\r\n");
     return true;
   }
 
   bool Write(std::string_view chunk, bool last) override {
-    if (!started_ || broken_ || ended_) return false;
-    if (bodyless_) {
-      ended_ = ended_ || last;
-      return true;
-    }
-    std::string frame = std::move(held_);
-    held_.clear();
+    if (!started_ || broken_ || ended_ || body_done_) return false;
+    if (last) body_done_ = true;
+    if (bodyless_) return true;
     if (!chunk.empty()) {
       char size[32];
       int n = std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
-      frame.reserve(frame.size() + chunk.size() + 40);
-      frame.append(size, static_cast<size_t>(n));
-      frame.append(chunk);
-      frame += "\r\n";
+      out_.append(size, static_cast<size_t>(n));
+      out_.append(chunk);
+      out_ += "\r\n";
       bytes_ += chunk.size();
     }
+    // The last piece waits for End: the producer may still have work to do
+    // before the response counts as complete (the proxy's audit record).
     if (last) {
-      // The end waits for Finish: the route may still have work to do
-      // before the response counts as complete (the proxy's audit record).
-      frame += "0\r\n\r\n";
-      held_ = std::move(frame);
-      ended_ = true;
+      out_ += "0\r\n\r\n";
       return true;
     }
-    return frame.empty() || Send(frame);
+    return Flush();
   }
 
   void Respond(const HttpResponse& r) override {
-    if (started_) return;
+    if (started_ || ended_) return;
     started_ = true;
-    finished_ = true;
+    body_done_ = true;
     status_ = r.status;
     bytes_ = r.body.size();
-    Send(Serialize(r, request_id_, keep_alive_));
+    out_ = Serialize(r, line_.request_id, keep_alive_);
   }
 
+  bool Congested() const override { return out_.size() - sent_ > kCongestedBytes; }
   const std::atomic<bool>& cancelled() const override { return core_->cancelled; }
+  int fd() const override { return fd_; }
 
-  // Ends the body; false if the response could not be completed.
-  bool Finish() {
-    if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
-    if (!finished_ && !broken_) {
-      std::string rest = std::move(held_);
-      if (!bodyless_ && !ended_) rest += "0\r\n\r\n";
-      if (!rest.empty()) Send(rest);
+  bool Flush() override {
+    while (!broken_ && sent_ < out_.size()) {
+      if (core_->cancelled) {
+        broken_ = true;
+        break;
+      }
+      ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent_ += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        break;
+      } else {
+        broken_ = true;
+      }
     }
-    finished_ = true;
+    if (sent_ == out_.size()) {
+      out_.clear();
+      sent_ = 0;
+    } else if (sent_ > 64 * 1024) {
+      out_.erase(0, sent_);
+      sent_ = 0;
+    }
     return !broken_;
   }
 
-  // Ends the connection after this response: a half-close when it was
-  // complete, a full one when it broke off (so the client sees it cut).
-  void Shutdown(bool complete) { ::shutdown(fd_, complete ? SHUT_WR : SHUT_RDWR); }
+  void End() override {
+    if (ended_) return;
+    ended_ = true;
+    if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
+    if (!body_done_ && !bodyless_) out_ += "0\r\n\r\n";
+    body_done_ = true;
+    // The reactor thread that started this stream already holds the lock.
+    if (std::this_thread::get_id() == start_thread_) {
+      HandBack();
+    } else {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      HandBack();
+    }
+    LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
+    core_->streams.fetch_sub(1);
+    core_->in_flight.fetch_sub(1);
+  }
 
-  int status() const { return status_; }
-  size_t bytes() const { return bytes_; }
+  // Set while the reactor thread runs the route's stream callback.
+  std::atomic<std::thread::id> start_thread_;
 
  private:
-  bool Send(std::string_view data) {
-    if (broken_) return false;
-    size_t sent = 0;
-    while (sent < data.size()) {
-      if (core_->cancelled) break;
-      ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        sent += static_cast<size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable()) continue;
-      break;
-    }
-    if (sent < data.size()) broken_ = true;
-    return !broken_;
-  }
+  static constexpr size_t kCongestedBytes = 256 * 1024;
 
-  // Waits (in short slices, so a shutdown is noticed) until the client
-  // takes more bytes; false after stream_write_timeout or on an error.
-  bool WaitWritable() {
-    auto deadline = std::chrono::steady_clock::now() + core_->options.stream_write_timeout;
-    while (!core_->cancelled && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLOUT, 0};
-      int ready = ::poll(&p, 1, 200);
-      if (ready > 0) return !(p.revents & (POLLERR | POLLHUP | POLLNVAL));
-      if (ready < 0 && errno != EINTR) return false;
+  // Sends the end and returns the connection to the reactor, under the
+  // connection's lock, so that a request the client sends once it has the
+  // end is read as the next request, not as one pipelined behind this.
+  void HandBack() {
+    PeerState& st = *state_;
+    bool closing = !st.pending.empty() || !keep_alive_ || core_->cancelled;
+    Flush();
+    st.streaming = false;
+    if (closing) st.closed = true;
+    auto peer = peer_.lock();
+    if (!broken_ && sent_ < out_.size() && peer) {
+      // The client is slow to take the end; Pistache's queue finishes
+      // sending it, and later responses queue behind it.
+      st.queued = true;
+      std::string rest = out_.substr(sent_);
+      int fd = peer->fd();
+      std::weak_ptr<P::Tcp::Peer> weak = peer_;
+      peer->send(P::RawBuffer(rest, rest.size()))
+          .then(
+              [closing, fd, weak](ssize_t) {
+                if (closing) {
+                  ::shutdown(fd, SHUT_WR);
+                } else if (auto p = weak.lock()) {
+                  p->setIdle(true);
+                }
+              },
+              [](std::exception_ptr) {});
+      return;
     }
-    return false;
+    if (sent_ < out_.size()) broken_ = true;
+    if (closing || broken_) {
+      // A half-close when the response was complete, a full one when it
+      // broke off (so the client sees it cut).
+      st.closed = true;
+      ::shutdown(fd_, broken_ ? SHUT_RDWR : SHUT_WR);
+    } else if (peer) {
+      peer->setIdle(true);
+    }
   }
 
   std::shared_ptr<HttpServer::Core> core_;
   int fd_;
-  std::string request_id_;
+  std::shared_ptr<PeerState> state_;
+  std::weak_ptr<P::Tcp::Peer> peer_;
+  RequestLine line_;
   bool keep_alive_;
   bool bodyless_;
-  std::string held_;  // the head until the first body bytes, or the final bytes
-  bool ended_ = false;  // the body's last bytes are in held_
+  std::string out_;     // bytes not yet taken by the client, from sent_
+  size_t sent_ = 0;
   bool started_ = false;
-  bool finished_ = false;
+  bool body_done_ = false;  // the body's last bytes are in out_
+  bool ended_ = false;
   bool broken_ = false;
   int status_ = 0;
   size_t bytes_ = 0;
 };
 
 void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
-                          std::function<void(ResponseStream&)> body, RequestLine line,
-                          bool keep_alive) {
+                          std::function<void(std::shared_ptr<ResponseStream>)> body,
+                          RequestLine line, bool keep_alive) {
   auto refuse = [&](std::string_view message) {
     LogRequest(core_->logger, line, 503, 0);
     Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", message), line.request_id, false, true);
@@ -565,45 +541,28 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
   // overtaken by our direct writes; only a client that stopped reading
   // gets here.
   if (st.queued) return refuse("connection is congested; retry");
-  int fd = ::dup(peer->fd());
-  if (fd < 0) return refuse("server is out of resources");
-  st.streaming = true;
-  auto core = core_;
-  auto state = StateOf(peer);
-  std::weak_ptr<P::Tcp::Peer> weak = peer;
-  auto writer = std::make_shared<StreamWriter>(core, fd, line.request_id, keep_alive,
-                                               line.method == "HEAD");
-  bool submitted = core->streams.Submit([core, state, weak, writer, body = std::move(body),
-                                         keep_alive, line] {
-    try {
-      body(*writer);
-    } catch (const std::exception& e) {
-      core->logger.Error("stream_exception",
-                         {{"request_id", line.request_id}, {"what", e.what()}});
-    }
-    bool pipelined;
-    {
-      std::lock_guard<std::mutex> lock(state->mu);
-      pipelined = !state->pending.empty();
-      state->streaming = false;
-      if (pipelined || !keep_alive) state->closed = true;
-      if (!state->closed) {
-        if (auto p = weak.lock()) p->setIdle(true);
-      }
-    }
-    core->streams.Release();
-    bool complete = writer->Finish();
-    if (!complete || pipelined || !keep_alive) writer->Shutdown(complete);
-    LogRequest(core->logger, line, writer->status(), writer->bytes(),
-               complete ? "complete" : "broken");
-    core->in_flight.fetch_sub(1);
-  });
-  if (!submitted) {
-    st.streaming = false;
-    writer->Respond(ErrorResponse(503, "UNAVAILABLE", "too many streaming requests; retry"));
-    LogRequest(core_->logger, line, 503, writer->bytes());
-    core_->in_flight.fetch_sub(1);
+  if (core_->streams.fetch_add(1) >= core_->options.max_streams) {
+    core_->streams.fetch_sub(1);
+    return refuse("too many streaming requests; retry");
   }
+  int fd = ::dup(peer->fd());
+  if (fd < 0) {
+    core_->streams.fetch_sub(1);
+    return refuse("server is out of resources");
+  }
+  st.streaming = true;
+  bool bodyless = line.method == "HEAD";
+  auto writer = std::make_shared<StreamWriter>(core_, fd, StateOf(peer), peer, std::move(line),
+                                               keep_alive, bodyless);
+  writer->start_thread_ = std::this_thread::get_id();
+  try {
+    body(writer);
+  } catch (const std::exception& e) {
+    core_->logger.Error("stream_exception", {{"what", e.what()}});
+    writer->Respond(ErrorResponse(500, "INTERNAL", "internal error"));
+    writer->End();
+  }
+  writer->start_thread_ = std::thread::id();
 }
 
 void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
@@ -736,7 +695,11 @@ int HttpServer::Shutdown(std::chrono::milliseconds grace) {
   }
   int left = core_->in_flight.load();
   core_->cancelled = true;
-  core_->streams.Stop();
+  // Streams notice and end within their producer's tick.
+  auto stop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (core_->streams.load() > 0 && std::chrono::steady_clock::now() < stop_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   impl_->endpoint->shutdown();
   impl_->running = false;
   return left;

@@ -30,8 +30,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
-  int stream_threads = 64;  // streamed responses (the proxy) at once
-  std::chrono::milliseconds stream_write_timeout{30000};  // a client that stops reading
+  int max_streams = 1024;  // streamed responses (the proxy) at once; 503 past it
 };
 
 class HttpServer {

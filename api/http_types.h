@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,19 +37,37 @@ struct HttpRequest {
 
 struct HttpResponse;
 
-// A response written as it is produced, from a stream thread (the proxy).
-// The body goes out with chunked transfer encoding.
+// A response written as it is produced by work that runs elsewhere (the
+// proxy's event loop). The body goes out with chunked transfer encoding.
+// Writes never block: what the client has not taken yet is buffered, and a
+// producer that finds the stream Congested waits until fd() is writable and
+// calls Flush. End() completes the exchange and returns the connection to
+// the server.
+//
+// Thread-safety: one thread at a time (the producer may hand the stream
+// from thread to thread).
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
-  // Status line and headers. False if the client is gone.
+  // Status line and headers (held back until body bytes or End). False if
+  // the client is gone.
   virtual bool Start(int status, const std::string& content_type,
                      const std::vector<std::pair<std::string, std::string>>& headers) = 0;
-  // A piece of the body; `last` when nothing follows (saves a write). False
-  // if the client is gone.
+  // A piece of the body; `last` when nothing follows, which lets the whole
+  // response leave in one write at End. False if the client is gone.
   virtual bool Write(std::string_view chunk, bool last = false) = 0;
   // A complete response instead (a JSON error), if nothing was started.
   virtual void Respond(const HttpResponse& response) = 0;
+  // More buffered than the client should be sent before it reads some.
+  virtual bool Congested() const = 0;
+  // The connection's descriptor, to wait on for writability.
+  virtual int fd() const = 0;
+  // Sends what the client will take now; false if the client is gone.
+  virtual bool Flush() = 0;
+  // Ends the response (a 502 if nothing was started) and the exchange;
+  // nothing may be written after it. Output still buffered is handed to
+  // the server to finish sending.
+  virtual void End() = 0;
   // Set when the server is shutting down: long work should stop.
   virtual const std::atomic<bool>& cancelled() const = 0;
 };
@@ -58,9 +77,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
-  // When set, the transport runs this on a stream thread instead of
-  // sending `body`; everything else here is ignored.
-  std::function<void(ResponseStream&)> stream;
+  // When set, the transport calls this (on the request's thread, once)
+  // with a stream for the response instead of sending `body`; everything
+  // else here is ignored. The callee keeps the stream and must End it.
+  std::function<void(std::shared_ptr<ResponseStream>)> stream;
 };
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt for a

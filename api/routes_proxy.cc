@@ -12,7 +12,7 @@ namespace {
 // Adapts the transport's stream to the proxy's sink.
 class StreamSink final : public ProxySink {
  public:
-  explicit StreamSink(ResponseStream& out) : out_(out) {}
+  explicit StreamSink(std::shared_ptr<ResponseStream> out) : out_(std::move(out)) {}
   bool Start(int status, const HeaderList& headers) override {
     std::string content_type = "application/octet-stream";
     HeaderList rest;
@@ -23,12 +23,17 @@ class StreamSink final : public ProxySink {
         rest.emplace_back(name, value);
       }
     }
-    return out_.Start(status, content_type, rest);
+    return out_->Start(status, content_type, rest);
   }
-  bool Write(std::string_view chunk, bool last) override { return out_.Write(chunk, last); }
+  bool Write(std::string_view chunk, bool last) override { return out_->Write(chunk, last); }
+  void Fail(const Status& error) override { out_->Respond(ErrorResponse(error)); }
+  bool Congested() const override { return out_->Congested(); }
+  int fd() const override { return out_->fd(); }
+  bool Flush() override { return out_->Flush(); }
+  void End() override { out_->End(); }
 
  private:
-  ResponseStream& out_;
+  std::shared_ptr<ResponseStream> out_;
 };
 
 }  // namespace
@@ -49,11 +54,9 @@ void AddProxyRoutes(Router& router, AppServices& s) {
                   call->audit = ctx.audit;
                   RETURN_IF_ERROR(s.proxy.Precheck(*call).status());
                   HttpResponse response;
-                  response.stream = [&s, call](ResponseStream& out) {
-                    call->cancel = &out.cancelled();
-                    StreamSink sink(out);
-                    Status status = s.proxy.Forward(*call, sink);
-                    if (!status.ok()) out.Respond(ErrorResponse(status));
+                  response.stream = [&s, call](std::shared_ptr<ResponseStream> out) {
+                    call->cancel = &out->cancelled();
+                    s.proxy.Forward(std::move(*call), std::make_shared<StreamSink>(out));
                   };
                   return response;
                 },

@@ -88,67 +88,6 @@ struct CurlUrl {
   }
 };
 
-class Forwarder final : public HttpClientHandler {
- public:
-  Forwarder(ProxySink& sink, const std::vector<std::string>& secrets)
-      : sink_(sink), redactor_(secrets) {}
-
-  bool OnHead(int status, const HeaderList& headers) override {
-    HeaderList out;
-    for (const auto& [name, value] : headers) {
-      if (IEquals(name, "content-length")) {
-        char* end = nullptr;
-        long long n = std::strtoll(value.c_str(), &end, 10);
-        if (end && *end == '\0' && n >= 0) expected_ = n;
-      }
-      if (DropInbound(name)) continue;
-      out.emplace_back(name, redactor_.Redact(value));
-    }
-    status_ = status;
-    started_ = true;
-    alive_ = sink_.Start(status, out);
-    return alive_;
-  }
-
-  bool OnBody(std::string_view chunk) override {
-    received_ += static_cast<long long>(chunk.size());
-    std::string clean = redactor_.Feed(chunk);
-    // With a Content-Length we know when the last bytes are here, and the
-    // end of the response can go out with them.
-    bool last = expected_ >= 0 && received_ >= expected_;
-    if (last) {
-      clean += redactor_.Finish();
-      finished_ = true;
-    }
-    bytes_ += clean.size();
-    if (!clean.empty() || last) alive_ = sink_.Write(clean, last);
-    return alive_;
-  }
-
-  void Finish() {
-    if (finished_) return;
-    std::string rest = redactor_.Finish();
-    bytes_ += rest.size();
-    if (alive_ && !rest.empty()) alive_ = sink_.Write(rest, false);
-  }
-
-  bool started() const { return started_; }
-  bool alive() const { return alive_; }
-  int status() const { return status_; }
-  size_t bytes() const { return bytes_; }
-
- private:
-  ProxySink& sink_;
-  Redactor redactor_;
-  bool started_ = false;
-  bool alive_ = true;
-  bool finished_ = false;  // the last bytes went out with the end marker
-  int status_ = 0;
-  size_t bytes_ = 0;
-  long long expected_ = -1;  // the upstream's Content-Length, if it sent one
-  long long received_ = 0;
-};
-
 }  // namespace
 
 Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
@@ -198,77 +137,167 @@ Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
   return ParseTarget(call.target_url);
 }
 
-Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
-  auto started = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(TargetUrl target, Precheck(call));
-  auto refuse = [&](Status s) {
-    bool upstream = s.code() == StatusCode::kUpstreamError;
-    Audit(call, target, 0, upstream ? "failure" : "denied", started, 0, s.message(), false);
-    return s;
-  };
+// One call in progress: what the audit record needs, and the sink.
+class ProxyService::Exchange {
+ public:
+  Exchange(ProxyCall call, TargetUrl target, std::shared_ptr<ProxySink> sink)
+      : call(std::move(call)), target(std::move(target)), sink(std::move(sink)) {}
+  ProxyCall call;
+  TargetUrl target;
+  std::shared_ptr<ProxySink> sink;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
 
-  auto injection = credentials_.Resolve(call.account_id, call.credential);
+namespace {
+
+// Carries the upstream's answer to the sink, redacting echoed secrets, and
+// records the call when the transfer is over.
+class Forwarder final : public HttpClientHandler {
+ public:
+  using Done = std::function<void(const Forwarder&, const Status&)>;
+  Forwarder(std::shared_ptr<ProxySink> sink, const std::vector<std::string>& secrets, Done done)
+      : sink_(std::move(sink)), redactor_(secrets), done_(std::move(done)) {}
+
+  bool OnHead(int status, const HeaderList& headers) override {
+    HeaderList out;
+    for (const auto& [name, value] : headers) {
+      if (IEquals(name, "content-length")) {
+        char* end = nullptr;
+        long long n = std::strtoll(value.c_str(), &end, 10);
+        if (end && *end == '\0' && n >= 0) expected_ = n;
+      }
+      if (DropInbound(name)) continue;
+      out.emplace_back(name, redactor_.Redact(value));
+    }
+    status_ = status;
+    started_ = true;
+    alive_ = sink_->Start(status, out);
+    return alive_;
+  }
+
+  bool OnBody(std::string_view chunk) override {
+    received_ += static_cast<long long>(chunk.size());
+    std::string clean = redactor_.Feed(chunk);
+    // With a Content-Length we know when the last bytes are here, and the
+    // end of the response can go out with them.
+    bool last = expected_ >= 0 && received_ >= expected_;
+    if (last) {
+      clean += redactor_.Finish();
+      finished_ = true;
+    }
+    bytes_ += clean.size();
+    if (!clean.empty() || last) alive_ = sink_->Write(clean, last);
+    return alive_;
+  }
+
+  bool Congested() const override { return sink_->Congested(); }
+  int wait_fd() const override { return sink_->fd(); }
+  bool OnWritable() override { return alive_ = sink_->Flush(); }
+
+  void OnDone(const Status& status) override {
+    if (started_ && !finished_) {
+      std::string rest = redactor_.Finish();
+      bytes_ += rest.size();
+      if (alive_ && !rest.empty()) alive_ = sink_->Write(rest, false);
+    }
+    done_(*this, status);
+  }
+
+  bool started() const { return started_; }
+  bool alive() const { return alive_; }
+  int status() const { return status_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<ProxySink> sink_;
+  Redactor redactor_;
+  Done done_;
+  bool started_ = false;
+  bool alive_ = true;
+  bool finished_ = false;  // the last bytes went out with the end marker
+  int status_ = 0;
+  size_t bytes_ = 0;
+  long long expected_ = -1;  // the upstream's Content-Length, if it sent one
+  long long received_ = 0;
+};
+
+}  // namespace
+
+ProxyService::ProxyService(CredentialSource& credentials, Database& db, AuditLog& audit,
+                           const Clock& clock, ProxyOptions options)
+    : credentials_(credentials), db_(db), audit_(audit), clock_(clock),
+      options_(std::move(options)),
+      committer_([this] { CommitLoop(); }),
+      loop_(HttpClientLoopOptions{.threads = options_.threads,
+                                  .stall_timeout = options_.stall_timeout}) {}
+
+ProxyService::~ProxyService() {
+  loop_.Stop();  // ends running calls; their records are queued
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_one();
+  committer_.join();
+}
+
+void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
+  auto target = Precheck(call);
+  if (!target.ok()) {
+    sink->Fail(target.status());
+    sink->End();
+    return;
+  }
+  auto ex = std::make_shared<Exchange>(std::move(call), std::move(*target), std::move(sink));
+  const ProxyCall& c = ex->call;
+  auto injection = credentials_.Resolve(c.account_id, c.credential);
   if (!injection.ok()) {
     if (injection.status().code() == StatusCode::kNotFound) {
-      return refuse(NotFound("no credential named '" + call.credential + "'"));
+      return Refuse(ex, NotFound("no credential named '" + c.credential + "'"));
     }
-    return injection.status();
+    ex->sink->Fail(injection.status());
+    ex->sink->End();
+    return;
   }
-  if (target.scheme == "http" &&
-      std::find(options_.allow_http_hosts.begin(), options_.allow_http_hosts.end(), target.host) ==
-          options_.allow_http_hosts.end()) {
-    return refuse(InvalidArgument("plain http is not allowed to " + target.host + "; use https"));
+  const TargetUrl& t = ex->target;
+  if (t.scheme == "http" && std::find(options_.allow_http_hosts.begin(),
+                                      options_.allow_http_hosts.end(),
+                                      t.host) == options_.allow_http_hosts.end()) {
+    return Refuse(ex, InvalidArgument("plain http is not allowed to " + t.host + "; use https"));
   }
-  if (!HostAllowed(injection->allowed_hosts, target.host)) {
-    return refuse(PermissionDenied(target.host + " is not an allowed host for credential '" +
-                                   call.credential + "'"));
+  if (!HostAllowed(injection->allowed_hosts, t.host)) {
+    return Refuse(ex, PermissionDenied(t.host + " is not an allowed host for credential '" +
+                                       c.credential + "'"));
   }
-
-  // Resolve once, check every address, and connect only to a checked one.
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(target.host.c_str(), nullptr, &hints, &found) != 0 || !found) {
-    return refuse(UpstreamError("cannot resolve " + target.host));
-  }
-  std::optional<IpAddress> pinned;
-  std::optional<std::string> refused;
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
-    IpAddress ip = IpAddress::FromSockaddr(a->ai_addr);
-    if (auto reason = options_.addresses.Check(ip)) {
-      refused = target.host + " resolves to " + ip.ToString() + ", a " + *reason +
-                " address the proxy does not connect to";
-      break;
-    }
-    if (!pinned) pinned = ip;
-  }
-  freeaddrinfo(found);
-  if (refused) return refuse(PermissionDenied(*refused));
-  if (!pinned) return refuse(UpstreamError("cannot resolve " + target.host));
 
   HttpClientRequest out;
-  out.method = call.method;
-  out.url = call.target_url;
+  out.method = c.method;
+  out.url = c.target_url;
   if (!injection->query.empty()) {
     CurlUrl u;
-    curl_url_set(u.u, CURLUPART_URL, call.target_url.c_str(), 0);
+    curl_url_set(u.u, CURLUPART_URL, c.target_url.c_str(), 0);
     for (const auto& [name, value] : injection->query) {
       std::string pair = name + "=" + value;
       curl_url_set(u.u, CURLUPART_QUERY, pair.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE);
       SecureWipe(pair.data(), pair.size());
     }
-    out.url = u.Get(CURLUPART_URL).value_or(call.target_url);
+    out.url = u.Get(CURLUPART_URL).value_or(c.target_url);
   }
-  out.allow_http = target.scheme == "http";
-  out.pinned_ip = pinned->ToString();
+  out.allow_http = t.scheme == "http";
+  out.check_address = [policy = &options_.addresses,
+                       host = t.host](const sockaddr* address) -> std::optional<std::string> {
+    IpAddress ip = IpAddress::FromSockaddr(address);
+    auto reason = policy->Check(ip);
+    if (!reason) return std::nullopt;
+    return host + " resolves to " + ip.ToString() + ", a " + *reason +
+           " address the proxy does not connect to";
+  };
   out.connect_timeout = options_.connect_timeout;
   out.total_timeout = options_.total_timeout;
-  out.cancel = call.cancel;
-  out.body = call.body;
-  auto connection_tokens = ConnectionTokens(call.headers);
-  for (const auto& [name, value] : call.headers) {
+  out.cancel = c.cancel;
+  out.body = c.body;
+  auto connection_tokens = ConnectionTokens(c.headers);
+  for (const auto& [name, value] : c.headers) {
     if (DropOutbound(name, connection_tokens)) continue;
     bool injected = false;
     for (const auto& [iname, ivalue] : injection->headers) injected |= IEquals(name, iname);
@@ -279,40 +308,51 @@ Status ProxyService::Forward(const ProxyCall& call, ProxySink& sink) {
 
   std::vector<std::string> secrets = injection->secrets;
   for (const auto& [name, value] : injection->headers) secrets.push_back(value);
-  Forwarder forwarder(sink, secrets);
+  auto forwarder = std::make_shared<Forwarder>(
+      ex->sink, secrets, [this, ex](const Forwarder& f, const Status& fetched) {
+        if (!f.started()) {
+          Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
+          if (error.code() == StatusCode::kUnavailable) {
+            error = UpstreamError("upstream request failed");
+          }
+          if (error.code() == StatusCode::kPermissionDenied) return Refuse(ex, error);
+          Audit(*ex, 0, "failure", 0, error.message(), true, [ex, error] {
+            ex->sink->Fail(error);
+            ex->sink->End();
+          });
+          return;
+        }
+        bool complete = fetched.ok() && f.alive();
+        std::string error;
+        if (!fetched.ok()) error = f.alive() ? fetched.message() : "caller went away";
+        Audit(*ex, f.status(), complete ? "success" : "failure", f.bytes(), error, true,
+              [ex] { ex->sink->End(); });
+      });
   for (auto& s : secrets) SecureWipe(s.data(), s.size());
-  Status fetched = HttpClient::Fetch(out, forwarder);
-  for (auto& [name, value] : out.headers) SecureWipe(value.data(), value.size());
-  SecureWipe(out.url.data(), out.url.size());
-
-  if (!forwarder.started()) {
-    Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
-    if (error.code() == StatusCode::kUnavailable) error = UpstreamError("upstream request failed");
-    Audit(call, target, 0, "failure", started, 0, error.message(), true);
-    return error;
-  }
-  forwarder.Finish();
-  bool complete = fetched.ok() && forwarder.alive();
-  std::string error;
-  if (!fetched.ok()) error = forwarder.alive() ? fetched.message() : "caller went away";
-  Audit(call, target, forwarder.status(), complete ? "success" : "failure", started,
-        forwarder.bytes(), error, true);
-  return Status::Ok();
+  loop_.Submit(std::move(out), std::move(forwarder));
 }
 
-void ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int status,
-                         const char* outcome, std::chrono::steady_clock::time_point started,
-                         size_t bytes_out, const std::string& error, bool used) {
+void ProxyService::Refuse(const std::shared_ptr<Exchange>& ex, const Status& error) {
+  bool upstream = error.code() == StatusCode::kUpstreamError;
+  Audit(*ex, 0, upstream ? "failure" : "denied", 0, error.message(), false, [ex, error] {
+    ex->sink->Fail(error);
+    ex->sink->End();
+  });
+}
+
+void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
+                         const std::string& error, bool used, std::function<void()> done) {
+  const ProxyCall& call = ex.call;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started)
+                std::chrono::steady_clock::now() - ex.started)
                 .count();
   Record record;
   record.event = AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential,
                                  outcome);
   record.event.details = {{"credential", call.credential},
-                          {"host", target.host},
+                          {"host", ex.target.host},
                           {"method", call.method},
-                          {"path", target.path},
+                          {"path", ex.target.path},
                           {"status", std::to_string(status)},
                           {"latency_ms", std::to_string(ms)},
                           {"bytes_in", std::to_string(call.body.size())},
@@ -320,18 +360,19 @@ void ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int sta
   if (!error.empty()) record.event.details.emplace_back("error", error);
   record.used = used;
   record.at = clock_.Now();
+  record.done = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(record));
+  }
+  queued_.notify_one();
+}
 
-  Waiter waiter;
-  record.waiter = &waiter;
+void ProxyService::CommitLoop() {
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(std::move(record));
-  while (!waiter.done) {
-    if (committing_) {
-      waiter.cv.wait(lock);
-      continue;
-    }
-    // Lead: commit everything queued, ours included.
-    committing_ = true;
+  while (true) {
+    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
     std::vector<Record> batch;
     while (!queue_.empty() && batch.size() < kMaxBatch) {
       batch.push_back(std::move(queue_.front()));
@@ -341,15 +382,11 @@ void ProxyService::Audit(const ProxyCall& call, const TargetUrl& target, int sta
     Status s = Commit(batch);
     for (int attempt = 1; !s.ok() && attempt < 3; ++attempt) s = Commit(batch);
     // A batch that cannot be written after retries is given up on rather
-    // than blocking every later call (the database is failing anyway).
-    lock.lock();
-    committing_ = false;
+    // than holding every later call (the database is failing anyway).
     for (Record& r : batch) {
-      r.waiter->done = true;
-      if (r.waiter != &waiter) r.waiter->cv.notify_one();
+      if (r.done) r.done();
     }
-    // The next queued caller leads the next batch.
-    if (!queue_.empty()) queue_.front().waiter->cv.notify_one();
+    lock.lock();
   }
 }
 

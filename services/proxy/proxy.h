@@ -7,9 +7,10 @@
 //   - the credential must exist in the caller's account (404);
 //   - https only, plain http only to hosts the operator named (400);
 //   - the target host must match the credential's allowed hosts (403);
-//   - every address the host resolves to must be public unless the
-//     operator allowed its range (403), and the connection is pinned to
-//     the checked address, so DNS cannot swap in another;
+//   - every address the proxy connects to must be public unless the
+//     operator allowed its range (403); the check runs on the address of
+//     each connect itself, after DNS, so a name cannot be re-pointed
+//     between the check and the connection;
 //   - redirects are returned, never followed;
 //   - the caller's Authorization, Cookie, Proxy-*, X-Target-*,
 //     X-Credential-* and hop-by-hop headers are dropped;
@@ -18,22 +19,29 @@
 //   - body, connect and total-time limits (413, 504), upstream failures 502.
 // Each call is audited (credential, host, method, path without query,
 // status, latency, bytes) and counted on the credential. Those writes are
-// group-committed: the first caller to find no commit running writes every
-// record queued so far in one transaction while later callers queue behind
-// it (instead of two contended transactions per call). Forward returns only
-// once its own record is committed, so a call is on record before its
-// response ends.
+// group-committed by one committer thread: every record queued while a
+// transaction runs goes into the next one (instead of two contended
+// transactions per call). A call's response ends only once its record is
+// committed, so a caller that has the whole answer knows the call is on
+// record.
 //
-// Thread-safety: safe for concurrent use; Forward blocks its thread for
-// the whole exchange.
+// No thread waits on an upstream: transfers run on an HttpClientLoop, and
+// the answer is pushed into the sink as it arrives, with backpressure when
+// the caller reads slowly.
+//
+// Thread-safety: safe for concurrent use. The destructor ends calls still
+// running (the caller sees the stream cut) and commits their records.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/audit_log.h"
@@ -41,6 +49,7 @@
 #include "common/credential_source.h"
 #include "common/database.h"
 #include "common/http_client.h"
+#include "common/http_client_loop.h"
 #include "services/proxy/address_policy.h"
 
 namespace latchkey {
@@ -51,6 +60,9 @@ struct ProxyOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds total_timeout{300000};
   size_t max_body_bytes = 1 << 20;
+  int threads = 1;  // event-loop threads for upstream transfers
+  // A caller that takes no bytes for this long is cut off.
+  std::chrono::milliseconds stall_timeout{30000};
 };
 
 struct ProxyCall {
@@ -67,14 +79,24 @@ struct ProxyCall {
 };
 
 // Where the upstream's answer goes (the HTTP layer's streaming response).
+// Called from the proxy's threads, one at a time.
 class ProxySink {
  public:
   virtual ~ProxySink() = default;
   // Status and headers; false if the caller is gone.
   virtual bool Start(int status, const HeaderList& headers) = 0;
   // A piece of the body, `last` when nothing follows; false if the caller
-  // is gone.
+  // is gone. Never blocks.
   virtual bool Write(std::string_view chunk, bool last) = 0;
+  // Nothing was started: the caller gets this error instead.
+  virtual void Fail(const Status& error) = 0;
+  // Backpressure: while Congested, no more is written until fd() is
+  // writable and Flush (false if the caller is gone) has drained it.
+  virtual bool Congested() const = 0;
+  virtual int fd() const = 0;
+  virtual bool Flush() = 0;
+  // The call is over and on record; nothing is written after.
+  virtual void End() = 0;
 };
 
 // The parts of a target URL the proxy checks.
@@ -88,41 +110,42 @@ struct TargetUrl {
 class ProxyService {
  public:
   ProxyService(CredentialSource& credentials, Database& db, AuditLog& audit, const Clock& clock,
-               ProxyOptions options)
-      : credentials_(credentials), db_(db), audit_(audit), clock_(clock),
-        options_(std::move(options)) {}
+               ProxyOptions options);
 
   // InvalidArgument unless `url` is an absolute http(s) URL without
   // credentials in it.
   static Result<TargetUrl> ParseTarget(const std::string& url);
 
   // The checks that need no I/O: required headers, method, body size, the
-  // key's restriction, the target URL's form. Run them before handing the
-  // call to a thread; Forward runs them again itself.
+  // key's restriction, the target URL's form. Run them first to answer a
+  // plain JSON error; Forward runs them again itself.
   Result<TargetUrl> Precheck(const ProxyCall& call) const;
 
-  // Forwards the call. An error means nothing reached the sink and the
-  // caller should get a JSON error; once the sink has started, a failure
-  // ends the stream early and Forward returns OK.
-  Status Forward(const ProxyCall& call, ProxySink& sink);
+  // Starts forwarding the call and returns at once (after the credential
+  // lookup). Everything the caller hears arrives at `sink`, from the
+  // proxy's threads: Start and Writes, or Fail with a JSON-able error; then
+  // End. Once the sink has started, a failure ends the stream early.
+  void Forward(ProxyCall call, std::shared_ptr<ProxySink> sink);
+
+  ~ProxyService();
+
+  class Exchange;  // one call in progress
 
  private:
-  // A caller waiting for its record to be committed.
-  struct Waiter {
-    bool done = false;
-    std::condition_variable cv;
-  };
   struct Record {
     AuditEvent event;
     bool used = false;  // the credential (event.resource) was injected
     TimePoint at;
-    Waiter* waiter = nullptr;
+    std::function<void()> done;  // runs once the record is committed
   };
 
-  // Records the call and waits until the record is committed.
-  void Audit(const ProxyCall& call, const TargetUrl& target, int status, const char* outcome,
-             std::chrono::steady_clock::time_point started, size_t bytes_out,
-             const std::string& error, bool used);
+  friend class Exchange;
+  // Ends a call that never reached the upstream with `error`.
+  void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
+  // Queues the call's record; `done` runs on the committer thread after.
+  void Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
+             const std::string& error, bool used, std::function<void()> done);
+  void CommitLoop();
   Status Commit(std::vector<Record>& batch);
 
   CredentialSource& credentials_;
@@ -131,9 +154,14 @@ class ProxyService {
   const Clock& clock_;
   const ProxyOptions options_;
 
+  // Guarded by mu_.
   std::mutex mu_;
+  std::condition_variable queued_;
   std::deque<Record> queue_;  // records waiting for the next commit
-  bool committing_ = false;   // a caller is writing a batch
+  bool stopping_ = false;
+
+  std::thread committer_;
+  HttpClientLoop loop_;  // last: stopped first, while the rest still exists
 };
 
 }  // namespace latchkey
