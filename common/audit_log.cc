@@ -135,7 +135,10 @@ Result<AuditEvent> AuditLog::Append(SqlExecutor& tx, AuditEvent event) const {
                                        {event.account_id}));
   event.seq = last.empty() ? 1 : last[0].Int(0) + 1;
   event.prev_hash = last.empty() ? std::string(64, '0') : last[0].Text(1);
-  event.id = NewId("evt");
+  event.id = NewSortableId(
+      "evt", std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count());
   event.time = clock_.Now();
   std::string details = JsonFlatObject(event.details);
   event.hash = ComputeHash(event, details);

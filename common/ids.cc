@@ -60,6 +60,19 @@ std::string NewId(std::string_view prefix) {
   return id;
 }
 
+std::string NewSortableId(std::string_view prefix, uint64_t unix_ms) {
+  // The time part uses the alphabet in byte order, so ids sort by time.
+  constexpr char kOrdered[] = "234567abcdefghijklmnopqrstuvwxyz";
+  constexpr size_t kTimeChars = 9;  // 45 bits of milliseconds: past the year 3000
+  uint8_t random[kIdChars - kTimeChars];
+  PublicRandomBytes(random, sizeof(random));
+  std::string id(prefix);
+  id += '_';
+  for (size_t i = kTimeChars; i-- > 0;) id += kOrdered[(unix_ms >> (5 * i)) & 31];
+  for (uint8_t b : random) id += kAlphabet[b & 31];
+  return id;
+}
+
 bool IsValidId(std::string_view id, std::string_view prefix) {
   if (id.size() != prefix.size() + 1 + kIdChars || id.substr(0, prefix.size()) != prefix ||
       id[prefix.size()] != '_') {

@@ -11,6 +11,12 @@ namespace latchkey {
 
 std::string NewId(std::string_view prefix);
 
+// An id of the same form whose first 9 characters encode `unix_ms`, so ids
+// made later sort later (11 random characters, 55 bits, follow). For
+// append-heavy tables: new rows land at the end of the primary-key index
+// instead of on a random page.
+std::string NewSortableId(std::string_view prefix, uint64_t unix_ms);
+
 // `n` CSPRNG bytes for values that are public once made (ids, request ids,
 // JWT ids). Each thread draws them from a buffer refilled with one DRBG
 // call per kilobyte, which keeps the DRBG's locking and fork check off
