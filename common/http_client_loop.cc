@@ -58,8 +58,7 @@ class HttpClientLoop::Worker {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_) {
-        handler->OnDone(Unavailable("the client loop is stopped"));
-        active_count_.fetch_sub(1);
+        Done(*handler, Unavailable("the client loop is stopped"));
         return;
       }
       wake = incoming_.empty();
@@ -162,8 +161,7 @@ class HttpClientLoop::Worker {
     }
     for (Job& job : jobs) {
       if (stop) {
-        job.handler->OnDone(Unavailable("the client loop is stopping"));
-        active_count_.fetch_sub(1);
+        Done(*job.handler, Unavailable("the client loop is stopping"));
       } else {
         Start(std::move(job));
       }
@@ -188,8 +186,7 @@ class HttpClientLoop::Worker {
     if (!prepared.ok()) {
       transfer.reset();
       if (easy) curl_easy_cleanup(easy);
-      job.handler->OnDone(prepared);
-      active_count_.fetch_sub(1);
+      Done(*job.handler, prepared);
       return;
     }
     transfer->pause_list = &paused_;
@@ -300,8 +297,13 @@ class HttpClientLoop::Worker {
     } else {
       curl_easy_cleanup(a->easy);
     }
-    a->handler->OnDone(status);
+    Done(*a->handler, status);
+  }
+
+  // Counted as done first, so that whoever OnDone wakes sees the count.
+  void Done(HttpClientHandler& handler, const Status& status) {
     active_count_.fetch_sub(1);
+    handler.OnDone(status);
   }
 
   static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void* socketp) {
@@ -362,12 +364,11 @@ HttpClientLoop::HttpClientLoop(HttpClientLoopOptions options) {
 HttpClientLoop::~HttpClientLoop() { Stop(); }
 
 void HttpClientLoop::Submit(HttpClientRequest request, std::shared_ptr<HttpClientHandler> handler) {
-  active_.fetch_add(1);
   if (stopped_) {
     handler->OnDone(Unavailable("the client loop is stopped"));
-    active_.fetch_sub(1);
     return;
   }
+  active_.fetch_add(1);
   unsigned i = next_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
   workers_[i]->Submit(std::move(request), std::move(handler));
 }

@@ -379,19 +379,13 @@ void ProxyService::CommitLoop() {
       queue_.pop_front();
     }
     lock.unlock();
-    auto t0 = std::chrono::steady_clock::now();
     Status s = Commit(batch);
-    auto t1 = std::chrono::steady_clock::now();
-    static thread_local long nb = 0, nr = 0; static thread_local double tc = 0, te = 0;
     for (int attempt = 1; !s.ok() && attempt < 3; ++attempt) s = Commit(batch);
     // A batch that cannot be written after retries is given up on rather
     // than holding every later call (the database is failing anyway).
     for (Record& r : batch) {
       if (r.done) r.done();
     }
-    auto t2 = std::chrono::steady_clock::now();
-    nb++; nr += batch.size(); tc += std::chrono::duration<double, std::micro>(t1 - t0).count(); te += std::chrono::duration<double, std::micro>(t2 - t1).count();
-    if (nb % 500 == 0) fprintf(stderr, "DBG batches %ld avg %.1f commit %.0fus ends %.0fus\n", nb, double(nr)/nb, tc/nb, te/nb);
     lock.lock();
   }
 }

@@ -1,89 +1,15 @@
 #include "common/http_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <string>
-#include <thread>
+
+#include "tests/common/loopback_server.h"
 
 namespace latchkey {
 namespace {
 
-// A socket listening on 127.0.0.1 at a free port.
-int ListenOnLoopback(int* port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
-  BOOST_REQUIRE(::listen(fd, 8) == 0);
-  return fd;
-}
-
-// A one-connection-at-a-time HTTP server on 127.0.0.1 that answers every
-// request with `response` and remembers the last request it read.
-class LoopbackServer {
- public:
-  explicit LoopbackServer(std::string response) : response_(std::move(response)) {
-    fd_ = ListenOnLoopback(&port_);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~LoopbackServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::string last_request() const { return last_; }
-  int accepted() const { return accepted_; }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      ++accepted_;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-        if (n <= 0) break;
-        req.append(buf, static_cast<size_t>(n));
-      }
-      last_ = req;
-      ::send(c, response_.data(), response_.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  std::string response_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> accepted_{0};
-  std::string last_;
-  std::thread thread_;
-};
-
-// Accepts connections into its backlog and never answers.
-class SilentListener {
- public:
-  SilentListener() { fd_ = ListenOnLoopback(&port_); }
-  ~SilentListener() { ::close(fd_); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
-
- private:
-  int fd_;
-  int port_;
-};
+using testing::LoopbackServer;
+using testing::SilentListener;
 
 const char kOk[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n"

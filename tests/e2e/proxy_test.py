@@ -2,6 +2,7 @@
 HTTP server on loopback (the only fake, at the edge of the machine), and
 real sockets, TLS and DNS (/etc/hosts) in between."""
 import glob
+import hashlib
 import http.client
 import http.server
 import json
@@ -24,6 +25,10 @@ COOKIE = "session=planted-cookie-s9t0u1"
 HEADER = "planted-header-v2w3x4y5"
 QUERY = "planted-query-z6a7b8c9"
 PLANTED = [OPENAI, ANTHROPIC, BEARER, PASSWORD, COOKIE, HEADER, QUERY]
+
+
+# 8 MiB that no secret could be hiding in, for the slow-reader test.
+BIG_BODY = hashlib.sha256(b"latchkey").digest() * (8 * 1024 * 1024 // 32)
 
 
 class Upstream:
@@ -67,6 +72,13 @@ class Upstream:
                         if i < 2:
                             time.sleep(0.2)
                     self.wfile.write(b"0\r\n\r\n")
+                    return
+                if path == "/big":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(BIG_BODY)))
+                    self.end_headers()
+                    self.wfile.write(BIG_BODY)
                     return
                 if path == "/redirect":
                     self.send_response(302)
@@ -337,6 +349,44 @@ class ProxyTest(unittest.TestCase):
                 received += chunk
             self.assertIn(b"event 2", received)
             # The connection stays usable for the next request.
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"200", sock.recv(4096))
+        finally:
+            sock.close()
+
+    def test_a_slow_reader_gets_every_byte_and_keeps_its_connection(self):
+        # A small receive buffer and small reads: the proxy outpaces us, has
+        # to hold back, and resumes as we read.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", self.server.port))
+        try:
+            sock.sendall(("GET /v1/proxy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                          "X-Target-Url: %s/big\r\nX-Credential-Name: bearer\r\n\r\n"
+                          % (self.key, self.target)).encode())
+            stream = sock.makefile("rb", buffering=0)
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                head += stream.read(1)
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+            self.assertIn(b"Transfer-Encoding: chunked", head)
+            body = bytearray()
+            while True:
+                size_line = b""
+                while not size_line.endswith(b"\r\n"):
+                    size_line += stream.read(1)
+                size = int(size_line, 16)
+                while size > 0:
+                    piece = stream.read(min(size, 2048))
+                    self.assertTrue(piece, "connection closed early")
+                    body += piece
+                    size -= len(piece)
+                self.assertEqual(stream.read(2), b"\r\n")
+                if int(size_line, 16) == 0:
+                    break
+            self.assertEqual(len(body), len(BIG_BODY))
+            self.assertEqual(hashlib.sha256(body).digest(), hashlib.sha256(BIG_BODY).digest())
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertIn(b"200", sock.recv(4096))
         finally:
