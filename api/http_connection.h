@@ -1,0 +1,82 @@
+// Internals shared by the HTTP server's reactor side (http_server.cc) and
+// its stream writer (stream_writer.cc): the server's shared core, what we
+// know about a connection, and the wire format of our responses.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/app.h"
+#include "api/http_server.h"
+#include "api/http_types.h"
+#include "api/request_head.h"
+#include "common/logger.h"
+
+namespace latchkey {
+
+struct HttpServer::Core {
+  Core(App &a, Logger &l, HttpServerOptions o)
+      : app(a), logger(l), options(std::move(o)) {}
+  App &app;
+  Logger &logger;
+  HttpServerOptions options;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> cancelled{false}; // streams should stop now
+  std::atomic<int> streams{0};        // streamed responses not yet ended
+};
+
+inline constexpr char kCsp[] =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+// What we know about a connection between reads.
+struct PeerState {
+  // Held by the reactor while it handles input, and by a stream thread
+  // when it hands the connection back.
+  std::mutex mu;
+  // A stream thread owns the connection's output: input is only buffered.
+  bool streaming = false;
+  std::string pending;           // bytes not yet consumed by a request
+  std::optional<HeadCheck> head; // the current request's checked head
+  bool continue_sent = false;
+  bool closed = false; // no more input is read
+  // Once one write had to wait in Pistache's queue, every later write on
+  // this connection goes through the queue too, so bytes stay in order.
+  bool queued = false;
+};
+
+// What the per-request log line says about a request, kept for when the
+// response is done (a streamed one finishes on another thread).
+struct RequestLine {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  std::string client;
+  size_t bytes_in = 0;
+  std::chrono::steady_clock::time_point started;
+};
+
+// "HTTP/1.1 200 OK", the route's headers and ours, and the blank line.
+// `framing` is the Content-Length or Transfer-Encoding line, if any.
+void AppendHead(std::string &out, int status, const std::string &content_type,
+                const std::vector<std::pair<std::string, std::string>> &headers,
+                const std::string &request_id, bool keep_alive,
+                std::string_view framing);
+
+// The whole response. 204 and 304 carry no body and no Content-Length
+// (RFC 9110 §8.6).
+std::string Serialize(const HttpResponse &r, const std::string &request_id,
+                      bool keep_alive);
+
+// One JSON line per request; `streamed` is "complete" or "broken" for a
+// streamed response, null otherwise.
+void LogRequest(Logger &logger, const RequestLine &r, int status,
+                size_t bytes_out, const char *streamed = nullptr);
+
+} // namespace latchkey
