@@ -7,6 +7,7 @@
 #include "common/hosts.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/secret_text.h"
 #include "common/sql_time.h"
 
 namespace latchkey {
@@ -23,25 +24,8 @@ struct Wiped {
   ~Wiped() { SecureWipe(text.data(), text.size()); }
 };
 
-std::optional<std::string> Last4(std::string_view value) {
-  if (value.size() < 12) return std::nullopt;
-  return std::string(value.substr(value.size() - 4));
-}
-
 Status CheckValue(std::string_view value, const std::string& field, size_t min_length) {
-  if (value.empty()) return InvalidArgument(field + " must not be empty");
-  if (value.size() < min_length) {
-    return InvalidArgument(field + " must be at least " + std::to_string(min_length) +
-                           " characters");
-  }
-  if (value.size() > CredentialService::kMaxValueLength) {
-    return InvalidArgument(field + " is longer than " +
-                           std::to_string(CredentialService::kMaxValueLength) + " characters");
-  }
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f) return InvalidArgument(field + " contains control characters");
-  }
-  return Status::Ok();
+  return CheckSecretText(value, field, min_length, CredentialService::kMaxValueLength);
 }
 
 Status CheckHosts(const std::vector<std::string>& hosts, const std::string& field) {
@@ -190,7 +174,7 @@ Result<SecretValue> ParseSealed(std::string_view text) {
 json MaskedJson(SecretType type, const SecretValue& v) {
   json parts = json::array();
   auto add = [&](const std::string& part, std::string_view value) {
-    auto last4 = Last4(value);
+    auto last4 = MaskedLast4(value);
     parts.push_back({{"part", part}, {"last4", last4 ? json(*last4) : json(nullptr)}});
   };
   switch (type) {
@@ -345,7 +329,7 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
     for (const auto& [id, key] : update.keys) {
       if (key) {
         ASSIGN_OR_RETURN(Bytes sealed, envelope_.Seal(tx, account_id, kProviderKind, id, *key));
-        auto last4 = Last4(*key);
+        auto last4 = MaskedLast4(*key);
         RETURN_IF_ERROR(tx.Execute("INSERT INTO provider_credentials (account_id, provider, sealed,"
                                    " last4, updated_at) VALUES (?, ?, ?, ?, ?)"
                                    " ON CONFLICT (account_id, provider) DO UPDATE SET"
