@@ -7,10 +7,9 @@ namespace latchkey {
 
 namespace PH = Pistache::Http;
 
-void AppendHead(std::string &out, int status, const std::string &content_type,
-                const std::vector<std::pair<std::string, std::string>> &headers,
-                const std::string &request_id, bool keep_alive,
-                std::string_view framing) {
+void AppendHead(std::string& out, int status, const std::string& content_type,
+                const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::string& request_id, bool keep_alive, std::string_view framing) {
   out += "HTTP/1.1 ";
   out += std::to_string(status);
   out += ' ';
@@ -21,14 +20,12 @@ void AppendHead(std::string &out, int status, const std::string &content_type,
     out += name;
     out += ": ";
     for (char c : value) {
-      if (c != '\r' && c != '\n')
-        out += c;
+      if (c != '\r' && c != '\n') out += c;
     }
     out += "\r\n";
   };
-  for (const auto &[name, value] : headers) {
-    if (strcasecmp(name.c_str(), "Cache-Control") == 0)
-      has_cache_control = true;
+  for (const auto& [name, value] : headers) {
+    if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
     header(name, value);
   }
   header("Content-Type", content_type);
@@ -37,35 +34,29 @@ void AppendHead(std::string &out, int status, const std::string &content_type,
   header("Referrer-Policy", "no-referrer");
   header("X-Frame-Options", "DENY");
   header("Content-Security-Policy", kCsp);
-  if (!has_cache_control)
-    header("Cache-Control", "no-store");
+  if (!has_cache_control) header("Cache-Control", "no-store");
   header("Connection", keep_alive ? "keep-alive" : "close");
   out += framing;
   out += "\r\n";
 }
 
-std::string Serialize(const HttpResponse &r, const std::string &request_id,
-                      bool keep_alive) {
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive) {
   bool bodyless = r.status == 204 || r.status == 304;
   std::string out;
   out.reserve(512 + r.body.size());
   std::string framing;
-  if (!bodyless)
-    framing = "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  AppendHead(out, r.status, r.content_type, r.headers, request_id, keep_alive,
-             framing);
-  if (!bodyless)
-    out += r.body;
+  if (!bodyless) framing = "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  AppendHead(out, r.status, r.content_type, r.headers, request_id, keep_alive, framing);
+  if (!bodyless) out += r.body;
   return out;
 }
 
-void LogRequest(Logger &logger, const RequestLine &r, int status,
-                size_t bytes_out, const char *streamed) {
-  if (!logger.Enabled(LogLevel::kInfo))
-    return;
-  double ms = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - r.started)
-                  .count();
+void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,
+                const char* streamed) {
+  if (!logger.Enabled(LogLevel::kInfo)) return;
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started)
+          .count();
   if (streamed) {
     logger.Info("request", {{"request_id", r.request_id},
                             {"method", r.method},
@@ -88,4 +79,4 @@ void LogRequest(Logger &logger, const RequestLine &r, int status,
   }
 }
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -21,19 +21,17 @@
 namespace latchkey {
 
 struct HttpServer::Core {
-  Core(App &a, Logger &l, HttpServerOptions o)
-      : app(a), logger(l), options(std::move(o)) {}
-  App &app;
-  Logger &logger;
+  Core(App& a, Logger& l, HttpServerOptions o) : app(a), logger(l), options(std::move(o)) {}
+  App& app;
+  Logger& logger;
   HttpServerOptions options;
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
-  std::atomic<bool> cancelled{false}; // streams should stop now
-  std::atomic<int> streams{0};        // streamed responses not yet ended
+  std::atomic<bool> cancelled{false};  // streams should stop now
+  std::atomic<int> streams{0};         // streamed responses not yet ended
 };
 
-inline constexpr char kCsp[] =
-    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+inline constexpr char kCsp[] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 // What we know about a connection between reads.
 struct PeerState {
@@ -42,10 +40,10 @@ struct PeerState {
   std::mutex mu;
   // A stream thread owns the connection's output: input is only buffered.
   bool streaming = false;
-  std::string pending;           // bytes not yet consumed by a request
-  std::optional<HeadCheck> head; // the current request's checked head
+  std::string pending;            // bytes not yet consumed by a request
+  std::optional<HeadCheck> head;  // the current request's checked head
   bool continue_sent = false;
-  bool closed = false; // no more input is read
+  bool closed = false;  // no more input is read
   // Once one write had to wait in Pistache's queue, every later write on
   // this connection goes through the queue too, so bytes stay in order.
   bool queued = false;
@@ -64,19 +62,17 @@ struct RequestLine {
 
 // "HTTP/1.1 200 OK", the route's headers and ours, and the blank line.
 // `framing` is the Content-Length or Transfer-Encoding line, if any.
-void AppendHead(std::string &out, int status, const std::string &content_type,
-                const std::vector<std::pair<std::string, std::string>> &headers,
-                const std::string &request_id, bool keep_alive,
-                std::string_view framing);
+void AppendHead(std::string& out, int status, const std::string& content_type,
+                const std::vector<std::pair<std::string, std::string>>& headers,
+                const std::string& request_id, bool keep_alive, std::string_view framing);
 
 // The whole response. 204 and 304 carry no body and no Content-Length
 // (RFC 9110 §8.6).
-std::string Serialize(const HttpResponse &r, const std::string &request_id,
-                      bool keep_alive);
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive);
 
 // One JSON line per request; `streamed` is "complete" or "broken" for a
 // streamed response, null otherwise.
-void LogRequest(Logger &logger, const RequestLine &r, int status,
-                size_t bytes_out, const char *streamed = nullptr);
+void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,
+                const char* streamed = nullptr);
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -17,15 +17,12 @@ StreamWriter::~StreamWriter() {
   ::close(fd_);
 }
 
-bool StreamWriter::Start(
-    int status, const std::string &content_type,
-    const std::vector<std::pair<std::string, std::string>> &headers) {
-  if (started_ || ended_)
-    return false;
+bool StreamWriter::Start(int status, const std::string& content_type,
+                         const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (started_ || ended_) return false;
   started_ = true;
   status_ = status;
-  if (status == 204 || status == 304)
-    bodyless_ = true;
+  if (status == 204 || status == 304) bodyless_ = true;
   // Held until the first piece of body (or the end), so that a small
   // response leaves in one write.
   AppendHead(out_, status, content_type, headers, line_.request_id, keep_alive_,
@@ -34,12 +31,9 @@ bool StreamWriter::Start(
 }
 
 bool StreamWriter::Write(std::string_view chunk, bool last) {
-  if (!started_ || broken_ || ended_ || body_done_)
-    return false;
-  if (last)
-    body_done_ = true;
-  if (bodyless_)
-    return true;
+  if (!started_ || broken_ || ended_ || body_done_) return false;
+  if (last) body_done_ = true;
+  if (bodyless_) return true;
   if (!chunk.empty()) {
     char size[32];
     int n = std::snprintf(size, sizeof(size), "%zx\r\n", chunk.size());
@@ -57,9 +51,8 @@ bool StreamWriter::Write(std::string_view chunk, bool last) {
   return Flush();
 }
 
-void StreamWriter::Respond(const HttpResponse &r) {
-  if (started_ || ended_)
-    return;
+void StreamWriter::Respond(const HttpResponse& r) {
+  if (started_ || ended_) return;
   started_ = true;
   body_done_ = true;
   status_ = r.status;
@@ -73,8 +66,7 @@ bool StreamWriter::Flush() {
       broken_ = true;
       break;
     }
-    ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_,
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       sent_ += static_cast<size_t>(n);
     } else if (n < 0 && errno == EINTR) {
@@ -96,13 +88,10 @@ bool StreamWriter::Flush() {
 }
 
 void StreamWriter::End() {
-  if (ended_)
-    return;
+  if (ended_) return;
   ended_ = true;
-  if (!started_)
-    Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
-  if (!body_done_ && !bodyless_)
-    out_ += "0\r\n\r\n";
+  if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
+  if (!body_done_ && !bodyless_) out_ += "0\r\n\r\n";
   body_done_ = true;
   // The reactor thread that started this stream already holds the lock.
   if (std::this_thread::get_id() == start_thread_) {
@@ -111,19 +100,17 @@ void StreamWriter::End() {
     std::lock_guard<std::mutex> lock(state_->mu);
     HandBack();
   }
-  LogRequest(core_->logger, line_, status_, bytes_,
-             broken_ ? "broken" : "complete");
+  LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
   core_->streams.fetch_sub(1);
   core_->in_flight.fetch_sub(1);
 }
 
 void StreamWriter::HandBack() {
-  PeerState &st = *state_;
+  PeerState& st = *state_;
   bool closing = !st.pending.empty() || !keep_alive_ || core_->cancelled;
   Flush();
   st.streaming = false;
-  if (closing)
-    st.closed = true;
+  if (closing) st.closed = true;
   auto peer = peer_.lock();
   if (!broken_ && sent_ < out_.size() && peer) {
     // The client is slow to take the end; Pistache's queue finishes
@@ -144,8 +131,7 @@ void StreamWriter::HandBack() {
             [](std::exception_ptr) {});
     return;
   }
-  if (sent_ < out_.size())
-    broken_ = true;
+  if (sent_ < out_.size()) broken_ = true;
   if (closing || broken_) {
     // A half-close when the response was complete, a full one when it
     // broke off (so the client sees it cut).
@@ -156,4 +142,4 @@ void StreamWriter::HandBack() {
   }
 }
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -21,28 +21,26 @@
 namespace latchkey {
 
 class StreamWriter final : public ResponseStream {
-public:
-  StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd,
-               std::shared_ptr<PeerState> state,
-               std::weak_ptr<Pistache::Tcp::Peer> peer, RequestLine line,
-               bool keep_alive, bool bodyless)
-      : core_(std::move(core)), fd_(fd), state_(std::move(state)),
-        peer_(std::move(peer)), line_(std::move(line)), keep_alive_(keep_alive),
+ public:
+  StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd, std::shared_ptr<PeerState> state,
+               std::weak_ptr<Pistache::Tcp::Peer> peer, RequestLine line, bool keep_alive,
+               bool bodyless)
+      : core_(std::move(core)),
+        fd_(fd),
+        state_(std::move(state)),
+        peer_(std::move(peer)),
+        line_(std::move(line)),
+        keep_alive_(keep_alive),
         bodyless_(bodyless) {}
   // A producer that forgot End must not leave the connection hanging.
   ~StreamWriter() override;
 
-  bool Start(
-      int status, const std::string &content_type,
-      const std::vector<std::pair<std::string, std::string>> &headers) override;
+  bool Start(int status, const std::string& content_type,
+             const std::vector<std::pair<std::string, std::string>>& headers) override;
   bool Write(std::string_view chunk, bool last) override;
-  void Respond(const HttpResponse &r) override;
-  bool Congested() const override {
-    return out_.size() - sent_ > kCongestedBytes;
-  }
-  const std::atomic<bool> &cancelled() const override {
-    return core_->cancelled;
-  }
+  void Respond(const HttpResponse& r) override;
+  bool Congested() const override { return out_.size() - sent_ > kCongestedBytes; }
+  const std::atomic<bool>& cancelled() const override { return core_->cancelled; }
   int fd() const override { return fd_; }
   bool Flush() override;
   void End() override;
@@ -50,7 +48,7 @@ public:
   // Set while the reactor thread runs the route's stream callback.
   std::atomic<std::thread::id> start_thread_;
 
-private:
+ private:
   static constexpr size_t kCongestedBytes = 256 * 1024;
 
   // Sends the end and returns the connection to the reactor, under the
@@ -65,14 +63,14 @@ private:
   RequestLine line_;
   bool keep_alive_;
   bool bodyless_;
-  std::string out_; // bytes not yet taken by the client, from sent_
+  std::string out_;  // bytes not yet taken by the client, from sent_
   size_t sent_ = 0;
   bool started_ = false;
-  bool body_done_ = false; // the body's last bytes are in out_
+  bool body_done_ = false;  // the body's last bytes are in out_
   bool ended_ = false;
   bool broken_ = false;
   int status_ = 0;
   size_t bytes_ = 0;
 };
 
-} // namespace latchkey
+}  // namespace latchkey

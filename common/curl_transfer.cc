@@ -11,14 +11,12 @@ namespace latchkey {
 namespace {
 
 // "host:port:ip" for CURLOPT_RESOLVE, from the URL.
-std::optional<std::string> ResolveEntry(const std::string &url,
-                                        const std::string &ip) {
-  CURLU *u = curl_url();
-  if (!u)
-    return std::nullopt;
+std::optional<std::string> ResolveEntry(const std::string& url, const std::string& ip) {
+  CURLU* u = curl_url();
+  if (!u) return std::nullopt;
   std::optional<std::string> out;
-  char *host = nullptr;
-  char *port = nullptr;
+  char* host = nullptr;
+  char* port = nullptr;
   if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
@@ -31,59 +29,49 @@ std::optional<std::string> ResolveEntry(const std::string &url,
   return out;
 }
 
-bool SameAddress(const std::string &pinned, const curl_sockaddr *address) {
+bool SameAddress(const std::string& pinned, const curl_sockaddr* address) {
   unsigned char want[16];
   int family = pinned.find(':') == std::string::npos ? AF_INET : AF_INET6;
-  if (family != address->family || inet_pton(family, pinned.c_str(), want) != 1)
-    return false;
+  if (family != address->family || inet_pton(family, pinned.c_str(), want) != 1) return false;
   if (family == AF_INET) {
-    return std::memcmp(
-               want,
-               &reinterpret_cast<const sockaddr_in *>(&address->addr)->sin_addr,
-               4) == 0;
+    return std::memcmp(want, &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr, 4) ==
+           0;
   }
-  return std::memcmp(
-             want,
-             &reinterpret_cast<const sockaddr_in6 *>(&address->addr)->sin6_addr,
-             16) == 0;
+  return std::memcmp(want, &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr, 16) ==
+         0;
 }
 
-void WipeList(curl_slist *list) {
-  for (curl_slist *h = list; h; h = h->next)
-    std::memset(h->data, 0, std::strlen(h->data));
+void WipeList(curl_slist* list) {
+  for (curl_slist* h = list; h; h = h->next) std::memset(h->data, 0, std::strlen(h->data));
   curl_slist_free_all(list);
 }
 
-} // namespace
+}  // namespace
 
 CurlTransfer::~CurlTransfer() {
   // Header lines and the URL may hold secrets; curl copied what it needed.
   WipeList(headers_);
   curl_slist_free_all(resolve_);
-  for (auto &[name, value] : request_.headers)
-    SecureWipe(value.data(), value.size());
+  for (auto& [name, value] : request_.headers) SecureWipe(value.data(), value.size());
   SecureWipe(request_.url.data(), request_.url.size());
 }
 
-Status CurlTransfer::Prepare(CURL *c) {
-  for (const auto &[name, value] : request_.headers) {
+Status CurlTransfer::Prepare(CURL* c) {
+  for (const auto& [name, value] : request_.headers) {
     std::string line = name + ": " + value;
-    if (value.empty())
-      line = name + ";"; // curl's form for an empty value
+    if (value.empty()) line = name + ";";  // curl's form for an empty value
     headers_ = curl_slist_append(headers_, line.c_str());
     std::memset(line.data(), 0, line.size());
   }
   headers_ = curl_slist_append(headers_, "Expect:");
   if (request_.pinned_ip) {
     auto entry = ResolveEntry(request_.url, *request_.pinned_ip);
-    if (!entry)
-      return InvalidArgument("malformed URL");
+    if (!entry) return InvalidArgument("malformed URL");
     resolve_ = curl_slist_append(resolve_, entry->c_str());
     curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_);
   }
   curl_easy_setopt(c, CURLOPT_URL, request_.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
-                   request_.allow_http ? "http,https" : "https");
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, request_.allow_http ? "http,https" : "https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_PROXY, "");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -91,8 +79,7 @@ Status CurlTransfer::Prepare(CURL *c) {
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request_.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(request_.total_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request_.total_timeout.count()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers_);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeaderLine);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
@@ -112,42 +99,35 @@ Status CurlTransfer::Prepare(CURL *c) {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request_.body.size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request_.body.data());
   }
   return Status::Ok();
 }
 
 Status CurlTransfer::Result(CURLcode rc) const {
-  if (rc == CURLE_OK)
-    return Status::Ok();
-  if (aborted_)
-    return Unavailable("aborted");
-  if (pin_refused_)
-    return UpstreamError("connection to an unchecked address refused");
-  if (refusal_ && rc == CURLE_COULDNT_CONNECT)
-    return PermissionDenied(*refusal_);
+  if (rc == CURLE_OK) return Status::Ok();
+  if (aborted_) return Unavailable("aborted");
+  if (pin_refused_) return UpstreamError("connection to an unchecked address refused");
+  if (refusal_ && rc == CURLE_COULDNT_CONNECT) return PermissionDenied(*refusal_);
   switch (rc) {
-  case CURLE_OPERATION_TIMEDOUT:
-    return UpstreamTimeout("upstream did not answer in time");
-  case CURLE_URL_MALFORMAT:
-  case CURLE_UNSUPPORTED_PROTOCOL:
-    return InvalidArgument("unsupported or malformed URL");
-  case CURLE_PEER_FAILED_VERIFICATION:
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CACERT_BADFILE:
-    return UpstreamError("TLS handshake with the upstream failed");
-  default:
-    return UpstreamError(std::string("upstream request failed: ") +
-                         curl_easy_strerror(rc));
+    case CURLE_OPERATION_TIMEDOUT:
+      return UpstreamTimeout("upstream did not answer in time");
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return InvalidArgument("unsupported or malformed URL");
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+      return UpstreamError("TLS handshake with the upstream failed");
+    default:
+      return UpstreamError(std::string("upstream request failed: ") + curl_easy_strerror(rc));
   }
 }
 
-int CurlTransfer::OnProgress(void *user, curl_off_t, curl_off_t, curl_off_t,
-                             curl_off_t) {
-  auto *t = static_cast<CurlTransfer *>(user);
+int CurlTransfer::OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<CurlTransfer*>(user);
   if (t->request_.cancel && t->request_.cancel->load()) {
     t->aborted_ = true;
     return 1;
@@ -157,57 +137,46 @@ int CurlTransfer::OnProgress(void *user, curl_off_t, curl_off_t, curl_off_t,
 
 bool CurlTransfer::DeliverHead() {
   head_done_ = true;
-  if (handler_.OnHead(status_, response_headers_))
-    return true;
+  if (handler_.OnHead(status_, response_headers_)) return true;
   aborted_ = true;
   return false;
 }
 
-size_t CurlTransfer::OnHeaderLine(char *data, size_t size, size_t n,
-                                  void *user) {
-  auto *t = static_cast<CurlTransfer *>(user);
+size_t CurlTransfer::OnHeaderLine(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<CurlTransfer*>(user);
   size_t len = size * n;
   std::string_view line(data, len);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-    line.remove_suffix(1);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.substr(0, 5) == "HTTP/") {
     // A new head: an interim 1xx, or the final one.
     t->response_headers_.clear();
     size_t sp = line.find(' ');
-    t->status_ = sp == std::string_view::npos
-                     ? 0
-                     : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+    t->status_ =
+        sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
     return len;
   }
   if (line.empty()) {
-    if (t->status_ >= 200 && !t->head_done_ && !t->DeliverHead())
-      return 0;
+    if (t->status_ >= 200 && !t->head_done_ && !t->DeliverHead()) return 0;
     return len;
   }
   size_t colon = line.find(':');
-  if (colon == std::string_view::npos)
-    return len; // obsolete folding: dropped
+  if (colon == std::string_view::npos) return len;  // obsolete folding: dropped
   std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-    value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-    value.remove_suffix(1);
-  t->response_headers_.emplace_back(std::string(line.substr(0, colon)),
-                                    std::string(value));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  t->response_headers_.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   return len;
 }
 
-size_t CurlTransfer::OnBodyData(char *data, size_t size, size_t n, void *user) {
-  auto *t = static_cast<CurlTransfer *>(user);
+size_t CurlTransfer::OnBodyData(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<CurlTransfer*>(user);
   size_t len = size * n;
   // A response without a blank line seen (should not happen).
-  if (!t->head_done_ && !t->DeliverHead())
-    return 0;
+  if (!t->head_done_ && !t->DeliverHead()) return 0;
   if (t->handler_.Congested()) {
     t->paused = true;
-    if (t->pause_list)
-      t->pause_list->push_back(t);
-    return CURL_WRITEFUNC_PAUSE; // curl keeps these bytes until unpaused
+    if (t->pause_list) t->pause_list->push_back(t);
+    return CURL_WRITEFUNC_PAUSE;  // curl keeps these bytes until unpaused
   }
   if (!t->handler_.OnBody(std::string_view(data, len))) {
     t->aborted_ = true;
@@ -216,9 +185,8 @@ size_t CurlTransfer::OnBodyData(char *data, size_t size, size_t n, void *user) {
   return len;
 }
 
-curl_socket_t CurlTransfer::OpenSocket(void *user, curlsocktype,
-                                       curl_sockaddr *address) {
-  auto *t = static_cast<CurlTransfer *>(user);
+curl_socket_t CurlTransfer::OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* t = static_cast<CurlTransfer*>(user);
   if (t->request_.pinned_ip && !SameAddress(*t->request_.pinned_ip, address)) {
     t->pin_refused_ = true;
     return CURL_SOCKET_BAD;
@@ -232,4 +200,4 @@ curl_socket_t CurlTransfer::OpenSocket(void *user, curlsocktype,
   return socket(address->family, address->socktype, address->protocol);
 }
 
-} // namespace latchkey
+}  // namespace latchkey

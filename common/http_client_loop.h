@@ -28,24 +28,23 @@ namespace latchkey {
 
 struct HttpClientLoopOptions {
   int threads = 1;
-  long max_connections = 256; // idle keep-alive connections kept per thread
+  long max_connections = 256;  // idle keep-alive connections kept per thread
   // A transfer whose handler stays congested this long is given up on
   // (the client stopped reading).
   std::chrono::milliseconds stall_timeout{30000};
 };
 
 class HttpClientLoop {
-public:
+ public:
   explicit HttpClientLoop(HttpClientLoopOptions options = {});
   ~HttpClientLoop();
-  HttpClientLoop(const HttpClientLoop &) = delete;
-  HttpClientLoop &operator=(const HttpClientLoop &) = delete;
+  HttpClientLoop(const HttpClientLoop&) = delete;
+  HttpClientLoop& operator=(const HttpClientLoop&) = delete;
 
   // Starts a transfer; the loop keeps `handler` until after its OnDone. A
   // request curl cannot take, or a stopped loop, gets OnDone with the error
   // (on the loop thread, or at once on the caller's after Stop).
-  void Submit(HttpClientRequest request,
-              std::shared_ptr<HttpClientHandler> handler);
+  void Submit(HttpClientRequest request, std::shared_ptr<HttpClientHandler> handler);
 
   // Ends every transfer (OnDone(Unavailable)) and joins the threads.
   void Stop();
@@ -53,13 +52,13 @@ public:
   // Transfers submitted and not yet done, across threads.
   int active() const { return active_.load(); }
 
-  class Worker; // one loop thread
+  class Worker;  // one loop thread
 
-private:
+ private:
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<unsigned> next_{0};
   std::atomic<int> active_{0};
   std::atomic<bool> stopped_{false};
 };
 
-} // namespace latchkey
+}  // namespace latchkey

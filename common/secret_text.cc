@@ -3,28 +3,24 @@
 namespace latchkey {
 
 std::optional<std::string> MaskedLast4(std::string_view value) {
-  if (value.size() < 12)
-    return std::nullopt;
+  if (value.size() < 12) return std::nullopt;
   return std::string(value.substr(value.size() - 4));
 }
 
-Status CheckSecretText(std::string_view value, const std::string &field,
-                       size_t min_length, size_t max_length) {
-  if (value.empty())
-    return InvalidArgument(field + " must not be empty");
+Status CheckSecretText(std::string_view value, const std::string& field, size_t min_length,
+                       size_t max_length) {
+  if (value.empty()) return InvalidArgument(field + " must not be empty");
   if (value.size() < min_length) {
-    return InvalidArgument(field + " must be at least " +
-                           std::to_string(min_length) + " characters");
+    return InvalidArgument(field + " must be at least " + std::to_string(min_length) +
+                           " characters");
   }
   if (value.size() > max_length) {
-    return InvalidArgument(field + " is longer than " +
-                           std::to_string(max_length) + " characters");
+    return InvalidArgument(field + " is longer than " + std::to_string(max_length) + " characters");
   }
   for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7f)
-      return InvalidArgument(field + " contains control characters");
+    if (c < 0x20 || c == 0x7f) return InvalidArgument(field + " contains control characters");
   }
   return Status::Ok();
 }
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -16,7 +16,7 @@ std::optional<std::string> MaskedLast4(std::string_view value);
 
 // InvalidArgument naming `field` if `value` is empty, shorter than
 // `min_length`, longer than `max_length`, or holds control characters.
-Status CheckSecretText(std::string_view value, const std::string &field,
-                       size_t min_length, size_t max_length);
+Status CheckSecretText(std::string_view value, const std::string& field, size_t min_length,
+                       size_t max_length);
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -27,61 +27,54 @@ namespace latchkey {
 struct OAuthClientWrite {
   std::string client_id;
   std::string client_secret;
-  std::optional<std::vector<std::string>>
-      scopes;                        // the provider's defaults if unset
-  std::optional<std::string> tenant; // providers that use one only
-  ~OAuthClientWrite() {
-    SecureWipe(client_secret.data(), client_secret.size());
-  }
+  std::optional<std::vector<std::string>> scopes;  // the provider's defaults if unset
+  std::optional<std::string> tenant;               // providers that use one only
+  ~OAuthClientWrite() { SecureWipe(client_secret.data(), client_secret.size()); }
 };
 
 struct OAuthClientInfo {
-  const OAuthProvider *provider = nullptr;
+  const OAuthProvider* provider = nullptr;
   bool configured = false;
   std::string client_id;
   std::optional<std::string> secret_last4;
-  std::vector<std::string> scopes; // effective
+  std::vector<std::string> scopes;  // effective
   std::optional<std::string> tenant;
   std::optional<TimePoint> updated_at;
 };
 
 class OAuthClients {
-public:
+ public:
   static constexpr size_t kMaxRedirectUris = 32;
 
-  OAuthClients(Database &db, Envelope &envelope, AuditLog &audit,
-               const Clock &clock, const OAuthProviders &providers)
-      : db_(db), envelope_(envelope), audit_(audit), clock_(clock),
-        providers_(providers) {}
+  OAuthClients(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
+               const OAuthProviders& providers)
+      : db_(db), envelope_(envelope), audit_(audit), clock_(clock), providers_(providers) {}
 
-  static const std::vector<Migration> &Migrations();
+  static const std::vector<Migration>& Migrations();
   static std::vector<std::string> OwnedTables();
 
   // NotFound for an unknown provider; InvalidArgument (naming the field)
   // for an empty or oversized client id or secret, control characters, a
   // scope with a space or comma, or a tenant the provider does not take.
-  Result<OAuthClientInfo> Put(const std::string &account_id,
-                              const std::string &provider,
-                              const OAuthClientWrite &write,
-                              const AuditContext &ctx);
+  Result<OAuthClientInfo> Put(const std::string& account_id, const std::string& provider,
+                              const OAuthClientWrite& write, const AuditContext& ctx);
   // Every provider in the registry, configured or not, in registry order.
-  Result<std::vector<OAuthClientInfo>> List(const std::string &account_id);
+  Result<std::vector<OAuthClientInfo>> List(const std::string& account_id);
 
   // Replaces the list. InvalidArgument for more than kMaxRedirectUris, or a
   // URI that is not absolute https (http only to localhost or a loopback
   // address), has a fragment or user info, or is over 2048 characters.
-  Result<std::vector<std::string>>
-  SetRedirectUris(const std::string &account_id,
-                  const std::vector<std::string> &uris,
-                  const AuditContext &ctx);
-  Result<std::vector<std::string>> RedirectUris(const std::string &account_id);
+  Result<std::vector<std::string>> SetRedirectUris(const std::string& account_id,
+                                                   const std::vector<std::string>& uris,
+                                                   const AuditContext& ctx);
+  Result<std::vector<std::string>> RedirectUris(const std::string& account_id);
 
-private:
-  Database &db_;
-  Envelope &envelope_;
-  AuditLog &audit_;
-  const Clock &clock_;
-  const OAuthProviders &providers_;
+ private:
+  Database& db_;
+  Envelope& envelope_;
+  AuditLog& audit_;
+  const Clock& clock_;
+  const OAuthProviders& providers_;
 };
 
-} // namespace latchkey
+}  // namespace latchkey

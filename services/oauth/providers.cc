@@ -11,8 +11,7 @@ using Json = nlohmann::json;
 
 std::string FillTenant(std::string url, std::string_view tenant) {
   constexpr std::string_view kSlot = "{tenant}";
-  for (size_t at = url.find(kSlot); at != std::string::npos;
-       at = url.find(kSlot, at)) {
+  for (size_t at = url.find(kSlot); at != std::string::npos; at = url.find(kSlot, at)) {
     url.replace(at, kSlot.size(), tenant);
     at += tenant.size();
   }
@@ -29,8 +28,7 @@ std::vector<OAuthProvider> BuiltInEntries() {
     p.revocation_url = "https://oauth2.googleapis.com/revoke";
     p.scopes = {"openid", "email"};
     // Without both, Google issues no refresh token (or only on first consent).
-    p.authorization_params = {{"access_type", "offline"},
-                              {"prompt", "consent"}};
+    p.authorization_params = {{"access_type", "offline"}, {"prompt", "consent"}};
     p.issuer = "https://accounts.google.com";
     p.api_hosts = {"www.googleapis.com", "*.googleapis.com"};
     out.push_back(std::move(p));
@@ -38,10 +36,8 @@ std::vector<OAuthProvider> BuiltInEntries() {
   {
     OAuthProvider p;
     p.id = p.type = "microsoft";
-    p.authorization_url =
-        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize";
-    p.token_url =
-        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token";
+    p.authorization_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize";
+    p.token_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token";
     // offline_access is what makes Microsoft issue a refresh token.
     p.scopes = {"offline_access", "User.Read"};
     p.uses_tenant = true;
@@ -90,18 +86,15 @@ std::vector<OAuthProvider> BuiltInEntries() {
 }
 
 bool IsProviderId(std::string_view id) {
-  if (id.empty() || id.size() > 64)
-    return false;
+  if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-          c == '_'))
-      return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
   }
   return true;
 }
 
 // An absolute http(s) URL with a host; "{tenant}" may appear anywhere.
-bool IsEndpointUrl(const std::string &url) {
+bool IsEndpointUrl(const std::string& url) {
   size_t rest;
   if (url.rfind("https://", 0) == 0) {
     rest = 8;
@@ -110,26 +103,22 @@ bool IsEndpointUrl(const std::string &url) {
   } else {
     return false;
   }
-  if (url.size() > 2048)
-    return false;
+  if (url.size() > 2048) return false;
   for (unsigned char c : url) {
-    if (c <= 0x20 || c == 0x7f || c == '#')
-      return false;
+    if (c <= 0x20 || c == 0x7f || c == '#') return false;
   }
   size_t end = url.find_first_of("/?", rest);
-  std::string authority =
-      url.substr(rest, end == std::string::npos ? end : end - rest);
-  if (authority.empty() || authority.find('@') != std::string::npos)
-    return false;
+  std::string authority = url.substr(rest, end == std::string::npos ? end : end - rest);
+  if (authority.empty() || authority.find('@') != std::string::npos) return false;
   return true;
 }
 
 class EntryReader {
-public:
-  EntryReader(const std::string &id, const Json &j) : id_(id), j_(j) {}
+ public:
+  EntryReader(const std::string& id, const Json& j) : id_(id), j_(j) {}
 
-  Status Apply(OAuthProvider &p) {
-    static const char *kKnown[] = {"type",
+  Status Apply(OAuthProvider& p) {
+    static const char* kKnown[] = {"type",
                                    "authorizationUrl",
                                    "tokenUrl",
                                    "revocationUrl",
@@ -143,12 +132,10 @@ public:
                                    "apiHosts",
                                    "issuer",
                                    "usesTenant"};
-    for (const auto &[key, value] : j_.items()) {
+    for (const auto& [key, value] : j_.items()) {
       bool known = false;
-      for (const char *k : kKnown)
-        known |= key == k;
-      if (!known)
-        return Bad(key, "is not a known field");
+      for (const char* k : kKnown) known |= key == k;
+      if (!known) return Bad(key, "is not a known field");
     }
     RETURN_IF_ERROR(Url("authorizationUrl", p.authorization_url));
     RETURN_IF_ERROR(Url("tokenUrl", p.token_url));
@@ -173,31 +160,26 @@ public:
     RETURN_IF_ERROR(Strings("scopes", p.scopes, false));
     RETURN_IF_ERROR(Strings("apiHosts", p.api_hosts, true));
     if (j_.contains("scopeSeparator")) {
-      const Json &v = j_["scopeSeparator"];
+      const Json& v = j_["scopeSeparator"];
       if (!v.is_string() || (v != " " && v != ","))
         return Bad("scopeSeparator", "must be \" \" or \",\"");
       p.scope_separator = v.get<std::string>();
     }
     if (j_.contains("authorizationParams")) {
-      const Json &v = j_["authorizationParams"];
-      if (!v.is_object())
-        return Bad("authorizationParams", "must be an object of strings");
+      const Json& v = j_["authorizationParams"];
+      if (!v.is_object()) return Bad("authorizationParams", "must be an object of strings");
       p.authorization_params.clear();
-      for (const auto &[name, value] : v.items()) {
+      for (const auto& [name, value] : v.items()) {
         if (!value.is_string() || name.empty()) {
           return Bad("authorizationParams", "must be an object of strings");
         }
         p.authorization_params.emplace_back(name, value.get<std::string>());
       }
     }
-    RETURN_IF_ERROR(
-        Choice("clientAuth",
-               {{"body", ClientAuth::kBody}, {"basic", ClientAuth::kBasic}},
-               p.client_auth));
-    RETURN_IF_ERROR(
-        Choice("bodyFormat",
-               {{"form", BodyFormat::kForm}, {"json", BodyFormat::kJson}},
-               p.body_format));
+    RETURN_IF_ERROR(Choice(
+        "clientAuth", {{"body", ClientAuth::kBody}, {"basic", ClientAuth::kBasic}}, p.client_auth));
+    RETURN_IF_ERROR(Choice("bodyFormat", {{"form", BodyFormat::kForm}, {"json", BodyFormat::kJson}},
+                           p.body_format));
     RETURN_IF_ERROR(Choice("tokenDialect",
                            {{"standard", TokenDialect::kStandard},
                             {"slack", TokenDialect::kSlack},
@@ -209,73 +191,63 @@ public:
     return Status::Ok();
   }
 
-private:
+ private:
   Status Bad(std::string_view field, std::string_view why) const {
-    return InvalidArgument("providers file: " + id_ + "." + std::string(field) +
-                           " " + std::string(why));
+    return InvalidArgument("providers file: " + id_ + "." + std::string(field) + " " +
+                           std::string(why));
   }
-  Status Url(const char *field, std::string &out) const {
-    if (!j_.contains(field))
-      return Status::Ok();
-    const Json &v = j_[field];
+  Status Url(const char* field, std::string& out) const {
+    if (!j_.contains(field)) return Status::Ok();
+    const Json& v = j_[field];
     if (!v.is_string() || !IsEndpointUrl(v.get<std::string>())) {
       return Bad(field, "must be an absolute http(s) URL");
     }
     out = v.get<std::string>();
     return Status::Ok();
   }
-  Status Strings(const char *field, std::vector<std::string> &out,
-                 bool hosts) const {
-    if (!j_.contains(field))
-      return Status::Ok();
-    const Json &v = j_[field];
-    if (!v.is_array())
-      return Bad(field, "must be an array of strings");
+  Status Strings(const char* field, std::vector<std::string>& out, bool hosts) const {
+    if (!j_.contains(field)) return Status::Ok();
+    const Json& v = j_[field];
+    if (!v.is_array()) return Bad(field, "must be an array of strings");
     std::vector<std::string> values;
-    for (const Json &item : v) {
+    for (const Json& item : v) {
       if (!item.is_string() || item.get<std::string>().empty()) {
         return Bad(field, "must be an array of strings");
       }
       std::string s = item.get<std::string>();
-      if (hosts && !ValidateHostPattern(s).ok())
-        return Bad(field, "has an invalid host: " + s);
+      if (hosts && !ValidateHostPattern(s).ok()) return Bad(field, "has an invalid host: " + s);
       values.push_back(std::move(s));
     }
     out = std::move(values);
     return Status::Ok();
   }
   template <typename E>
-  Status Choice(const char *field,
-                std::initializer_list<std::pair<const char *, E>> options,
-                E &out) const {
-    if (!j_.contains(field))
-      return Status::Ok();
-    const Json &v = j_[field];
+  Status Choice(const char* field, std::initializer_list<std::pair<const char*, E>> options,
+                E& out) const {
+    if (!j_.contains(field)) return Status::Ok();
+    const Json& v = j_[field];
     std::string names;
-    for (const auto &[name, value] : options) {
+    for (const auto& [name, value] : options) {
       if (v.is_string() && v.get<std::string>() == name) {
         out = value;
         return Status::Ok();
       }
-      names += names.empty() ? std::string("\"") + name + "\""
-                             : std::string(", \"") + name + "\"";
+      names += names.empty() ? std::string("\"") + name + "\"" : std::string(", \"") + name + "\"";
     }
     return Bad(field, "must be one of " + names);
   }
-  Status Bool(const char *field, bool &out) const {
-    if (!j_.contains(field))
-      return Status::Ok();
-    if (!j_[field].is_boolean())
-      return Bad(field, "must be true or false");
+  Status Bool(const char* field, bool& out) const {
+    if (!j_.contains(field)) return Status::Ok();
+    if (!j_[field].is_boolean()) return Bad(field, "must be true or false");
     out = j_[field].get<bool>();
     return Status::Ok();
   }
 
-  const std::string &id_;
-  const Json &j_;
+  const std::string& id_;
+  const Json& j_;
 };
 
-} // namespace
+}  // namespace
 
 std::string OAuthProvider::AuthorizationUrl(std::string_view tenant) const {
   return FillTenant(authorization_url, tenant);
@@ -285,10 +257,8 @@ std::string OAuthProvider::TokenUrl(std::string_view tenant) const {
   return FillTenant(token_url, tenant);
 }
 
-std::optional<std::string>
-OAuthProvider::Issuer(std::string_view tenant) const {
-  if (!issuer)
-    return std::nullopt;
+std::optional<std::string> OAuthProvider::Issuer(std::string_view tenant) const {
+  if (!issuer) return std::nullopt;
   return FillTenant(*issuer, tenant);
 }
 
@@ -304,25 +274,21 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
     return InvalidArgument("providers file: not a JSON object");
   }
   OAuthProviders out = BuiltIn();
-  for (const auto &[id, entry] : doc.items()) {
+  for (const auto& [id, entry] : doc.items()) {
     if (!IsProviderId(id)) {
-      return InvalidArgument(
-          "providers file: '" + id +
-          "' is not a provider id (a-z, 0-9, - and _, up to 64)");
+      return InvalidArgument("providers file: '" + id +
+                             "' is not a provider id (a-z, 0-9, - and _, up to 64)");
     }
-    if (!entry.is_object())
-      return InvalidArgument("providers file: " + id + " must be an object");
-    OAuthProvider *existing = nullptr;
-    for (auto &p : out.providers_) {
-      if (p.id == id)
-        existing = &p;
+    if (!entry.is_object()) return InvalidArgument("providers file: " + id + " must be an object");
+    OAuthProvider* existing = nullptr;
+    for (auto& p : out.providers_) {
+      if (p.id == id) existing = &p;
     }
     std::string type = entry.contains("type") && entry["type"].is_string()
                            ? entry["type"].get<std::string>()
                            : (existing ? existing->type : "");
     if (existing && type != existing->type) {
-      return InvalidArgument("providers file: " + id +
-                             ".type cannot change a built-in provider");
+      return InvalidArgument("providers file: " + id + ".type cannot change a built-in provider");
     }
     if (!existing) {
       if (type != "oauth2") {
@@ -330,8 +296,7 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
                                ".type must be \"oauth2\" for a new provider");
       }
       if (!entry.contains("authorizationUrl") || !entry.contains("tokenUrl")) {
-        return InvalidArgument("providers file: " + id +
-                               " needs authorizationUrl and tokenUrl");
+        return InvalidArgument("providers file: " + id + " needs authorizationUrl and tokenUrl");
       }
       OAuthProvider p;
       p.id = id;
@@ -344,12 +309,11 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
   return out;
 }
 
-const OAuthProvider *OAuthProviders::Find(std::string_view id) const {
-  for (const auto &p : providers_) {
-    if (p.id == id)
-      return &p;
+const OAuthProvider* OAuthProviders::Find(std::string_view id) const {
+  for (const auto& p : providers_) {
+    if (p.id == id) return &p;
   }
   return nullptr;
 }
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -23,37 +23,33 @@
 
 namespace latchkey {
 
-enum class ClientAuth {
-  kBody,
-  kBasic
-}; // client_id/secret in the form, or HTTP Basic
-enum class BodyFormat { kForm, kJson }; // token request body
+enum class ClientAuth { kBody, kBasic };  // client_id/secret in the form, or HTTP Basic
+enum class BodyFormat { kForm, kJson };   // token request body
 enum class TokenDialect {
-  kStandard, // RFC 6749 §5: errors are 4xx with "error"
-  kSlack,    // HTTP 200 with "ok": false; bot token plus "authed_user" token
-  kGithub,   // HTTP 200 with "error"; needs Accept: application/json
-  kNotion,   // workspace_id / workspace_name / bot_id as metadata
+  kStandard,  // RFC 6749 §5: errors are 4xx with "error"
+  kSlack,     // HTTP 200 with "ok": false; bot token plus "authed_user" token
+  kGithub,    // HTTP 200 with "error"; needs Accept: application/json
+  kNotion,    // workspace_id / workspace_name / bot_id as metadata
 };
 
 struct OAuthProvider {
-  std::string id;                // "google", or the providers file's key
-  std::string type;              // "google", ..., or "oauth2"
-  std::string authorization_url; // may contain {tenant}
-  std::string token_url;         // may contain {tenant}
+  std::string id;                 // "google", or the providers file's key
+  std::string type;               // "google", ..., or "oauth2"
+  std::string authorization_url;  // may contain {tenant}
+  std::string token_url;          // may contain {tenant}
   std::optional<std::string> revocation_url;
-  std::vector<std::string> scopes; // requested when a session names none
+  std::vector<std::string> scopes;  // requested when a session names none
   std::string scope_separator = " ";
-  std::vector<std::pair<std::string, std::string>>
-      authorization_params; // always added
+  std::vector<std::pair<std::string, std::string>> authorization_params;  // always added
   ClientAuth client_auth = ClientAuth::kBody;
   BodyFormat body_format = BodyFormat::kForm;
-  bool pkce = true; // S256
+  bool pkce = true;  // S256
   TokenDialect dialect = TokenDialect::kStandard;
-  std::vector<std::string> api_hosts; // where the proxy may send its tokens
+  std::vector<std::string> api_hosts;  // where the proxy may send its tokens
   // The authorization server's issuer identifier (RFC 9207); an `iss` in
   // the callback must equal it. May contain {tenant}.
   std::optional<std::string> issuer;
-  bool uses_tenant = false; // Microsoft: {tenant} per account, default "common"
+  bool uses_tenant = false;  // Microsoft: {tenant} per account, default "common"
 
   // The URLs with {tenant} filled in.
   std::string AuthorizationUrl(std::string_view tenant) const;
@@ -62,7 +58,7 @@ struct OAuthProvider {
 };
 
 class OAuthProviders {
-public:
+ public:
   // The built-in entries only.
   static OAuthProviders BuiltIn();
   // The built-in entries with a providers file's JSON applied:
@@ -73,11 +69,11 @@ public:
   // not absolute http(s) and unknown fields.
   static Result<OAuthProviders> WithOverrides(std::string_view json);
 
-  const OAuthProvider *Find(std::string_view id) const;
-  const std::vector<OAuthProvider> &all() const { return providers_; }
+  const OAuthProvider* Find(std::string_view id) const;
+  const std::vector<OAuthProvider>& all() const { return providers_; }
 
-private:
+ private:
   std::vector<OAuthProvider> providers_;
 };
 
-} // namespace latchkey
+}  // namespace latchkey

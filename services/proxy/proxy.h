@@ -55,12 +55,12 @@
 namespace latchkey {
 
 struct ProxyOptions {
-  std::vector<std::string> allow_http_hosts; // hosts reachable over plain http
-  AddressPolicy addresses; // private ranges the operator allows
+  std::vector<std::string> allow_http_hosts;  // hosts reachable over plain http
+  AddressPolicy addresses;                    // private ranges the operator allows
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds total_timeout{300000};
   size_t max_body_bytes = 1 << 20;
-  int threads = 1; // event-loop threads for upstream transfers
+  int threads = 1;  // event-loop threads for upstream transfers
   // A caller that takes no bytes for this long is cut off.
   std::chrono::milliseconds stall_timeout{30000};
 };
@@ -69,27 +69,27 @@ struct ProxyCall {
   std::string account_id;
   // The API key's credential restriction, if it has one.
   std::optional<std::vector<std::string>> allowed_credentials;
-  std::string credential; // X-Credential-Name
-  std::string target_url; // X-Target-Url
-  std::string method;     // X-Target-Method, or the request's own
-  HeaderList headers;     // the caller's request headers
+  std::string credential;  // X-Credential-Name
+  std::string target_url;  // X-Target-Url
+  std::string method;      // X-Target-Method, or the request's own
+  HeaderList headers;      // the caller's request headers
   std::string body;
   AuditContext audit;
-  const std::atomic<bool> *cancel = nullptr; // set on server shutdown
+  const std::atomic<bool>* cancel = nullptr;  // set on server shutdown
 };
 
 // Where the upstream's answer goes (the HTTP layer's streaming response).
 // Called from the proxy's threads, one at a time.
 class ProxySink {
-public:
+ public:
   virtual ~ProxySink() = default;
   // Status and headers; false if the caller is gone.
-  virtual bool Start(int status, const HeaderList &headers) = 0;
+  virtual bool Start(int status, const HeaderList& headers) = 0;
   // A piece of the body, `last` when nothing follows; false if the caller
   // is gone. Never blocks.
   virtual bool Write(std::string_view chunk, bool last) = 0;
   // Nothing was started: the caller gets this error instead.
-  virtual void Fail(const Status &error) = 0;
+  virtual void Fail(const Status& error) = 0;
   // Backpressure: while Congested, no more is written until fd() is
   // writable and Flush (false if the caller is gone) has drained it.
   virtual bool Congested() const = 0;
@@ -101,25 +101,25 @@ public:
 
 // The parts of a target URL the proxy checks.
 struct TargetUrl {
-  std::string scheme; // "https" or "http"
-  std::string host;   // normalized; IPv6 without brackets
+  std::string scheme;  // "https" or "http"
+  std::string host;    // normalized; IPv6 without brackets
   int port = 0;
-  std::string path; // without the query string
+  std::string path;  // without the query string
 };
 
 class ProxyService {
-public:
-  ProxyService(CredentialSource &credentials, Database &db, AuditLog &audit,
-               const Clock &clock, ProxyOptions options);
+ public:
+  ProxyService(CredentialSource& credentials, Database& db, AuditLog& audit, const Clock& clock,
+               ProxyOptions options);
 
   // InvalidArgument unless `url` is an absolute http(s) URL without
   // credentials in it.
-  static Result<TargetUrl> ParseTarget(const std::string &url);
+  static Result<TargetUrl> ParseTarget(const std::string& url);
 
   // The checks that need no I/O: required headers, method, body size, the
   // key's restriction, the target URL's form. Run them first to answer a
   // plain JSON error; Forward runs them again itself.
-  Result<TargetUrl> Precheck(const ProxyCall &call) const;
+  Result<TargetUrl> Precheck(const ProxyCall& call) const;
 
   // Starts forwarding the call and returns at once (after the credential
   // lookup). Everything the caller hears arrives at `sink`, from the
@@ -129,40 +129,39 @@ public:
 
   ~ProxyService();
 
-  class Exchange; // one call in progress
+  class Exchange;  // one call in progress
 
-private:
+ private:
   struct Record {
     AuditEvent event;
-    bool used = false; // the credential (event.resource) was injected
+    bool used = false;  // the credential (event.resource) was injected
     TimePoint at;
-    std::function<void()> done; // runs once the record is committed
+    std::function<void()> done;  // runs once the record is committed
   };
 
   friend class Exchange;
   // Ends a call that never reached the upstream with `error`.
-  void Refuse(const std::shared_ptr<Exchange> &ex, const Status &error);
+  void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
   // Queues the call's record; `done` runs on the committer thread after.
-  void Audit(const Exchange &ex, int status, const char *outcome,
-             size_t bytes_out, const std::string &error, bool used,
-             std::function<void()> done);
+  void Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
+             const std::string& error, bool used, std::function<void()> done);
   void CommitLoop();
-  Status Commit(std::vector<Record> &batch);
+  Status Commit(std::vector<Record>& batch);
 
-  CredentialSource &credentials_;
-  Database &db_;
-  AuditLog &audit_;
-  const Clock &clock_;
+  CredentialSource& credentials_;
+  Database& db_;
+  AuditLog& audit_;
+  const Clock& clock_;
   const ProxyOptions options_;
 
   // Guarded by mu_.
   std::mutex mu_;
   std::condition_variable queued_;
-  std::deque<Record> queue_; // records waiting for the next commit
+  std::deque<Record> queue_;  // records waiting for the next commit
   bool stopping_ = false;
 
   std::thread committer_;
-  HttpClientLoop loop_; // last: stopped first, while the rest still exists
+  HttpClientLoop loop_;  // last: stopped first, while the rest still exists
 };
 
-} // namespace latchkey
+}  // namespace latchkey

@@ -21,8 +21,8 @@ constexpr auto kWait = std::chrono::seconds(20);
 
 // Records what the loop delivers; the test waits on `done`.
 class Recorder final : public HttpClientHandler {
-public:
-  bool OnHead(int status, const HeaderList &) override {
+ public:
+  bool OnHead(int status, const HeaderList&) override {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = status;
     thread_ = std::this_thread::get_id();
@@ -45,7 +45,7 @@ public:
     congested_ = false;
     return true;
   }
-  void OnDone(const Status &status) override { done_.set_value(status); }
+  void OnDone(const Status& status) override { done_.set_value(status); }
 
   // After the first piece of body, report congestion until wait_fd is writable.
   void CongestAfterFirstChunk(int fd) {
@@ -72,7 +72,7 @@ public:
   }
   int writable_calls() const { return writable_calls_; }
 
-private:
+ private:
   std::mutex mu_;
   int status_ = 0;
   std::string body_;
@@ -86,7 +86,7 @@ private:
   std::promise<void> first_;
 };
 
-HttpClientRequest Get(const std::string &url) {
+HttpClientRequest Get(const std::string& url) {
   HttpClientRequest r;
   r.url = url;
   r.allow_http = true;
@@ -95,7 +95,7 @@ HttpClientRequest Get(const std::string &url) {
   return r;
 }
 
-std::string Url(const LoopbackServer &s) {
+std::string Url(const LoopbackServer& s) {
   return "http://127.0.0.1:" + std::to_string(s.port()) + "/";
 }
 
@@ -130,8 +130,7 @@ std::string BigResponse(size_t n) {
 BOOST_AUTO_TEST_SUITE(HttpClientLoopTest)
 
 BOOST_AUTO_TEST_CASE(DeliversTheResponseOnTheLoopThread) {
-  LoopbackServer server(
-      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+  LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
   HttpClientLoop loop;
   auto handler = std::make_shared<Recorder>();
   auto done = handler->done();
@@ -155,9 +154,7 @@ BOOST_AUTO_TEST_CASE(RefusedAddressIsNeverConnected) {
   auto handler = std::make_shared<Recorder>();
   auto done = handler->done();
   HttpClientRequest r = Get(Url(server));
-  r.check_address = [](const sockaddr *) -> std::optional<std::string> {
-    return "not today";
-  };
+  r.check_address = [](const sockaddr*) -> std::optional<std::string> { return "not today"; };
   loop.Submit(std::move(r), handler);
   BOOST_REQUIRE(done.wait_for(kWait) == std::future_status::ready);
   Status s = done.get();
@@ -180,7 +177,7 @@ BOOST_AUTO_TEST_CASE(CongestedHandlerGetsNoMoreUntilItsFdIsWritable) {
   // Paused: the body stops at the first piece while the fd stays full.
   BOOST_TEST(handler->body_size() < total);
   BOOST_TEST(handler->writable_calls() == 0);
-  client.Drain(); // the client reads: the transfer resumes and completes
+  client.Drain();  // the client reads: the transfer resumes and completes
   BOOST_REQUIRE(done.wait_for(kWait) == std::future_status::ready);
   BOOST_TEST(done.get().ok());
   BOOST_TEST(handler->body_size() == total);
@@ -190,8 +187,7 @@ BOOST_AUTO_TEST_CASE(CongestedHandlerGetsNoMoreUntilItsFdIsWritable) {
 BOOST_AUTO_TEST_CASE(ClientThatNeverReadsIsCutOffAfterTheStallTimeout) {
   LoopbackServer server(BigResponse(512 * 1024));
   FullSocket client;
-  HttpClientLoop loop(
-      {.threads = 1, .stall_timeout = std::chrono::milliseconds(300)});
+  HttpClientLoop loop({.threads = 1, .stall_timeout = std::chrono::milliseconds(300)});
   auto handler = std::make_shared<Recorder>();
   handler->CongestAfterFirstChunk(client.fds[0]);
   auto done = handler->done();
@@ -234,12 +230,11 @@ BOOST_AUTO_TEST_CASE(StopEndsRunningTransfersAndRefusesNewOnes) {
   auto late = std::make_shared<Recorder>();
   auto done_late = late->done();
   loop.Submit(Get(silent.url()), late);
-  BOOST_REQUIRE(done_late.wait_for(std::chrono::seconds(0)) ==
-                std::future_status::ready);
+  BOOST_REQUIRE(done_late.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
   BOOST_TEST((done_late.get().code() == StatusCode::kUnavailable));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
 
-} // namespace
-} // namespace latchkey
+}  // namespace
+}  // namespace latchkey

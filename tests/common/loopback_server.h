@@ -16,14 +16,14 @@
 namespace latchkey::testing {
 
 // A socket listening on 127.0.0.1 at a free port.
-inline int ListenOnLoopback(int *port) {
+inline int ListenOnLoopback(int* port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof(a)) == 0);
+  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
   socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   *port = ntohs(a.sin_port);
   BOOST_REQUIRE(::listen(fd, 8) == 0);
   return fd;
@@ -32,9 +32,8 @@ inline int ListenOnLoopback(int *port) {
 // A one-connection-at-a-time HTTP server on 127.0.0.1 that answers every
 // request with `response` and remembers the last request it read.
 class LoopbackServer {
-public:
-  explicit LoopbackServer(std::string response)
-      : response_(std::move(response)) {
+ public:
+  explicit LoopbackServer(std::string response) : response_(std::move(response)) {
     fd_ = ListenOnLoopback(&port_);
     thread_ = std::thread([this] { Serve(); });
   }
@@ -51,19 +50,17 @@ public:
   }
   int accepted() const { return accepted_; }
 
-private:
+ private:
   void Serve() {
     while (!stop_) {
       int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0)
-        return;
+      if (c < 0) return;
       ++accepted_;
       std::string req;
       char buf[4096];
       while (req.find("\r\n\r\n") == std::string::npos) {
         ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-        if (n <= 0)
-          break;
+        if (n <= 0) break;
         req.append(buf, static_cast<size_t>(n));
       }
       {
@@ -87,16 +84,14 @@ private:
 
 // Accepts connections into its backlog and never answers.
 class SilentListener {
-public:
+ public:
   SilentListener() { fd_ = ListenOnLoopback(&port_); }
   ~SilentListener() { ::close(fd_); }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/";
-  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
 
-private:
+ private:
   int fd_;
   int port_;
 };
 
-} // namespace latchkey::testing
+}  // namespace latchkey::testing

@@ -1,6 +1,9 @@
 // A migrated database with the account services wired as latchkeyd wires them.
 #pragma once
 
+#include <fstream>
+#include <sstream>
+
 #include <boost/test/unit_test.hpp>
 
 #include "services/accounts/accounts.h"
@@ -31,6 +34,15 @@ struct AccountsFixture {
 
   int64_t Count(const std::string& sql, const SqlParams& params = {}) {
     return (*db->Query(sql, params))[0].Int(0);
+  }
+
+  // The database file's bytes after a checkpoint, to search for plaintext.
+  std::string DatabaseBytes() {
+    db->Execute("PRAGMA wal_checkpoint(TRUNCATE)", {}).status().IgnoreError();
+    std::ifstream f(dir.path() + "/t.db", std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
   }
 };
 

@@ -1,8 +1,6 @@
 #include "services/credentials/credentials.h"
 
 #include <boost/test/unit_test.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "tests/services/accounts/fixture.h"
 
@@ -40,13 +38,6 @@ struct Fixture : testing::AccountsFixture {
     w.allowed_hosts = std::vector<std::string>{"api.example.com"};
     w.value.value = value;
     return w;
-  }
-  std::string DatabaseBytes() {
-    db->Execute("PRAGMA wal_checkpoint(TRUNCATE)", {}).status().IgnoreError();
-    std::ifstream f(dir.path() + "/t.db", std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
   }
 };
 

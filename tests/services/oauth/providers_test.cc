@@ -11,13 +11,12 @@ BOOST_AUTO_TEST_CASE(BuiltInEntriesHonourEachProvidersQuirks) {
   OAuthProviders all = OAuthProviders::BuiltIn();
   BOOST_TEST(all.all().size() == 5u);
 
-  const OAuthProvider *google = all.Find("google");
+  const OAuthProvider* google = all.Find("google");
   BOOST_REQUIRE(google);
-  BOOST_TEST(google->authorization_url ==
-             "https://accounts.google.com/o/oauth2/v2/auth");
+  BOOST_TEST(google->authorization_url == "https://accounts.google.com/o/oauth2/v2/auth");
   BOOST_TEST(google->token_url == "https://oauth2.googleapis.com/token");
   bool offline = false, consent = false;
-  for (const auto &[k, v] : google->authorization_params) {
+  for (const auto& [k, v] : google->authorization_params) {
     offline |= k == "access_type" && v == "offline";
     consent |= k == "prompt" && v == "consent";
   }
@@ -25,7 +24,7 @@ BOOST_AUTO_TEST_CASE(BuiltInEntriesHonourEachProvidersQuirks) {
   BOOST_TEST(consent);
   BOOST_TEST(google->pkce);
 
-  const OAuthProvider *microsoft = all.Find("microsoft");
+  const OAuthProvider* microsoft = all.Find("microsoft");
   BOOST_REQUIRE(microsoft);
   BOOST_TEST(microsoft->AuthorizationUrl("contoso") ==
              "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize");
@@ -33,19 +32,18 @@ BOOST_AUTO_TEST_CASE(BuiltInEntriesHonourEachProvidersQuirks) {
              "https://login.microsoftonline.com/common/oauth2/v2.0/token");
   BOOST_TEST(microsoft->scopes.front() == "offline_access");
 
-  const OAuthProvider *slack = all.Find("slack");
+  const OAuthProvider* slack = all.Find("slack");
   BOOST_REQUIRE(slack);
   BOOST_TEST(slack->scope_separator == ",");
   BOOST_TEST(slack->token_url == "https://slack.com/api/oauth.v2.access");
   BOOST_TEST((slack->dialect == TokenDialect::kSlack));
 
-  const OAuthProvider *github = all.Find("github");
+  const OAuthProvider* github = all.Find("github");
   BOOST_REQUIRE(github);
-  BOOST_TEST(github->token_url ==
-             "https://github.com/login/oauth/access_token");
+  BOOST_TEST(github->token_url == "https://github.com/login/oauth/access_token");
   BOOST_TEST((github->dialect == TokenDialect::kGithub));
 
-  const OAuthProvider *notion = all.Find("notion");
+  const OAuthProvider* notion = all.Find("notion");
   BOOST_REQUIRE(notion);
   BOOST_TEST((notion->client_auth == ClientAuth::kBasic));
   BOOST_TEST((notion->body_format == BodyFormat::kJson));
@@ -59,10 +57,9 @@ BOOST_AUTO_TEST_CASE(OverridesKeepWhatTheyLeaveOut) {
   auto p = OAuthProviders::WithOverrides(
       R"({"google": {"tokenUrl": "http://127.0.0.1:9000/token", "revocationUrl": null}})");
   BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
-  const OAuthProvider *google = p->Find("google");
+  const OAuthProvider* google = p->Find("google");
   BOOST_TEST(google->token_url == "http://127.0.0.1:9000/token");
-  BOOST_TEST(google->authorization_url ==
-             "https://accounts.google.com/o/oauth2/v2/auth");
+  BOOST_TEST(google->authorization_url == "https://accounts.google.com/o/oauth2/v2/auth");
   BOOST_TEST(!google->revocation_url.has_value());
   BOOST_TEST(google->authorization_params.size() == 2u);
 }
@@ -74,7 +71,7 @@ BOOST_AUTO_TEST_CASE(GenericEntriesAreAdded) {
       "pkce": true, "clientAuth": "basic", "apiHosts": ["api.acme.test", "*.acme.test"],
       "issuer": "http://127.0.0.1:9000"}})");
   BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
-  const OAuthProvider *acme = p->Find("acme");
+  const OAuthProvider* acme = p->Find("acme");
   BOOST_REQUIRE(acme);
   BOOST_TEST(acme->type == "oauth2");
   BOOST_TEST((acme->client_auth == ClientAuth::kBasic));
@@ -86,18 +83,16 @@ BOOST_AUTO_TEST_CASE(GenericEntriesAreAdded) {
 
 BOOST_AUTO_TEST_CASE(BadFilesAreRefusedNamingTheField) {
   struct Case {
-    const char *json;
-    const char *names;
+    const char* json;
+    const char* names;
   } cases[] = {
       {"[]", "not a JSON object"},
       {"{", "not a JSON object"},
       {R"({"acme": {"authorizationUrl": "https://a.test/a", "tokenUrl": "https://a.test/t"}})",
        "acme.type"},
-      {R"({"acme": {"type": "oauth2", "tokenUrl": "https://a.test/t"}})",
-       "authorizationUrl"},
+      {R"({"acme": {"type": "oauth2", "tokenUrl": "https://a.test/t"}})", "authorizationUrl"},
       {R"({"google": {"tokenUrl": "ftp://x/token"}})", "google.tokenUrl"},
-      {R"({"google": {"tokenUrl": "https://user@x/token"}})",
-       "google.tokenUrl"},
+      {R"({"google": {"tokenUrl": "https://user@x/token"}})", "google.tokenUrl"},
       {R"({"google": {"type": "oauth2"}})", "google.type"},
       {R"({"google": {"clientAuth": "header"}})", "google.clientAuth"},
       {R"({"google": {"pkce": "yes"}})", "google.pkce"},
@@ -106,18 +101,17 @@ BOOST_AUTO_TEST_CASE(BadFilesAreRefusedNamingTheField) {
       {R"({"google": {"tokenURL": "https://x/t"}})", "google.tokenURL"},
       {R"({"Bad Id": {}})", "Bad Id"},
   };
-  for (const auto &c : cases) {
+  for (const auto& c : cases) {
     auto p = OAuthProviders::WithOverrides(c.json);
     BOOST_TEST_CONTEXT(c.json) {
       BOOST_REQUIRE(!p.ok());
       BOOST_TEST((p.status().code() == StatusCode::kInvalidArgument));
-      BOOST_TEST(p.status().message().find(c.names) != std::string::npos,
-                 p.status().message());
+      BOOST_TEST(p.status().message().find(c.names) != std::string::npos, p.status().message());
     }
   }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
 
-} // namespace
-} // namespace latchkey
+}  // namespace
+}  // namespace latchkey
