@@ -57,26 +57,18 @@ void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_o
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started)
           .count();
-  if (streamed) {
-    logger.Info("request", {{"request_id", r.request_id},
-                            {"method", r.method},
-                            {"path", r.path},
-                            {"status", status},
-                            {"duration_ms", ms},
-                            {"bytes_in", static_cast<int64_t>(r.bytes_in)},
-                            {"bytes_out", static_cast<int64_t>(bytes_out)},
-                            {"streamed", streamed},
-                            {"client", r.client}});
-  } else {
-    logger.Info("request", {{"request_id", r.request_id},
-                            {"method", r.method},
-                            {"path", r.path},
-                            {"status", status},
-                            {"duration_ms", ms},
-                            {"bytes_in", static_cast<int64_t>(r.bytes_in)},
-                            {"bytes_out", static_cast<int64_t>(bytes_out)},
-                            {"client", r.client}});
-  }
+  LogField fields[] = {{"request_id", r.request_id},
+                       {"method", r.method},
+                       {"path", r.path},
+                       {"status", status},
+                       {"duration_ms", ms},
+                       {"bytes_in", static_cast<int64_t>(r.bytes_in)},
+                       {"bytes_out", static_cast<int64_t>(bytes_out)},
+                       {"client", r.client},
+                       {"streamed", streamed ? streamed : ""}};
+  // "streamed" (the last field) only for streamed responses.
+  size_t count = std::size(fields) - (streamed ? 0 : 1);
+  logger.Log(LogLevel::kInfo, "request", std::span<const LogField>(fields, count));
 }
 
 }  // namespace latchkey

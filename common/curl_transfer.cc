@@ -1,45 +1,11 @@
 #include "common/curl_transfer.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
 
 #include "common/crypto.h"
 
 namespace latchkey {
 namespace {
-
-// "host:port:ip" for CURLOPT_RESOLVE, from the URL.
-std::optional<std::string> ResolveEntry(const std::string& url, const std::string& ip) {
-  CURLU* u = curl_url();
-  if (!u) return std::nullopt;
-  std::optional<std::string> out;
-  char* host = nullptr;
-  char* port = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-    std::string addr = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
-    out = std::string(host) + ":" + port + ":" + addr;
-  }
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(u);
-  return out;
-}
-
-bool SameAddress(const std::string& pinned, const curl_sockaddr* address) {
-  unsigned char want[16];
-  int family = pinned.find(':') == std::string::npos ? AF_INET : AF_INET6;
-  if (family != address->family || inet_pton(family, pinned.c_str(), want) != 1) return false;
-  if (family == AF_INET) {
-    return std::memcmp(want, &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr, 4) ==
-           0;
-  }
-  return std::memcmp(want, &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr, 16) ==
-         0;
-}
 
 void WipeList(curl_slist* list) {
   for (curl_slist* h = list; h; h = h->next) std::memset(h->data, 0, std::strlen(h->data));
@@ -51,12 +17,11 @@ void WipeList(curl_slist* list) {
 CurlTransfer::~CurlTransfer() {
   // Header lines and the URL may hold secrets; curl copied what it needed.
   WipeList(headers_);
-  curl_slist_free_all(resolve_);
   for (auto& [name, value] : request_.headers) SecureWipe(value.data(), value.size());
   SecureWipe(request_.url.data(), request_.url.size());
 }
 
-Status CurlTransfer::Prepare(CURL* c) {
+void CurlTransfer::Prepare(CURL* c) {
   for (const auto& [name, value] : request_.headers) {
     std::string line = name + ": " + value;
     if (value.empty()) line = name + ";";  // curl's form for an empty value
@@ -64,12 +29,6 @@ Status CurlTransfer::Prepare(CURL* c) {
     std::memset(line.data(), 0, line.size());
   }
   headers_ = curl_slist_append(headers_, "Expect:");
-  if (request_.pinned_ip) {
-    auto entry = ResolveEntry(request_.url, *request_.pinned_ip);
-    if (!entry) return InvalidArgument("malformed URL");
-    resolve_ = curl_slist_append(resolve_, entry->c_str());
-    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve_);
-  }
   curl_easy_setopt(c, CURLOPT_URL, request_.url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, request_.allow_http ? "http,https" : "https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -102,13 +61,11 @@ Status CurlTransfer::Prepare(CURL* c) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request_.body.data());
   }
-  return Status::Ok();
 }
 
 Status CurlTransfer::Result(CURLcode rc) const {
   if (rc == CURLE_OK) return Status::Ok();
   if (aborted_) return Unavailable("aborted");
-  if (pin_refused_) return UpstreamError("connection to an unchecked address refused");
   if (refusal_ && rc == CURLE_COULDNT_CONNECT) return PermissionDenied(*refusal_);
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -187,10 +144,6 @@ size_t CurlTransfer::OnBodyData(char* data, size_t size, size_t n, void* user) {
 
 curl_socket_t CurlTransfer::OpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
   auto* t = static_cast<CurlTransfer*>(user);
-  if (t->request_.pinned_ip && !SameAddress(*t->request_.pinned_ip, address)) {
-    t->pin_refused_ = true;
-    return CURL_SOCKET_BAD;
-  }
   if (t->request_.check_address) {
     if (auto reason = t->request_.check_address(&address->addr)) {
       t->refusal_ = std::move(reason);

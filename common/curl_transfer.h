@@ -28,8 +28,7 @@ class CurlTransfer {
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
 
-  // InvalidArgument for a URL the pin cannot be applied to.
-  Status Prepare(CURL* curl);
+  void Prepare(CURL* curl);
   // The transfer's outcome once curl reports `rc`; see HttpClient::Fetch.
   Status Result(CURLcode rc) const;
 
@@ -51,12 +50,10 @@ class CurlTransfer {
   HttpClientRequest request_;
   HttpClientHandler& handler_;
   curl_slist* headers_ = nullptr;
-  curl_slist* resolve_ = nullptr;
   int status_ = 0;
   HeaderList response_headers_;
   bool head_done_ = false;
   bool aborted_ = false;
-  bool pin_refused_ = false;
   std::optional<std::string> refusal_;  // why check_address refused
 };
 

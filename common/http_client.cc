@@ -58,12 +58,11 @@ Status HttpClient::Fetch(const HttpClientRequest& request, HttpClientHandler& ha
   Status result;
   {
     CurlTransfer t(request, handler);
-    RETURN_IF_ERROR(t.Prepare(c));
+    t.Prepare(c);
     result = t.Result(curl_easy_perform(c));
   }
-  // The lists the transfer pointed curl at are gone.
+  // The header list the transfer pointed curl at is gone.
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(c, CURLOPT_RESOLVE, nullptr);
   return result;
 }
 

@@ -5,11 +5,9 @@
 // bundle, https only unless the request allows http, redirects never
 // followed, environment proxies ignored, no Expect: 100-continue, and no
 // content decoding (bytes arrive as the upstream sent them). A request may
-// pin the connection to one address: curl connects to exactly that address
-// for the URL's host and port, and a socket to any other address is
-// refused. It may also check every address curl is about to connect to
-// (after DNS, at the connect itself, so a name cannot be re-pointed between
-// the check and the connection).
+// check every address curl is about to connect to (after DNS, at the
+// connect itself, so a name cannot be re-pointed between the check and the
+// connection).
 //
 // Fetch blocks its thread; each thread reuses one curl handle, so
 // keep-alive connections to an upstream are reused by later requests on
@@ -41,8 +39,7 @@ struct HttpClientRequest {
   std::string url;
   HeaderList headers;
   std::string body;
-  bool allow_http = false;              // otherwise https only
-  std::optional<std::string> pinned_ip;  // connect only here (v4 or v6 literal)
+  bool allow_http = false;  // otherwise https only
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds total_timeout{60000};
   const std::atomic<bool>* cancel = nullptr;  // when it turns true, the transfer stops
@@ -82,7 +79,7 @@ class HttpClient {
  public:
   // UpstreamTimeout when the connect or total timeout passed; UpstreamError
   // when the upstream could not be reached or broke off (DNS, connect, TLS,
-  // reset, a pinned address mismatch); PermissionDenied when
+  // reset); PermissionDenied when
   // check_address refused every address; Unavailable when the handler
   // aborted or the transfer was cancelled; InvalidArgument for a URL curl
   // refuses.

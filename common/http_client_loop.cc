@@ -179,14 +179,11 @@ class HttpClientLoop::Worker {
       easy = curl_easy_init();
     }
     auto transfer = std::make_unique<CurlTransfer>(std::move(job.request), *job.handler);
-    Status prepared = easy ? transfer->Prepare(easy) : Internal("curl is not available");
-    if (prepared.ok() && curl_multi_add_handle(multi_, easy) != CURLM_OK) {
-      prepared = Internal("curl refused the transfer");
-    }
-    if (!prepared.ok()) {
+    if (easy) transfer->Prepare(easy);
+    if (!easy || curl_multi_add_handle(multi_, easy) != CURLM_OK) {
       transfer.reset();
       if (easy) curl_easy_cleanup(easy);
-      Done(*job.handler, prepared);
+      Done(*job.handler, Internal("curl could not start the transfer"));
       return;
     }
     transfer->pause_list = &paused_;

@@ -49,7 +49,7 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
   return true;
 }
 
-void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+void Logger::Log(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   if (!Enabled(level)) return;
   std::string line = "{\"time\":\"" + NowWithMillis() + "\",\"level\":\"" + LevelName(level) +
                      "\",\"event\":" + JsonQuote(event);

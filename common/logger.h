@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <initializer_list>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -42,7 +43,10 @@ class Logger {
   void set_min_level(LogLevel level) { min_level_ = level; }
   bool Enabled(LogLevel level) const { return level >= min_level_; }
 
-  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+  void Log(LogLevel level, std::string_view event, std::span<const LogField> fields);
+  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {}) {
+    Log(level, event, std::span<const LogField>(fields.begin(), fields.size()));
+  }
   void Info(std::string_view event, std::initializer_list<LogField> fields = {}) {
     Log(LogLevel::kInfo, event, fields);
   }

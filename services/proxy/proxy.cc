@@ -1,7 +1,6 @@
 #include "services/proxy/proxy.h"
 
 #include <curl/curl.h>
-#include <netdb.h>
 #include <strings.h>
 #include <sys/socket.h>
 

@@ -139,7 +139,6 @@ class ProxyService {
     std::function<void()> done;  // runs once the record is committed
   };
 
-  friend class Exchange;
   // Ends a call that never reached the upstream with `error`.
   void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
   // Queues the call's record; `done` runs on the committer thread after.

@@ -14,6 +14,7 @@
 namespace latchkey {
 namespace {
 
+using testing::Get;
 using testing::LoopbackServer;
 using testing::SilentListener;
 
@@ -85,15 +86,6 @@ class Recorder final : public HttpClientHandler {
   std::promise<Status> done_;
   std::promise<void> first_;
 };
-
-HttpClientRequest Get(const std::string& url) {
-  HttpClientRequest r;
-  r.url = url;
-  r.allow_http = true;
-  r.connect_timeout = std::chrono::milliseconds(5000);
-  r.total_timeout = std::chrono::milliseconds(15000);
-  return r;
-}
 
 std::string Url(const LoopbackServer& s) {
   return "http://127.0.0.1:" + std::to_string(s.port()) + "/";

@@ -8,21 +8,13 @@
 namespace latchkey {
 namespace {
 
+using testing::Get;
 using testing::LoopbackServer;
 using testing::SilentListener;
 
 const char kOk[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n"
     "Connection: close\r\n\r\nhello";
-
-HttpClientRequest Get(const std::string& url) {
-  HttpClientRequest r;
-  r.url = url;
-  r.allow_http = true;
-  r.connect_timeout = std::chrono::milliseconds(2000);
-  r.total_timeout = std::chrono::milliseconds(2000);
-  return r;
-}
 
 BOOST_AUTO_TEST_SUITE(HttpClientTest)
 
@@ -44,29 +36,40 @@ BOOST_AUTO_TEST_CASE(FetchesAndSendsHeadersAndBody) {
   BOOST_TEST(server.last_request().find("Expect:") == std::string::npos);
 }
 
-// The pinned address is used for a name DNS has never heard of: curl never
-// resolves it, so a resolver cannot swap in another address.
-BOOST_AUTO_TEST_CASE(PinnedAddressIsTheOnlyOneUsed) {
+// The check sees the address curl is about to connect to, after DNS: a
+// refused one is never connected to.
+BOOST_AUTO_TEST_CASE(CheckAddressDecidesEachConnect) {
   LoopbackServer server(kOk);
-  HttpClientRequest r = Get("http://pinned.invalid:" + std::to_string(server.port()) + "/");
-  r.pinned_ip = "127.0.0.1";
-  auto resp = HttpClient::Fetch(r, 1 << 20);
-  BOOST_REQUIRE_MESSAGE(resp.ok(), resp.status().ToString());
-  BOOST_TEST(server.last_request().find("Host: pinned.invalid:") != std::string::npos);
-  // Pinned elsewhere: nothing reaches this server.
-  int before = server.accepted();
-  r.pinned_ip = "127.0.0.2";
-  auto other = HttpClient::Fetch(r, 1 << 20);
-  BOOST_TEST(!other.ok());
-  BOOST_TEST(server.accepted() == before);
+  HttpClientRequest r = Get("http://localhost:" + std::to_string(server.port()) + "/");
+  std::vector<std::string> seen;
+  r.check_address = [&seen](const sockaddr* a) -> std::optional<std::string> {
+    seen.push_back(a->sa_family == AF_INET ? "v4" : "v6");
+    return "refused for the test";
+  };
+  auto refused = HttpClient::Fetch(r, 1 << 20);
+  BOOST_TEST((refused.status().code() == StatusCode::kPermissionDenied));
+  BOOST_TEST(refused.status().message() == "refused for the test");
+  BOOST_TEST(!seen.empty());
+  BOOST_TEST(server.accepted() == 0);
+
+  r.check_address = [](const sockaddr* a) -> std::optional<std::string> {
+    if (a->sa_family == AF_INET &&
+        reinterpret_cast<const sockaddr_in*>(a)->sin_addr.s_addr == htonl(INADDR_LOOPBACK)) {
+      return std::nullopt;
+    }
+    return "only 127.0.0.1";
+  };
+  auto allowed = HttpClient::Fetch(r, 1 << 20);
+  BOOST_REQUIRE_MESSAGE(allowed.ok(), allowed.status().ToString());
+  BOOST_TEST(server.accepted() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(RedirectsAreReturnedNotFollowed) {
   LoopbackServer server(
       "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n"
       "Connection: close\r\n\r\n");
-  auto resp = HttpClient::Fetch(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/"),
-                                1 << 20);
+  auto resp =
+      HttpClient::Fetch(Get("http://127.0.0.1:" + std::to_string(server.port()) + "/"), 1 << 20);
   BOOST_REQUIRE(resp.ok());
   BOOST_TEST(resp->status == 302);
   BOOST_TEST(server.accepted() == 1);

@@ -1,5 +1,6 @@
 // Loopback HTTP fixtures for the HTTP client tests: a one-connection-at-a-
-// time server with a canned answer, and a listener that never answers.
+// time server with a canned answer, a listener that never answers, and a
+// request builder.
 #pragma once
 
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "common/http_client.h"
 
 namespace latchkey::testing {
 
@@ -93,5 +96,15 @@ class SilentListener {
   int fd_;
   int port_;
 };
+
+// A GET to `url` with plain http allowed and test-sized timeouts.
+inline HttpClientRequest Get(const std::string& url) {
+  HttpClientRequest r;
+  r.url = url;
+  r.allow_http = true;
+  r.connect_timeout = std::chrono::milliseconds(5000);
+  r.total_timeout = std::chrono::milliseconds(5000);
+  return r;
+}
 
 }  // namespace latchkey::testing
