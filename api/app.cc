@@ -34,6 +34,7 @@ App::App(AppServices services, AppOptions options)
   AddJwksRoutes(router_, services_, options_);
   AddCredentialRoutes(router_, services_);
   AddProxyRoutes(router_, services_);
+  AddOAuthRoutes(router_, services_, options_);
 }
 
 Result<HttpResponse> App::Dispatch(HttpRequest& request) {

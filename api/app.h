@@ -20,6 +20,9 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/oauth/oauth_clients.h"
+#include "services/oauth/oauth_flows.h"
+#include "services/oauth/oauth_tokens.h"
 #include "services/proxy/proxy.h"
 
 namespace latchkey {
@@ -51,6 +54,9 @@ struct AppServices {
   KeyPool& key_pool;
   CredentialService& credentials;
   ProxyService& proxy;
+  OAuthClients& oauth_clients;
+  OAuthFlows& oauth_flows;
+  OAuthTokens& oauth_tokens;
 };
 
 class App {
@@ -86,6 +92,7 @@ void AddTokenRoutes(Router& router, AppServices& services, const AppOptions& opt
 void AddJwksRoutes(Router& router, AppServices& services, const AppOptions& options);
 void AddCredentialRoutes(Router& router, AppServices& services);
 void AddProxyRoutes(Router& router, AppServices& services);
+void AddOAuthRoutes(Router& router, AppServices& services, const AppOptions& options);
 
 // "{public-url}/accounts/{id}": the `iss` of the account's tokens.
 std::string AccountIssuer(const AppOptions& options, const std::string& account_id);

@@ -86,6 +86,13 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       ->envname("LATCHKEY_PROXY_TIMEOUT_MS");
   app.add_option("--proxy-streams", proxy_streams, "Proxied requests served at once")
       ->envname("LATCHKEY_PROXY_STREAMS");
+  int64_t oauth_margin = 300;
+  app.add_option("--oauth-providers-file", config.oauth_providers_file,
+                 "JSON file overriding built-in OAuth providers and adding generic ones")
+      ->envname("LATCHKEY_OAUTH_PROVIDERS_FILE");
+  app.add_option("--oauth-refresh-margin", oauth_margin,
+                 "Seconds before expiry OAuth tokens are refreshed (at most half their lifetime)")
+      ->envname("LATCHKEY_OAUTH_REFRESH_MARGIN");
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
   try {
@@ -148,6 +155,10 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   if (maintenance < 1 || maintenance > 3600) {
     return InvalidArgument("--maintenance-interval must be 1-3600");
   }
+  if (oauth_margin < 0 || oauth_margin > 86400) {
+    return InvalidArgument("--oauth-refresh-margin must be 0-86400");
+  }
+  config.oauth_refresh_margin = std::chrono::seconds(oauth_margin);
   config.key_pool_size = static_cast<int>(pool);
   config.jwks_max_age = std::chrono::seconds(jwks_max_age);
   config.max_token_lifetime = std::chrono::seconds(max_lifetime);

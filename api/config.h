@@ -38,6 +38,8 @@ struct Config {
   std::chrono::milliseconds proxy_connect_timeout{10000};
   std::chrono::milliseconds proxy_timeout{300000};  // whole upstream exchange
   int proxy_streams = 1024;                         // proxied requests at once
+  std::string oauth_providers_file;                 // JSON overrides of the OAuth registry
+  std::chrono::seconds oauth_refresh_margin{300};   // refresh this long before expiry (at most)
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

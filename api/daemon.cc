@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 
 #include "api/app.h"
@@ -24,10 +26,22 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/oauth/oauth.h"
+#include "services/oauth/refresh_scheduler.h"
 #include "services/proxy/proxy.h"
 
 namespace latchkey {
 namespace {
+
+// The built-in OAuth registry with the operator's providers file applied.
+Result<OAuthProviders> LoadOAuthProviders(const std::string& path) {
+  if (path.empty()) return OAuthProviders::BuiltIn();
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("--oauth-providers-file: cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return OAuthProviders::WithOverrides(text.str());
+}
 
 int ConfigError(const std::string& message) {
   std::fprintf(stderr, "latchkeyd: %s\n", message.c_str());
@@ -57,6 +71,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
+  RETURN_IF_ERROR(OAuthService::Migrate(db));
 
   std::string key_file = config.data_dir + "/master.key";
   if (config.master_keys) {
@@ -118,6 +133,14 @@ int RunServer(const Config& config) {
   TokenService tokens(certificates, clock);
   for (const auto& table : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(table);
   CredentialService credentials(db, envelope, audit, clock);
+  auto oauth_providers = LoadOAuthProviders(config.oauth_providers_file);
+  if (!oauth_providers.ok()) return ConfigError(oauth_providers.status().message());
+  for (const auto& table : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(table);
+  OAuthTokenOptions oauth_options;
+  oauth_options.refresh_margin = config.oauth_refresh_margin;
+  OAuthService oauth(db, envelope, audit, clock, std::move(*oauth_providers), oauth_options);
+  CredentialRouter proxy_credentials(credentials);
+  proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
   ProxyOptions proxy_options;
   auto addresses = AddressPolicy::Parse(config.proxy_allow_private);
   if (!addresses.ok()) return ConfigError("--proxy-allow-private: " + addresses.status().message());
@@ -126,7 +149,7 @@ int RunServer(const Config& config) {
   proxy_options.connect_timeout = config.proxy_connect_timeout;
   proxy_options.total_timeout = config.proxy_timeout;
   proxy_options.max_body_bytes = config.max_body_bytes;
-  ProxyService proxy(credentials, db, audit, clock, proxy_options);
+  ProxyService proxy(proxy_credentials, db, audit, clock, proxy_options);
   Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
     logger.Error("job_failed", {{"job", job}, {"what", what}});
   });
@@ -138,6 +161,14 @@ int RunServer(const Config& config) {
       logger.Info("certificate_maintenance",
                   {{"expired", report->expired}, {"rotated", report->rotated}});
     }
+  });
+
+  scheduler.Every("oauth.sessions.purge", std::chrono::seconds(3600), [&] {
+    auto purged = oauth.flows.PurgeExpiredSessions();
+    if (!purged.ok()) logger.Error("oauth_session_purge_failed", {{"status", purged.status().ToString()}});
+  });
+  RefreshScheduler refresher(oauth.tokens, clock, [&logger](const Status& s) {
+    logger.Error("oauth_refresh_pass_failed", {{"status", s.ToString()}});
   });
 
   // Block the stop signals in every thread; the main thread waits for them.
@@ -165,8 +196,9 @@ int RunServer(const Config& config) {
   std::string host_for_url = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
                                                                         : config.host;
   app_options.public_url = config.public_url;
-  AppServices services{db,     accounts,     api_keys, audit,    *admin, logger,
-                       certificates, tokens, key_pool, credentials, proxy};
+  AppServices services{db,           accounts,     api_keys,     audit,       *admin,
+                       logger,       certificates, tokens,       key_pool,    credentials,
+                       proxy,        oauth.clients, oauth.flows, oauth.tokens};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   Status started = server.Start();
@@ -177,6 +209,7 @@ int RunServer(const Config& config) {
   if (config.public_url.empty()) app.SetPublicUrl(base);
   scheduler.Start();
   key_pool.Start();
+  refresher.Start();
 
   std::printf("listening on %s\n", base.c_str());
   std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
@@ -193,6 +226,7 @@ int RunServer(const Config& config) {
   sigwait(&stop_signals, &sig);
   logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   int left = server.Shutdown(config.shutdown_grace);
+  refresher.Stop();
   scheduler.Stop();
   key_pool.Stop();
   db.Close();

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/url.h"
+
 namespace latchkey {
 
 struct CaseInsensitiveLess {
@@ -82,9 +84,5 @@ struct HttpResponse {
   // else here is ignored. The callee keeps the stream and must End it.
   std::function<void(std::shared_ptr<ResponseStream>)> stream;
 };
-
-// Decodes %XX escapes (and '+' as space when `plus_is_space`). nullopt for a
-// malformed escape or a decoded NUL.
-std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 }  // namespace latchkey

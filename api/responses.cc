@@ -19,6 +19,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kInternal: return 500;
     case StatusCode::kDataLoss: return 500;
+    case StatusCode::kNeedsReauth: return 409;
     case StatusCode::kUnavailable: return 503;
     case StatusCode::kUpstreamError: return 502;
     case StatusCode::kUpstreamTimeout: return 504;

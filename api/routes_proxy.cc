@@ -47,6 +47,12 @@ void AddProxyRoutes(Router& router, AppServices& s) {
                   call->account_id = ctx.account_id();
                   call->allowed_credentials = ctx.principal->credentials;
                   call->credential = req.Header("X-Credential-Name").value_or("");
+                  if (auto token = req.Header("X-Oauth-Token-Id")) {
+                    if (!call->credential.empty()) {
+                      return InvalidArgument("send X-Credential-Name or X-Oauth-Token-Id, not both");
+                    }
+                    call->credential = kOAuthCredentialPrefix + *token;
+                  }
                   call->target_url = req.Header("X-Target-Url").value_or("");
                   call->method = req.Header("X-Target-Method").value_or(req.method);
                   for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
@@ -61,8 +67,8 @@ void AddProxyRoutes(Router& router, AppServices& s) {
                   return response;
                 },
                 {"Forward a request with a stored credential injected (headers X-Target-Url,"
-                 " X-Credential-Name, optional X-Target-Method); the upstream's status, headers"
-                 " and body are streamed back",
+                 " X-Credential-Name or X-Oauth-Token-Id, optional X-Target-Method); the"
+                 " upstream's status, headers and body are streamed back",
                  "proxy", "", R"({"description":"the upstream's response, streamed"})"}});
   }
 }

@@ -48,4 +48,43 @@ class CredentialSource {
                             const std::string& name, int64_t count, TimePoint last_used) = 0;
 };
 
+// The proxy's name for an OAuth token: "oauth:" + the token id.
+inline constexpr char kOAuthCredentialPrefix[] = "oauth:";
+
+// Routes names that start with a registered prefix ("oauth:") to another
+// source, without the prefix; every other name to the default source.
+class CredentialRouter final : public CredentialSource {
+ public:
+  explicit CredentialRouter(CredentialSource& fallback) : fallback_(fallback) {}
+  // Build before use; not thread-safe against lookups.
+  void Add(std::string prefix, CredentialSource& source) {
+    routes_.emplace_back(std::move(prefix), &source);
+  }
+
+  Result<Injection> Resolve(const std::string& account_id, const std::string& name) override {
+    std::string rest;
+    return Pick(name, &rest).Resolve(account_id, rest);
+  }
+  Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
+                    int64_t count, TimePoint last_used) override {
+    std::string rest;
+    return Pick(name, &rest).RecordUses(tx, account_id, rest, count, last_used);
+  }
+
+ private:
+  CredentialSource& Pick(const std::string& name, std::string* rest) {
+    for (auto& [prefix, source] : routes_) {
+      if (name.rfind(prefix, 0) == 0) {
+        *rest = name.substr(prefix.size());
+        return *source;
+      }
+    }
+    *rest = name;
+    return fallback_;
+  }
+
+  CredentialSource& fallback_;
+  std::vector<std::pair<std::string, CredentialSource*>> routes_;
+};
+
 }  // namespace latchkey

@@ -20,6 +20,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kUpstreamError: return "UPSTREAM_ERROR";
     case StatusCode::kUpstreamTimeout: return "UPSTREAM_TIMEOUT";
     case StatusCode::kDataLoss: return "INTERNAL";
+    case StatusCode::kNeedsReauth: return "NEEDS_REAUTH";
   }
   return "INTERNAL";
 }

@@ -39,6 +39,7 @@ enum class StatusCode {
   kUpstreamError,       // 502 UPSTREAM_ERROR
   kUpstreamTimeout,     // 504 UPSTREAM_TIMEOUT
   kDataLoss,            // 500 INTERNAL (a sealed value failed to open)
+  kNeedsReauth,         // 409 NEEDS_REAUTH (an OAuth grant the user must renew)
 };
 
 // The stable name of a code, e.g. "NOT_FOUND"; used in logs and JSON errors.
@@ -79,6 +80,7 @@ inline Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLa
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
+inline Status NeedsReauth(std::string m) { return {StatusCode::kNeedsReauth, std::move(m)}; }
 inline Status UpstreamError(std::string m) { return {StatusCode::kUpstreamError, std::move(m)}; }
 inline Status UpstreamTimeout(std::string m) {
   return {StatusCode::kUpstreamTimeout, std::move(m)};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/credential_source.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/names.h"
@@ -105,7 +106,9 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
       return InvalidArgument("credentials must name 1-32 credentials");
     }
     for (const auto& name : *request.credentials) {
-      if (!IsCredentialName(name)) {
+      bool oauth_token = name.rfind(kOAuthCredentialPrefix, 0) == 0 &&
+                         IsValidId(std::string_view(name).substr(sizeof(kOAuthCredentialPrefix) - 1), "otk");
+      if (!IsCredentialName(name) && !oauth_token) {
         return InvalidArgument("credentials: '" + name.substr(0, 64) +
                                "' is not a credential name");
       }

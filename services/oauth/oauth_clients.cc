@@ -19,24 +19,28 @@ constexpr size_t kMaxClientSecret = 4096;
 constexpr size_t kMaxScopes = 64;
 constexpr size_t kMaxUriLength = 2048;
 
-Status CheckScopes(const std::vector<std::string>& scopes) {
+}  // namespace
+
+Status CheckOAuthScopes(const std::vector<std::string>& scopes, std::string_view field) {
+  std::string f(field);
   if (scopes.size() > kMaxScopes) {
-    return InvalidArgument("scopes holds more than " + std::to_string(kMaxScopes) + " entries");
+    return InvalidArgument(f + " holds more than " + std::to_string(kMaxScopes) + " entries");
   }
   for (const auto& s : scopes) {
-    if (s.empty() || s.size() > 256)
-      return InvalidArgument("scopes entries must be 1-256 characters");
+    if (s.empty() || s.size() > 256) return InvalidArgument(f + " entries must be 1-256 characters");
     for (unsigned char c : s) {
       // Scope tokens are %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3); no comma
       // either, since Slack separates with it.
       if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == ',') {
-        return InvalidArgument("scopes entry '" + s.substr(0, 64) +
+        return InvalidArgument(f + " entry '" + s.substr(0, 64) +
                                "' has a character scopes cannot hold");
       }
     }
   }
   return Status::Ok();
 }
+
+namespace {
 
 bool IsTenant(const std::string& t) {
   if (t.empty() || t.size() > 128) return false;
@@ -123,7 +127,7 @@ Result<OAuthClientInfo> OAuthClients::Put(const std::string& account_id,
   if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
   RETURN_IF_ERROR(CheckSecretText(write.client_id, "clientId", 1, kMaxClientId));
   RETURN_IF_ERROR(CheckSecretText(write.client_secret, "clientSecret", 1, kMaxClientSecret));
-  if (write.scopes) RETURN_IF_ERROR(CheckScopes(*write.scopes));
+  if (write.scopes) RETURN_IF_ERROR(CheckOAuthScopes(*write.scopes, "scopes"));
   if (write.tenant) {
     if (!provider->uses_tenant) {
       return InvalidArgument("tenant: provider '" + provider_id + "' does not take a tenant");
@@ -222,6 +226,35 @@ Result<std::vector<std::string>> OAuthClients::RedirectUris(const std::string& a
                                         {account_id}));
   std::vector<std::string> out;
   for (const Row& r : rows) out.push_back(r.Text(0));
+  return out;
+}
+
+Result<bool> OAuthClients::IsRedirectUriAllowed(const std::string& account_id,
+                                                const std::string& uri) {
+  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT 1 FROM oauth_redirect_uris"
+                                        " WHERE account_id = ? AND uri = ?",
+                                        {account_id, uri}));
+  return !rows.empty();
+}
+
+Result<OAuthClientCredentials> OAuthClients::Credentials(const std::string& account_id,
+                                                         const OAuthProvider& provider) {
+  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT client_id, sealed_secret, scopes, tenant"
+                                        " FROM oauth_clients WHERE account_id = ? AND provider = ?",
+                                        {account_id, provider.id}));
+  if (rows.empty()) {
+    return FailedPrecondition("OAuth provider '" + provider.id +
+                              "' is not configured for this account; PUT /oauth/providers/" +
+                              provider.id + " first");
+  }
+  const Row& row = rows[0];
+  ASSIGN_OR_RETURN(SecretBytes secret, envelope_.Open(db_, account_id, kSecretKind, provider.id,
+                                                      AsView(row.Blob(1))));
+  OAuthClientCredentials out;
+  out.client_id = row.Text(0);
+  out.client_secret = std::string(secret.view());
+  out.scopes = row.IsNull(2) ? provider.scopes : ParseScopes(row.Text(2));
+  if (!row.IsNull(3)) out.tenant = row.Text(3);
   return out;
 }
 

@@ -21,8 +21,14 @@
 #include "common/envelope.h"
 #include "common/migrations.h"
 #include "services/oauth/providers.h"
+#include "services/oauth/token_endpoint.h"
 
 namespace latchkey {
+
+// OK when every scope is a valid RFC 6749 scope token without a comma
+// (Slack separates with commas), at most 64 of them; `field` names the
+// list in the error.
+Status CheckOAuthScopes(const std::vector<std::string>& scopes, std::string_view field);
 
 struct OAuthClientWrite {
   std::string client_id;
@@ -68,6 +74,13 @@ class OAuthClients {
                                                    const std::vector<std::string>& uris,
                                                    const AuditContext& ctx);
   Result<std::vector<std::string>> RedirectUris(const std::string& account_id);
+  // Whether `uri` is on the account's list, compared exactly.
+  Result<bool> IsRedirectUriAllowed(const std::string& account_id, const std::string& uri);
+
+  // The registration with its client secret opened, for a token request.
+  // FailedPrecondition when the account has not configured the provider.
+  Result<OAuthClientCredentials> Credentials(const std::string& account_id,
+                                             const OAuthProvider& provider);
 
  private:
   Database& db_;

@@ -44,7 +44,7 @@ std::vector<std::string> ConnectionTokens(const HeaderList& headers) {
 
 bool DropOutbound(std::string_view name, const std::vector<std::string>& connection_tokens) {
   if (IsHopByHop(name) || IStartsWith(name, "proxy-") || IStartsWith(name, "x-target-") ||
-      IStartsWith(name, "x-credential-")) {
+      IStartsWith(name, "x-credential-") || IStartsWith(name, "x-oauth-")) {
     return true;
   }
   for (std::string_view h :
@@ -119,7 +119,9 @@ Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
 
 Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
   if (call.target_url.empty()) return InvalidArgument("X-Target-Url header is required");
-  if (call.credential.empty()) return InvalidArgument("X-Credential-Name header is required");
+  if (call.credential.empty()) {
+    return InvalidArgument("X-Credential-Name (or X-Oauth-Token-Id) header is required");
+  }
   if (!IsAllowedMethod(call.method)) {
     return InvalidArgument(
         "X-Target-Method must be one of GET, POST, PUT, PATCH, DELETE, HEAD,"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "services/oauth/oauth.h"
 #include "tests/services/certificates/fixture.h"
 
 namespace latchkey::testing {
@@ -19,12 +20,16 @@ struct AppFixture : CertificatesFixture {
   bool credentials_migrated =
       ApplyMigrations(*db, "credentials", CredentialService::Migrations()).ok();
   CredentialService credentials{*db, envelope, audit, clock};
+  bool oauth_migrated = OAuthService::Migrate(*db).ok();
+  OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
   ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
   App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
-                      credentials, proxy},
+                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens},
           AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {
     BOOST_REQUIRE(credentials_migrated);
+    BOOST_REQUIRE(oauth_migrated);
+    for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
   }
   ~AppFixture() { std::fclose(log_sink); }

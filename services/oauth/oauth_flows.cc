@@ -1,0 +1,354 @@
+#include "services/oauth/oauth_flows.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+
+namespace latchkey {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kVerifierKind[] = "oauth_pkce_verifier";
+constexpr char kSessionColumns[] =
+    "id, account_id, provider, identifier_id, redirect_uri, scopes, user_scopes, delivery,"
+    " sealed_verifier, expires_at, started_at, completed_at";
+
+std::vector<std::string> ParseList(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const auto& s : j) {
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+Status CheckIdentifier(const std::string& id) {
+  if (id.empty() || id.size() > 256) return InvalidArgument("identifierId must be 1-256 characters");
+  for (unsigned char c : id) {
+    if (c < 0x20 || c == 0x7f) return InvalidArgument("identifierId has control characters");
+  }
+  return Status::Ok();
+}
+
+// A provider's error code, cut to what a query parameter can carry safely.
+std::string SafeErrorCode(const std::string& code) {
+  std::string out;
+  for (char c : code) {
+    if (out.size() >= 64) break;
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') out += c;
+  }
+  return out.empty() ? "provider_error" : out;
+}
+
+std::optional<std::string> Field(const FormFields& fields, std::string_view name) {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct OAuthFlows::Session {
+  std::string id;
+  std::string account_id;
+  std::string provider;
+  std::string identifier_id;
+  std::string redirect_uri;
+  std::vector<std::string> scopes;
+  std::optional<std::vector<std::string>> user_scopes;
+  CodeDelivery delivery = CodeDelivery::kRedirect;
+  std::optional<Bytes> sealed_verifier;
+  int64_t expires_at = 0;
+  bool started = false;
+  bool completed = false;
+
+  static Session From(const Row& r) {
+    Session s;
+    s.id = r.Text(0);
+    s.account_id = r.Text(1);
+    s.provider = r.Text(2);
+    s.identifier_id = r.Text(3);
+    s.redirect_uri = r.Text(4);
+    s.scopes = ParseList(r.Text(5));
+    if (!r.IsNull(6)) s.user_scopes = ParseList(r.Text(6));
+    s.delivery = r.Text(7) == "exchange" ? CodeDelivery::kExchange : CodeDelivery::kRedirect;
+    if (!r.IsNull(8)) s.sealed_verifier = r.Blob(8);
+    s.expires_at = r.Int(9);
+    s.started = !r.IsNull(10);
+    s.completed = !r.IsNull(11);
+    return s;
+  }
+};
+
+const std::vector<Migration>& OAuthFlows::Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "CREATE TABLE oauth_sessions ("
+       " id TEXT PRIMARY KEY,"
+       " account_id TEXT NOT NULL,"
+       " provider TEXT NOT NULL,"
+       " identifier_id TEXT NOT NULL,"
+       " redirect_uri TEXT NOT NULL,"
+       " scopes TEXT NOT NULL,"
+       " user_scopes TEXT,"
+       " delivery TEXT NOT NULL,"
+       " state_hash TEXT UNIQUE,"
+       " sealed_verifier ${BLOB},"
+       " created_at ${BIGINT} NOT NULL,"
+       " expires_at ${BIGINT} NOT NULL,"
+       " started_at ${BIGINT},"
+       " completed_at ${BIGINT});"
+       "CREATE INDEX oauth_sessions_expiry ON oauth_sessions (expires_at)"},
+  };
+  return kMigrations;
+}
+
+std::vector<std::string> OAuthFlows::OwnedTables() { return {"oauth_sessions"}; }
+
+Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
+                                                 const SessionRequest& request,
+                                                 const std::string& public_url,
+                                                 const AuditContext& ctx) {
+  const OAuthProvider* provider = providers_.Find(request.provider);
+  if (!provider) return NotFound("no OAuth provider named '" + request.provider + "'");
+  RETURN_IF_ERROR(CheckIdentifier(request.identifier_id));
+  if (request.scopes) RETURN_IF_ERROR(CheckOAuthScopes(*request.scopes, "scopes"));
+  if (request.user_scopes) {
+    if (provider->dialect != TokenDialect::kSlack) {
+      return InvalidArgument("userScopes: only Slack takes user scopes");
+    }
+    RETURN_IF_ERROR(CheckOAuthScopes(*request.user_scopes, "userScopes"));
+  }
+  ASSIGN_OR_RETURN(bool allowed, clients_.IsRedirectUriAllowed(account_id, request.redirect_uri));
+  if (!allowed) {
+    return InvalidArgument("redirectUri is not on this account's list (PUT /oauth/redirect-uris);"
+                           " it must match an entry exactly");
+  }
+  ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(account_id, *provider));
+  std::vector<std::string> scopes = request.scopes ? *request.scopes : client.scopes;
+  CreatedSession out;
+  out.id = "oas_" + Base64UrlEncode(AsView(RandomBytes(24)));
+  TimePoint now = clock_.Now();
+  out.expires_at = now + kSessionLifetime;
+  out.url = public_url + "/auth/" + provider->id + "?session=" + out.id;
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO oauth_sessions (id, account_id, provider, identifier_id,"
+                   " redirect_uri, scopes, user_scopes, delivery, created_at, expires_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   {out.id, account_id, provider->id, request.identifier_id, request.redirect_uri,
+                    Json(scopes).dump(),
+                    request.user_scopes ? SqlValue(Json(*request.user_scopes).dump()) : SqlValue(),
+                    request.delivery == CodeDelivery::kExchange ? "exchange" : "redirect",
+                    ToUnix(now), ToUnix(out.expires_at)})
+            .status());
+    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.session.create", out.id);
+    e.details = {{"provider", provider->id}, {"identifierId", request.identifier_id}};
+    return audit_.Append(tx, e).status();
+  }));
+  return out;
+}
+
+Result<std::string> OAuthFlows::Authorize(const std::string& provider_id,
+                                          const std::string& session_id,
+                                          const std::string& public_url) {
+  ASSIGN_OR_RETURN(auto rows,
+                   db_.Query(std::string("SELECT ") + kSessionColumns +
+                                 " FROM oauth_sessions WHERE id = ?",
+                             {session_id}));
+  if (rows.empty()) return InvalidArgument("unknown authorization session");
+  Session session = Session::From(rows[0]);
+  if (session.provider != provider_id) {
+    return InvalidArgument("this session is for provider '" + session.provider + "'");
+  }
+  if (session.started) return InvalidArgument("this authorization link was already used");
+  TimePoint now = clock_.Now();
+  if (session.expires_at <= ToUnix(now)) {
+    return InvalidArgument("this authorization link has expired; start a new session");
+  }
+  const OAuthProvider* provider = providers_.Find(provider_id);
+  if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
+  ASSIGN_OR_RETURN(OAuthClientCredentials client,
+                   clients_.Credentials(session.account_id, *provider));
+
+  std::string state = Base64UrlEncode(AsView(RandomBytes(32)));
+  std::string verifier;
+  if (provider->pkce) verifier = Base64UrlEncode(AsView(RandomBytes(32)));  // 43 characters
+  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
+    SqlValue sealed;
+    if (!verifier.empty()) {
+      ASSIGN_OR_RETURN(Bytes b,
+                       envelope_.Seal(tx, session.account_id, kVerifierKind, session.id, verifier));
+      sealed = std::move(b);
+    }
+    ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE oauth_sessions SET started_at = ?,"
+                                           " state_hash = ?, sealed_verifier = ?"
+                                           " WHERE id = ? AND started_at IS NULL",
+                                           {ToUnix(now), Sha256Hex(state), sealed, session.id}));
+    if (n == 0) return InvalidArgument("this authorization link was already used");
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    SecureWipe(verifier.data(), verifier.size());
+    return s;
+  }
+
+  FormFields params = {{"response_type", "code"}, {"client_id", client.client_id}};
+  params.emplace_back("redirect_uri", session.delivery == CodeDelivery::kExchange
+                                          ? session.redirect_uri
+                                          : public_url + "/auth/callback");
+  if (!session.scopes.empty()) {
+    params.emplace_back("scope", Join(session.scopes, provider->scope_separator));
+  }
+  if (session.user_scopes && !session.user_scopes->empty()) {
+    params.emplace_back("user_scope", Join(*session.user_scopes, provider->scope_separator));
+  }
+  params.emplace_back("state", state);
+  if (!verifier.empty()) {
+    params.emplace_back("code_challenge", Base64UrlEncode(AsView(Sha256(verifier))));
+    params.emplace_back("code_challenge_method", "S256");
+    SecureWipe(verifier.data(), verifier.size());
+  }
+  for (const auto& p : provider->authorization_params) params.push_back(p);
+  return AppendQuery(provider->AuthorizationUrl(client.tenant), params);
+}
+
+Result<OAuthFlows::Session> OAuthFlows::FindByState(const std::string& state) {
+  if (state.empty() || state.size() > 512) return InvalidArgument("unknown or used state");
+  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kSessionColumns +
+                                            " FROM oauth_sessions WHERE state_hash = ?",
+                                        {Sha256Hex(state)}));
+  if (rows.empty()) return InvalidArgument("unknown or used state");
+  return Session::From(rows[0]);
+}
+
+Result<bool> OAuthFlows::Consume(const Session& session) {
+  ASSIGN_OR_RETURN(int64_t n, db_.Execute("UPDATE oauth_sessions SET completed_at = ?"
+                                          " WHERE id = ? AND completed_at IS NULL",
+                                          {ToUnix(clock_.Now()), session.id}));
+  return n == 1;
+}
+
+void OAuthFlows::AuditFailure(const Session& session, const std::string& code,
+                              const AuditContext& ctx) {
+  AuditEvent e = AuditEvent::For(ctx, session.account_id, "oauth.flow", session.id, "failure");
+  e.details = {{"provider", session.provider}, {"error", code}};
+  // Best effort: the browser is told either way.
+  db_.Transaction([&](SqlExecutor& tx) { return audit_.Append(tx, e).status(); }).IgnoreError();
+}
+
+Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthProvider& provider,
+                                          const std::string& code,
+                                          const std::string& redirect_uri,
+                                          const AuditContext& ctx) {
+  ASSIGN_OR_RETURN(OAuthClientCredentials client,
+                   clients_.Credentials(session.account_id, provider));
+  std::optional<std::string> verifier;
+  if (session.sealed_verifier) {
+    ASSIGN_OR_RETURN(SecretBytes plain, envelope_.Open(db_, session.account_id, kVerifierKind,
+                                                       session.id, AsView(*session.sealed_verifier)));
+    verifier = std::string(plain.view());
+  }
+  auto grant = endpoint_.ExchangeCode(provider, client, code, redirect_uri, verifier);
+  if (verifier) SecureWipe(verifier->data(), verifier->size());
+  RETURN_IF_ERROR(grant.status());
+  ExchangeResult out;
+  out.provider = provider.id;
+  out.scopes = grant->scopes.empty() ? session.scopes : grant->scopes;
+  if (grant->expires_in) out.expires_at = clock_.Now() + std::chrono::seconds(*grant->expires_in);
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(out.token_ids, tokens_.Store(tx, session.account_id, provider,
+                                                  session.identifier_id, *grant, session.scopes,
+                                                  ctx));
+    return Status::Ok();
+  }));
+  tokens_.NotifyStored();
+  return out;
+}
+
+Result<std::string> OAuthFlows::Callback(const FormFields& query, const std::string& public_url,
+                                         const AuditContext& ctx) {
+  auto state = Field(query, "state");
+  if (!state) return InvalidArgument("the callback has no state");
+  ASSIGN_OR_RETURN(Session session, FindByState(*state));
+  ASSIGN_OR_RETURN(bool consumed, Consume(session));
+  if (!consumed) return InvalidArgument("unknown or used state");
+
+  auto fail = [&](const std::string& code) -> std::string {
+    AuditFailure(session, code, ctx);
+    return AppendQuery(session.redirect_uri, {{"status", "error"}, {"error", code}});
+  };
+  if (session.delivery != CodeDelivery::kRedirect) return fail("invalid_request");
+  if (session.expires_at <= ToUnix(clock_.Now())) return fail("session_expired");
+  if (auto error = Field(query, "error")) return fail(SafeErrorCode(*error));
+  const OAuthProvider* provider = providers_.Find(session.provider);
+  if (!provider) return fail("server_error");
+  if (auto iss = Field(query, "iss")) {
+    // RFC 9207 §2.4: compare exactly with the issuer we expect. An `iss`
+    // we have no expectation for cannot be verified, so it fails too.
+    auto client = clients_.Credentials(session.account_id, *provider);
+    if (!client.ok()) return fail("server_error");
+    auto expected = provider->Issuer(client->tenant);
+    if (!expected || *expected != *iss) return fail("issuer_mismatch");
+  }
+  auto code = Field(query, "code");
+  if (!code || code->empty() || code->size() > 4096) return fail("invalid_request");
+  auto result = Redeem(session, *provider, *code, public_url + "/auth/callback", ctx);
+  if (!result.ok()) return fail("token_exchange_failed");
+  FormFields params = {{"status", "success"}, {"tokenId", result->token_ids[0]}};
+  if (result->token_ids.size() > 1) params.emplace_back("userTokenId", result->token_ids[1]);
+  return AppendQuery(session.redirect_uri, params);
+}
+
+Result<ExchangeResult> OAuthFlows::Exchange(const std::string& account_id, const std::string& code,
+                                            const std::string& provider_id,
+                                            const std::string& redirect_uri,
+                                            const std::string& state, const AuditContext& ctx) {
+  if (code.empty() || code.size() > 4096) return InvalidArgument("code must be 1-4096 characters");
+  ASSIGN_OR_RETURN(Session session, FindByState(state));
+  if (session.account_id != account_id) return InvalidArgument("unknown or used state");
+  if (session.completed) return InvalidArgument("unknown or used state");
+  if (session.provider != provider_id) {
+    return InvalidArgument("the state belongs to another provider's session");
+  }
+  if (session.delivery != CodeDelivery::kExchange) {
+    return InvalidArgument("the state belongs to a session that completes at /auth/callback");
+  }
+  if (session.redirect_uri != redirect_uri) {
+    return InvalidArgument("redirectUri differs from the session's");
+  }
+  if (session.expires_at <= ToUnix(clock_.Now())) {
+    return InvalidArgument("the authorization session has expired; start a new one");
+  }
+  const OAuthProvider* provider = providers_.Find(provider_id);
+  if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
+  ASSIGN_OR_RETURN(bool consumed, Consume(session));
+  if (!consumed) return InvalidArgument("unknown or used state");
+  auto result = Redeem(session, *provider, code, session.redirect_uri, ctx);
+  if (!result.ok()) {
+    AuditFailure(session, "token_exchange_failed", ctx);
+    StatusCode c = result.status().code();
+    if (c == StatusCode::kNeedsReauth || c == StatusCode::kFailedPrecondition) {
+      // The provider refused this code (used, expired, wrong verifier).
+      return InvalidArgument(result.status().message());
+    }
+  }
+  return result;
+}
+
+Result<int64_t> OAuthFlows::PurgeExpiredSessions() {
+  return db_.Execute("DELETE FROM oauth_sessions WHERE expires_at < ?",
+                     {ToUnix(clock_.Now()) - 24 * 3600});
+}
+
+}  // namespace latchkey

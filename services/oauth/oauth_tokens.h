@@ -1,0 +1,183 @@
+// OAuthTokens: the token sets OAuth flows produce, sealed at rest, handed
+// out as fresh access tokens, and refreshed before they expire.
+//
+// Storage: one row per token (Slack's bot and user tokens are two rows).
+// Access token, refresh token and token type are sealed together with the
+// account's data key (AAD kind "oauth_token", resource the token id). No
+// method returns a refresh token.
+//
+// Refresh: a token with an expiry and a refresh token is due at
+// next_refresh_at = expiry - margin - jitter, where margin is the smaller
+// of the configured margin and half the token's lifetime, and jitter is up
+// to a fifth of the margin. Exactly one refresh per token runs at a time:
+//   - in this process, callers that find a refresh in flight (the
+//     scheduler, Access, the proxy) wait for it and share its outcome;
+//   - across processes, the refresher first claims the row with a
+//     conditional UPDATE (lease owner and expiry); the claim also moves
+//     next_refresh_at to the lease's end, so if the holder dies the token
+//     falls due again when the lease runs out.
+// The new access token and (when the provider sent one) the new refresh
+// token are written in one transaction; a response without a refresh token
+// keeps the old one. Providers' invalid_grant and its equivalents set the
+// status to needs_reauth and end the refreshing; network errors, timeouts
+// and 5xx retry with exponential backoff and jitter, and the status becomes
+// refresh_failing once the access token has actually expired.
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/audit_log.h"
+#include "common/clock.h"
+#include "common/credential_source.h"
+#include "common/database.h"
+#include "common/envelope.h"
+#include "common/migrations.h"
+#include "services/oauth/oauth_clients.h"
+#include "services/oauth/providers.h"
+#include "services/oauth/token_endpoint.h"
+
+namespace latchkey {
+
+struct OAuthTokenOptions {
+  std::chrono::seconds refresh_margin{300};
+  std::chrono::seconds lease{90};  // longer than the token endpoint's total timeout
+  std::chrono::seconds first_backoff{10};
+  std::chrono::seconds max_backoff{3600};
+  int refresh_workers = 4;  // concurrent refreshes in one scheduler pass
+  int batch = 256;          // tokens claimed per pass
+  std::string owner;        // this process's lease owner id; random if empty
+};
+
+struct OAuthTokenInfo {
+  std::string id;
+  std::string provider;
+  std::string identifier_id;
+  std::string resource;  // the provider id
+  std::vector<std::string> scopes;
+  // active | refresh_failing | needs_reauth | expired (expired and not
+  // refreshable)
+  std::string status;
+  std::optional<TimePoint> expires_at;
+  TimePoint created_at;
+  std::optional<TimePoint> last_refreshed_at;
+  std::string metadata_json;
+  bool refreshable = false;
+};
+
+struct AccessToken {
+  AccessToken() = default;
+  AccessToken(AccessToken&&) = default;
+  ~AccessToken() { SecureWipe(access_token.data(), access_token.size()); }
+  std::string access_token;
+  std::string token_type;
+  std::optional<TimePoint> expires_at;
+  const OAuthProvider* provider = nullptr;
+};
+
+class OAuthTokens {
+ public:
+  OAuthTokens(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
+              const OAuthProviders& providers, OAuthClients& clients, const TokenEndpoint& endpoint,
+              OAuthTokenOptions options = {});
+
+  OAuthTokens(const OAuthTokens&) = delete;
+  OAuthTokens& operator=(const OAuthTokens&) = delete;
+
+  static const std::vector<Migration>& Migrations();
+  static std::vector<std::string> OwnedTables();
+
+  // Stores a new grant inside `tx` (and Slack's user token as a second
+  // row); returns the ids, the grant's first. `requested_scopes` stand in
+  // when the provider does not report what it granted. Call
+  // NotifyStored() after the transaction commits.
+  Result<std::vector<std::string>> Store(SqlExecutor& tx, const std::string& account_id,
+                                         const OAuthProvider& provider,
+                                         const std::string& identifier_id, const TokenGrant& grant,
+                                         const std::vector<std::string>& requested_scopes,
+                                         const AuditContext& ctx);
+  void NotifyStored();
+  // Called (outside any lock) whenever a stored token may fall due earlier
+  // than anything known before; the refresh scheduler hooks in here.
+  void SetOnStored(std::function<void()> hook);
+
+  Result<std::vector<OAuthTokenInfo>> List(const std::string& account_id,
+                                           const std::optional<std::string>& identifier_id,
+                                           const std::optional<std::string>& resource, int limit);
+  Result<OAuthTokenInfo> Get(const std::string& account_id, const std::string& id);
+
+  // A usable access token, refreshed first when it is due. NotFound for
+  // another account's token; NeedsReauth when only the user can renew it;
+  // Unavailable when it has expired and refreshing is failing. Audited as
+  // oauth.token.access when `ctx` is given.
+  Result<AccessToken> Access(const std::string& account_id, const std::string& id,
+                             const AuditContext* ctx);
+
+  // Revokes at the provider (when it has a revocation endpoint and
+  // `revoke`), then deletes. An unreachable revocation endpoint fails the
+  // call and keeps the token; a provider that says the token is already
+  // invalid does not.
+  Status Delete(const std::string& account_id, const std::string& id, bool revoke,
+                const AuditContext& ctx);
+
+  // One scheduler pass: refreshes up to options.batch tokens that are due
+  // now, found through the next_refresh_at index. Returns how many were
+  // due.
+  Result<int> RunDue();
+  // The earliest next_refresh_at of any token, nullopt when none has one.
+  Result<std::optional<TimePoint>> NextDue();
+
+  const OAuthTokenOptions& options() const { return options_; }
+
+ private:
+  struct Flight;
+  struct Row;
+
+  Result<Row> Load(SqlExecutor& exec, const std::string& id);
+  // Single flight: runs RefreshClaimed once for any number of callers.
+  Status RefreshShared(const std::string& id);
+  Status RefreshClaimed(const std::string& id);
+  Status WaitForOtherHolder(const std::string& id);
+  std::optional<int64_t> NextRefresh(TimePoint now, std::optional<int64_t> expires_in,
+                                     bool refreshable) const;
+  std::string DisplayStatus(const Row& row, TimePoint now) const;
+  OAuthTokenInfo Info(const Row& row, TimePoint now) const;
+
+  Database& db_;
+  Envelope& envelope_;
+  AuditLog& audit_;
+  const Clock& clock_;
+  const OAuthProviders& providers_;
+  OAuthClients& clients_;
+  const TokenEndpoint& endpoint_;
+  OAuthTokenOptions options_;
+
+  std::mutex mu_;  // guards flights_ and on_stored_
+  std::map<std::string, std::shared_ptr<Flight>> flights_;
+  std::function<void()> on_stored_;
+};
+
+// The proxy's view of OAuth tokens: a token id names a credential that
+// injects "Authorization: Bearer <fresh access token>" toward the
+// provider's API hosts only.
+class OAuthTokenCredentials final : public CredentialSource {
+ public:
+  explicit OAuthTokenCredentials(OAuthTokens& tokens) : tokens_(tokens) {}
+  Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
+  Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
+                    int64_t count, TimePoint last_used) override;
+
+ private:
+  OAuthTokens& tokens_;
+};
+
+}  // namespace latchkey

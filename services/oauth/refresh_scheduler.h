@@ -1,0 +1,56 @@
+// RefreshScheduler: the background thread that keeps OAuth tokens fresh.
+//
+// It runs OAuthTokens::RunDue() (an index range scan: a pass with nothing
+// due costs the same with 100 tokens or 100,000), then sleeps until the
+// earliest next_refresh_at, or until Wake() says a new token may be due
+// sooner, or at most `max_sleep` (which bounds how late it notices tokens
+// stored by another replica). There is no fixed polling interval: a token
+// that lives seconds is refreshed in time.
+//
+// Thread-safety: Start/Stop/Wake from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "services/oauth/oauth_tokens.h"
+
+namespace latchkey {
+
+class RefreshScheduler {
+ public:
+  using ErrorHandler = std::function<void(const Status&)>;
+
+  RefreshScheduler(OAuthTokens& tokens, const Clock& clock, ErrorHandler on_error,
+                   std::chrono::seconds max_sleep = std::chrono::seconds(60));
+  ~RefreshScheduler() { Stop(); }
+
+  void Start();
+  void Stop();
+  void Wake();
+
+  // How long the loop would sleep after a pass, given the earliest due time.
+  static std::chrono::milliseconds SleepFor(std::optional<TimePoint> next_due, TimePoint now,
+                                            std::chrono::seconds max_sleep);
+
+ private:
+  void Loop();
+
+  OAuthTokens& tokens_;
+  const Clock& clock_;
+  ErrorHandler on_error_;
+  std::chrono::seconds max_sleep_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace latchkey

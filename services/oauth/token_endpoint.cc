@@ -1,0 +1,326 @@
+#include "services/oauth/token_endpoint.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "common/http_client.h"
+#include "common/url.h"
+
+namespace latchkey {
+namespace {
+
+using Json = nlohmann::json;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+constexpr size_t kMaxTokenLength = 16 * 1024;
+constexpr int64_t kMaxExpiresIn = 10LL * 365 * 24 * 3600;
+
+// Error codes that mean the grant is gone and only the user can renew it.
+bool IsReauthError(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {
+      "invalid_grant",         // RFC 6749 §5.2; Google, Microsoft, Notion
+      "invalid_refresh_token", "token_revoked", "token_expired",  // Slack
+      "bad_refresh_token",     "bad_verification_code",           // GitHub
+      "interaction_required",  "consent_required", "login_required",  // Microsoft
+  };
+  return std::find(std::begin(kCodes), std::end(kCodes), code) != std::end(kCodes);
+}
+
+bool IsTransientError(std::string_view code) {
+  return code == "temporarily_unavailable" || code == "server_error" || code == "ratelimited" ||
+         code == "slow_down";
+}
+
+// Provider error codes are short ASCII identifiers; anything else is cut.
+std::string SafeCode(const Json& v) {
+  if (!v.is_string()) return "unknown_error";
+  std::string out;
+  for (char c : v.get<std::string>()) {
+    if (out.size() >= 64) break;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+        c == '-' || c == '.') {
+      out += c;
+    }
+  }
+  return out.empty() ? "unknown_error" : out;
+}
+
+// A JSON object, or a form-encoded body read as one (old-style endpoints).
+Json ReadBody(std::string_view body) {
+  Json j = Json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_object()) return j;
+  auto form = FormDecode(body);
+  Json out = Json::object();
+  if (!form) return out;
+  for (auto& [name, value] : *form) out[name] = value;
+  return out;
+}
+
+std::optional<int64_t> ReadSeconds(const Json& j, const char* field) {
+  if (!j.contains(field)) return std::nullopt;
+  const Json& v = j[field];
+  int64_t n = -1;
+  if (v.is_number_integer()) {
+    n = v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    n = static_cast<int64_t>(v.get<double>());
+  } else if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.empty() || s.size() > 12 || !std::all_of(s.begin(), s.end(), ::isdigit)) return -1;
+    n = std::stoll(s);
+  }
+  return n;
+}
+
+std::vector<std::string> ReadScopes(const Json& j) {
+  std::vector<std::string> out;
+  if (!j.contains("scope") || !j["scope"].is_string()) return out;
+  std::string text = j["scope"].get<std::string>();
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ' || c == ',') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+// One token out of an object holding access_token (and friends).
+Result<TokenGrant> ReadGrant(const Json& j, bool slack) {
+  TokenGrant g;
+  if (!j.contains("access_token") || !j["access_token"].is_string() ||
+      j["access_token"].get_ref<const std::string&>().empty() ||
+      j["access_token"].get_ref<const std::string&>().size() > kMaxTokenLength) {
+    return UpstreamError("token endpoint answered without a usable access_token");
+  }
+  g.access_token = j["access_token"].get<std::string>();
+  if (j.contains("refresh_token") && j["refresh_token"].is_string()) {
+    g.refresh_token = j["refresh_token"].get<std::string>();
+    if (g.refresh_token.size() > kMaxTokenLength) {
+      return UpstreamError("token endpoint answered an oversized refresh_token");
+    }
+  }
+  if (auto expires = ReadSeconds(j, "expires_in")) {
+    if (*expires <= 0 || *expires > kMaxExpiresIn) {
+      return UpstreamError("token endpoint answered an unusable expires_in");
+    }
+    g.expires_in = *expires;
+  }
+  if (!slack && j.contains("token_type") && j["token_type"].is_string()) {
+    std::string type = j["token_type"].get<std::string>();
+    g.token_type = strcasecmp(type.c_str(), "bearer") == 0 || type.empty() ? "Bearer" : type;
+    if (g.token_type.size() > 32) g.token_type = g.token_type.substr(0, 32);
+  }
+  g.scopes = ReadScopes(j);
+  return g;
+}
+
+// Copies the named non-secret fields into `meta` where present.
+void Keep(const Json& from, Json& meta, std::initializer_list<const char*> fields) {
+  for (const char* f : fields) {
+    if (from.contains(f) && !from[f].is_null()) meta[f] = from[f];
+  }
+}
+
+Result<TokenGrant> ParseSlack(const Json& j) {
+  Json meta = Json::object();
+  if (j.contains("team") && j["team"].is_object()) {
+    if (j["team"].contains("id")) meta["team_id"] = j["team"]["id"];
+    if (j["team"].contains("name")) meta["team_name"] = j["team"]["name"];
+  }
+  if (j.contains("enterprise") && j["enterprise"].is_object() && j["enterprise"].contains("id")) {
+    meta["enterprise_id"] = j["enterprise"]["id"];
+  }
+  Keep(j, meta, {"app_id", "bot_user_id", "is_enterprise_install"});
+  const Json* user = j.contains("authed_user") && j["authed_user"].is_object() ? &j["authed_user"]
+                                                                                : nullptr;
+  if (user && user->contains("id")) meta["authed_user_id"] = (*user)["id"];
+
+  std::unique_ptr<TokenGrant> user_grant;
+  if (user && user->contains("access_token")) {
+    ASSIGN_OR_RETURN(TokenGrant ug, ReadGrant(*user, true));
+    Json um = meta;
+    um["token_kind"] = "user";
+    ug.metadata_json = um.dump();
+    user_grant = std::make_unique<TokenGrant>(std::move(ug));
+  }
+  if (!j.contains("access_token")) {
+    // Only user scopes were granted: the user token is the grant.
+    if (!user_grant) return UpstreamError("token endpoint answered without a usable access_token");
+    return std::move(*user_grant);
+  }
+  ASSIGN_OR_RETURN(TokenGrant g, ReadGrant(j, true));
+  std::string kind = j.contains("token_type") && j["token_type"] == "user" ? "user" : "bot";
+  meta["token_kind"] = kind;
+  g.metadata_json = meta.dump();
+  g.user = std::move(user_grant);
+  return g;
+}
+
+std::string BasicAuth(const OAuthClientCredentials& client) {
+  // RFC 6749 §2.3.1: each part form-encoded before base64.
+  std::string pair = PercentEncode(client.client_id) + ":" + PercentEncode(client.client_secret);
+  std::string header = "Basic " + Base64Encode(pair);
+  SecureWipe(pair.data(), pair.size());
+  return header;
+}
+
+// The request every token/revocation call shares: client authentication
+// and body in the provider's format.
+HttpClientRequest BuildRequest(const OAuthProvider& provider, const OAuthClientCredentials& client,
+                               const std::string& url, Fields fields,
+                               const TokenEndpointOptions& options) {
+  HttpClientRequest req;
+  req.method = "POST";
+  req.url = url;
+  req.allow_http = url.rfind("http://", 0) == 0;  // only what the operator configured
+  req.connect_timeout = options.connect_timeout;
+  req.total_timeout = options.total_timeout;
+  req.headers.emplace_back("Accept", "application/json");
+  if (provider.client_auth == ClientAuth::kBasic) {
+    req.headers.emplace_back("Authorization", BasicAuth(client));
+  } else {
+    fields.emplace_back("client_id", client.client_id);
+    fields.emplace_back("client_secret", client.client_secret);
+  }
+  if (provider.body_format == BodyFormat::kJson) {
+    Json body = Json::object();
+    for (auto& [name, value] : fields) body[name] = value;
+    req.body = body.dump();
+    WipeJsonStrings(body);
+    req.headers.emplace_back("Content-Type", "application/json");
+  } else {
+    req.body = FormEncode(fields);
+    req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  }
+  for (auto& [name, value] : fields) SecureWipe(value.data(), value.size());
+  return req;
+}
+
+void WipeRequest(HttpClientRequest& req) {
+  SecureWipe(req.body.data(), req.body.size());
+  for (auto& [name, value] : req.headers) SecureWipe(value.data(), value.size());
+}
+
+}  // namespace
+
+Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, int http_status,
+                                                std::string_view body) {
+  Json j = ReadBody(body);
+  bool slack = provider.dialect == TokenDialect::kSlack;
+  std::optional<std::string> error;
+  if (slack && j.contains("ok") && j["ok"] != true) {
+    error = SafeCode(j.contains("error") ? j["error"] : Json());
+  } else if (j.contains("error") && !j["error"].is_null()) {
+    error = SafeCode(j["error"]);
+  }
+  Result<TokenGrant> out = UpstreamError("unreachable");
+  if (error) {
+    if (IsReauthError(*error)) {
+      out = NeedsReauth("the provider no longer accepts this grant (" + *error + ")");
+    } else if (http_status >= 500 || http_status == 429 || IsTransientError(*error)) {
+      out = UpstreamError("the provider's token endpoint failed (" + *error + ")");
+    } else {
+      out = FailedPrecondition("the provider's token endpoint refused the request (" + *error +
+                               ")");
+    }
+  } else if (http_status < 200 || http_status > 299) {
+    out = UpstreamError("the provider's token endpoint answered HTTP " +
+                        std::to_string(http_status));
+  } else if (slack) {
+    out = ParseSlack(j);
+  } else {
+    out = ReadGrant(j, false);
+    if (out.ok()) {
+      Json meta = Json::object();
+      if (provider.dialect == TokenDialect::kNotion) {
+        Keep(j, meta, {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
+                       "duplicated_template_id"});
+      } else if (provider.dialect == TokenDialect::kGithub) {
+        Keep(j, meta, {"refresh_token_expires_in"});
+      }
+      out->metadata_json = meta.dump();
+    }
+  }
+  WipeJsonStrings(j);
+  return out;
+}
+
+Result<TokenGrant> TokenEndpoint::Post(const OAuthProvider& provider,
+                                       const OAuthClientCredentials& client, Fields fields) const {
+  HttpClientRequest req =
+      BuildRequest(provider, client, provider.TokenUrl(client.tenant), std::move(fields), options_);
+  auto response = HttpClient::Fetch(req, options_.max_response_bytes);
+  WipeRequest(req);
+  if (!response.ok()) {
+    if (response.status().code() == StatusCode::kUpstreamTimeout) {
+      return UpstreamTimeout("the provider's token endpoint did not answer in time");
+    }
+    return UpstreamError("the provider's token endpoint could not be reached");
+  }
+  auto grant = ParseResponse(provider, response->status, response->body);
+  SecureWipe(response->body.data(), response->body.size());
+  return grant;
+}
+
+Result<TokenGrant> TokenEndpoint::ExchangeCode(const OAuthProvider& provider,
+                                               const OAuthClientCredentials& client,
+                                               std::string_view code, std::string_view redirect_uri,
+                                               const std::optional<std::string>& verifier) const {
+  Fields fields = {{"grant_type", "authorization_code"},
+                   {"code", std::string(code)},
+                   {"redirect_uri", std::string(redirect_uri)}};
+  if (verifier) fields.emplace_back("code_verifier", *verifier);
+  return Post(provider, client, std::move(fields));
+}
+
+Result<TokenGrant> TokenEndpoint::Refresh(const OAuthProvider& provider,
+                                          const OAuthClientCredentials& client,
+                                          std::string_view refresh_token) const {
+  return Post(provider, client,
+              {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}});
+}
+
+Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCredentials& client,
+                             std::string_view token, std::string_view hint) const {
+  if (!provider.revocation_url) return FailedPrecondition("the provider has no revocation endpoint");
+  HttpClientRequest req;
+  if (provider.dialect == TokenDialect::kSlack) {
+    // auth.revoke authenticates with the token being revoked.
+    req.method = "POST";
+    req.url = *provider.revocation_url;
+    req.allow_http = req.url.rfind("http://", 0) == 0;
+    req.connect_timeout = options_.connect_timeout;
+    req.total_timeout = options_.total_timeout;
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                   {"Accept", "application/json"}};
+    req.body = FormEncode({{"token", std::string(token)}});
+  } else {
+    req = BuildRequest(provider, client, *provider.revocation_url,
+                       {{"token", std::string(token)}, {"token_type_hint", std::string(hint)}},
+                       options_);
+  }
+  auto response = HttpClient::Fetch(req, options_.max_response_bytes);
+  WipeRequest(req);
+  if (!response.ok()) return UpstreamError("the provider's revocation endpoint could not be reached");
+  Json j = ReadBody(response->body);
+  if (response->status >= 500 || response->status == 429) {
+    return UpstreamError("the provider's revocation endpoint answered HTTP " +
+                         std::to_string(response->status));
+  }
+  bool refused = response->status >= 400 ||
+                 (provider.dialect == TokenDialect::kSlack && j.contains("ok") && j["ok"] != true);
+  if (refused) {
+    return FailedPrecondition("the provider refused the revocation (" +
+                              SafeCode(j.contains("error") ? j["error"] : Json()) + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace latchkey
