@@ -14,7 +14,7 @@ ifneq ($(CI),)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps configure run test sanitize bench format clean
+.PHONY: all deps test-deps configure run test sanitize bench format clean
 
 all: configure
 	cmake --build $(BUILD) --target latchkeyd -j $(JOBS)
@@ -28,11 +28,16 @@ configure: deps
 run: all
 	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var
 
-test: configure
+# The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc).
+test-deps: deps
+	@test -d tests/e2e/oidc/node_modules/oidc-provider || \
+	  (cd tests/e2e/oidc && npm ci --no-audit --no-fund --silent)
+
+test: configure test-deps
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
-sanitize: deps
+sanitize: test-deps
 	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan $(GENERATOR) -DLATCHKEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 2

@@ -11,6 +11,12 @@ PACKAGES=(
   openssl ca-certificates
 )
 
+# Node.js runs the real authorization server (oidc-provider) in the OAuth
+# tests; the machine's own Node.js is used when there is one.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -305,7 +305,12 @@ Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std
     return NeedsReauth("the user must authorize " + row.provider + " again");
   }
   int64_t now = ToUnix(clock_.Now());
-  if (row.next_refresh_at && *row.next_refresh_at <= now) {
+  bool due = row.next_refresh_at && *row.next_refresh_at <= now;
+  // An expired token that is not due is being refreshed right now (the
+  // claim moved next_refresh_at to the lease's end) or is backing off;
+  // joining the refresh shares the one in flight, and is a no-op otherwise.
+  bool expired = row.refreshable && row.expires_at && *row.expires_at <= now;
+  if (due || expired) {
     Status refreshed = RefreshShared(id);
     if (refreshed.code() == StatusCode::kNeedsReauth) return refreshed;
     ASSIGN_OR_RETURN(row, Load(db_, id));

@@ -310,11 +310,14 @@ Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCre
   WipeRequest(req);
   if (!response.ok()) return UpstreamError("the provider's revocation endpoint could not be reached");
   Json j = ReadBody(response->body);
-  if (response->status >= 500 || response->status == 429) {
+  // 400/401 are the provider's word on the token (already revoked, expired:
+  // RFC 7009 §2.2.1); anything else is an endpoint that did not do its job.
+  bool refused_token = response->status == 400 || response->status == 401;
+  if (response->status >= 300 && !refused_token) {
     return UpstreamError("the provider's revocation endpoint answered HTTP " +
                          std::to_string(response->status));
   }
-  bool refused = response->status >= 400 ||
+  bool refused = refused_token ||
                  (provider.dialect == TokenDialect::kSlack && j.contains("ok") && j["ok"] != true);
   if (refused) {
     return FailedPrecondition("the provider refused the revocation (" +
