@@ -456,6 +456,10 @@ class FlowSecurityTest(OAuthTestBase):
         s = self.session("google", "iso-other", key=other)
         status, location, _ = browse(s["url"], stop_prefix=self.fake.base)
         self.assertIn("client_id=other-client", location)
+        self.call("PUT", "/oauth/redirect-uris", {"redirectUris": ["https://other.test/cb"]},
+                  key=other)
+        self.assertEqual(self.call("GET", "/oauth/redirect-uris")["redirectUris"], [APP])
+        self.call("PUT", "/oauth/redirect-uris", {"redirectUris": [APP]}, key=other)
         mine_providers = self.call("GET", "/oauth/providers")["data"]
         self.assertEqual([p["clientId"] for p in mine_providers if p["provider"] == "google"],
                          [client_id("google")])
@@ -497,6 +501,25 @@ class FlowSecurityTest(OAuthTestBase):
                 raw += f.read()
         for secret in planted + access_tokens:
             self.assertNotIn(secret.encode(), raw)
+
+
+class ProvidersFileTest(unittest.TestCase):
+    def test_a_bad_providers_file_stops_the_server_naming_the_field(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "providers.json")
+            for entry, field in (
+                    ({"acme": {"type": "oauth2", "authorizationUrl": "ftp://x",
+                               "tokenUrl": "https://t.test/token"}}, "acme.authorizationUrl"),
+                    ({"google": {"tokenUrl": "https://t.test", "colour": "red"}}, "google.colour")):
+                with open(path, "w") as f:
+                    json.dump(entry, f)
+                server = Server(data_dir=os.path.join(tmp, "data"),
+                                args=["--oauth-providers-file", path])
+                with self.assertRaises(RuntimeError):
+                    server.start()
+                self.assertEqual(server.proc.wait(timeout=10), 2)
+                self.assertIn(field, server.stderr())
+                server.cleanup()
 
 
 class RestartTest(OAuthTestBase):
