@@ -76,27 +76,33 @@ constexpr char kRedirectUrisSchema[] =
 }  // namespace
 
 void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add({"PUT", "/oauth/providers/{provider}", AuthKind::kApiKey, scopes::kOauthWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(JsonBody body,
-                                 JsonBody::Parse(ctx.request.body,
-                                                 {"clientId", "clientSecret", "scopes", "tenant"}));
-                OAuthClientWrite write;
-                ASSIGN_OR_RETURN(write.client_id, body.RequiredString("clientId"));
-                ASSIGN_OR_RETURN(write.client_secret, body.RequiredString("clientSecret"));
-                ASSIGN_OR_RETURN(write.scopes, OptionalStrings(body, "scopes"));
-                ASSIGN_OR_RETURN(write.tenant, body.OptionalString("tenant"));
-                ASSIGN_OR_RETURN(OAuthClientInfo info,
-                                 s.oauth_clients.Put(ctx.account_id(), ctx.param("provider"),
-                                                     write, ctx.audit));
-                return JsonResponse(200, ProviderJson(info));
-              },
-              {"Register the account's OAuth app with a provider (client secret write-only)",
-               "oauth",
-               R"({"type":"object","properties":{"clientId":{"type":"string"},"clientSecret":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"}},"required":["clientId","clientSecret"]})",
-               kProviderSchema}});
+  router.Add(
+      {"PUT",
+       "/oauth/providers/{provider}",
+       AuthKind::kApiKey,
+       scopes::kOauthWrite,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(
+             JsonBody body,
+             JsonBody::Parse(ctx.request.body, {"clientId", "clientSecret", "scopes", "tenant"}));
+         OAuthClientWrite write;
+         ASSIGN_OR_RETURN(write.client_id, body.RequiredString("clientId"));
+         ASSIGN_OR_RETURN(write.client_secret, body.RequiredString("clientSecret"));
+         ASSIGN_OR_RETURN(write.scopes, OptionalStrings(body, "scopes"));
+         ASSIGN_OR_RETURN(write.tenant, body.OptionalString("tenant"));
+         ASSIGN_OR_RETURN(
+             OAuthClientInfo info,
+             s.oauth_clients.Put(ctx.account_id(), ctx.param("provider"), write, ctx.audit));
+         return JsonResponse(200, ProviderJson(info));
+       },
+       {"Register the account's OAuth app with a provider (client secret write-only)", "oauth",
+        R"({"type":"object","properties":{"clientId":{"type":"string"},"clientSecret":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"}},"required":["clientId","clientSecret"]})",
+        kProviderSchema}});
 
-  router.Add({"GET", "/oauth/providers", AuthKind::kApiKey, scopes::kOauthRead,
+  router.Add({"GET",
+              "/oauth/providers",
+              AuthKind::kApiKey,
+              scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto list, s.oauth_clients.List(ctx.account_id()));
                 json data = json::array();
@@ -106,18 +112,25 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
               {"Every OAuth provider and the account's registration (secrets masked)", "oauth", "",
                R"({"type":"object","properties":{"data":{"type":"array"}}})"}});
 
-  router.Add({"PUT", "/oauth/redirect-uris", AuthKind::kApiKey, scopes::kOauthWrite,
+  router.Add({"PUT",
+              "/oauth/redirect-uris",
+              AuthKind::kApiKey,
+              scopes::kOauthWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body, {"redirectUris"}));
+                ASSIGN_OR_RETURN(JsonBody body,
+                                 JsonBody::Parse(ctx.request.body, {"redirectUris"}));
                 ASSIGN_OR_RETURN(auto uris, body.RequiredStringArray("redirectUris"));
-                ASSIGN_OR_RETURN(auto saved,
-                                 s.oauth_clients.SetRedirectUris(ctx.account_id(), uris, ctx.audit));
+                ASSIGN_OR_RETURN(
+                    auto saved, s.oauth_clients.SetRedirectUris(ctx.account_id(), uris, ctx.audit));
                 return JsonResponse(200, {{"redirectUris", saved}});
               },
               {"Replace the redirect URIs sessions may return to (compared exactly)", "oauth",
                kRedirectUrisSchema, kRedirectUrisSchema}});
 
-  router.Add({"GET", "/oauth/redirect-uris", AuthKind::kApiKey, scopes::kOauthRead,
+  router.Add({"GET",
+              "/oauth/redirect-uris",
+              AuthKind::kApiKey,
+              scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto uris, s.oauth_clients.RedirectUris(ctx.account_id()));
                 return JsonResponse(200, {{"redirectUris", uris}});
@@ -125,7 +138,10 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
               {"The redirect URIs sessions may return to", "oauth", "", kRedirectUrisSchema}});
 
   router.Add(
-      {"POST", "/auth/sessions", AuthKind::kApiKey, scopes::kOauthWrite,
+      {"POST",
+       "/auth/sessions",
+       AuthKind::kApiKey,
+       scopes::kOauthWrite,
        [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
          ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body,
                                                          {"provider", "identifierId", "redirectUri",
@@ -142,9 +158,9 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
          } else if (delivery && *delivery != "redirect") {
            return InvalidArgument("delivery must be \"redirect\" or \"exchange\"");
          }
-         ASSIGN_OR_RETURN(CreatedSession session,
-                          s.oauth_flows.CreateSession(ctx.account_id(), req, options.public_url,
-                                                      ctx.audit));
+         ASSIGN_OR_RETURN(
+             CreatedSession session,
+             s.oauth_flows.CreateSession(ctx.account_id(), req, options.public_url, ctx.audit));
          return JsonResponse(201, {{"sessionId", session.id},
                                    {"url", session.url},
                                    {"expiresAt", FormatIso8601(session.expires_at)}});
@@ -155,43 +171,59 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
         R"({"type":"object","properties":{"sessionId":{"type":"string"},"url":{"type":"string"},"expiresAt":{"type":"string"}}})",
         201}});
 
-  router.Add({"GET", "/auth/callback", AuthKind::kPublic, "",
+  router.Add({"GET",
+              "/auth/callback",
+              AuthKind::kPublic,
+              "",
               [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
                 ctx.audit.actor = "browser";
-                ASSIGN_OR_RETURN(std::string location,
-                                 s.oauth_flows.Callback(ctx.request.query, options.public_url,
-                                                        ctx.audit));
+                ASSIGN_OR_RETURN(
+                    std::string location,
+                    s.oauth_flows.Callback(ctx.request.query, options.public_url, ctx.audit));
                 return Redirect(location);
               },
               {"The provider's redirect back: 302 to the session's redirectUri with"
                " status=success&tokenId=... or status=error&error=CODE",
-               "oauth", "", R"({"description":"302 redirect"})", 302,
+               "oauth",
+               "",
+               R"({"description":"302 redirect"})",
+               302,
                {"code", "state", "iss", "error"}}});
 
-  router.Add({"GET", "/auth/{provider}", AuthKind::kPublic, "",
+  router.Add({"GET",
+              "/auth/{provider}",
+              AuthKind::kPublic,
+              "",
               [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
                 auto session = ctx.request.Query("session");
                 if (!session) return InvalidArgument("session is required");
-                ASSIGN_OR_RETURN(std::string location,
-                                 s.oauth_flows.Authorize(ctx.param("provider"), *session,
-                                                         options.public_url));
+                ASSIGN_OR_RETURN(
+                    std::string location,
+                    s.oauth_flows.Authorize(ctx.param("provider"), *session, options.public_url));
                 return Redirect(location);
               },
-              {"Open an authorization link: 302 to the provider with state and PKCE", "oauth", "",
-               R"({"description":"302 redirect"})", 302, {"session"}}});
+              {"Open an authorization link: 302 to the provider with state and PKCE",
+               "oauth",
+               "",
+               R"({"description":"302 redirect"})",
+               302,
+               {"session"}}});
 
   router.Add(
-      {"POST", "/auth/exchange", AuthKind::kApiKey, scopes::kOauthWrite,
+      {"POST",
+       "/auth/exchange",
+       AuthKind::kApiKey,
+       scopes::kOauthWrite,
        [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body, {"code", "provider",
-                                                                            "redirectUri", "state"}));
+         ASSIGN_OR_RETURN(
+             JsonBody body,
+             JsonBody::Parse(ctx.request.body, {"code", "provider", "redirectUri", "state"}));
          ASSIGN_OR_RETURN(std::string code, body.RequiredString("code"));
          ASSIGN_OR_RETURN(std::string provider, body.RequiredString("provider"));
          ASSIGN_OR_RETURN(std::string redirect_uri, body.RequiredString("redirectUri"));
          ASSIGN_OR_RETURN(std::string state, body.RequiredString("state"));
-         ASSIGN_OR_RETURN(ExchangeResult r,
-                          s.oauth_flows.Exchange(ctx.account_id(), code, provider, redirect_uri,
-                                                 state, ctx.audit));
+         ASSIGN_OR_RETURN(ExchangeResult r, s.oauth_flows.Exchange(ctx.account_id(), code, provider,
+                                                                   redirect_uri, state, ctx.audit));
          json out = {{"success", true},
                      {"provider", r.provider},
                      {"scopes", r.scopes},
@@ -206,23 +238,31 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
         R"({"type":"object","properties":{"code":{"type":"string"},"provider":{"type":"string"},"redirectUri":{"type":"string"},"state":{"type":"string"}},"required":["code","provider","redirectUri","state"]})",
         R"({"type":"object","properties":{"success":{"type":"boolean"},"provider":{"type":"string"},"scopes":{"type":"array"},"expiresAt":{"type":["string","null"]},"tokenId":{"type":"string"},"userTokenId":{"type":"string"}}})"}});
 
-  router.Add({"GET", "/oauth-tokens", AuthKind::kApiKey, scopes::kOauthRead,
+  router.Add({"GET",
+              "/oauth-tokens",
+              AuthKind::kApiKey,
+              scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
-                ASSIGN_OR_RETURN(auto list,
-                                 s.oauth_tokens.List(ctx.account_id(),
-                                                     ctx.request.Query("identifierId"),
-                                                     ctx.request.Query("resource"),
-                                                     static_cast<int>(limit.value_or(100))));
+                ASSIGN_OR_RETURN(auto list, s.oauth_tokens.List(
+                                                ctx.account_id(), ctx.request.Query("identifierId"),
+                                                ctx.request.Query("resource"),
+                                                static_cast<int>(limit.value_or(100))));
                 json data = json::array();
                 for (const auto& t : list) data.push_back(TokenJson(t));
                 return JsonResponse(200, {{"data", data}});
               },
-              {"Stored OAuth tokens (metadata only, never a token value)", "oauth", "",
-               R"({"type":"object","properties":{"data":{"type":"array"}}})", 200,
+              {"Stored OAuth tokens (metadata only, never a token value)",
+               "oauth",
+               "",
+               R"({"type":"object","properties":{"data":{"type":"array"}}})",
+               200,
                {"identifierId", "resource", "limit"}}});
 
-  router.Add({"GET", "/oauth-tokens/{id}", AuthKind::kApiKey, scopes::kOauthRead,
+  router.Add({"GET",
+              "/oauth-tokens/{id}",
+              AuthKind::kApiKey,
+              scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(OAuthTokenInfo t,
                                  s.oauth_tokens.Get(ctx.account_id(), ctx.param("id")));
@@ -230,38 +270,47 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
               },
               {"One stored OAuth token (metadata only)", "oauth", "", kTokenSchema}});
 
-  router.Add({"GET", "/oauth-tokens/{id}/access-token", AuthKind::kApiKey, scopes::kOauthToken,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(AccessToken t, s.oauth_tokens.Access(ctx.account_id(),
-                                                                      ctx.param("id"), &ctx.audit));
-                json out = {{"accessToken", t.access_token},
-                            {"tokenType", t.token_type},
-                            {"expiresAt", OptionalTimeJson(t.expires_at)}};
-                HttpResponse r = JsonResponse(200, out);
-                WipeJsonStrings(out);
-                return r;
-              },
-              {"A fresh access token (refreshed first when inside the refresh margin); 409"
-               " NEEDS_REAUTH when the user must authorize again",
-               "oauth", "",
-               R"({"type":"object","properties":{"accessToken":{"type":"string"},"tokenType":{"type":"string"},"expiresAt":{"type":["string","null"]}}})"}});
+  router.Add(
+      {"GET",
+       "/oauth-tokens/{id}/access-token",
+       AuthKind::kApiKey,
+       scopes::kOauthToken,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(AccessToken t,
+                          s.oauth_tokens.Access(ctx.account_id(), ctx.param("id"), &ctx.audit));
+         json out = {{"accessToken", t.access_token},
+                     {"tokenType", t.token_type},
+                     {"expiresAt", OptionalTimeJson(t.expires_at)}};
+         HttpResponse r = JsonResponse(200, out);
+         WipeJsonStrings(out);
+         return r;
+       },
+       {"A fresh access token (refreshed first when inside the refresh margin); 409"
+        " NEEDS_REAUTH when the user must authorize again",
+        "oauth", "",
+        R"({"type":"object","properties":{"accessToken":{"type":"string"},"tokenType":{"type":"string"},"expiresAt":{"type":["string","null"]}}})"}});
 
-  router.Add({"DELETE", "/oauth-tokens/{id}", AuthKind::kApiKey, scopes::kOauthWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                auto revoke = ctx.request.Query("revoke");
-                if (revoke && *revoke != "true" && *revoke != "false") {
-                  return InvalidArgument("revoke must be true or false");
-                }
-                RETURN_IF_ERROR(s.oauth_tokens.Delete(ctx.account_id(), ctx.param("id"),
-                                                      revoke.value_or("true") == "true",
-                                                      ctx.audit));
-                return JsonResponse(200, {{"id", ctx.param("id")}, {"deleted", true}});
-              },
-              {"Revoke at the provider (where it has a revocation endpoint; ?revoke=false skips"
-               " it), then delete",
-               "oauth", "",
-               R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})",
-               200, {"revoke"}}});
+  router.Add(
+      {"DELETE",
+       "/oauth-tokens/{id}",
+       AuthKind::kApiKey,
+       scopes::kOauthWrite,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         auto revoke = ctx.request.Query("revoke");
+         if (revoke && *revoke != "true" && *revoke != "false") {
+           return InvalidArgument("revoke must be true or false");
+         }
+         RETURN_IF_ERROR(s.oauth_tokens.Delete(ctx.account_id(), ctx.param("id"),
+                                               revoke.value_or("true") == "true", ctx.audit));
+         return JsonResponse(200, {{"id", ctx.param("id")}, {"deleted", true}});
+       },
+       {"Revoke at the provider (where it has a revocation endpoint; ?revoke=false skips"
+        " it), then delete",
+        "oauth",
+        "",
+        R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})",
+        200,
+        {"revoke"}}});
 }
 
 }  // namespace latchkey

@@ -80,9 +80,10 @@ class FakeProvider {
       std::string body = R"({"access_token":"at-)" + std::to_string(n) +
                          R"(","refresh_token":"rt-)" + std::to_string(n) +
                          R"(","token_type":"Bearer","expires_in":86400})";
-      std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
-                        "close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-                        body;
+      std::string out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
+          "close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
       ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
       ::close(c);
     }
@@ -183,9 +184,10 @@ int main() {
 
   // Refreshes/s: 2,000 tokens fall due at once.
   constexpr int kDue = 2000;
-  (void)db->Execute("UPDATE oauth_tokens SET next_refresh_at = ? WHERE id IN"
-                    " (SELECT id FROM oauth_tokens ORDER BY id LIMIT ?)",
-                    {ToUnix(clock.Now()) - 1, int64_t{kDue}});
+  (void)db->Execute(
+      "UPDATE oauth_tokens SET next_refresh_at = ? WHERE id IN"
+      " (SELECT id FROM oauth_tokens ORDER BY id LIMIT ?)",
+      {ToUnix(clock.Now()) - 1, int64_t{kDue}});
   auto start = Clock_::now();
   int refreshed = 0;
   while (refreshed < kDue) {
@@ -215,9 +217,11 @@ int main() {
   }
   for (auto& t : threads) t.join();
   double bare = kDue / std::chrono::duration<double>(Clock_::now() - start).count();
-  int64_t audited = (*db->Query("SELECT COUNT(*) FROM audit_events WHERE action ="
-                                " 'oauth.token.refresh' AND outcome = 'success'", {}))[0]
-                        .Int(0);
+  int64_t audited =
+      (*db->Query("SELECT COUNT(*) FROM audit_events WHERE action ="
+                  " 'oauth.token.refresh' AND outcome = 'success'",
+                  {}))[0]
+          .Int(0);
   std::printf("refreshes: %d of %d done, %lld audited\n", refreshed, kDue,
               static_cast<long long>(audited));
   std::printf("%-34s %10.0f /s | %-28s %10.0f /s | ratio %.2f\n", "refresh (claim..seal..audit)",

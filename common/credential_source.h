@@ -44,8 +44,8 @@ class CredentialSource {
   virtual Result<Injection> Resolve(const std::string& account_id, const std::string& name) = 0;
   // Adds `count` uses of the credential, the last at `last_used`, inside
   // the caller's transaction. A credential deleted meanwhile is skipped.
-  virtual Status RecordUses(SqlExecutor& tx, const std::string& account_id,
-                            const std::string& name, int64_t count, TimePoint last_used) = 0;
+  virtual Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
+                            int64_t count, TimePoint last_used) = 0;
 };
 
 // The proxy's name for an OAuth token: "oauth:" + the token id.

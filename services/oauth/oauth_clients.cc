@@ -21,13 +21,26 @@ constexpr size_t kMaxUriLength = 2048;
 
 }  // namespace
 
+std::string ScopeListJson(const std::vector<std::string>& scopes) { return Json(scopes).dump(); }
+
+std::vector<std::string> ParseScopeList(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!j.is_array()) return out;
+  for (const auto& s : j) {
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
 Status CheckOAuthScopes(const std::vector<std::string>& scopes, std::string_view field) {
   std::string f(field);
   if (scopes.size() > kMaxScopes) {
     return InvalidArgument(f + " holds more than " + std::to_string(kMaxScopes) + " entries");
   }
   for (const auto& s : scopes) {
-    if (s.empty() || s.size() > 256) return InvalidArgument(f + " entries must be 1-256 characters");
+    if (s.empty() || s.size() > 256)
+      return InvalidArgument(f + " entries must be 1-256 characters");
     for (unsigned char c : s) {
       // Scope tokens are %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3); no comma
       // either, since Slack separates with it.
@@ -83,16 +96,6 @@ Status CheckRedirectUri(const std::string& uri) {
   return Status::Ok();
 }
 
-std::vector<std::string> ParseScopes(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
-  std::vector<std::string> out;
-  if (!j.is_array()) return out;
-  for (const auto& s : j) {
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  }
-  return out;
-}
-
 }  // namespace
 
 const std::vector<Migration>& OAuthClients::Migrations() {
@@ -138,7 +141,7 @@ Result<OAuthClientInfo> OAuthClients::Put(const std::string& account_id,
   }
   TimePoint now = clock_.Now();
   auto last4 = MaskedLast4(write.client_secret);
-  SqlValue scopes = write.scopes ? SqlValue(Json(*write.scopes).dump()) : SqlValue();
+  SqlValue scopes = write.scopes ? SqlValue(ScopeListJson(*write.scopes)) : SqlValue();
   SqlValue tenant = write.tenant ? SqlValue(*write.tenant) : SqlValue();
   Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(Bytes sealed,
@@ -183,7 +186,7 @@ Result<std::vector<OAuthClientInfo>> OAuthClients::List(const std::string& accou
       info.configured = true;
       info.client_id = row.Text(1);
       if (!row.IsNull(2)) info.secret_last4 = row.Text(2);
-      if (!row.IsNull(3)) info.scopes = ParseScopes(row.Text(3));
+      if (!row.IsNull(3)) info.scopes = ParseScopeList(row.Text(3));
       if (!row.IsNull(4)) info.tenant = row.Text(4);
       info.updated_at = FromUnix(row.Int(5));
     }
@@ -248,12 +251,12 @@ Result<OAuthClientCredentials> OAuthClients::Credentials(const std::string& acco
                               provider.id + " first");
   }
   const Row& row = rows[0];
-  ASSIGN_OR_RETURN(SecretBytes secret, envelope_.Open(db_, account_id, kSecretKind, provider.id,
-                                                      AsView(row.Blob(1))));
+  ASSIGN_OR_RETURN(SecretBytes secret,
+                   envelope_.Open(db_, account_id, kSecretKind, provider.id, AsView(row.Blob(1))));
   OAuthClientCredentials out;
   out.client_id = row.Text(0);
   out.client_secret = std::string(secret.view());
-  out.scopes = row.IsNull(2) ? provider.scopes : ParseScopes(row.Text(2));
+  out.scopes = row.IsNull(2) ? provider.scopes : ParseScopeList(row.Text(2));
   if (!row.IsNull(3)) out.tenant = row.Text(3);
   return out;
 }

@@ -30,6 +30,11 @@ namespace latchkey {
 // list in the error.
 Status CheckOAuthScopes(const std::vector<std::string>& scopes, std::string_view field);
 
+// Scope lists as stored: a JSON array of strings. Parsing skips anything
+// that is not a string and yields an empty list for malformed text.
+std::string ScopeListJson(const std::vector<std::string>& scopes);
+std::vector<std::string> ParseScopeList(const std::string& json_array);
+
 struct OAuthClientWrite {
   std::string client_id;
   std::string client_secret;

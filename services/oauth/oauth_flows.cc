@@ -1,29 +1,15 @@
 #include "services/oauth/oauth_flows.h"
 
-#include <nlohmann/json.hpp>
-
 #include "common/crypto.h"
 #include "common/ids.h"
 
 namespace latchkey {
 namespace {
 
-using Json = nlohmann::json;
-
 constexpr char kVerifierKind[] = "oauth_pkce_verifier";
 constexpr char kSessionColumns[] =
     "id, account_id, provider, identifier_id, redirect_uri, scopes, user_scopes, delivery,"
     " sealed_verifier, expires_at, started_at, completed_at";
-
-std::vector<std::string> ParseList(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
-  std::vector<std::string> out;
-  if (!j.is_array()) return out;
-  for (const auto& s : j) {
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  }
-  return out;
-}
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
@@ -32,7 +18,8 @@ std::string Join(const std::vector<std::string>& items, const std::string& sep) 
 }
 
 Status CheckIdentifier(const std::string& id) {
-  if (id.empty() || id.size() > 256) return InvalidArgument("identifierId must be 1-256 characters");
+  if (id.empty() || id.size() > 256)
+    return InvalidArgument("identifierId must be 1-256 characters");
   for (unsigned char c : id) {
     if (c < 0x20 || c == 0x7f) return InvalidArgument("identifierId has control characters");
   }
@@ -79,8 +66,8 @@ struct OAuthFlows::Session {
     s.provider = r.Text(2);
     s.identifier_id = r.Text(3);
     s.redirect_uri = r.Text(4);
-    s.scopes = ParseList(r.Text(5));
-    if (!r.IsNull(6)) s.user_scopes = ParseList(r.Text(6));
+    s.scopes = ParseScopeList(r.Text(5));
+    if (!r.IsNull(6)) s.user_scopes = ParseScopeList(r.Text(6));
     s.delivery = r.Text(7) == "exchange" ? CodeDelivery::kExchange : CodeDelivery::kRedirect;
     if (!r.IsNull(8)) s.sealed_verifier = r.Blob(8);
     s.expires_at = r.Int(9);
@@ -131,8 +118,9 @@ Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
   }
   ASSIGN_OR_RETURN(bool allowed, clients_.IsRedirectUriAllowed(account_id, request.redirect_uri));
   if (!allowed) {
-    return InvalidArgument("redirectUri is not on this account's list (PUT /oauth/redirect-uris);"
-                           " it must match an entry exactly");
+    return InvalidArgument(
+        "redirectUri is not on this account's list (PUT /oauth/redirect-uris);"
+        " it must match an entry exactly");
   }
   ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(account_id, *provider));
   std::vector<std::string> scopes = request.scopes ? *request.scopes : client.scopes;
@@ -143,14 +131,15 @@ Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
   out.url = public_url + "/auth/" + provider->id + "?session=" + out.id;
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO oauth_sessions (id, account_id, provider, identifier_id,"
-                   " redirect_uri, scopes, user_scopes, delivery, created_at, expires_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {out.id, account_id, provider->id, request.identifier_id, request.redirect_uri,
-                    Json(scopes).dump(),
-                    request.user_scopes ? SqlValue(Json(*request.user_scopes).dump()) : SqlValue(),
-                    request.delivery == CodeDelivery::kExchange ? "exchange" : "redirect",
-                    ToUnix(now), ToUnix(out.expires_at)})
+        tx.Execute(
+              "INSERT INTO oauth_sessions (id, account_id, provider, identifier_id,"
+              " redirect_uri, scopes, user_scopes, delivery, created_at, expires_at)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {out.id, account_id, provider->id, request.identifier_id, request.redirect_uri,
+               ScopeListJson(scopes),
+               request.user_scopes ? SqlValue(ScopeListJson(*request.user_scopes)) : SqlValue(),
+               request.delivery == CodeDelivery::kExchange ? "exchange" : "redirect", ToUnix(now),
+               ToUnix(out.expires_at)})
             .status());
     AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.session.create", out.id);
     e.details = {{"provider", provider->id}, {"identifierId", request.identifier_id}};
@@ -162,10 +151,9 @@ Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
 Result<std::string> OAuthFlows::Authorize(const std::string& provider_id,
                                           const std::string& session_id,
                                           const std::string& public_url) {
-  ASSIGN_OR_RETURN(auto rows,
-                   db_.Query(std::string("SELECT ") + kSessionColumns +
-                                 " FROM oauth_sessions WHERE id = ?",
-                             {session_id}));
+  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kSessionColumns +
+                                            " FROM oauth_sessions WHERE id = ?",
+                                        {session_id}));
   if (rows.empty()) return InvalidArgument("unknown authorization session");
   Session session = Session::From(rows[0]);
   if (session.provider != provider_id) {
@@ -248,15 +236,15 @@ void OAuthFlows::AuditFailure(const Session& session, const std::string& code,
 }
 
 Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthProvider& provider,
-                                          const std::string& code,
-                                          const std::string& redirect_uri,
+                                          const std::string& code, const std::string& redirect_uri,
                                           const AuditContext& ctx) {
   ASSIGN_OR_RETURN(OAuthClientCredentials client,
                    clients_.Credentials(session.account_id, provider));
   std::optional<std::string> verifier;
   if (session.sealed_verifier) {
-    ASSIGN_OR_RETURN(SecretBytes plain, envelope_.Open(db_, session.account_id, kVerifierKind,
-                                                       session.id, AsView(*session.sealed_verifier)));
+    ASSIGN_OR_RETURN(SecretBytes plain,
+                     envelope_.Open(db_, session.account_id, kVerifierKind, session.id,
+                                    AsView(*session.sealed_verifier)));
     verifier = std::string(plain.view());
   }
   auto grant = endpoint_.ExchangeCode(provider, client, code, redirect_uri, verifier);
@@ -267,9 +255,9 @@ Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthPro
   out.scopes = grant->scopes.empty() ? session.scopes : grant->scopes;
   if (grant->expires_in) out.expires_at = clock_.Now() + std::chrono::seconds(*grant->expires_in);
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(out.token_ids, tokens_.Store(tx, session.account_id, provider,
-                                                  session.identifier_id, *grant, session.scopes,
-                                                  ctx));
+    ASSIGN_OR_RETURN(out.token_ids,
+                     tokens_.Store(tx, session.account_id, provider, session.identifier_id, *grant,
+                                   session.scopes, ctx));
     return Status::Ok();
   }));
   tokens_.NotifyStored();

@@ -21,18 +21,6 @@ constexpr char kColumns[] =
 
 SqlValue OptionalInt(const std::optional<int64_t>& v) { return v ? SqlValue(*v) : SqlValue(); }
 
-std::string ScopesJson(const std::vector<std::string>& scopes) { return Json(scopes).dump(); }
-
-std::vector<std::string> ParseScopes(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
-  std::vector<std::string> out;
-  if (!j.is_array()) return out;
-  for (const auto& s : j) {
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  }
-  return out;
-}
-
 // Uniform in [0, 1), per thread; for jitter only.
 double Jitter() {
   thread_local std::minstd_rand rng([] {
@@ -110,7 +98,7 @@ struct OAuthTokens::Row {
     row.provider = r.Text(2);
     row.identifier_id = r.Text(3);
     row.resource = r.Text(4);
-    row.scopes = ParseScopes(r.Text(5));
+    row.scopes = ParseScopeList(r.Text(5));
     row.status = r.Text(6);
     row.sealed = r.Blob(7);
     row.refreshable = r.Int(8) != 0;
@@ -208,7 +196,7 @@ Result<std::vector<std::string>> OAuthTokens::Store(SqlExecutor& tx, const std::
                    " scopes, status, sealed, refreshable, expires_at, next_refresh_at, failures,"
                    " metadata, created_at, last_refreshed_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, 0, ?, ?, NULL)",
-                   {id, account_id, provider.id, identifier_id, provider.id, ScopesJson(scopes),
+                   {id, account_id, provider.id, identifier_id, provider.id, ScopeListJson(scopes),
                     *sealed, int64_t{refreshable}, OptionalInt(expires_at),
                     OptionalInt(NextRefresh(now, g->expires_in, refreshable)), g->metadata_json,
                     ToUnix(now)})
@@ -236,9 +224,9 @@ void OAuthTokens::NotifyStored() {
 }
 
 Result<OAuthTokens::Row> OAuthTokens::Load(SqlExecutor& exec, const std::string& id) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query(std::string("SELECT ") + kColumns +
-                                             " FROM oauth_tokens WHERE id = ?",
-                                         {id}));
+  ASSIGN_OR_RETURN(
+      auto rows,
+      exec.Query(std::string("SELECT ") + kColumns + " FROM oauth_tokens WHERE id = ?", {id}));
   if (rows.empty()) return NotFound("no OAuth token " + id);
   return Row::From(rows[0]);
 }
@@ -322,13 +310,15 @@ Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std
   }
   if (row.expires_at && *row.expires_at <= now) {
     if (!row.refreshable) {
-      return NeedsReauth("the access token has expired and cannot be refreshed; the user must"
-                         " authorize " + row.provider + " again");
+      return NeedsReauth(
+          "the access token has expired and cannot be refreshed; the user must"
+          " authorize " +
+          row.provider + " again");
     }
     return Unavailable("the access token has expired and refreshing it is failing; retrying");
   }
-  ASSIGN_OR_RETURN(SecretBytes plain, envelope_.Open(db_, account_id, kSealKind, id,
-                                                     AsView(row.sealed)));
+  ASSIGN_OR_RETURN(SecretBytes plain,
+                   envelope_.Open(db_, account_id, kSealKind, id, AsView(row.sealed)));
   ASSIGN_OR_RETURN(Secrets secrets, DecodeSecrets(plain.view()));
   if (ctx) {
     AuditEvent e = AuditEvent::For(*ctx, account_id, "oauth.token.access", id);
@@ -392,13 +382,13 @@ Status OAuthTokens::WaitForOtherHolder(const std::string& id) {
 Status OAuthTokens::RefreshClaimed(const std::string& id) {
   TimePoint now = clock_.Now();
   int64_t lease_until = ToUnix(now) + options_.lease.count();
-  ASSIGN_OR_RETURN(int64_t claimed,
-                   db_.Execute("UPDATE oauth_tokens SET lease_owner = ?, lease_until = ?,"
-                               " next_refresh_at = ? WHERE id = ? AND next_refresh_at <= ?"
-                               " AND status <> 'needs_reauth'"
-                               " AND (lease_until IS NULL OR lease_until <= ?)",
-                               {options_.owner, lease_until, lease_until, id, ToUnix(now),
-                                ToUnix(now)}));
+  ASSIGN_OR_RETURN(
+      int64_t claimed,
+      db_.Execute("UPDATE oauth_tokens SET lease_owner = ?, lease_until = ?,"
+                  " next_refresh_at = ? WHERE id = ? AND next_refresh_at <= ?"
+                  " AND status <> 'needs_reauth'"
+                  " AND (lease_until IS NULL OR lease_until <= ?)",
+                  {options_.owner, lease_until, lease_until, id, ToUnix(now), ToUnix(now)}));
   if (claimed == 0) {
     ASSIGN_OR_RETURN(Row row, Load(db_, id));
     if (row.status == "needs_reauth") {
@@ -454,16 +444,16 @@ Status OAuthTokens::RefreshClaimed(const std::string& id) {
       RETURN_IF_ERROR(sealed.status());
       std::optional<int64_t> expires_at;
       if (g.expires_in) expires_at = ToUnix(now) + *g.expires_in;
-      SqlValue scopes = g.scopes.empty() ? SqlValue(ScopesJson(row.scopes))
-                                         : SqlValue(ScopesJson(g.scopes));
+      SqlValue scopes = g.scopes.empty() ? SqlValue(ScopeListJson(row.scopes))
+                                         : SqlValue(ScopeListJson(g.scopes));
       ASSIGN_OR_RETURN(
           int64_t n,
-          tx.Execute("UPDATE oauth_tokens SET sealed = ?, expires_at = ?, next_refresh_at = ?,"
-                     " status = 'active', failures = 0, last_refreshed_at = ?, scopes = ?,"
-                     " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                     {*sealed, OptionalInt(expires_at),
-                      OptionalInt(NextRefresh(now, g.expires_in, true)), ToUnix(now), scopes, id,
-                      options_.owner}));
+          tx.Execute(
+              "UPDATE oauth_tokens SET sealed = ?, expires_at = ?, next_refresh_at = ?,"
+              " status = 'active', failures = 0, last_refreshed_at = ?, scopes = ?,"
+              " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+              {*sealed, OptionalInt(expires_at), OptionalInt(NextRefresh(now, g.expires_in, true)),
+               ToUnix(now), scopes, id, options_.owner}));
       if (n == 0) return Unavailable("the token was deleted or its lease lost during refresh");
       AuditEvent e = AuditEvent::For(system, row.account_id, "oauth.token.refresh", id);
       e.details = {{"provider", row.provider},
@@ -504,8 +494,7 @@ Status OAuthTokens::RefreshClaimed(const std::string& id) {
                                 {failures, ToUnix(now) + backoff,
                                  expired ? "refresh_failing" : row.status, id, options_.owner}));
     if (n == 0) return Status::Ok();
-    AuditEvent e =
-        AuditEvent::For(system, row.account_id, "oauth.token.refresh", id, "failure");
+    AuditEvent e = AuditEvent::For(system, row.account_id, "oauth.token.refresh", id, "failure");
     e.details = {{"provider", row.provider},
                  {"reason", outcome.message()},
                  {"retryInSeconds", std::to_string(backoff)}};
@@ -587,8 +576,9 @@ Status OAuthTokenCredentials::RecordUses(SqlExecutor& tx, const std::string& acc
                                          const std::string& name, int64_t count,
                                          TimePoint last_used) {
   (void)count;
-  return tx.Execute("UPDATE oauth_tokens SET last_used_at = ? WHERE id = ? AND account_id = ?",
-                    {ToUnix(last_used), name, account_id})
+  return tx
+      .Execute("UPDATE oauth_tokens SET last_used_at = ? WHERE id = ? AND account_id = ?",
+               {ToUnix(last_used), name, account_id})
       .status();
 }
 

@@ -20,10 +20,10 @@ constexpr int64_t kMaxExpiresIn = 10LL * 365 * 24 * 3600;
 // Error codes that mean the grant is gone and only the user can renew it.
 bool IsReauthError(std::string_view code) {
   static constexpr std::string_view kCodes[] = {
-      "invalid_grant",         // RFC 6749 §5.2; Google, Microsoft, Notion
-      "invalid_refresh_token", "token_revoked", "token_expired",  // Slack
-      "bad_refresh_token",     "bad_verification_code",           // GitHub
-      "interaction_required",  "consent_required", "login_required",  // Microsoft
+      "invalid_grant",  // RFC 6749 §5.2; Google, Microsoft, Notion
+      "invalid_refresh_token", "token_revoked",         "token_expired",   // Slack
+      "bad_refresh_token",     "bad_verification_code",                    // GitHub
+      "interaction_required",  "consent_required",      "login_required",  // Microsoft
   };
   return std::find(std::begin(kCodes), std::end(kCodes), code) != std::end(kCodes);
 }
@@ -138,8 +138,8 @@ Result<TokenGrant> ParseSlack(const Json& j) {
     meta["enterprise_id"] = j["enterprise"]["id"];
   }
   Keep(j, meta, {"app_id", "bot_user_id", "is_enterprise_install"});
-  const Json* user = j.contains("authed_user") && j["authed_user"].is_object() ? &j["authed_user"]
-                                                                                : nullptr;
+  const Json* user =
+      j.contains("authed_user") && j["authed_user"].is_object() ? &j["authed_user"] : nullptr;
   if (user && user->contains("id")) meta["authed_user_id"] = (*user)["id"];
 
   std::unique_ptr<TokenGrant> user_grant;
@@ -227,12 +227,12 @@ Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, i
     } else if (http_status >= 500 || http_status == 429 || IsTransientError(*error)) {
       out = UpstreamError("the provider's token endpoint failed (" + *error + ")");
     } else {
-      out = FailedPrecondition("the provider's token endpoint refused the request (" + *error +
-                               ")");
+      out =
+          FailedPrecondition("the provider's token endpoint refused the request (" + *error + ")");
     }
   } else if (http_status < 200 || http_status > 299) {
-    out = UpstreamError("the provider's token endpoint answered HTTP " +
-                        std::to_string(http_status));
+    out =
+        UpstreamError("the provider's token endpoint answered HTTP " + std::to_string(http_status));
   } else if (slack) {
     out = ParseSlack(j);
   } else {
@@ -240,8 +240,9 @@ Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, i
     if (out.ok()) {
       Json meta = Json::object();
       if (provider.dialect == TokenDialect::kNotion) {
-        Keep(j, meta, {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
-                       "duplicated_template_id"});
+        Keep(j, meta,
+             {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
+              "duplicated_template_id"});
       } else if (provider.dialect == TokenDialect::kGithub) {
         Keep(j, meta, {"refresh_token_expires_in"});
       }
@@ -289,7 +290,8 @@ Result<TokenGrant> TokenEndpoint::Refresh(const OAuthProvider& provider,
 
 Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCredentials& client,
                              std::string_view token, std::string_view hint) const {
-  if (!provider.revocation_url) return FailedPrecondition("the provider has no revocation endpoint");
+  if (!provider.revocation_url)
+    return FailedPrecondition("the provider has no revocation endpoint");
   HttpClientRequest req;
   if (provider.dialect == TokenDialect::kSlack) {
     // auth.revoke authenticates with the token being revoked.
@@ -308,7 +310,8 @@ Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCre
   }
   auto response = HttpClient::Fetch(req, options_.max_response_bytes);
   WipeRequest(req);
-  if (!response.ok()) return UpstreamError("the provider's revocation endpoint could not be reached");
+  if (!response.ok())
+    return UpstreamError("the provider's revocation endpoint could not be reached");
   Json j = ReadBody(response->body);
   // 400/401 are the provider's word on the token (already revoked, expired:
   // RFC 7009 §2.2.1); anything else is an endpoint that did not do its job.

@@ -82,8 +82,9 @@ class TokenEndpoint {
                                           std::string_view body);
 
   // grant_type=authorization_code; `code_verifier` when the flow used PKCE.
-  Result<TokenGrant> ExchangeCode(const OAuthProvider& provider, const OAuthClientCredentials& client,
-                                  std::string_view code, std::string_view redirect_uri,
+  Result<TokenGrant> ExchangeCode(const OAuthProvider& provider,
+                                  const OAuthClientCredentials& client, std::string_view code,
+                                  std::string_view redirect_uri,
                                   const std::optional<std::string>& code_verifier) const;
   // grant_type=refresh_token.
   Result<TokenGrant> Refresh(const OAuthProvider& provider, const OAuthClientCredentials& client,

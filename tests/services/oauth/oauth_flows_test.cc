@@ -78,8 +78,8 @@ BOOST_AUTO_TEST_CASE(AuthorizationRequestCarriesStatePkceAndExactRedirect) {
 
 BOOST_AUTO_TEST_CASE(CallbackSucceedsOnceAndSendsTheVerifier) {
   FormFields q = Authorize(Session());
-  FormFields callback = {{"code", "c-1"}, {"state", Get(q, "state")},
-                         {"iss", "https://issuer.example"}};
+  FormFields callback = {
+      {"code", "c-1"}, {"state", Get(q, "state")}, {"iss", "https://issuer.example"}};
   auto location = oauth.flows.Callback(callback, kPublic, ctx);
   BOOST_REQUIRE_MESSAGE(location.ok(), location.status().ToString());
   BOOST_TEST(location->rfind(std::string(kApp) + "?status=success&tokenId=otk_", 0) == 0u);

@@ -107,9 +107,10 @@ BOOST_AUTO_TEST_CASE(DueTimeIsTheSmallerMarginWithJitterAndFoundThroughTheIndex)
   (void)forever;
   (void)no_refresh;
   BOOST_TEST(ToUnix(**oauth.tokens.NextDue()) == Column("next_refresh_at", minute));
-  auto plan = db->Query("EXPLAIN QUERY PLAN SELECT id FROM oauth_tokens WHERE next_refresh_at <= ?"
-                        " ORDER BY next_refresh_at LIMIT 256",
-                        {Now()});
+  auto plan = db->Query(
+      "EXPLAIN QUERY PLAN SELECT id FROM oauth_tokens WHERE next_refresh_at <= ?"
+      " ORDER BY next_refresh_at LIMIT 256",
+      {Now()});
   BOOST_REQUIRE(plan.ok());
   BOOST_TEST((*plan)[0].Text(3).find("USING INDEX oauth_tokens_due") != std::string::npos);
 
@@ -191,8 +192,7 @@ BOOST_AUTO_TEST_CASE(TransientFailuresBackOffThenRefreshFailingOnceExpired) {
   BOOST_TEST(*oauth.tokens.RunDue() == 1);
   BOOST_TEST(Status(id) == "refresh_failing");
   BOOST_TEST(Column("next_refresh_at", id) >= Now() + 10);  // doubled
-  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() ==
-             StatusCode::kUnavailable);
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kUnavailable);
   BOOST_TEST(server.requests() == 2);  // the expired Access did not hammer the provider
 
   Answer([](const TokenRequest&) { return std::make_pair(200, Grant("at-ok", "", 60)); });
@@ -213,8 +213,7 @@ BOOST_AUTO_TEST_CASE(InvalidGrantStopsRefreshingAndIsAudited) {
   BOOST_TEST(!*oauth.tokens.NextDue());
   clock.Advance(std::chrono::hours(10));
   BOOST_TEST(*oauth.tokens.RunDue() == 0);
-  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() ==
-             StatusCode::kNeedsReauth);
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kNeedsReauth);
   BOOST_TEST(server.requests() == 1);
   BOOST_TEST(Count("SELECT COUNT(*) FROM audit_events WHERE action = 'oauth.token.needs_reauth'"
                    " AND resource = ?",
@@ -234,8 +233,8 @@ BOOST_AUTO_TEST_CASE(AnotherHoldersLeaseIsRespectedUntilItExpires) {
   clock.Advance(std::chrono::seconds(90));
   BOOST_TEST(*oauth.tokens.RunDue() == 1);
   BOOST_TEST(server.requests() == 1);
-  BOOST_TEST(Count("SELECT COUNT(*) FROM oauth_tokens WHERE id = ? AND lease_owner IS NULL",
-                   {id}) == 1);
+  BOOST_TEST(
+      Count("SELECT COUNT(*) FROM oauth_tokens WHERE id = ? AND lease_owner IS NULL", {id}) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(DeleteRevokesTheRefreshTokenFirst) {
@@ -266,8 +265,8 @@ BOOST_AUTO_TEST_CASE(OtherAccountsSeeNothing) {
   BOOST_TEST(oauth.tokens.Access(other, id, nullptr).status().code() == StatusCode::kNotFound);
   BOOST_TEST(oauth.tokens.Get(other, id).status().code() == StatusCode::kNotFound);
   BOOST_TEST(oauth.tokens.List(other, std::nullopt, std::nullopt, 100)->empty());
-  BOOST_TEST(oauth.tokens.List(account, std::string("user-1"), std::string("google"), 100)->size() ==
-             1u);
+  BOOST_TEST(
+      oauth.tokens.List(account, std::string("user-1"), std::string("google"), 100)->size() == 1u);
   BOOST_TEST(oauth.tokens.List(account, std::string("user-2"), std::nullopt, 100)->empty());
   BOOST_TEST(oauth.credentials.Resolve(other, id).status().code() == StatusCode::kNotFound);
   auto injection = oauth.credentials.Resolve(account, id);
@@ -280,8 +279,7 @@ BOOST_AUTO_TEST_CASE(ExpiredTokenWithoutRefreshTokenNeedsReauth) {
   std::string id = Store(60, "");
   clock.Advance(std::chrono::seconds(61));
   BOOST_TEST(Status(id) == "expired");
-  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() ==
-             StatusCode::kNeedsReauth);
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kNeedsReauth);
   BOOST_TEST(server.requests() == 0);
 }
 

@@ -81,7 +81,8 @@ class TokenServer {
     auto [status, body] = handler_(req);
     std::string out = "HTTP/1.1 " + std::to_string(status) +
                       " X\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+                      "Content-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
     ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
     ::close(c);
   }
