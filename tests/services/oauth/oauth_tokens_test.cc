@@ -6,6 +6,7 @@
 
 #include "common/url.h"
 #include "services/oauth/oauth.h"
+#include "services/oauth/refresh_scheduler.h"
 #include "tests/services/accounts/fixture.h"
 #include "tests/services/oauth/token_server.h"
 
@@ -281,6 +282,28 @@ BOOST_AUTO_TEST_CASE(ExpiredTokenWithoutRefreshTokenNeedsReauth) {
   BOOST_TEST(Status(id) == "expired");
   BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kNeedsReauth);
   BOOST_TEST(server.requests() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace
+}  // namespace latchkey
+
+namespace latchkey {
+namespace {
+
+BOOST_AUTO_TEST_SUITE(RefreshSchedulerTest)
+
+BOOST_AUTO_TEST_CASE(SleepsUntilTheEarliestDueTimeAtMostMaxSleep) {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  TimePoint now = FromUnix(1'700'000'000);
+  BOOST_TEST(RefreshScheduler::SleepFor(now + seconds(3), now, seconds(60)) == milliseconds(3000));
+  BOOST_TEST(RefreshScheduler::SleepFor(now + seconds(600), now, seconds(60)) ==
+             milliseconds(60000));
+  BOOST_TEST(RefreshScheduler::SleepFor(std::nullopt, now, seconds(60)) == milliseconds(60000));
+  // Due but unclaimable (a failing database): a short pause, not a spin.
+  BOOST_TEST(RefreshScheduler::SleepFor(now, now, seconds(60)) == milliseconds(500));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
