@@ -45,20 +45,31 @@ std::vector<std::pair<std::string, std::string>> ParseDetails(const std::string&
       if (c == '\\' && i < json.size()) {
         char e = json[i++];
         switch (e) {
-          case 'n': *s += '\n'; break;
-          case 'r': *s += '\r'; break;
-          case 't': *s += '\t'; break;
+          case 'n':
+            *s += '\n';
+            break;
+          case 'r':
+            *s += '\r';
+            break;
+          case 't':
+            *s += '\t';
+            break;
           case 'u': {
             unsigned code = 0;
             for (int k = 0; k < 4 && i < json.size(); ++k, ++i) {
               char h = json[i];
-              code = code * 16 + static_cast<unsigned>(h >= 'a' ? h - 'a' + 10 : h >= 'A' ? h - 'A' + 10 : h - '0');
+              code = code * 16 + static_cast<unsigned>(h >= 'a'   ? h - 'a' + 10
+                                                       : h >= 'A' ? h - 'A' + 10
+                                                                  : h - '0');
             }
-            if (code < 0x80) *s += static_cast<char>(code);
-            else *s += "\xef\xbf\xbd";
+            if (code < 0x80)
+              *s += static_cast<char>(code);
+            else
+              *s += "\xef\xbf\xbd";
             break;
           }
-          default: *s += e;
+          default:
+            *s += e;
         }
       } else {
         *s += c;
@@ -85,26 +96,32 @@ void AppendField(std::string* out, std::string_view value) {
 }  // namespace
 
 const std::vector<Migration>& AuditLog::Migrations() {
+  static const std::string kTable =
+      "CREATE TABLE audit_events ("
+      " id TEXT PRIMARY KEY,"
+      " account_id TEXT NOT NULL,"
+      " seq ${BIGINT} NOT NULL,"
+      " occurred_at ${BIGINT} NOT NULL,"
+      " actor TEXT NOT NULL,"
+      " action TEXT NOT NULL,"
+      " resource TEXT NOT NULL,"
+      " outcome TEXT NOT NULL,"
+      " request_id TEXT NOT NULL,"
+      " client_address TEXT NOT NULL,"
+      " details TEXT NOT NULL,"
+      " prev_hash TEXT NOT NULL,"
+      " hash TEXT NOT NULL,"
+      " UNIQUE (account_id, seq));"
+      "CREATE INDEX audit_events_time ON audit_events (account_id, occurred_at);";
+  // UPDATEs are refused by the database itself, in each dialect's words.
   static const std::vector<Migration> kMigrations = {
       {1,
-       "CREATE TABLE audit_events ("
-       " id TEXT PRIMARY KEY,"
-       " account_id TEXT NOT NULL,"
-       " seq ${BIGINT} NOT NULL,"
-       " occurred_at ${BIGINT} NOT NULL,"
-       " actor TEXT NOT NULL,"
-       " action TEXT NOT NULL,"
-       " resource TEXT NOT NULL,"
-       " outcome TEXT NOT NULL,"
-       " request_id TEXT NOT NULL,"
-       " client_address TEXT NOT NULL,"
-       " details TEXT NOT NULL,"
-       " prev_hash TEXT NOT NULL,"
-       " hash TEXT NOT NULL,"
-       " UNIQUE (account_id, seq));"
-       "CREATE INDEX audit_events_time ON audit_events (account_id, occurred_at);"
-       "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
-       " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"},
+       kTable + "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
+                " BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+       kTable + "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$;"
+                "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events"
+                " FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"},
   };
   return kMigrations;
 }
@@ -135,10 +152,9 @@ Result<AuditEvent> AuditLog::Append(SqlExecutor& tx, AuditEvent event) const {
                                        {event.account_id}));
   event.seq = last.empty() ? 1 : last[0].Int(0) + 1;
   event.prev_hash = last.empty() ? std::string(64, '0') : last[0].Text(1);
-  event.id = NewSortableId(
-      "evt", std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count());
+  event.id = NewSortableId("evt", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
   event.time = clock_.Now();
   std::string details = JsonFlatObject(event.details);
   event.hash = ComputeHash(event, details);
@@ -182,9 +198,12 @@ Result<AuditVerification> AuditLog::Verify(SqlExecutor& exec, const std::string&
   for (const Row& row : rows) {
     AuditEvent e = FromRow(row);
     std::string reason;
-    if (e.seq != expected_seq) reason = "sequence gap before this event";
-    else if (e.prev_hash != prev) reason = "previous-hash link does not match";
-    else if (ComputeHash(e, row.Text(10)) != e.hash) reason = "event hash does not match its contents";
+    if (e.seq != expected_seq)
+      reason = "sequence gap before this event";
+    else if (e.prev_hash != prev)
+      reason = "previous-hash link does not match";
+    else if (ComputeHash(e, row.Text(10)) != e.hash)
+      reason = "event hash does not match its contents";
     if (!reason.empty()) {
       v.ok = false;
       v.reason = reason;

@@ -25,14 +25,22 @@ bool InsideTrigger(const std::string& current) {
   return end == std::string::npos || end < 2 || current.compare(end - 2, 3, "END") != 0;
 }
 
-// Splits on ';' outside of quotes and trigger bodies.
+// Splits on ';' outside of quotes, $$-quoted bodies and trigger bodies.
 std::vector<std::string> SplitStatements(const std::string& sql) {
   std::vector<std::string> out;
   std::string current;
   bool quoted = false;
-  for (char c : sql) {
-    if (c == '\'') quoted = !quoted;
-    if (c == ';' && !quoted && !InsideTrigger(current)) {
+  bool dollar_quoted = false;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' && !dollar_quoted) quoted = !quoted;
+    if (c == '$' && i + 1 < sql.size() && sql[i + 1] == '$' && !quoted) {
+      dollar_quoted = !dollar_quoted;
+      current += "$$";
+      ++i;
+      continue;
+    }
+    if (c == ';' && !quoted && !dollar_quoted && !InsideTrigger(current)) {
       if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
       current.clear();
     } else {
@@ -55,15 +63,18 @@ Status ApplyMigrations(Database& db, std::string_view component,
                       .status());
   for (const Migration& m : migrations) {
     Status s = db.Transaction([&](SqlExecutor& tx) -> Status {
-      ASSIGN_OR_RETURN(auto rows,
-                       tx.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
-                                {std::string(component), int64_t{m.version}}));
+      ASSIGN_OR_RETURN(
+          auto rows, tx.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
+                              {std::string(component), int64_t{m.version}}));
       if (!rows.empty()) return Status::Ok();
-      for (const std::string& stmt : SplitStatements(ForDialect(m.sql, db.dialect()))) {
+      bool pg = db.dialect() == SqlDialect::kPostgres;
+      const std::string& sql = pg && !m.postgres_sql.empty() ? m.postgres_sql : m.sql;
+      for (const std::string& stmt : SplitStatements(ForDialect(sql, db.dialect()))) {
         RETURN_IF_ERROR(tx.Execute(stmt, {}).status());
       }
-      return tx.Execute("INSERT INTO schema_migrations (component, version) VALUES (?, ?)",
-                        {std::string(component), int64_t{m.version}})
+      return tx
+          .Execute("INSERT INTO schema_migrations (component, version) VALUES (?, ?)",
+                   {std::string(component), int64_t{m.version}})
           .status();
     });
     if (!s.ok()) {

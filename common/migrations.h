@@ -17,8 +17,10 @@
 namespace latchkey {
 
 struct Migration {
-  int version;       // 1, 2, 3, ... in order, never reused
-  std::string sql;   // one or more statements separated by ';'
+  int version;      // 1, 2, 3, ... in order, never reused
+  std::string sql;  // one or more statements separated by ';'
+  // Used instead of `sql` on PostgreSQL when set (triggers, functions).
+  std::string postgres_sql = {};
 };
 
 // Applies the missing migrations of `component`. Returns the first failure;
