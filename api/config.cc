@@ -86,6 +86,12 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       ->envname("LATCHKEY_PROXY_TIMEOUT_MS");
   app.add_option("--proxy-streams", proxy_streams, "Proxied requests served at once")
       ->envname("LATCHKEY_PROXY_STREAMS");
+  int64_t database_pool = 8;
+  app.add_option("--database-url", config.database_url,
+                 "postgresql://... to share one PostgreSQL among replicas (default: SQLite)")
+      ->envname("LATCHKEY_DATABASE_URL");
+  app.add_option("--database-pool", database_pool, "PostgreSQL connections per process")
+      ->envname("LATCHKEY_DATABASE_POOL");
   int64_t oauth_margin = 300;
   app.add_option("--oauth-providers-file", config.oauth_providers_file,
                  "JSON file overriding built-in OAuth providers and adding generic ones")
@@ -155,6 +161,14 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   if (maintenance < 1 || maintenance > 3600) {
     return InvalidArgument("--maintenance-interval must be 1-3600");
   }
+  if (!config.database_url.empty() && config.database_url.rfind("postgresql://", 0) != 0 &&
+      config.database_url.rfind("postgres://", 0) != 0) {
+    return InvalidArgument("--database-url must start with postgresql://");
+  }
+  if (database_pool < 1 || database_pool > 256) {
+    return InvalidArgument("--database-pool must be 1-256");
+  }
+  config.database_pool = static_cast<int>(database_pool);
   if (oauth_margin < 0 || oauth_margin > 86400) {
     return InvalidArgument("--oauth-refresh-margin must be 0-86400");
   }

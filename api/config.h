@@ -21,6 +21,8 @@ struct Config {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   std::string data_dir = "./var";
+  std::string database_url;  // postgresql://...; empty: SQLite in data_dir
+  int database_pool = 8;     // PostgreSQL connections per process
   int threads = 2;
   std::string public_url;  // empty: derived from the bound address
   LogLevel log_level = LogLevel::kInfo;
@@ -29,12 +31,12 @@ struct Config {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
   std::chrono::milliseconds shutdown_grace{10000};
-  int key_pool_size = 4;                       // pre-generated RSA-2048 keys
-  std::chrono::seconds jwks_max_age{300};       // also the rotation publish lead
+  int key_pool_size = 4;                   // pre-generated RSA-2048 keys
+  std::chrono::seconds jwks_max_age{300};  // also the rotation publish lead
   std::chrono::seconds max_token_lifetime{3600};
   std::chrono::seconds maintenance_interval{10};  // expiry and rotation checks
-  std::vector<std::string> proxy_allow_http;     // hosts the proxy may reach over http
-  std::string proxy_allow_private;               // CIDRs the proxy may reach though private
+  std::vector<std::string> proxy_allow_http;      // hosts the proxy may reach over http
+  std::string proxy_allow_private;                // CIDRs the proxy may reach though private
   std::chrono::milliseconds proxy_connect_timeout{10000};
   std::chrono::milliseconds proxy_timeout{300000};  // whole upstream exchange
   int proxy_streams = 1024;                         // proxied requests at once

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 
 #include "api/app.h"
 #include "api/http_server.h"
@@ -17,6 +17,7 @@
 #include "common/envelope.h"
 #include "common/master_keys.h"
 #include "common/migrations.h"
+#include "common/postgres_database.h"
 #include "common/scheduler.h"
 #include "common/sqlite_database.h"
 #include "services/accounts/accounts.h"
@@ -43,6 +44,16 @@ Result<OAuthProviders> LoadOAuthProviders(const std::string& path) {
   return OAuthProviders::WithOverrides(text.str());
 }
 
+// postgresql://user:secret@host/db -> postgresql://user:***@host/db
+std::string RedactedUrl(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 int ConfigError(const std::string& message) {
   std::fprintf(stderr, "latchkeyd: %s\n", message.c_str());
   return 2;
@@ -50,7 +61,7 @@ int ConfigError(const std::string& message) {
 
 // Storage and keys, opened and migrated.
 struct Storage {
-  std::unique_ptr<SqliteDatabase> db;
+  std::unique_ptr<Database> db;
   std::optional<MasterKeyring> keys;
   std::string db_path;
   std::string key_source;
@@ -61,8 +72,20 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return InvalidArgument("cannot create data dir " + config.data_dir + ": " + ec.message());
   chmod(config.data_dir.c_str(), 0700);
-  out->db_path = config.data_dir + "/latchkey.db";
-  ASSIGN_OR_RETURN(out->db, SqliteDatabase::Open(SqliteOptions{out->db_path, 4, 5000}));
+  if (!config.database_url.empty()) {
+    // Every replica must seal and open with the same keys: no local key file.
+    if (!config.master_keys) {
+      return InvalidArgument(
+          "--database-url needs LATCHKEY_MASTER_KEYS (the same on every replica)");
+    }
+    out->db_path = RedactedUrl(config.database_url);
+    auto pg = PostgresDatabase::Open(PostgresOptions{config.database_url, config.database_pool});
+    if (!pg.ok()) return Unavailable("cannot connect to " + out->db_path);
+    out->db = std::move(*pg);
+  } else {
+    out->db_path = config.data_dir + "/latchkey.db";
+    ASSIGN_OR_RETURN(out->db, SqliteDatabase::Open(SqliteOptions{out->db_path, 4, 5000}));
+  }
   Database& db = *out->db;
   RETURN_IF_ERROR(ApplyMigrations(db, "envelope", Envelope::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "audit", AuditLog::Migrations()));
@@ -87,8 +110,10 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   } else {
     ASSIGN_OR_RETURN(int64_t data_keys, Envelope::CountDataKeys(db));
     if (data_keys > 0) {
-      return InvalidArgument("the database holds sealed data but no master key is configured: set "
-                             "LATCHKEY_MASTER_KEYS or restore " + key_file);
+      return InvalidArgument(
+          "the database holds sealed data but no master key is configured: set "
+          "LATCHKEY_MASTER_KEYS or restore " +
+          key_file);
     }
     if (!allow_create_key) return InvalidArgument("no master key configured");
     auto ring = MasterKeyring::CreateFile(key_file);
@@ -101,7 +126,8 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   if (!missing.empty()) {
     std::string ids;
     for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
-    return InvalidArgument("master key(s) " + ids + " wrap existing data keys but are not configured");
+    return InvalidArgument("master key(s) " + ids +
+                           " wrap existing data keys but are not configured");
   }
   return Status::Ok();
 }
@@ -165,7 +191,8 @@ int RunServer(const Config& config) {
 
   scheduler.Every("oauth.sessions.purge", std::chrono::seconds(3600), [&] {
     auto purged = oauth.flows.PurgeExpiredSessions();
-    if (!purged.ok()) logger.Error("oauth_session_purge_failed", {{"status", purged.status().ToString()}});
+    if (!purged.ok())
+      logger.Error("oauth_session_purge_failed", {{"status", purged.status().ToString()}});
   });
   RefreshScheduler refresher(oauth.tokens, clock, [&logger](const Status& s) {
     logger.Error("oauth_refresh_pass_failed", {{"status", s.ToString()}});
@@ -193,12 +220,12 @@ int RunServer(const Config& config) {
   app_options.max_body_bytes = config.max_body_bytes;
   // The public URL is known only after binding when the port is 0; the App
   // reads it lazily through this string, filled in before serving requests.
-  std::string host_for_url = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
-                                                                        : config.host;
+  std::string host_for_url =
+      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   app_options.public_url = config.public_url;
-  AppServices services{db,           accounts,     api_keys,     audit,       *admin,
-                       logger,       certificates, tokens,       key_pool,    credentials,
-                       proxy,        oauth.clients, oauth.flows, oauth.tokens};
+  AppServices services{db,     accounts,      api_keys,    audit,       *admin,
+                       logger, certificates,  tokens,      key_pool,    credentials,
+                       proxy,  oauth.clients, oauth.flows, oauth.tokens};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   Status started = server.Start();

@@ -147,6 +147,8 @@ Result<AuditEvent> AuditLog::Append(SqlExecutor& tx, AuditEvent event) const {
   if (event.account_id.empty() || event.action.empty()) {
     return Internal("audit event without chain or action");
   }
+  // Concurrent writers of one chain (replicas on PostgreSQL) take turns.
+  RETURN_IF_ERROR(tx.LockKey("audit:" + event.account_id));
   ASSIGN_OR_RETURN(auto last, tx.Query("SELECT seq, hash FROM audit_events WHERE account_id = ?"
                                        " ORDER BY seq DESC LIMIT 1",
                                        {event.account_id}));

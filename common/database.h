@@ -60,6 +60,14 @@ class SqlExecutor {
   virtual Result<std::vector<Row>> Query(std::string_view sql, const SqlParams& params = {}) = 0;
   // Runs a statement and returns the number of rows it changed.
   virtual Result<int64_t> Execute(std::string_view sql, const SqlParams& params = {}) = 0;
+  // Inside a transaction: waits until no other transaction holds `key`,
+  // then holds it until this one ends. For read-then-write sequences that
+  // must not interleave (an audit chain's next link). SQLite's transactions
+  // already hold the whole database, so there it does nothing.
+  virtual Status LockKey(std::string_view key) {
+    (void)key;
+    return Status::Ok();
+  }
 };
 
 class Database : public SqlExecutor {

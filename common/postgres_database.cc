@@ -96,6 +96,11 @@ class PostgresDatabase::Connection final : public SqlExecutor {
     return n;
   }
 
+  Status LockKey(std::string_view key) override {
+    return Query("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", {std::string(key)})
+        .status();
+  }
+
   Status Simple(const char* sql) {
     PGresult* res = PQexec(conn_, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from server import BINARY, Server
+from server import BINARY, PG_URL, Server
 
 KEY1 = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 KEY2 = "k2:HxwdHhscGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwI="
@@ -209,12 +209,14 @@ class LifecycleTest(unittest.TestCase):
             status, acct, _ = first.request("POST", "/admin/accounts", admin, {"name": "keep"})
             self.assertEqual(first.stop(), 0)
             self.assertIn('"event":"stopped"', first.stderr())
-            self.assertFalse(os.path.exists(os.path.join(data, "latchkey.db-wal")) and
-                             os.path.getsize(os.path.join(data, "latchkey.db-wal")) > 0)
-            self.assertEqual(oct(os.stat(os.path.join(data, "master.key")).st_mode & 0o777), "0o600")
-            db = sqlite3.connect(os.path.join(data, "latchkey.db"))
-            self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
-            db.close()
+            if not PG_URL:  # the embedded default's files
+                self.assertFalse(os.path.exists(os.path.join(data, "latchkey.db-wal")) and
+                                 os.path.getsize(os.path.join(data, "latchkey.db-wal")) > 0)
+                self.assertEqual(oct(os.stat(os.path.join(data, "master.key")).st_mode & 0o777),
+                                 "0o600")
+                db = sqlite3.connect(os.path.join(data, "latchkey.db"))
+                self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+                db.close()
 
             second = Server(data_dir=data).start()
             try:
@@ -245,10 +247,7 @@ class LifecycleTest(unittest.TestCase):
                 self.assertEqual(server.stop(), 0)
             finally:
                 server.cleanup()
-            blobs = server.stderr().encode()
-            for name in os.listdir(data):
-                with open(os.path.join(data, name), "rb") as f:
-                    blobs += f.read()
+            blobs = server.stderr().encode() + server.stored_bytes()
             for secret in [key, extra["apiKey"], admin, key.split(".")[1], admin.split(".")[1]]:
                 self.assertNotIn(secret.encode(), blobs, "secret found in logs or data dir")
             self.assertIn(acct["id"].encode(), blobs)  # the grep itself can find things
@@ -275,6 +274,16 @@ class ConfigurationTest(unittest.TestCase):
                 self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
                 self.assertTrue(result.stderr.startswith("latchkeyd: "))
 
+    @unittest.skipUnless(PG_URL, "PostgreSQL only")
+    def test_postgres_needs_master_keys_from_the_environment(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = self.run_binary(["--data-dir", tmp, "--listen", "127.0.0.1:0",
+                                      "--database-url", PG_URL], None)
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn("LATCHKEY_MASTER_KEYS", result.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "master.key")))
+
+    @unittest.skipIf(PG_URL, "the local master.key file and rewrap of the SQLite default")
     def test_master_key_rotation_with_rewrap(self):
         with tempfile.TemporaryDirectory() as tmp:
             data = os.path.join(tmp, "data")

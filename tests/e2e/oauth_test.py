@@ -2,7 +2,6 @@
 (fake_oauth.py, the edge of the machine), driven through the browser legs
 by following redirects with an HTTP client, then through refresh, the
 access-token route, the proxy and revocation."""
-import glob
 import json
 import os
 import signal
@@ -497,10 +496,7 @@ class FlowSecurityTest(OAuthTestBase):
         logs = self.server.stderr()
         for secret in planted + access_tokens:
             self.assertNotIn(secret, logs)
-        raw = b""
-        for path in glob.glob(os.path.join(self.server.data_dir, "latchkey.db*")):
-            with open(path, "rb") as f:
-                raw += f.read()
+        raw = self.server.stored_bytes()
         for secret in planted + access_tokens:
             self.assertNotIn(secret.encode(), raw)
 
@@ -531,7 +527,9 @@ class RestartTest(OAuthTestBase):
         self.fake.expires_in["google"] = 3600
         before = self.fake.refreshes["google"]
         self.assertEqual(self.server.stop(signal.SIGTERM), 0)
-        expires = self.call_after_restart_free_expiry(result["tokenId"])
+        # The token's expiry, read from storage while the server is down.
+        expires = self.server.sql_value("SELECT expires_at FROM oauth_tokens WHERE id = ?",
+                                        result["tokenId"])
         # Down past the token's expiry: nothing could refresh it.
         wait_until(lambda: time.time() > expires + 1, what="the token to expire while down")
         self.assertEqual(self.fake.refreshes["google"], before)
@@ -540,17 +538,6 @@ class RestartTest(OAuthTestBase):
         self.assertEqual(t["status"], "active")
         self.assertEqual(self.fake.refreshes["google"], before + 1)
         self.assertEqual(self.via_proxy(result["tokenId"])[0], 200)
-
-    def call_after_restart_free_expiry(self, token_id):
-        """The token's expiry, read from the database file while the server
-        is down (the API is not there to ask)."""
-        import sqlite3
-        db = sqlite3.connect(os.path.join(self.server.data_dir, "latchkey.db"))
-        try:
-            return db.execute("SELECT expires_at FROM oauth_tokens WHERE id = ?",
-                              (token_id,)).fetchone()[0]
-        finally:
-            db.close()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,32 @@ import tempfile
 import time
 
 BINARY = os.environ.get("LATCHKEYD", os.path.join(os.path.dirname(__file__), "../../build/latchkeyd"))
+# Set by tests/pg/with_postgres.sh: every Server then runs on its own
+# database in that cluster instead of SQLite.
+PG_URL = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
+
+
+def postgres_for(data_dir):
+    """A database (and master key) per data dir, kept across restarts of the
+    same data dir. Returns (url, master_keys)."""
+    import base64
+    import secrets
+    import urllib.parse
+    os.makedirs(data_dir, exist_ok=True)
+    marker = os.path.join(data_dir, "postgres.json")
+    if os.path.exists(marker):
+        with open(marker) as f:
+            saved = json.load(f)
+        return saved["url"], saved["keys"]
+    name = "lk_" + secrets.token_hex(6)
+    u = urllib.parse.urlsplit(PG_URL)
+    subprocess.run(["createdb", "-h", u.hostname, "-p", str(u.port), "-U", u.username, name],
+                   check=True)
+    url = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, "", ""))
+    keys = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    with open(marker, "w") as f:
+        json.dump({"url": url, "keys": keys}, f)
+    return url, keys
 
 
 class Server:
@@ -31,8 +57,13 @@ class Server:
 
     def start(self):
         self.stderr_file = open(self.stderr_path, "ab")
+        extra = []
+        if PG_URL:
+            url, keys = postgres_for(self.data_dir)
+            extra = ["--database-url", url]
+            self.env.setdefault("LATCHKEY_MASTER_KEYS", keys)
         self.proc = subprocess.Popen(
-            [BINARY, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir] + self.args,
+            [BINARY, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir] + extra + self.args,
             stdout=subprocess.PIPE, stderr=self.stderr_file, env=self.env, text=True)
         lines = []
         deadline = time.time() + 20
@@ -63,6 +94,41 @@ class Server:
         self.stdout += self.proc.stdout.read()
         self.stderr_file.close()
         return code
+
+    def stored_bytes(self):
+        """Everything the server has stored: the data dir's files, and on
+        PostgreSQL a dump of its database with bytea values decoded, so a
+        test can search it for planted secrets."""
+        import re
+        out = b""
+        for root, _, files in os.walk(self.data_dir):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    out += f.read()
+        if PG_URL:
+            url, _ = postgres_for(self.data_dir)
+            dump = subprocess.run(["pg_dump", "--data-only", url], check=True,
+                                  capture_output=True).stdout
+            out += dump
+            for hex_value in re.findall(rb"\\\\x([0-9a-f]+)", dump):
+                out += bytes.fromhex(hex_value.decode())
+        return out
+
+    def sql_value(self, query, *params):
+        """The first column of the first row of a read-only query."""
+        if PG_URL:
+            url, _ = postgres_for(self.data_dir)
+            for p in params:
+                query = query.replace("?", "'%s'" % str(p).replace("'", "''"), 1)
+            out = subprocess.run(["psql", "-At", "-c", query, url], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+            return int(out) if out.lstrip("-").isdigit() else out
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.data_dir, "latchkey.db"))
+        try:
+            return db.execute(query, params).fetchone()[0]
+        finally:
+            db.close()
 
     def stderr(self):
         try:
