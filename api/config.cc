@@ -92,7 +92,12 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       ->envname("LATCHKEY_DATABASE_URL");
   app.add_option("--database-pool", database_pool, "PostgreSQL connections per process")
       ->envname("LATCHKEY_DATABASE_POOL");
-  int64_t oauth_margin = 300;
+  int64_t oauth_margin = 300, oauth_lease = 90;
+  app.add_option(
+         "--oauth-refresh-lease", oauth_lease,
+         "Seconds a claim on a token refresh lasts if its replica dies (token requests time out"
+         " at two thirds of it, at most 30 s)")
+      ->envname("LATCHKEY_OAUTH_REFRESH_LEASE");
   app.add_option("--oauth-providers-file", config.oauth_providers_file,
                  "JSON file overriding built-in OAuth providers and adding generic ones")
       ->envname("LATCHKEY_OAUTH_PROVIDERS_FILE");
@@ -173,6 +178,10 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
     return InvalidArgument("--oauth-refresh-margin must be 0-86400");
   }
   config.oauth_refresh_margin = std::chrono::seconds(oauth_margin);
+  if (oauth_lease < 2 || oauth_lease > 3600) {
+    return InvalidArgument("--oauth-refresh-lease must be 2-3600");
+  }
+  config.oauth_refresh_lease = std::chrono::seconds(oauth_lease);
   config.key_pool_size = static_cast<int>(pool);
   config.jwks_max_age = std::chrono::seconds(jwks_max_age);
   config.max_token_lifetime = std::chrono::seconds(max_lifetime);

@@ -42,6 +42,7 @@ struct Config {
   int proxy_streams = 1024;                         // proxied requests at once
   std::string oauth_providers_file;                 // JSON overrides of the OAuth registry
   std::chrono::seconds oauth_refresh_margin{300};   // refresh this long before expiry (at most)
+  std::chrono::seconds oauth_refresh_lease{90};     // a dead refresher's claim lasts this long
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

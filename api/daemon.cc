@@ -164,7 +164,16 @@ int RunServer(const Config& config) {
   for (const auto& table : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(table);
   OAuthTokenOptions oauth_options;
   oauth_options.refresh_margin = config.oauth_refresh_margin;
-  OAuthService oauth(db, envelope, audit, clock, std::move(*oauth_providers), oauth_options);
+  oauth_options.lease = config.oauth_refresh_lease;
+  // A token request must end before its lease does, or another replica
+  // could refresh the same token meanwhile.
+  TokenEndpointOptions endpoint_options;
+  endpoint_options.total_timeout = std::min<std::chrono::milliseconds>(
+      endpoint_options.total_timeout, config.oauth_refresh_lease * 2 / 3);
+  endpoint_options.connect_timeout =
+      std::min(endpoint_options.connect_timeout, endpoint_options.total_timeout);
+  OAuthService oauth(db, envelope, audit, clock, std::move(*oauth_providers), oauth_options,
+                     endpoint_options);
   CredentialRouter proxy_credentials(credentials);
   proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
   ProxyOptions proxy_options;

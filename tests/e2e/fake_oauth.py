@@ -25,6 +25,7 @@ import http.server
 import json
 import secrets
 import threading
+import time
 import urllib.parse
 
 DIALECTS = ("google", "microsoft", "slack", "github", "notion")
@@ -52,6 +53,7 @@ class FakeProviders:
         self.fail_next_refresh = {}  # dialect -> http status to fail with
         self.notion_non_expiring = False
         self.issued = []           # every token value handed out
+        self.refresh_delay = 0.0   # seconds each token request takes (outside the lock)
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -81,6 +83,8 @@ class FakeProviders:
                 self.send(404, {"error": "not_found"})
 
             def do_POST(self):
+                if fake.refresh_delay:
+                    time.sleep(fake.refresh_delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")

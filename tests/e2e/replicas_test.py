@@ -1,0 +1,173 @@
+"""Several latchkeyd replicas on one PostgreSQL database (run under
+tests/pg/with_postgres.sh; skipped on SQLite): background work done once,
+changes seen everywhere within a second, one valid audit chain."""
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+from fake_oauth import CLIENT_SECRETS, TENANT, FakeProviders, client_id
+from oauth_test import APP, browse, query_of, wait_until
+from server import PG_URL, Server
+
+ADMIN = "replica-test-admin-key-0001"
+
+
+@unittest.skipUnless(PG_URL, "needs PostgreSQL (tests/pg/with_postgres.sh)")
+class ReplicasTest(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeProviders()
+        self.tmp = tempfile.TemporaryDirectory(prefix="latchkey-replicas-")
+        self.providers = os.path.join(self.tmp.name, "providers.json")
+        with open(self.providers, "w") as f:
+            json.dump(self.fake.providers_file(), f)
+        self.data = os.path.join(self.tmp.name, "data")  # one database for every replica
+        self.replicas = []
+
+    def tearDown(self):
+        for r in self.replicas:
+            r.cleanup()
+        self.fake.close()
+        self.tmp.cleanup()
+
+    def start_replicas(self, n, extra=()):
+        for _ in range(n):
+            self.replicas.append(Server(data_dir=self.data, env={"LATCHKEY_ADMIN_KEY": ADMIN}, args=[
+                "--oauth-providers-file", self.providers, "--proxy-allow-http", "127.0.0.1",
+                "--proxy-allow-private", "127.0.0.1/32"] + list(extra)).start())
+
+    def call(self, replica, method, path, key, body=None, expect=200):
+        status, parsed, _ = replica.request(method, path, key, body)
+        self.assertEqual(status, expect, (method, path, parsed))
+        return parsed
+
+    def account(self, provider="microsoft"):
+        acct = self.call(self.replicas[0], "POST", "/admin/accounts", ADMIN, {"name": "r"},
+                         expect=201)
+        key = acct["apiKey"]
+        reg = {"clientId": client_id(provider), "clientSecret": CLIENT_SECRETS[provider]}
+        if provider == "microsoft":
+            reg["tenant"] = TENANT
+        self.call(self.replicas[0], "PUT", "/oauth/providers/" + provider, key, reg)
+        self.call(self.replicas[0], "PUT", "/oauth/redirect-uris", key, {"redirectUris": [APP]})
+        return acct["id"], key
+
+    def connect_many(self, key, provider, count):
+        """`count` users through the whole flow, spread over the replicas."""
+        ids, errors = [], []
+        lock = threading.Lock()
+
+        def worker(w):
+            for i in range(w, count, 8):
+                replica = self.replicas[i % len(self.replicas)]
+                try:
+                    s = self.call(replica, "POST", "/auth/sessions", key,
+                                  {"provider": provider, "identifierId": "u%d" % i,
+                                   "redirectUri": APP}, expect=201)
+                    _, location, _ = browse(s["url"])
+                    q = query_of(location)
+                    with lock:
+                        ids.append(q["tokenId"])
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        return ids
+
+    def sql(self, query, *params):
+        return self.replicas[0].sql_value(query, *params)
+
+    def test_500_tokens_due_together_are_each_refreshed_exactly_once(self):
+        self.start_replicas(3)
+        _, key = self.account("microsoft")  # rotating refresh tokens: a second use would show
+        self.fake.expires_in["microsoft"] = 24  # due 12 s (less jitter) after it is issued
+        ids = self.connect_many(key, "microsoft", 500)
+        self.fake.expires_in["microsoft"] = 3600  # refreshed tokens are not due again
+        self.assertEqual(len(set(ids)), 500)
+        wait_until(lambda: self.fake.refreshes["microsoft"] >= 500, timeout=60,
+                   what="500 refreshes")
+        wait_until(lambda: self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE"
+                                    " last_refreshed_at IS NOT NULL") == 500, timeout=30,
+                   what="500 stored refreshes")
+        self.assertEqual(self.fake.refreshes["microsoft"], 500)  # none twice
+        self.assertEqual(self.fake.reused, [])                   # no rotated token used again
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE status <> 'active'"
+                                  " OR lease_owner IS NOT NULL"), 0)
+        events = self.sql("SELECT COUNT(*) FROM audit_events WHERE action = 'oauth.token.refresh'"
+                          " AND outcome = 'success'")
+        self.assertEqual(events, 500)
+
+    def test_a_killed_replicas_leases_run_out_and_the_others_take_over(self):
+        self.start_replicas(3, ["--oauth-refresh-lease", "3"])
+        _, key = self.account("google")  # a non-rotating grant survives a retried refresh
+        self.fake.expires_in["google"] = 24
+        ids = self.connect_many(key, "google", 150)
+        self.fake.expires_in["google"] = 3600
+        self.fake.refresh_delay = 0.2  # every replica holds leases when one dies
+        wait_until(lambda: self.fake.refreshes["google"] >= 30, timeout=60, what="refreshes")
+        victim = self.replicas.pop(0)
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait()
+        victim.cleanup()
+        held = self.replicas[0].sql_value(
+            "SELECT COUNT(*) FROM oauth_tokens WHERE lease_owner IS NOT NULL")
+        self.assertGreater(held, 0)
+        wait_until(lambda: self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE"
+                                    " last_refreshed_at IS NOT NULL") == len(ids),
+                   timeout=90, what="every token refreshed after the kill")
+        wait_until(lambda: self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE"
+                                    " lease_owner IS NOT NULL") == 0, timeout=30,
+                   what="no lease left")
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE status <> 'active'"), 0)
+
+    def test_revocation_on_one_replica_is_served_by_another_within_a_second(self):
+        self.start_replicas(2)
+        account, key = self.account()
+        a, b = self.replicas
+        cert = self.call(a, "POST", "/certificates", key, {"name": "k", "custody": "managed"},
+                         expect=201)
+        jwks = "/accounts/%s/.well-known/jwks.json" % account
+
+        def kids():
+            return {k["kid"] for k in self.call(b, "GET", jwks, None)["keys"]}
+        wait_until(lambda: cert["kid"] in kids(), timeout=5, what="the new key on B")
+        self.call(a, "POST", "/certificates/%s/revoke" % cert["id"], key)
+        revoked_at = time.time()
+        wait_until(lambda: cert["kid"] not in kids(), timeout=5, what="the key gone on B")
+        self.assertLess(time.time() - revoked_at, 1.25)
+        self.call(b, "GET", "/certificates/public/" + cert["kid"], None, expect=404)
+
+    def test_concurrent_audit_writes_from_three_replicas_keep_one_chain(self):
+        self.start_replicas(3)
+        _, key = self.account()
+        errors = []
+
+        def writer(i):
+            replica = self.replicas[i % 3]
+            for j in range(10):
+                status, body, _ = replica.request("POST", "/api-keys", key,
+                                                  {"name": "k%d-%d" % (i, j), "scopes": ["proxy"]})
+                if status != 201:
+                    errors.append((status, body))
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for replica in self.replicas:
+            verified = self.call(replica, "GET", "/audit-events/verify", key)
+            self.assertTrue(verified["ok"], verified)
+        self.assertGreaterEqual(verified["count"], 60)
+
+
+if __name__ == "__main__":
+    unittest.main()
