@@ -46,6 +46,12 @@ class PostgresDatabase::Connection final : public SqlExecutor {
   ~Connection() override { PQfinish(conn_); }
 
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK && !broken_; }
+  // Reads whatever the server sent while the connection sat idle: a
+  // restarted or crashed server has closed it, which shows here instead of
+  // failing the caller's next statement.
+  bool Alive() {
+    return !broken_ && PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK;
+  }
 
   Result<std::vector<Row>> Query(std::string_view sql, const SqlParams& params) override {
     PGresult* res = Run(sql, params);
@@ -186,10 +192,11 @@ Result<std::unique_ptr<PostgresDatabase::Connection>> PostgresDatabase::Take() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return closed_ || !idle_.empty() || open_ < options_.pool_size; });
     if (closed_) return Unavailable("database is closed");
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      return c;
+      if (c->Alive()) return c;
+      --open_;  // dropped; a fresh one replaces it below
     }
     ++open_;  // reserve a slot, connect outside the lock
   }
@@ -221,10 +228,15 @@ void PostgresDatabase::Give(std::unique_ptr<Connection> c) {
 }
 
 Result<std::vector<Row>> PostgresDatabase::Query(std::string_view sql, const SqlParams& params) {
-  ASSIGN_OR_RETURN(auto conn, Take());
-  auto out = conn->Query(sql, params);
-  Give(std::move(conn));
-  return out;
+  // A read on a connection the server had closed is safe to run again on
+  // a fresh one (at most once).
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(auto conn, Take());
+    auto out = conn->Query(sql, params);
+    bool lost = !out.ok() && !conn->healthy();
+    Give(std::move(conn));
+    if (!lost || attempt == 1) return out;
+  }
 }
 
 Result<int64_t> PostgresDatabase::Execute(std::string_view sql, const SqlParams& params) {
@@ -237,6 +249,12 @@ Result<int64_t> PostgresDatabase::Execute(std::string_view sql, const SqlParams&
 Status PostgresDatabase::Transaction(const std::function<Status(SqlExecutor&)>& body) {
   ASSIGN_OR_RETURN(auto conn, Take());
   Status s = conn->Simple("BEGIN");
+  if (!s.ok() && !conn->healthy()) {
+    // Lost before anything ran: start over on a fresh connection, once.
+    Give(std::move(conn));
+    ASSIGN_OR_RETURN(conn, Take());
+    s = conn->Simple("BEGIN");
+  }
   if (s.ok()) {
     try {
       s = body(*conn);

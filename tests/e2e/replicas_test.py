@@ -168,6 +168,49 @@ class ReplicasTest(unittest.TestCase):
             self.assertTrue(verified["ok"], verified)
         self.assertGreaterEqual(verified["count"], 60)
 
+    def test_database_outage_gets_503s_loses_nothing_acknowledged_and_recovers(self):
+        self.start_replicas(1)
+        _, key = self.account()
+        server = self.replicas[0]
+        pgctl = os.environ["LATCHKEY_TEST_PG_CTL"].split()
+        acknowledged, failures, stop = [], [], threading.Event()
+
+        def writer(w):
+            n = 0
+            while not stop.is_set():
+                n += 1
+                name = "s-%d-%d" % (w, n)
+                status, body, _ = server.request("POST", "/secrets", key, {
+                    "name": name, "type": "API_KEY", "value": "value-%s-0123456789" % name,
+                    "allowedHosts": ["api.example.com"]})
+                if status == 201:
+                    acknowledged.append(name)
+                else:
+                    failures.append((status, body))
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        wait_until(lambda: len(acknowledged) >= 20, what="writes before the outage")
+        import subprocess
+        subprocess.run(pgctl + ["stop", "-m", "fast"], check=True)
+        wait_until(lambda: len(failures) >= 8, what="failures during the outage")
+        status, ready, _ = server.request("GET", "/readyz")
+        self.assertEqual(status, 503)
+        subprocess.run(pgctl + ["start"], check=True)
+        before = len(acknowledged)
+        wait_until(lambda: len(acknowledged) >= before + 20, timeout=30,
+                   what="writes after the outage, without restarting latchkeyd")
+        stop.set()
+        for t in threads:
+            t.join()
+        for status, body in failures:
+            self.assertEqual((status, body["code"]), (503, "UNAVAILABLE"), body)
+            self.assertNotIn("postgres", json.dumps(body).lower())
+        listed = {s["name"] for s in self.call(server, "GET", "/secrets", key)["secrets"]}
+        self.assertEqual(set(acknowledged) - listed, set())  # every acknowledged write is there
+        self.assertTrue(self.call(server, "GET", "/audit-events/verify", key)["ok"])
+        self.assertEqual(server.request("GET", "/readyz")[0], 200)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -33,4 +33,7 @@ export LATCHKEY_TEST_DATABASE_URL="postgresql://latchkey@127.0.0.1:$port/latchke
 printf '%q ' "${pgctl[@]}" > "$dir/restart.sh"
 printf -- '-m fast restart >/dev/null\n' >> "$dir/restart.sh"
 export LATCHKEY_TEST_PG_RESTART="bash $dir/restart.sh"
+printf '%q ' "${pgctl[@]}" > "$dir/pgctl.sh"
+printf -- '"$@" >/dev/null\n' >> "$dir/pgctl.sh"
+export LATCHKEY_TEST_PG_CTL="bash $dir/pgctl.sh"  # + stop -m fast | start
 "$@"
