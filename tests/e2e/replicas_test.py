@@ -168,6 +168,26 @@ class ReplicasTest(unittest.TestCase):
             self.assertTrue(verified["ok"], verified)
         self.assertGreaterEqual(verified["count"], 60)
 
+    def test_each_scheduled_rotation_happens_once_with_three_replicas(self):
+        self.start_replicas(3, ["--jwks-max-age", "1", "--max-token-lifetime", "1",
+                                "--maintenance-interval", "1"])
+        _, key = self.account()
+        self.call(self.replicas[1], "PUT", "/certificates/rotation-policy", key,
+                  {"rotationPeriod": 2, "overlap": 1})
+
+        def managed():
+            listed = self.call(self.replicas[2], "GET", "/certificates", key)["certificates"]
+            return sorted(c["createdAt"] for c in listed if c.get("custody") == "managed")
+        wait_until(lambda: len(managed()) >= 5, timeout=30, what="four rotations")
+        created = managed()
+        # One key per rotation: the first successor is published one second
+        # (--jwks-max-age) before the period ends, then one every period;
+        # a rotation done twice would show as two keys in one second.
+        times = [time.mktime(time.strptime(c, "%Y-%m-%dT%H:%M:%SZ")) for c in created]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertGreaterEqual(gaps[0], 1, created)
+        self.assertTrue(all(g >= 2 for g in gaps[1:]), (created, gaps))
+
     def test_database_outage_gets_503s_loses_nothing_acknowledged_and_recovers(self):
         self.start_replicas(1)
         _, key = self.account()
