@@ -49,6 +49,7 @@ bench: configure
 	/usr/bin/python3 bench/certificates_bench.py $(BUILD)/latchkeyd
 	/usr/bin/python3 bench/proxy_bench.py $(BUILD)/latchkeyd
 	./$(BUILD)/bench/oauth_bench
+	bash bench/replicas_bench.sh $(BUILD)/latchkeyd
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc' '*.cpp')
