@@ -208,7 +208,13 @@ Result<std::unique_ptr<PostgresDatabase::Connection>> PostgresDatabase::Take() {
   PQsetNoticeProcessor(
       raw, [](void*, const char*) {}, nullptr);
   auto conn = std::make_unique<Connection>(raw);
-  if (PQstatus(raw) != CONNECTION_OK || !conn->Simple("SET TIME ZONE 'UTC'").ok()) {
+  bool ok = PQstatus(raw) == CONNECTION_OK && conn->Simple("SET TIME ZONE 'UTC'").ok();
+  if (ok && !options_.schema.empty()) {
+    bool safe = options_.schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                std::string::npos;
+    ok = safe && conn->Simple(("SET search_path TO " + options_.schema).c_str()).ok();
+  }
+  if (!ok) {
     std::lock_guard<std::mutex> lock(mu_);
     --open_;
     cv_.notify_one();

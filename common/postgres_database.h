@@ -33,6 +33,9 @@ struct PostgresOptions {
   std::string url;  // postgresql://user@host:port/db?... (libpq conninfo URI)
   int pool_size = 8;
   std::chrono::seconds connect_timeout{5};
+  // When set, every connection works in this schema (search_path); for
+  // tests that each want an empty database. Letters, digits and '_' only.
+  std::string schema;
 };
 
 class PostgresDatabase final : public Database {
@@ -47,6 +50,7 @@ class PostgresDatabase final : public Database {
   Status Transaction(const std::function<Status(SqlExecutor&)>& body) override;
   Status Ping() override;
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
+  const PostgresOptions& options() const { return options_; }
   void Close() override;
 
   // `sql` with each `?` outside quotes turned into $1, $2, ...

@@ -9,7 +9,7 @@ namespace {
 
 struct Fixture {
   testing::TempDir dir;
-  std::unique_ptr<SqliteDatabase> db = testing::OpenDb(dir);
+  std::unique_ptr<Database> db = testing::OpenDb(dir);
   FakeClock clock{1'700'000'000};
   AuditLog audit{clock};
   Fixture() { BOOST_REQUIRE(ApplyMigrations(*db, "audit", AuditLog::Migrations()).ok()); }
@@ -87,16 +87,20 @@ BOOST_AUTO_TEST_CASE(VerifyFindsADeletedOrForgedEvent) {
   AuditEvent second = Append("acct_a", "x.two");
   Append("acct_a", "x.three");
   // An attacker with database access drops the trigger and edits a row.
-  BOOST_REQUIRE(db->Execute("DROP TRIGGER audit_events_append_only", {}).ok());
-  BOOST_REQUIRE(db->Execute("UPDATE audit_events SET outcome = 'denied' WHERE id = ?",
-                            {second.id}).ok());
+  BOOST_REQUIRE(db->Execute(db->dialect() == SqlDialect::kPostgres
+                                ? "DROP TRIGGER audit_events_append_only ON audit_events"
+                                : "DROP TRIGGER audit_events_append_only",
+                            {})
+                    .ok());
+  BOOST_REQUIRE(
+      db->Execute("UPDATE audit_events SET outcome = 'denied' WHERE id = ?", {second.id}).ok());
   auto v = *audit.Verify(*db, "acct_a");
   BOOST_TEST(!v.ok);
   BOOST_TEST(v.first_broken->id == second.id);
   BOOST_TEST(v.reason == "event hash does not match its contents");
 
-  BOOST_REQUIRE(db->Execute("UPDATE audit_events SET outcome = 'success' WHERE id = ?",
-                            {second.id}).ok());
+  BOOST_REQUIRE(
+      db->Execute("UPDATE audit_events SET outcome = 'success' WHERE id = ?", {second.id}).ok());
   BOOST_TEST(audit.Verify(*db, "acct_a")->ok);
   BOOST_REQUIRE(db->Execute("DELETE FROM audit_events WHERE id = ?", {second.id}).ok());
   auto gap = *audit.Verify(*db, "acct_a");

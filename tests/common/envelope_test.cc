@@ -12,7 +12,7 @@ const char kKey2[] = "k2:HxwdHhscGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwI=";
 
 struct Fixture {
   testing::TempDir dir;
-  std::unique_ptr<SqliteDatabase> db = testing::OpenDb(dir);
+  std::unique_ptr<Database> db = testing::OpenDb(dir);
   FakeClock clock;
   Fixture() { BOOST_REQUIRE(ApplyMigrations(*db, "envelope", Envelope::Migrations()).ok()); }
   void CreateAccount(Envelope& env, const std::string& id) {

@@ -10,7 +10,8 @@ namespace {
 
 struct Fixture {
   testing::TempDir dir;
-  std::unique_ptr<SqliteDatabase> db = testing::OpenDb(dir);
+  std::unique_ptr<SqliteDatabase> db =
+      std::move(*SqliteDatabase::Open(SqliteOptions{dir.file("t.db"), 4, 5000}));
   Fixture() {
     BOOST_REQUIRE(db->Execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, b BLOB)", {}).ok());
   }
@@ -57,8 +58,8 @@ BOOST_AUTO_TEST_CASE(FailedTransactionLeavesNothingBehind) {
   BOOST_TEST(s.message() == "abort");
   BOOST_TEST((*db->Query("SELECT COUNT(*) FROM t", {}))[0].Int(0) == 0);
   BOOST_TEST(db->Transaction([](SqlExecutor& tx) {
-                  return tx.Execute("INSERT INTO t (id) VALUES ('y')", {}).status();
-                }).ok());
+                 return tx.Execute("INSERT INTO t (id) VALUES ('y')", {}).status();
+               }).ok());
   BOOST_TEST((*db->Query("SELECT COUNT(*) FROM t", {}))[0].Int(0) == 1);
 }
 
@@ -68,8 +69,9 @@ BOOST_AUTO_TEST_CASE(ConcurrentWritersAllCommit) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
         Status s = db->Transaction([&](SqlExecutor& tx) {
-          return tx.Execute("INSERT INTO t (id) VALUES (?)",
-                            {std::to_string(t) + "-" + std::to_string(i)})
+          return tx
+              .Execute("INSERT INTO t (id) VALUES (?)",
+                       {std::to_string(t) + "-" + std::to_string(i)})
               .status();
         });
         BOOST_CHECK(s.ok());

@@ -1,10 +1,9 @@
 // A migrated database with the account services wired as latchkeyd wires them.
 #pragma once
 
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <sstream>
-
-#include <boost/test/unit_test.hpp>
 
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
@@ -15,7 +14,7 @@ namespace latchkey::testing {
 
 struct AccountsFixture {
   TempDir dir;
-  std::unique_ptr<SqliteDatabase> db = OpenDb(dir);
+  std::unique_ptr<Database> db = OpenDb(dir);
   FakeClock clock{1'700'000'000};
   MasterKeyring keys = TestKeyring();
   Envelope envelope{*db, keys, clock};
@@ -36,14 +35,9 @@ struct AccountsFixture {
     return (*db->Query(sql, params))[0].Int(0);
   }
 
-  // The database file's bytes after a checkpoint, to search for plaintext.
-  std::string DatabaseBytes() {
-    db->Execute("PRAGMA wal_checkpoint(TRUNCATE)", {}).status().IgnoreError();
-    std::ifstream f(dir.path() + "/t.db", std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
+  // Everything stored (the SQLite file, or a dump of the PostgreSQL schema),
+  // to search for plaintext.
+  std::string DatabaseBytes() { return StoredBytes(*db, dir); }
 };
 
 }  // namespace latchkey::testing

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "common/ids.h"
-
 #include "tests/services/certificates/fixture.h"
 
 namespace latchkey {
@@ -24,6 +23,7 @@ std::string PemSample(const std::string& pem) {
 
 struct Fixture : testing::CertificatesFixture {
   std::string DatabaseBytes() {
+    if (db->dialect() == SqlDialect::kPostgres) return testing::StoredBytes(*db, dir);
     db->Close();
     std::string all;
     for (const char* suffix : {"", "-wal"}) {

@@ -108,12 +108,14 @@ BOOST_AUTO_TEST_CASE(DueTimeIsTheSmallerMarginWithJitterAndFoundThroughTheIndex)
   (void)forever;
   (void)no_refresh;
   BOOST_TEST(ToUnix(**oauth.tokens.NextDue()) == Column("next_refresh_at", minute));
-  auto plan = db->Query(
-      "EXPLAIN QUERY PLAN SELECT id FROM oauth_tokens WHERE next_refresh_at <= ?"
-      " ORDER BY next_refresh_at LIMIT 256",
-      {Now()});
-  BOOST_REQUIRE(plan.ok());
-  BOOST_TEST((*plan)[0].Text(3).find("USING INDEX oauth_tokens_due") != std::string::npos);
+  if (db->dialect() == SqlDialect::kSqlite) {  // PostgreSQL plans by table statistics
+    auto plan = db->Query(
+        "EXPLAIN QUERY PLAN SELECT id FROM oauth_tokens WHERE next_refresh_at <= ?"
+        " ORDER BY next_refresh_at LIMIT 256",
+        {Now()});
+    BOOST_REQUIRE(plan.ok());
+    BOOST_TEST((*plan)[0].Text(3).find("USING INDEX oauth_tokens_due") != std::string::npos);
+  }
 
   BOOST_TEST(*oauth.tokens.RunDue() == 0);
   BOOST_TEST(server.requests() == 0);
