@@ -15,6 +15,7 @@
 #include "api/http_server.h"
 #include "common/audit_log.h"
 #include "common/envelope.h"
+#include "common/ids.h"
 #include "common/master_keys.h"
 #include "common/migrations.h"
 #include "common/postgres_database.h"
@@ -165,6 +166,7 @@ int RunServer(const Config& config) {
   OAuthTokenOptions oauth_options;
   oauth_options.refresh_margin = config.oauth_refresh_margin;
   oauth_options.lease = config.oauth_refresh_lease;
+  oauth_options.owner = NewId("own");  // this process, in the leases it takes
   // A token request must end before its lease does, or another replica
   // could refresh the same token meanwhile.
   TokenEndpointOptions endpoint_options;
@@ -256,7 +258,8 @@ int RunServer(const Config& config) {
                 base.c_str());
   }
   std::fflush(stdout);
-  logger.Info("started", {{"address", base}, {"data_dir", config.data_dir}});
+  logger.Info("started",
+              {{"address", base}, {"data_dir", config.data_dir}, {"replica", oauth_options.owner}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

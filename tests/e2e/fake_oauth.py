@@ -97,6 +97,8 @@ class FakeProviders:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        # A client that died mid-request (the replica killed on purpose).
+        self.httpd.handle_error = lambda request, address: None
         self.port = self.httpd.server_address[1]
         self.base = "http://127.0.0.1:%d" % self.port
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

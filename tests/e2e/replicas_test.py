@@ -4,6 +4,7 @@ changes seen everywhere within a second, one valid audit chain."""
 import json
 import os
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -12,6 +13,7 @@ import urllib.parse
 
 from fake_oauth import CLIENT_SECRETS, TENANT, FakeProviders, client_id
 from oauth_test import APP, browse, query_of, wait_until
+import server as srv
 from server import PG_URL, Server
 
 ADMIN = "replica-test-admin-key-0001"
@@ -105,28 +107,56 @@ class ReplicasTest(unittest.TestCase):
                           " AND outcome = 'success'")
         self.assertEqual(events, 500)
 
+    def rows(self, query):
+        url, _ = srv.postgres_for(self.data)
+        out = subprocess.run(["psql", "-At", "-F", "|", "-c", query, url], check=True,
+                             capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
+
     def test_a_killed_replicas_leases_run_out_and_the_others_take_over(self):
-        self.start_replicas(3, ["--oauth-refresh-lease", "3"])
+        self.start_replicas(3, ["--oauth-refresh-lease", "5"])
         _, key = self.account("google")  # a non-rotating grant survives a retried refresh
         self.fake.expires_in["google"] = 24
         ids = self.connect_many(key, "google", 150)
         self.fake.expires_in["google"] = 3600
         self.fake.refresh_delay = 0.2  # every replica holds leases when one dies
         wait_until(lambda: self.fake.refreshes["google"] >= 30, timeout=60, what="refreshes")
-        victim = self.replicas.pop(0)
+        # Each replica logs the lease owner id it uses; kill one that holds a lease now.
+        owners = {}
+        for line in self.replicas[0].stderr().splitlines():
+            if '"event":"started"' in line:
+                event = json.loads(line)
+                owners[event["replica"]] = int(event["address"].rsplit(":", 1)[1])
+
+        def holder():
+            held = self.rows("SELECT DISTINCT lease_owner FROM oauth_tokens"
+                             " WHERE lease_owner IS NOT NULL")
+            return held[0][0] if held else None
+        owner = wait_until(holder, timeout=30, what="a replica holding a lease")
+        victim = [r for r in self.replicas if r.port == owners[owner]][0]
+        self.replicas.remove(victim)
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
-        victim.cleanup()
-        held = self.replicas[0].sql_value(
-            "SELECT COUNT(*) FROM oauth_tokens WHERE lease_owner IS NOT NULL")
-        self.assertGreater(held, 0)
+        leased = "SELECT id, lease_owner, lease_until FROM oauth_tokens WHERE lease_owner IS NOT NULL"
+        at_kill = set(self.rows(leased))
+        # The survivors finish each refresh in 0.2 s; what is still held,
+        # unchanged, a moment later is the dead replica's.
+        later = time.time() + 1.5
+        wait_until(lambda: time.time() > later, what="a moment")
+        stuck = {row for row in at_kill & set(self.rows(leased)) if row[1] == owner}
+        self.assertTrue(stuck, "the killed replica's leases were not left behind")
         wait_until(lambda: self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE"
                                     " last_refreshed_at IS NOT NULL") == len(ids),
                    timeout=90, what="every token refreshed after the kill")
+        for token_id, _, lease_until in stuck:
+            refreshed = self.sql("SELECT last_refreshed_at FROM oauth_tokens WHERE id = ?",
+                                 token_id)
+            self.assertGreaterEqual(refreshed, int(lease_until))  # taken over after it ran out
         wait_until(lambda: self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE"
                                     " lease_owner IS NOT NULL") == 0, timeout=30,
                    what="no lease left")
         self.assertEqual(self.sql("SELECT COUNT(*) FROM oauth_tokens WHERE status <> 'active'"), 0)
+        victim.cleanup()
 
     def test_revocation_on_one_replica_is_served_by_another_within_a_second(self):
         self.start_replicas(2)
@@ -211,7 +241,6 @@ class ReplicasTest(unittest.TestCase):
         for t in threads:
             t.start()
         wait_until(lambda: len(acknowledged) >= 20, what="writes before the outage")
-        import subprocess
         subprocess.run(pgctl + ["stop", "-m", "fast"], check=True)
         wait_until(lambda: len(failures) >= 8, what="failures during the outage")
         status, ready, _ = server.request("GET", "/readyz")
