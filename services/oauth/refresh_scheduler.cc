@@ -56,7 +56,10 @@ void RefreshScheduler::Loop() {
     if (ran.ok() && *ran >= tokens_.options().batch) continue;
     auto next = tokens_.NextDue();
     if (!next.ok() && on_error_) on_error_(next.status());
-    auto wait = SleepFor(next.ok() ? *next : std::nullopt, clock_.Now(), max_sleep_);
+    // Without a due time to go by (the database failed), look again soon
+    // rather than after max_sleep.
+    auto wait = next.ok() ? SleepFor(*next, clock_.Now(), max_sleep_)
+                          : std::chrono::milliseconds(1000);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
   }
