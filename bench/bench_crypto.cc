@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "bench/bench_store.h"
 #include "common/envelope.h"
 #include "services/certificates/asymmetric_key.h"
 #include "common/sqlite_database.h"
@@ -35,22 +36,11 @@ static void Report(const char* name, double ours, const char* ref_name, double r
 }
 
 int main() {
-  std::string dir = std::filesystem::temp_directory_path() / "latchkey-bench";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = std::move(*SqliteDatabase::Open(SqliteOptions{dir + "/b.db", 4, 5000}));
-  FakeClock clock;
-  auto keys = std::move(*MasterKeyring::Parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
-  Envelope envelope(*db, keys, clock);
-  AuditLog audit(clock);
-  ApiKeyService api_keys(*db, audit, clock);
-  AccountService accounts(*db, envelope, audit, api_keys, clock);
-  for (auto* m : {&Envelope::Migrations(), &AuditLog::Migrations(), &AccountService::Migrations(),
-                  &ApiKeyService::Migrations()}) {
-    if (!ApplyMigrations(*db, "bench" + std::to_string(reinterpret_cast<uintptr_t>(m)), *m).ok()) {
-      return 1;
-    }
-  }
+  bench::BenchStore store("latchkey-bench");
+  auto& db = store.db;
+  Envelope& envelope = store.envelope;
+  ApiKeyService& api_keys = store.api_keys;
+  AccountService& accounts = store.accounts;
   auto created = *accounts.Create("bench", AuditContext{"admin", "r", "127.0.0.1"});
   const std::string& acct = created.account.id;
   std::string secret(64, 's');
@@ -87,6 +77,5 @@ int main() {
   EVP_PKEY_CTX_free(pctx);
   EVP_PKEY_free(raw);
   db->Close();
-  std::filesystem::remove_all(dir);
   return 0;
 }

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_store.h"
 #include "common/http_client.h"
 #include "common/sqlite_database.h"
 #include "services/accounts/accounts.h"
@@ -108,21 +109,12 @@ double MedianMicros(const std::function<void()>& fn, int runs) {
 }  // namespace
 
 int main() {
-  std::string dir = std::filesystem::temp_directory_path() / "latchkey-oauth-bench";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = std::move(*SqliteDatabase::Open(SqliteOptions{dir + "/b.db", 4, 5000}));
-  FakeClock clock;
-  auto keys = std::move(*MasterKeyring::Parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="));
-  Envelope envelope(*db, keys, clock);
-  AuditLog audit(clock);
-  ApiKeyService api_keys(*db, audit, clock);
-  AccountService accounts(*db, envelope, audit, api_keys, clock);
-  int step = 0;
-  for (auto* m : {&Envelope::Migrations(), &AuditLog::Migrations(), &AccountService::Migrations(),
-                  &ApiKeyService::Migrations()}) {
-    if (!ApplyMigrations(*db, "bench" + std::to_string(step++), *m).ok()) return 1;
-  }
+  bench::BenchStore store("latchkey-oauth-bench");
+  auto& db = store.db;
+  FakeClock& clock = store.clock;
+  Envelope& envelope = store.envelope;
+  AuditLog& audit = store.audit;
+  AccountService& accounts = store.accounts;
   if (!OAuthService::Migrate(*db).ok()) return 1;
   FakeProvider provider;
   auto providers =
@@ -226,6 +218,5 @@ int main() {
               static_cast<long long>(audited));
   std::printf("%-34s %10.0f /s | %-28s %10.0f /s | ratio %.2f\n", "refresh (claim..seal..audit)",
               ours, "bare POST to fake provider", bare, ours / bare);
-  std::filesystem::remove_all(dir);
   return 0;
 }

@@ -240,9 +240,10 @@ Result<bool> OAuthClients::IsRedirectUriAllowed(const std::string& account_id,
   return !rows.empty();
 }
 
-Result<OAuthClientCredentials> OAuthClients::Credentials(const std::string& account_id,
-                                                         const OAuthProvider& provider) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT client_id, sealed_secret, scopes, tenant"
+Result<OAuthClientCredentials> OAuthClients::Registration(const std::string& account_id,
+                                                          const OAuthProvider& provider,
+                                                          bool open_secret) {
+  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT client_id, scopes, tenant, sealed_secret"
                                         " FROM oauth_clients WHERE account_id = ? AND provider = ?",
                                         {account_id, provider.id}));
   if (rows.empty()) {
@@ -251,14 +252,26 @@ Result<OAuthClientCredentials> OAuthClients::Credentials(const std::string& acco
                               provider.id + " first");
   }
   const Row& row = rows[0];
-  ASSIGN_OR_RETURN(SecretBytes secret,
-                   envelope_.Open(db_, account_id, kSecretKind, provider.id, AsView(row.Blob(1))));
   OAuthClientCredentials out;
   out.client_id = row.Text(0);
-  out.client_secret = std::string(secret.view());
-  out.scopes = row.IsNull(2) ? provider.scopes : ParseScopeList(row.Text(2));
-  if (!row.IsNull(3)) out.tenant = row.Text(3);
+  out.scopes = row.IsNull(1) ? provider.scopes : ParseScopeList(row.Text(1));
+  if (!row.IsNull(2)) out.tenant = row.Text(2);
+  if (open_secret) {
+    ASSIGN_OR_RETURN(SecretBytes secret, envelope_.Open(db_, account_id, kSecretKind, provider.id,
+                                                        AsView(row.Blob(3))));
+    out.client_secret = std::string(secret.view());
+  }
   return out;
+}
+
+Result<OAuthClientCredentials> OAuthClients::Credentials(const std::string& account_id,
+                                                         const OAuthProvider& provider) {
+  return Registration(account_id, provider, /*open_secret=*/true);
+}
+
+Result<OAuthClientCredentials> OAuthClients::PublicPart(const std::string& account_id,
+                                                        const OAuthProvider& provider) {
+  return Registration(account_id, provider, /*open_secret=*/false);
 }
 
 }  // namespace latchkey

@@ -86,8 +86,15 @@ class OAuthClients {
   // FailedPrecondition when the account has not configured the provider.
   Result<OAuthClientCredentials> Credentials(const std::string& account_id,
                                              const OAuthProvider& provider);
+  // The same without the client secret (client id, scopes, tenant): for
+  // building URLs and checks that never talk to the token endpoint.
+  Result<OAuthClientCredentials> PublicPart(const std::string& account_id,
+                                            const OAuthProvider& provider);
 
  private:
+  Result<OAuthClientCredentials> Registration(const std::string& account_id,
+                                              const OAuthProvider& provider, bool open_secret);
+
   Database& db_;
   Envelope& envelope_;
   AuditLog& audit_;

@@ -122,7 +122,7 @@ Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
         "redirectUri is not on this account's list (PUT /oauth/redirect-uris);"
         " it must match an entry exactly");
   }
-  ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(account_id, *provider));
+  ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.PublicPart(account_id, *provider));
   std::vector<std::string> scopes = request.scopes ? *request.scopes : client.scopes;
   CreatedSession out;
   out.id = "oas_" + Base64UrlEncode(AsView(RandomBytes(24)));
@@ -167,7 +167,7 @@ Result<std::string> OAuthFlows::Authorize(const std::string& provider_id,
   const OAuthProvider* provider = providers_.Find(provider_id);
   if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
   ASSIGN_OR_RETURN(OAuthClientCredentials client,
-                   clients_.Credentials(session.account_id, *provider));
+                   clients_.PublicPart(session.account_id, *provider));
 
   std::string state = Base64UrlEncode(AsView(RandomBytes(32)));
   std::string verifier;
@@ -284,7 +284,7 @@ Result<std::string> OAuthFlows::Callback(const FormFields& query, const std::str
   if (auto iss = Field(query, "iss")) {
     // RFC 9207 §2.4: compare exactly with the issuer we expect. An `iss`
     // we have no expectation for cannot be verified, so it fails too.
-    auto client = clients_.Credentials(session.account_id, *provider);
+    auto client = clients_.PublicPart(session.account_id, *provider);
     if (!client.ok()) return fail("server_error");
     auto expected = provider->Issuer(client->tenant);
     if (!expected || *expected != *iss) return fail("issuer_mismatch");

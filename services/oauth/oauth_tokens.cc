@@ -431,9 +431,9 @@ Status OAuthTokens::RefreshClaimed(const std::string& id) {
   now = clock_.Now();
   AuditContext system{"system", "", ""};
   if (grant) {
-    // Slack answers a user-token refresh with the token at top level or
-    // under authed_user; either way it is this row's token.
-    const TokenGrant& g = grant->access_token.empty() && grant->user ? *grant->user : *grant;
+    // (A Slack answer with only an authed_user token was made the grant
+    // itself by ParseResponse: either way it is this row's token.)
+    const TokenGrant& g = *grant;
     Secrets next;
     next.access_token = g.access_token;
     next.refresh_token = g.refresh_token.empty() ? old->refresh_token : g.refresh_token;
@@ -485,14 +485,13 @@ Status OAuthTokens::RefreshClaimed(const std::string& id) {
   for (int64_t i = 1; i < failures && backoff < options_.max_backoff.count(); ++i) backoff *= 2;
   backoff = std::min<int64_t>(backoff, options_.max_backoff.count());
   backoff = std::max<int64_t>(1, static_cast<int64_t>(backoff * (0.5 + 0.5 * Jitter())));
-  bool expired = row.expires_at && *row.expires_at <= ToUnix(now);
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    // The status shown (refresh_failing once expired) follows from failures.
     ASSIGN_OR_RETURN(int64_t n,
                      tx.Execute("UPDATE oauth_tokens SET failures = ?, next_refresh_at = ?,"
-                                " status = ?, lease_owner = NULL, lease_until = NULL"
+                                " lease_owner = NULL, lease_until = NULL"
                                 " WHERE id = ? AND lease_owner = ?",
-                                {failures, ToUnix(now) + backoff,
-                                 expired ? "refresh_failing" : row.status, id, options_.owner}));
+                                {failures, ToUnix(now) + backoff, id, options_.owner}));
     if (n == 0) return Status::Ok();
     AuditEvent e = AuditEvent::For(system, row.account_id, "oauth.token.refresh", id, "failure");
     e.details = {{"provider", row.provider},

@@ -172,10 +172,11 @@ std::string BasicAuth(const OAuthClientCredentials& client) {
 }
 
 // The request every token/revocation call shares: client authentication
-// and body in the provider's format.
+// (unless the request authenticates itself) and body in the provider's
+// format.
 HttpClientRequest BuildRequest(const OAuthProvider& provider, const OAuthClientCredentials& client,
                                const std::string& url, Fields fields,
-                               const TokenEndpointOptions& options) {
+                               const TokenEndpointOptions& options, bool authenticate = true) {
   HttpClientRequest req;
   req.method = "POST";
   req.url = url;
@@ -183,7 +184,8 @@ HttpClientRequest BuildRequest(const OAuthProvider& provider, const OAuthClientC
   req.connect_timeout = options.connect_timeout;
   req.total_timeout = options.total_timeout;
   req.headers.emplace_back("Accept", "application/json");
-  if (provider.client_auth == ClientAuth::kBasic) {
+  if (!authenticate) {
+  } else if (provider.client_auth == ClientAuth::kBasic) {
     req.headers.emplace_back("Authorization", BasicAuth(client));
   } else {
     fields.emplace_back("client_id", client.client_id);
@@ -292,22 +294,12 @@ Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCre
                              std::string_view token, std::string_view hint) const {
   if (!provider.revocation_url)
     return FailedPrecondition("the provider has no revocation endpoint");
-  HttpClientRequest req;
-  if (provider.dialect == TokenDialect::kSlack) {
-    // auth.revoke authenticates with the token being revoked.
-    req.method = "POST";
-    req.url = *provider.revocation_url;
-    req.allow_http = req.url.rfind("http://", 0) == 0;
-    req.connect_timeout = options_.connect_timeout;
-    req.total_timeout = options_.total_timeout;
-    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                   {"Accept", "application/json"}};
-    req.body = FormEncode({{"token", std::string(token)}});
-  } else {
-    req = BuildRequest(provider, client, *provider.revocation_url,
-                       {{"token", std::string(token)}, {"token_type_hint", std::string(hint)}},
-                       options_);
-  }
+  // Slack's auth.revoke authenticates with the token being revoked itself.
+  bool slack = provider.dialect == TokenDialect::kSlack;
+  Fields fields = {{"token", std::string(token)}};
+  if (!slack) fields.emplace_back("token_type_hint", std::string(hint));
+  HttpClientRequest req = BuildRequest(provider, client, *provider.revocation_url,
+                                       std::move(fields), options_, /*authenticate=*/!slack);
   auto response = HttpClient::Fetch(req, options_.max_response_bytes);
   WipeRequest(req);
   if (!response.ok())

@@ -49,6 +49,7 @@ class FakeProviders:
         self.authorize_requests = []
         self.token_requests = []
         self.revoked = []
+        self.revoke_requests = []
         self.deny_next = False
         self.fail_next_refresh = {}  # dialect -> http status to fail with
         self.notion_non_expiring = False
@@ -314,6 +315,8 @@ class FakeProviders:
         else:
             token = dict(urllib.parse.parse_qsl(raw)).get("token")
         self.revoked.append(token)
+        self.revoke_requests.append({"dialect": dialect, "body": raw,
+                                     "headers": dict(h.headers.items())})
         self.refresh_tokens.pop(token, None)
         self.access_tokens.pop(token, None)
         return h.send(200, {"ok": True} if dialect == "slack" else {})

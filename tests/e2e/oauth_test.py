@@ -294,6 +294,14 @@ class ProviderFlowsTest(OAuthTestBase):
         self.call("GET", "/oauth-tokens/" + result["tokenId"], expect=404)
         self.assertIn(self.fake.revoked[-1], self.fake.issued)  # a refresh token it issued
         self.assertNotEqual(self.fake.revoked[-1], at)  # the grant, not just the access token
+        # Slack's auth.revoke takes the access token itself as its credential.
+        slack = self.connect("slack", "slack-revoke")
+        self.call("DELETE", "/oauth-tokens/" + slack["tokenId"])
+        request = self.fake.revoke_requests[-1]
+        self.assertEqual(request["dialect"], "slack")
+        self.assertTrue(self.fake.revoked[-1].startswith("fake-at-slack"))
+        self.assertNotIn("client_secret", request["body"])
+        self.assertNotIn("Authorization", request["headers"])
         # GitHub has no revocation endpoint: deleted here only.
         gh = self.connect("github", "gh-delete")
         revoked = len(self.fake.revoked)
