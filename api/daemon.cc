@@ -160,6 +160,7 @@ int RunServer(const Config& config) {
   TokenService tokens(certificates, clock);
   for (const auto& table : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(table);
   CredentialService credentials(db, envelope, audit, clock);
+  accounts.OnDeleted([&credentials](const std::string& id) { credentials.ForgetAccount(id); });
   auto oauth_providers = LoadOAuthProviders(config.oauth_providers_file);
   if (!oauth_providers.ok()) return ConfigError(oauth_providers.status().message());
   for (const auto& table : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(table);

@@ -35,6 +35,11 @@ inline constexpr char kCsp[] = "default-src 'none'; frame-ancestors 'none'; base
 
 // What we know about a connection between reads.
 struct PeerState {
+  PeerState() = default;
+  PeerState(const PeerState&) = delete;
+  PeerState& operator=(const PeerState&) = delete;
+  ~PeerState();
+
   // Held by the reactor while it handles input, and by a stream thread
   // when it hands the connection back.
   std::mutex mu;
@@ -47,6 +52,12 @@ struct PeerState {
   // Once one write had to wait in Pistache's queue, every later write on
   // this connection goes through the queue too, so bytes stay in order.
   bool queued = false;
+  // A duplicate of the socket for stream writers, made by the first
+  // streamed response and kept for the connection's life (one dup per
+  // connection, not per request). Pistache may close its own descriptor
+  // at any time (a timeout); this one stays valid, and never names a
+  // newer connection, until the last writer is gone.
+  int stream_fd = -1;
 };
 
 // What the per-request log line says about a request, kept for when the

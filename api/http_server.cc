@@ -255,11 +255,12 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
     core_->streams.fetch_sub(1);
     return refuse("too many streaming requests; retry");
   }
-  int fd = ::dup(peer->fd());
-  if (fd < 0) {
+  if (st.stream_fd < 0) st.stream_fd = ::dup(peer->fd());
+  if (st.stream_fd < 0) {
     core_->streams.fetch_sub(1);
     return refuse("server is out of resources");
   }
+  int fd = st.stream_fd;
   st.streaming = true;
   bool bodyless = line.method == "HEAD";
   auto writer = std::make_shared<StreamWriter>(core_, fd, StateOf(peer), peer, std::move(line),

@@ -11,6 +11,7 @@ namespace {
 
 Result<HttpResponse> ListEvents(AppServices& s, const HttpRequest& request,
                                 const std::string& chain) {
+  s.proxy.Sync();  // the records of every proxy call answered so far
   AuditFilter filter;
   filter.account_id = chain;
   filter.action = request.Query("action");
@@ -30,6 +31,7 @@ Result<HttpResponse> ListEvents(AppServices& s, const HttpRequest& request,
 }
 
 Result<HttpResponse> VerifyChain(AppServices& s, const std::string& chain) {
+  s.proxy.Sync();
   ASSIGN_OR_RETURN(AuditVerification v, s.audit.Verify(s.db, chain));
   nlohmann::json out = {{"ok", v.ok}, {"count", v.count}};
   if (!v.ok) {

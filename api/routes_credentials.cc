@@ -153,6 +153,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
 
   router.Add({"GET", "/credentials", AuthKind::kApiKey, scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
+                s.proxy.Sync();  // use counts include every call answered so far
                 ASSIGN_OR_RETURN(CredentialsSummary summary, s.credentials.Summary(ctx.account_id()));
                 return JsonResponse(200, ToJson(summary));
               },
@@ -173,6 +174,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
 
   router.Add({"GET", "/secrets", AuthKind::kApiKey, scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
+                s.proxy.Sync();
                 ASSIGN_OR_RETURN(auto list, s.credentials.ListSecrets(ctx.account_id()));
                 json out = json::array();
                 for (const auto& info : list) out.push_back(ToJson(info));
@@ -183,6 +185,7 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
 
   router.Add({"GET", "/secrets/{name}", AuthKind::kApiKey, scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
+                s.proxy.Sync();
                 ASSIGN_OR_RETURN(SecretInfo info,
                                  s.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
                 return JsonResponse(200, ToJson(info));

@@ -12,9 +12,10 @@ namespace latchkey {
 
 namespace P = Pistache;
 
-StreamWriter::~StreamWriter() {
-  End();
-  ::close(fd_);
+StreamWriter::~StreamWriter() { End(); }
+
+PeerState::~PeerState() {
+  if (stream_fd >= 0) ::close(stream_fd);
 }
 
 bool StreamWriter::Start(int status, const std::string& content_type,

@@ -1,8 +1,8 @@
 // StreamWriter: the ResponseStream the HTTP server hands a streaming route
-// (the proxy). It writes straight to the connection's socket through a
-// duplicate of its descriptor (so a close on the reactor side can never
-// make it write into a reused descriptor), never blocks, and on End
-// returns the connection to the reactor.
+// (the proxy). It writes straight to the connection's socket through the
+// connection's duplicate descriptor (PeerState::stream_fd, so a close on
+// the reactor side can never make it write into a reused descriptor),
+// never blocks, and on End returns the connection to the reactor.
 //
 // Thread-safety: one producer thread at a time, as ResponseStream says.
 // End takes the connection's lock, unless called on the reactor thread

@@ -38,7 +38,7 @@ class Daemon:
         self.dir = tempfile.mkdtemp(prefix="lk-bench-")
         env = dict(os.environ, LATCHKEY_LOG_LEVEL="warn")
         self.proc = subprocess.Popen([BIN, "--listen", "127.0.0.1:0", "--data-dir", self.dir + "/data",
-                                      "--threads", "2"] + list(args),
+                                      "--threads", os.environ.get("LK_THREADS", "2")] + list(args),
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         out = ""
         while "admin key" not in out:

@@ -1,5 +1,7 @@
 #include "common/envelope.h"
 
+#include <optional>
+
 namespace latchkey {
 namespace {
 
@@ -43,22 +45,34 @@ Status Envelope::CreateDataKey(SqlExecutor& tx, std::string_view account_id) {
 }
 
 Status Envelope::DeleteDataKey(SqlExecutor& tx, std::string_view account_id) {
+  Forget(account_id);
   return tx.Execute("DELETE FROM data_keys WHERE account_id = ?", {std::string(account_id)})
       .status();
 }
 
-Result<SecretBytes> Envelope::LoadDataKey(SqlExecutor& exec, std::string_view account_id) const {
+void Envelope::Forget(std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  ++cache_generation_;
+  cache_.erase(std::string(account_id));
+}
+
+Result<Envelope::WrappedKey> Envelope::ReadDataKey(SqlExecutor& exec,
+                                                   std::string_view account_id) const {
   ASSIGN_OR_RETURN(auto rows,
                    exec.Query("SELECT master_key_id, wrapped_key FROM data_keys WHERE account_id = ?",
                               {std::string(account_id)}));
   if (rows.empty()) return NotFound("account has no data key");
-  Bytes wrapped = rows[0].Blob(1);
-  return keys_.Unwrap(rows[0].Text(0), AsView(wrapped), DekAad(account_id));
+  return WrappedKey{rows[0].Text(0), rows[0].Blob(1)};
+}
+
+Result<SecretBytes> Envelope::Unwrap(const WrappedKey& key, std::string_view account_id) const {
+  return keys_.Unwrap(key.master_key_id, AsView(key.wrapped), DekAad(account_id));
 }
 
 Result<Bytes> Envelope::Seal(SqlExecutor& exec, std::string_view account_id, std::string_view kind,
                              std::string_view resource_id, std::string_view plaintext) const {
-  ASSIGN_OR_RETURN(SecretBytes dek, LoadDataKey(exec, account_id));
+  ASSIGN_OR_RETURN(WrappedKey wrapped, ReadDataKey(exec, account_id));
+  ASSIGN_OR_RETURN(SecretBytes dek, Unwrap(wrapped, account_id));
   ASSIGN_OR_RETURN(Bytes sealed, AesGcmSeal(dek, plaintext, ValueAad(account_id, kind, resource_id)));
   sealed.insert(sealed.begin(), kSealVersion);
   return sealed;
@@ -70,7 +84,23 @@ Result<SecretBytes> Envelope::Open(SqlExecutor& exec, std::string_view account_i
   if (sealed.empty() || static_cast<uint8_t>(sealed[0]) != kSealVersion) {
     return DataLoss("sealed value has an unknown format");
   }
-  ASSIGN_OR_RETURN(SecretBytes dek, LoadDataKey(exec, account_id));
+  std::string account(account_id);
+  std::optional<WrappedKey> wrapped;
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (auto it = cache_.find(account); it != cache_.end()) wrapped = it->second;
+    generation = cache_generation_;
+  }
+  if (!wrapped) {
+    ASSIGN_OR_RETURN(wrapped, ReadDataKey(exec, account_id));
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (generation == cache_generation_) {
+      if (cache_.size() >= kCacheCapacity) cache_.clear();
+      cache_[account] = *wrapped;
+    }
+  }
+  ASSIGN_OR_RETURN(SecretBytes dek, Unwrap(*wrapped, account_id));
   return AesGcmOpen(dek, sealed.substr(1), ValueAad(account_id, kind, resource_id));
 }
 
@@ -96,6 +126,13 @@ Result<int64_t> Envelope::RewrapAll() {
     }
     return Status::Ok();
   });
+  {
+    // The old wrappings still open while their master key is loaded, but
+    // the cache should follow the table.
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    ++cache_generation_;
+    cache_.clear();
+  }
   if (!s.ok()) return s;
   return count;
 }

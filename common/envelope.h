@@ -9,10 +9,19 @@
 // Rotating a master key means RewrapAll(): DEKs are re-wrapped under the
 // active key and no sealed value is touched.
 //
-// Thread-safety: safe for concurrent use (state lives in the database).
+// Open keeps each account's *wrapped* DEK in memory once read (a DEK
+// never changes; rewrapping only changes its wrapping), so opening a value
+// costs two AES-GCM opens and no database read. The plaintext DEK is never
+// kept: it is unwrapped for each Open and wiped after. Seal always reads
+// the DEK from the database, so nothing is sealed for an account whose
+// key is gone.
+//
+// Thread-safety: safe for concurrent use.
 #pragma once
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +42,7 @@ class Envelope {
 
   // Creates the account's DEK inside `tx`. AlreadyExists if it has one.
   Status CreateDataKey(SqlExecutor& tx, std::string_view account_id);
+  // Also drops the account's cached wrapped key.
   Status DeleteDataKey(SqlExecutor& tx, std::string_view account_id);
 
   // Seals `plaintext` for (account, kind, resource). NotFound if the
@@ -56,11 +66,24 @@ class Envelope {
   static Result<int64_t> CountDataKeys(SqlExecutor& exec);
 
  private:
-  Result<SecretBytes> LoadDataKey(SqlExecutor& exec, std::string_view account_id) const;
+  struct WrappedKey {
+    std::string master_key_id;
+    Bytes wrapped;
+  };
+  static constexpr size_t kCacheCapacity = 100000;
+
+  Result<WrappedKey> ReadDataKey(SqlExecutor& exec, std::string_view account_id) const;
+  Result<SecretBytes> Unwrap(const WrappedKey& key, std::string_view account_id) const;
+  void Forget(std::string_view account_id) const;
 
   Database& db_;
   const MasterKeyring& keys_;
   const Clock& clock_;
+
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, WrappedKey> cache_;  // by account id
+  // Bumped by every Forget; a key read before a Forget is not cached after it.
+  mutable uint64_t cache_generation_ = 0;
 };
 
 }  // namespace latchkey

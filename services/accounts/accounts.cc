@@ -70,6 +70,7 @@ Status AccountService::Delete(const std::string& id, const AuditContext& ctx) {
     return audit_.Append(tx, std::move(event)).status();
   }));
   keys_.ForgetAccount(id);
+  for (const auto& forget : on_deleted_) forget(id);
   return Status::Ok();
 }
 

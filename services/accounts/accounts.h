@@ -6,6 +6,7 @@
 // for startup only).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class AccountService {
 
   // Tables (with an `account_id` column) whose rows die with their account.
   void RegisterOwnedTable(std::string table) { owned_tables_.push_back(std::move(table)); }
+  // Runs with the id of each deleted account once the deletion has
+  // committed, for services that cache the account's rows.
+  void OnDeleted(std::function<void(const std::string&)> forget) {
+    on_deleted_.push_back(std::move(forget));
+  }
 
   // InvalidArgument for a bad name.
   Result<CreatedAccount> Create(const std::string& name, const AuditContext& ctx);
@@ -55,6 +61,7 @@ class AccountService {
   ApiKeyService& keys_;
   const Clock& clock_;
   std::vector<std::string> owned_tables_;
+  std::vector<std::function<void(const std::string&)>> on_deleted_;
 };
 
 }  // namespace latchkey

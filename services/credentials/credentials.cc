@@ -318,8 +318,8 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
     if (!p) return InvalidArgument("unknown provider '" + id + "'");
     if (hosts) RETURN_IF_ERROR(CheckHosts(*hosts, "allowedHosts." + id));
   }
-  return TransactionValue<CredentialsSummary>(db_, [&](SqlExecutor& tx)
-                                                       -> Result<CredentialsSummary> {
+  auto summary = TransactionValue<CredentialsSummary>(db_, [&](SqlExecutor& tx)
+                                                               -> Result<CredentialsSummary> {
     int64_t now = ToUnix(clock_.Now());
     std::string set, removed, hosts_changed;
     auto append = [](std::string& list, const std::string& item) {
@@ -363,6 +363,8 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
     return SummaryIn(tx, account_id);
   });
+  ForgetAccount(account_id);  // the proxy uses the new keys at once
+  return summary;
 }
 
 Result<CredentialsSummary> CredentialService::Summary(const std::string& account_id) {
@@ -463,7 +465,7 @@ Result<SecretInfo> CredentialService::ReplaceSecret(const std::string& account_i
                                                     const AuditContext& ctx) {
   if (write.allowed_hosts) RETURN_IF_ERROR(CheckHosts(*write.allowed_hosts, "allowedHosts"));
   RETURN_IF_ERROR(CheckSecretValue(write.type, write.value));
-  return TransactionValue<SecretInfo>(db_, [&](SqlExecutor& tx) -> Result<SecretInfo> {
+  auto replaced = TransactionValue<SecretInfo>(db_, [&](SqlExecutor& tx) -> Result<SecretInfo> {
     ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT id, allowed_hosts FROM secrets"
                                          " WHERE account_id = ? AND name = ?",
                                          {account_id, name}));
@@ -490,11 +492,13 @@ Result<SecretInfo> CredentialService::ReplaceSecret(const std::string& account_i
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
     return info;
   });
+  ForgetAccount(account_id);  // the proxy uses the new version at once
+  return replaced;
 }
 
 Status CredentialService::DeleteSecret(const std::string& account_id, const std::string& name,
                                        const AuditContext& ctx) {
-  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+  Status deleted = db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT id FROM secrets WHERE account_id = ? AND name = ?",
                                          {account_id, name}));
     if (rows.empty()) return NotFound("secret not found");
@@ -503,24 +507,30 @@ Status CredentialService::DeleteSecret(const std::string& account_id, const std:
     event.details = {{"name", name}};
     return audit_.Append(tx, std::move(event)).status();
   });
+  ForgetAccount(account_id);
+  return deleted;
 }
 
-Result<Injection> CredentialService::Resolve(const std::string& account_id,
-                                             const std::string& name) {
-  Injection inj;
+void CredentialService::ForgetAccount(const std::string& account_id) {
+  std::string prefix = account_id + '\n';
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  ++cache_generation_;
+  std::erase_if(cache_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+}
+
+Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialService::Read(
+    const std::string& account_id, const std::string& name) {
+  auto stored = std::make_shared<StoredCredential>();
+  stored->fetched_at = clock_.Now();
   if (const ProviderInfo* p = FindProvider(name)) {
     ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT sealed, allowed_hosts FROM provider_credentials"
                                           " WHERE account_id = ? AND provider = ?",
                                           {account_id, name}));
     if (rows.empty()) return NotFound("no credential named '" + name + "'");
-    ASSIGN_OR_RETURN(SecretBytes key, envelope_.Open(db_, account_id, kProviderKind, name,
-                                                     AsView(rows[0].Blob(0))));
-    std::string value(key.view());
-    inj.secrets.push_back(value);
-    inj.headers.emplace_back(p->header, p->bearer ? "Bearer " + value : value);
-    SecureWipe(value.data(), value.size());
-    inj.allowed_hosts = rows[0].IsNull(1) ? p->hosts : HostsFromJson(rows[0].Text(1));
-    return inj;
+    stored->provider = p;
+    stored->sealed = rows[0].Blob(0);
+    stored->allowed_hosts = rows[0].IsNull(1) ? p->hosts : HostsFromJson(rows[0].Text(1));
+    return std::shared_ptr<const StoredCredential>(std::move(stored));
   }
   ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT type, sealed, allowed_hosts FROM secrets"
                                         " WHERE account_id = ? AND name = ?",
@@ -528,11 +538,58 @@ Result<Injection> CredentialService::Resolve(const std::string& account_id,
   if (rows.empty()) return NotFound("no credential named '" + name + "'");
   auto type = ParseSecretType(rows[0].Text(0));
   if (!type) return DataLoss("stored secret has an unknown type");
+  stored->type = *type;
+  stored->sealed = rows[0].Blob(1);
+  stored->allowed_hosts = HostsFromJson(rows[0].Text(2));
+  return std::shared_ptr<const StoredCredential>(std::move(stored));
+}
+
+Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialService::Load(
+    const std::string& account_id, const std::string& name) {
+  std::string key = account_id + '\n' + name;
+  TimePoint now = clock_.Now();
+  uint64_t generation;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(key);
+    // A clock that went back also counts as stale.
+    if (it != cache_.end() && now >= it->second->fetched_at &&
+        now - it->second->fetched_at < cache_ttl_) {
+      return it->second;
+    }
+    generation = cache_generation_;
+  }
+  auto stored = Read(account_id, name);
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (!stored.ok()) {
+    if (stored.status().code() == StatusCode::kNotFound) cache_.erase(key);
+    return stored.status();
+  }
+  if (generation == cache_generation_ && cache_ttl_.count() > 0) {
+    if (cache_.size() >= kCacheCapacity) cache_.clear();
+    cache_[key] = *stored;
+  }
+  return stored;
+}
+
+Result<Injection> CredentialService::Resolve(const std::string& account_id,
+                                             const std::string& name) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const StoredCredential> stored, Load(account_id, name));
+  Injection inj;
+  inj.allowed_hosts = stored->allowed_hosts;
+  if (const ProviderInfo* p = stored->provider) {
+    ASSIGN_OR_RETURN(SecretBytes key,
+                     envelope_.Open(db_, account_id, kProviderKind, name, AsView(stored->sealed)));
+    std::string value(key.view());
+    inj.secrets.push_back(value);
+    inj.headers.emplace_back(p->header, p->bearer ? "Bearer " + value : value);
+    SecureWipe(value.data(), value.size());
+    return inj;
+  }
   ASSIGN_OR_RETURN(SecretBytes plain,
-                   envelope_.Open(db_, account_id, kSecretKind, name, AsView(rows[0].Blob(1))));
+                   envelope_.Open(db_, account_id, kSecretKind, name, AsView(stored->sealed)));
   ASSIGN_OR_RETURN(SecretValue v, ParseSealed(plain.view()));
-  inj.allowed_hosts = HostsFromJson(rows[0].Text(2));
-  switch (*type) {
+  switch (stored->type) {
     case SecretType::kApiKey:
       inj.secrets.push_back(v.value);
       inj.headers.emplace_back("Authorization", "Bearer " + v.value);

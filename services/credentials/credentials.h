@@ -7,11 +7,20 @@
 // whether a value is set and its last four characters (only for values of
 // at least 12 characters, so a short part is never half revealed).
 //
+// Resolve (the proxy's path, once per call) keeps each credential's row in
+// memory still sealed, and opens it per call. Changes made through this
+// service drop the cached row at once; a row changed by another replica is
+// read again once the cached copy is older than `cache_ttl` (1 s).
+//
 // Thread-safety: safe for concurrent use.
 #pragma once
 
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -105,8 +114,9 @@ class CredentialService final : public CredentialSource {
   static constexpr size_t kMaxHeaders = 16;
   static constexpr int64_t kMaxSecretsPerAccount = 1000;
 
-  CredentialService(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock)
-      : db_(db), envelope_(envelope), audit_(audit), clock_(clock) {}
+  CredentialService(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
+                    std::chrono::milliseconds cache_ttl = std::chrono::seconds(1))
+      : db_(db), envelope_(envelope), audit_(audit), clock_(clock), cache_ttl_(cache_ttl) {}
 
   static const std::vector<Migration>& Migrations();
   static std::vector<std::string> OwnedTables();
@@ -136,13 +146,38 @@ class CredentialService final : public CredentialSource {
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override;
 
+  // Drops the account's cached rows (after the account is deleted).
+  void ForgetAccount(const std::string& account_id);
+
  private:
+  // What Resolve needs of a stored credential, as stored (sealed).
+  struct StoredCredential {
+    const ProviderInfo* provider = nullptr;  // set for a provider key
+    SecretType type = SecretType::kApiKey;   // for a secret
+    Bytes sealed;
+    std::vector<std::string> allowed_hosts;
+    TimePoint fetched_at;
+  };
+  static constexpr size_t kCacheCapacity = 100000;
+
   Result<CredentialsSummary> SummaryIn(SqlExecutor& exec, const std::string& account_id);
+  // The cached row if fresh, else the database's (NotFound if absent).
+  Result<std::shared_ptr<const StoredCredential>> Load(const std::string& account_id,
+                                                       const std::string& name);
+  Result<std::shared_ptr<const StoredCredential>> Read(const std::string& account_id,
+                                                       const std::string& name);
 
   Database& db_;
   Envelope& envelope_;
   AuditLog& audit_;
   const Clock& clock_;
+  const std::chrono::milliseconds cache_ttl_;
+
+  std::mutex cache_mu_;
+  // By account id + '\n' + credential name.
+  std::unordered_map<std::string, std::shared_ptr<const StoredCredential>> cache_;
+  // Bumped by every ForgetAccount; a row read before one is not cached after.
+  uint64_t cache_generation_ = 0;
 };
 
 }  // namespace latchkey

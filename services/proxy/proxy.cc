@@ -15,6 +15,8 @@ namespace latchkey {
 namespace {
 
 constexpr size_t kMaxBatch = 512;  // records per group commit
+constexpr std::chrono::milliseconds kRetryFirst{50};
+constexpr std::chrono::milliseconds kRetryMax{2000};
 
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -253,6 +255,12 @@ void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
     sink->End();
     return;
   }
+  if (Backlogged()) {
+    // Refused rather than made without a record.
+    sink->Fail(Unavailable("the audit log is not being written; retry later"));
+    sink->End();
+    return;
+  }
   auto ex = std::make_shared<Exchange>(std::move(call), std::move(*target), std::move(sink));
   const ProxyCall& c = ex->call;
   auto injection = credentials_.Resolve(c.account_id, c.credential);
@@ -322,17 +330,16 @@ void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
             error = UpstreamError("upstream request failed");
           }
           if (error.code() == StatusCode::kPermissionDenied) return Refuse(ex, error);
-          Audit(*ex, 0, "failure", 0, error.message(), true, [ex, error] {
-            ex->sink->Fail(error);
-            ex->sink->End();
-          });
+          Audit(*ex, 0, "failure", 0, error.message(), true);
+          ex->sink->Fail(error);
+          ex->sink->End();
           return;
         }
         bool complete = fetched.ok() && f.alive();
         std::string error;
         if (!fetched.ok()) error = f.alive() ? fetched.message() : "caller went away";
-        Audit(*ex, f.status(), complete ? "success" : "failure", f.bytes(), error, true,
-              [ex] { ex->sink->End(); });
+        Audit(*ex, f.status(), complete ? "success" : "failure", f.bytes(), error, true);
+        ex->sink->End();
       });
   for (auto& s : secrets) SecureWipe(s.data(), s.size());
   loop_.Submit(std::move(out), std::move(forwarder));
@@ -340,14 +347,13 @@ void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
 
 void ProxyService::Refuse(const std::shared_ptr<Exchange>& ex, const Status& error) {
   bool upstream = error.code() == StatusCode::kUpstreamError;
-  Audit(*ex, 0, upstream ? "failure" : "denied", 0, error.message(), false, [ex, error] {
-    ex->sink->Fail(error);
-    ex->sink->End();
-  });
+  Audit(*ex, 0, upstream ? "failure" : "denied", 0, error.message(), false);
+  ex->sink->Fail(error);
+  ex->sink->End();
 }
 
 void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
-                         const std::string& error, bool used, std::function<void()> done) {
+                         const std::string& error, bool used) {
   const ProxyCall& call = ex.call;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   ex.started)
@@ -366,33 +372,64 @@ void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, si
   if (!error.empty()) record.event.details.emplace_back("error", error);
   record.used = used;
   record.at = clock_.Now();
-  record.done = std::move(done);
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(record));
+    ++queued_count_;
+    // The committer sleeps on an empty queue, or until its interval ends
+    // or the batch is full; other records need not wake it.
+    wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
   }
-  queued_.notify_one();
+  if (wake) queued_.notify_one();
+}
+
+bool ProxyService::Sync(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  uint64_t target = queued_count_;
+  if (done_count_ >= target) return true;
+  ++syncing_;
+  queued_.notify_one();  // commit now rather than at the interval's end
+  bool done = committed_.wait_for(lock, timeout, [&] { return done_count_ >= target; });
+  --syncing_;
+  return done;
 }
 
 void ProxyService::CommitLoop() {
   std::unique_lock<std::mutex> lock(mu_);
+  auto last_commit = std::chrono::steady_clock::now();
   while (true) {
     queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is written
+    queued_.wait_until(lock, last_commit + options_.commit_interval, [this] {
+      return stopping_ || syncing_ > 0 || queue_.size() >= kMaxBatch;
+    });
+    last_commit = std::chrono::steady_clock::now();
     std::vector<Record> batch;
+    batch.reserve(std::min(queue_.size(), kMaxBatch));
     while (!queue_.empty() && batch.size() < kMaxBatch) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     lock.unlock();
+    // While the database is unavailable the batch is kept and retried
+    // (and new calls are refused once too many records wait). Any other
+    // failure is given up on after three tries, rather than holding every
+    // later record behind it.
     Status s = Commit(batch);
-    for (int attempt = 1; !s.ok() && attempt < 3; ++attempt) s = Commit(batch);
-    // A batch that cannot be written after retries is given up on rather
-    // than holding every later call (the database is failing anyway).
-    for (Record& r : batch) {
-      if (r.done) r.done();
+    auto backoff = kRetryFirst;
+    for (int attempt = 1; !s.ok(); ++attempt) {
+      bool transient = s.code() == StatusCode::kUnavailable;
+      if (attempt >= 3 && (!transient || Stopping())) break;
+      lock.lock();
+      queued_.wait_for(lock, backoff, [this] { return stopping_; });
+      lock.unlock();
+      backoff = std::min(backoff * 2, kRetryMax);
+      s = Commit(batch);
     }
     lock.lock();
+    done_count_ += batch.size();
+    committed_.notify_all();
   }
 }
 

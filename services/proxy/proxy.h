@@ -21,9 +21,14 @@
 // status, latency, bytes) and counted on the credential. Those writes are
 // group-committed by one committer thread: every record queued while a
 // transaction runs goes into the next one (instead of two contended
-// transactions per call). A call's response ends only once its record is
-// committed, so a caller that has the whole answer knows the call is on
-// record.
+// transactions per call). A call's record is queued before its answer
+// ends, and the answer does not wait for the commit: the upstream has
+// acted by then whatever the caller receives, so holding the last bytes
+// back would add the commit's latency without making the record any
+// safer. Sync() lets a read see every call answered before it. If records
+// cannot be written (the database is down) they are kept and retried, and
+// once `max_pending_records` wait, new calls are refused (503) rather than
+// made unrecorded.
 //
 // No thread waits on an upstream: transfers run on an HttpClientLoop, and
 // the answer is pushed into the sink as it arrives, with backpressure when
@@ -63,6 +68,12 @@ struct ProxyOptions {
   int threads = 1;  // event-loop threads for upstream transfers
   // A caller that takes no bytes for this long is cut off.
   std::chrono::milliseconds stall_timeout{30000};
+  // Records waiting for the database beyond which calls are refused.
+  size_t max_pending_records = 100000;
+  // Records gather this long after a commit before the next (unless a
+  // reader waits in Sync): fewer, larger transactions, and callers do not
+  // wait for them. A crash loses at most this much (plus one commit).
+  std::chrono::milliseconds commit_interval{5};
 };
 
 struct ProxyCall {
@@ -127,6 +138,11 @@ class ProxyService {
   // End. Once the sink has started, a failure ends the stream early.
   void Forward(ProxyCall call, std::shared_ptr<ProxySink> sink);
 
+  // Waits until the records of every call answered so far are committed
+  // (false if that takes longer than `timeout`), so that a read of the
+  // audit log or of use counts sees them.
+  bool Sync(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
   ~ProxyService();
 
   class Exchange;  // one call in progress
@@ -136,16 +152,23 @@ class ProxyService {
     AuditEvent event;
     bool used = false;  // the credential (event.resource) was injected
     TimePoint at;
-    std::function<void()> done;  // runs once the record is committed
   };
 
   // Ends a call that never reached the upstream with `error`.
   void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
-  // Queues the call's record; `done` runs on the committer thread after.
+  // Queues the call's record.
   void Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
-             const std::string& error, bool used, std::function<void()> done);
+             const std::string& error, bool used);
   void CommitLoop();
   Status Commit(std::vector<Record>& batch);
+  bool Stopping() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopping_;
+  }
+  bool Backlogged() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size() >= options_.max_pending_records;
+  }
 
   CredentialSource& credentials_;
   Database& db_;
@@ -156,7 +179,11 @@ class ProxyService {
   // Guarded by mu_.
   std::mutex mu_;
   std::condition_variable queued_;
+  std::condition_variable committed_;
   std::deque<Record> queue_;  // records waiting for the next commit
+  uint64_t queued_count_ = 0;  // records ever queued
+  uint64_t done_count_ = 0;    // of those, committed (or given up on)
+  int syncing_ = 0;            // readers waiting in Sync
   bool stopping_ = false;
 
   std::thread committer_;
