@@ -20,12 +20,20 @@ std::vector<std::string> Split(const std::string& path) {
 
 }  // namespace
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+  patterns_.push_back(Split(route.pattern));
+  routes_.push_back(std::move(route));
+}
 
-bool Router::Fits(const std::string& pattern, const std::vector<std::string>& segments,
+bool Router::Fits(const std::vector<std::string>& parts, const std::vector<std::string>& segments,
                   std::map<std::string, std::string>* params, int* literal_score, bool* bad) {
-  std::vector<std::string> parts = Split(pattern);
   if (parts.size() != segments.size()) return false;
+  // Literal segments first: most routes fail on one, before any decoding.
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    bool param = p.size() > 2 && p.front() == '{' && p.back() == '}';
+    if (!param && p != segments[i]) return false;
+  }
   std::map<std::string, std::string> found;
   int score = 0;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -55,10 +63,11 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
   if (segments.empty()) return best;
   int best_score = -1;
   bool bad = false;
-  for (const Route& route : routes_) {
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
     std::map<std::string, std::string> params;
     int score = 0;
-    if (!Fits(route.pattern, segments, &params, &score, &bad)) continue;
+    if (!Fits(patterns_[i], segments, &params, &score, &bad)) continue;
     if (route.method != method) {
       if (std::find(best.allowed_methods.begin(), best.allowed_methods.end(), route.method) ==
           best.allowed_methods.end()) {

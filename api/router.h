@@ -55,11 +55,12 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  // Returns true and fills params when `path` fits `pattern`; sets *bad when
-  // a parameter fails to decode.
-  static bool Fits(const std::string& pattern, const std::vector<std::string>& segments,
+  // Returns true and fills params when the path's segments fit the
+  // pattern's; sets *bad when a parameter is not valid percent-encoding.
+  static bool Fits(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
                    std::map<std::string, std::string>* params, int* literal_score, bool* bad);
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> patterns_;  // routes_[i].pattern, split
 };
 
 }  // namespace latchkey

@@ -58,11 +58,13 @@ void AddProxyRoutes(Router& router, AppServices& s) {
                   for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
                   call->body = req.body;
                   call->audit = ctx.audit;
-                  RETURN_IF_ERROR(s.proxy.Precheck(*call).status());
+                  ASSIGN_OR_RETURN(TargetUrl target, s.proxy.Precheck(*call));
                   HttpResponse response;
-                  response.stream = [&s, call](std::shared_ptr<ResponseStream> out) {
+                  response.stream = [&s, call, target = std::move(target)](
+                                        std::shared_ptr<ResponseStream> out) mutable {
                     call->cancel = &out->cancelled();
-                    s.proxy.Forward(std::move(*call), std::make_shared<StreamSink>(out));
+                    s.proxy.Forward(std::move(*call), std::move(target),
+                                    std::make_shared<StreamSink>(out));
                   };
                   return response;
                 },

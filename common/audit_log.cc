@@ -1,5 +1,7 @@
 #include "common/audit_log.h"
 
+#include <map>
+
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/json_text.h"
@@ -144,30 +146,51 @@ std::string AuditLog::ComputeHash(const AuditEvent& e, std::string_view details_
 }
 
 Result<AuditEvent> AuditLog::Append(SqlExecutor& tx, AuditEvent event) const {
-  if (event.account_id.empty() || event.action.empty()) {
-    return Internal("audit event without chain or action");
+  std::vector<AuditEvent> one;
+  one.push_back(std::move(event));
+  RETURN_IF_ERROR(AppendAll(tx, one));
+  return std::move(one[0]);
+}
+
+Status AuditLog::AppendAll(SqlExecutor& tx, std::vector<AuditEvent>& events) const {
+  struct Head {
+    int64_t seq;
+    std::string hash;
+  };
+  std::map<std::string, Head> heads;  // chain -> its last event, as appended so far
+  for (AuditEvent& event : events) {
+    if (event.account_id.empty() || event.action.empty()) {
+      return Internal("audit event without chain or action");
+    }
+    auto head = heads.find(event.account_id);
+    if (head == heads.end()) {
+      // Concurrent writers of one chain (replicas on PostgreSQL) take turns.
+      RETURN_IF_ERROR(tx.LockKey("audit:" + event.account_id));
+      ASSIGN_OR_RETURN(auto last, tx.Query("SELECT seq, hash FROM audit_events WHERE account_id = ?"
+                                           " ORDER BY seq DESC LIMIT 1",
+                                           {event.account_id}));
+      Head h = last.empty() ? Head{0, std::string(64, '0')} : Head{last[0].Int(0), last[0].Text(1)};
+      head = heads.emplace(event.account_id, std::move(h)).first;
+    }
+    event.seq = head->second.seq + 1;
+    event.prev_hash = head->second.hash;
+    event.id = NewSortableId("evt", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    event.time = clock_.Now();
+    std::string details = JsonFlatObject(event.details);
+    event.hash = ComputeHash(event, details);
+    static const std::string kInsert = std::string("INSERT INTO audit_events (") + kColumns +
+                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    Status s = tx.Execute(kInsert,
+                          {event.id, event.account_id, event.seq, ToUnix(event.time), event.actor,
+                           event.action, event.resource, event.outcome, event.request_id,
+                           event.client_address, details, event.prev_hash, event.hash})
+                   .status();
+    if (!s.ok()) return Status(s.code(), "cannot write audit event: " + s.message());
+    head->second = Head{event.seq, event.hash};
   }
-  // Concurrent writers of one chain (replicas on PostgreSQL) take turns.
-  RETURN_IF_ERROR(tx.LockKey("audit:" + event.account_id));
-  ASSIGN_OR_RETURN(auto last, tx.Query("SELECT seq, hash FROM audit_events WHERE account_id = ?"
-                                       " ORDER BY seq DESC LIMIT 1",
-                                       {event.account_id}));
-  event.seq = last.empty() ? 1 : last[0].Int(0) + 1;
-  event.prev_hash = last.empty() ? std::string(64, '0') : last[0].Text(1);
-  event.id = NewSortableId("evt", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
-  event.time = clock_.Now();
-  std::string details = JsonFlatObject(event.details);
-  event.hash = ComputeHash(event, details);
-  Status s = tx.Execute(std::string("INSERT INTO audit_events (") + kColumns +
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        {event.id, event.account_id, event.seq, ToUnix(event.time), event.actor,
-                         event.action, event.resource, event.outcome, event.request_id,
-                         event.client_address, details, event.prev_hash, event.hash})
-                 .status();
-  if (!s.ok()) return Status(s.code(), "cannot write audit event: " + s.message());
-  return event;
+  return Status::Ok();
 }
 
 Result<AuditPage> AuditLog::List(SqlExecutor& exec, const AuditFilter& f) const {

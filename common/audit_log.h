@@ -95,6 +95,9 @@ class AuditLog {
 
   // Appends `event` to its chain inside `tx`; returns the stored event.
   Result<AuditEvent> Append(SqlExecutor& tx, AuditEvent event) const;
+  // Appends each of `events`, in order, inside `tx`, reading each chain's
+  // head once however many of its events there are (a group commit).
+  Status AppendAll(SqlExecutor& tx, std::vector<AuditEvent>& events) const;
 
   Result<AuditPage> List(SqlExecutor& exec, const AuditFilter& filter) const;
 

@@ -16,6 +16,23 @@ struct CipherCtxDeleter {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
+// Algorithms fetched once: EVP_sha256() and EVP_aes_256_gcm() make
+// OpenSSL 3 look the implementation up again on every init, which costs
+// more than hashing or sealing a short value.
+const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+const EVP_CIPHER* AesGcmAlgorithm() {
+  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -125,7 +142,11 @@ std::string HexEncode(std::string_view data) {
 Bytes Sha256(std::string_view data) {
   Bytes out(32);
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
+  // One context per thread, re-initialized for each digest.
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  if (!ctx || !Sha256Algorithm() || EVP_DigestInit_ex2(ctx.get(), Sha256Algorithm(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {
     std::fputs("fatal: SHA-256 failed\n", stderr);
     std::abort();
   }
@@ -159,7 +180,7 @@ Result<Bytes> AesGcmSeal(const SecretBytes& key, std::string_view plaintext, std
   int len = 0;
   auto* ct = out.data() + kGcmNonceSize;
   if (!ctx ||
-      EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), out.data(), nullptr) != 1 ||
+      EVP_EncryptInit_ex2(ctx.get(), AesGcmAlgorithm(), key.data(), out.data(), nullptr) != 1 ||
       (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len,
                                          reinterpret_cast<const unsigned char*>(aad.data()),
                                          static_cast<int>(aad.size())) != 1) ||
@@ -185,7 +206,7 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   int len = 0;
   Bytes tag(in + kGcmNonceSize + ct_len, in + sealed.size());
   bool ok = ctx &&
-            EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), in, nullptr) == 1 &&
+            EVP_DecryptInit_ex2(ctx.get(), AesGcmAlgorithm(), key.data(), in, nullptr) == 1 &&
             (aad.empty() ||
              EVP_DecryptUpdate(ctx.get(), nullptr, &len,
                                reinterpret_cast<const unsigned char*>(aad.data()),

@@ -255,13 +255,17 @@ void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
     sink->End();
     return;
   }
+  Forward(std::move(call), std::move(*target), std::move(sink));
+}
+
+void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<ProxySink> sink) {
   if (Backlogged()) {
     // Refused rather than made without a record.
     sink->Fail(Unavailable("the audit log is not being written; retry later"));
     sink->End();
     return;
   }
-  auto ex = std::make_shared<Exchange>(std::move(call), std::move(*target), std::move(sink));
+  auto ex = std::make_shared<Exchange>(std::move(call), std::move(target), std::move(sink));
   const ProxyCall& c = ex->call;
   auto injection = credentials_.Resolve(c.account_id, c.credential);
   if (!injection.ok()) {
@@ -437,14 +441,17 @@ Status ProxyService::Commit(std::vector<Record>& batch) {
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
     // One use-count update per credential, however many calls it served.
     std::map<std::pair<std::string, std::string>, std::pair<int64_t, TimePoint>> uses;
-    for (Record& r : batch) {
+    std::vector<AuditEvent> events;
+    events.reserve(batch.size());
+    for (const Record& r : batch) {
       if (r.used) {
         auto& u = uses[{r.event.account_id, r.event.resource}];
         u.first += 1;
         u.second = std::max(u.second, r.at);
       }
-      RETURN_IF_ERROR(audit_.Append(tx, r.event).status());
+      events.push_back(r.event);  // a copy: a failed commit is retried
     }
+    RETURN_IF_ERROR(audit_.AppendAll(tx, events));
     for (const auto& [key, use] : uses) {
       RETURN_IF_ERROR(credentials_.RecordUses(tx, key.first, key.second, use.first, use.second));
     }

@@ -137,6 +137,8 @@ class ProxyService {
   // proxy's threads: Start and Writes, or Fail with a JSON-able error; then
   // End. Once the sink has started, a failure ends the stream early.
   void Forward(ProxyCall call, std::shared_ptr<ProxySink> sink);
+  // The same, for a call whose Precheck passed and gave `target`.
+  void Forward(ProxyCall call, TargetUrl target, std::shared_ptr<ProxySink> sink);
 
   // Waits until the records of every call answered so far are committed
   // (false if that takes longer than `timeout`), so that a read of the
