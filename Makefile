@@ -43,7 +43,7 @@ sanitize: test-deps
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 2
 
 bench: configure
-	cmake --build $(BUILD) --target latchkeyd bench_crypto oauth_bench -j $(JOBS)
+	cmake --build $(BUILD) --target latchkeyd bench_crypto oauth_bench client_loop_bench -j $(JOBS)
 	./$(BUILD)/bench/bench_crypto
 	bash bench/http_bench.sh $(BUILD)/latchkeyd
 	/usr/bin/python3 bench/certificates_bench.py $(BUILD)/latchkeyd

@@ -8,6 +8,11 @@ An nginx upstream on loopback returns a small body. Then:
 2. Throughput: wrk -t2 -c64 through our proxy against nginx configured as a
    reverse proxy that injects the same Authorization header, in alternating
    rounds.
+3. The two halves of the proxy alone, in the same run, to show the ceiling
+   of the stack: latchkeyd's server side (wrk on GET /healthz) and the
+   libcurl client side (bench/client_loop_bench: HttpClientLoop keeping 64
+   GETs in flight to the same upstream, no server side at all). A proxy made
+   of the two costs at least both, so 1/(1/server + 1/client) bounds it.
 
 Usage: bench/proxy_bench.py build/latchkeyd
 """
@@ -94,6 +99,21 @@ def main():
                    cb.wrk_rate(["-s", root + "/proxy.lua", daemon.url + "/v1/proxy"]))
                   for _ in range(cb.ROUNDS)]
         cb.report(rounds, "nginx reverse proxy", "req/s", "GET /v1/proxy", "req/s")
+
+        client_bench = os.path.join(os.path.dirname(os.path.abspath(cb.BIN)), "bench",
+                                    "client_loop_bench")
+        if os.path.exists(client_bench):
+            server = cb.wrk_rate([daemon.url + "/healthz"])
+            out = subprocess.run([client_bench, target, "64", "5"], check=True,
+                                 capture_output=True, text=True).stdout
+            client = float(re.search(r"([\d.]+) req/s", out).group(1))
+            bound = 1 / (1 / server + 1 / client)
+            nginx_rate = statistics.median(ref for ref, _ in rounds)
+            print("the halves alone: server side (GET /healthz) %.0f req/s, libcurl client loop"
+                  " %.0f req/s (%.2f of nginx's whole proxy)" % (server, client, client / nginx_rate))
+            print("ceiling of a Pistache + libcurl proxy here: %.0f req/s = %.2f of nginx"
+                  " (ours reaches %.2f of that ceiling)" %
+                  (bound, bound / nginx_rate, statistics.median(o for _, o in rounds) / bound))
     finally:
         daemon.stop()
         nginx.terminate()

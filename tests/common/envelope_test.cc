@@ -84,7 +84,28 @@ BOOST_AUTO_TEST_CASE(RewrapWithoutTheOldKeyFailsAndChangesNothing) {
   BOOST_TEST((*db->Query("SELECT master_key_id FROM data_keys", {}))[0].Text(0) == "k1");
 }
 
+BOOST_AUTO_TEST_CASE(OpenFollowsDeletionAndRewrapOfCachedDataKeys) {
+  auto ring = testing::TestKeyring(std::string(kKey2) + "," + kKey1);
+  Envelope env(*db, ring, clock);
+  CreateAccount(env, "acct_a");
+  Bytes sealed = *env.Seal(*db, "acct_a", "credential", "openai", "sk-secret-value");
+  BOOST_TEST(env.Open(*db, "acct_a", "credential", "openai", AsView(sealed))->view() ==
+             "sk-secret-value");  // the wrapped key is cached now
+  // A rewrap changes the stored wrapping; values still open.
+  BOOST_TEST(*env.RewrapAll() == 1);
+  BOOST_TEST(env.Open(*db, "acct_a", "credential", "openai", AsView(sealed))->view() ==
+             "sk-secret-value");
+  BOOST_REQUIRE(db->Transaction([&](SqlExecutor& tx) { return env.DeleteDataKey(tx, "acct_a"); })
+                    .ok());
+  BOOST_TEST((env.Open(*db, "acct_a", "credential", "openai", AsView(sealed)).status().code() ==
+              StatusCode::kNotFound));
+  // Seal never uses the cache: no value is sealed for an account without a key.
+  BOOST_TEST((env.Seal(*db, "acct_a", "credential", "openai", "v").status().code() ==
+              StatusCode::kNotFound));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
 
 }  // namespace
 }  // namespace latchkey

@@ -239,7 +239,73 @@ BOOST_AUTO_TEST_CASE(DeletingTheAccountRemovesItsCredentials) {
   BOOST_TEST(Count("SELECT COUNT(*) FROM secrets") == 0);
 }
 
+// The header value the proxy would inject for `name`, or the error code.
+std::string Injected(CredentialService& c, const std::string& account, const std::string& name) {
+  auto inj = c.Resolve(account, name);
+  if (!inj.ok()) return std::string(StatusCodeName(inj.status().code()));
+  return inj->headers.empty() ? "" : inj->headers[0].second;
+}
+
+BOOST_AUTO_TEST_CASE(ResolveSeesLocalChangesAtOnce) {
+  BOOST_REQUIRE(creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-one"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-one");  // now cached
+  BOOST_REQUIRE(creds.ReplaceSecret(account, "llm", ApiKeySecret("planted-version-two"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-two");
+  SecretWrite hosts = ApiKeySecret("planted-version-two");
+  hosts.allowed_hosts = std::vector<std::string>{"other.example.com"};
+  BOOST_REQUIRE(creds.ReplaceSecret(account, "llm", hosts, ctx).ok());
+  BOOST_TEST((creds.Resolve(account, "llm")->allowed_hosts ==
+              std::vector<std::string>{"other.example.com"}));
+  BOOST_REQUIRE(creds.DeleteSecret(account, "llm", ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "NOT_FOUND");
+
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "openai") == std::string("Bearer ") + kOpenAi);
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", "sk-planted-openai-0003"}}), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "openai") == "Bearer sk-planted-openai-0003");
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", std::nullopt}}), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "openai") == "NOT_FOUND");
+}
+
+BOOST_AUTO_TEST_CASE(AnotherReplicasChangesAreSeenWithinTheCacheLifetime) {
+  // Two services on one database, as two replicas are.
+  CredentialService other_replica{*db, envelope, audit, clock};
+  BOOST_REQUIRE(creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-one"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-one");
+
+  BOOST_REQUIRE(
+      other_replica.ReplaceSecret(account, "llm", ApiKeySecret("planted-version-two"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-one");  // cached
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-two");
+
+  BOOST_REQUIRE(other_replica.DeleteSecret(account, "llm", ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-two");
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_TEST(Injected(creds, account, "llm") == "NOT_FOUND");
+
+  // A clock that goes back does not keep a row forever.
+  BOOST_REQUIRE(creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-three"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-three");
+  BOOST_REQUIRE(
+      other_replica.ReplaceSecret(account, "llm", ApiKeySecret("planted-version-four"), ctx).ok());
+  clock.Set(1'600'000'000);
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-four");
+}
+
+BOOST_AUTO_TEST_CASE(DeletingTheAccountDropsItsCachedCredentials) {
+  accounts.OnDeleted([this](const std::string& id) { creds.ForgetAccount(id); });
+  BOOST_REQUIRE(creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-one"), ctx).ok());
+  BOOST_REQUIRE(creds.CreateSecret(other, "llm", ApiKeySecret("planted-other-one"), ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-one");
+  BOOST_TEST(Injected(creds, other, "llm") == "Bearer planted-other-one");
+  BOOST_REQUIRE(accounts.Delete(account, ctx).ok());
+  BOOST_TEST(Injected(creds, account, "llm") == "NOT_FOUND");  // at once, not after a second
+  BOOST_TEST(Injected(creds, other, "llm") == "Bearer planted-other-one");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
 
 }  // namespace
 }  // namespace latchkey
