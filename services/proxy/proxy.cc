@@ -451,11 +451,13 @@ Status ProxyService::Commit(std::vector<Record>& batch) {
       }
       events.push_back(r.event);  // a copy: a failed commit is retried
     }
-    RETURN_IF_ERROR(audit_.AppendAll(tx, events));
+    // Credential rows before the audit chain: the order every other writer
+    // (PUT or DELETE of a secret, then its audit event) takes them in, so
+    // that on PostgreSQL the two cannot deadlock.
     for (const auto& [key, use] : uses) {
       RETURN_IF_ERROR(credentials_.RecordUses(tx, key.first, key.second, use.first, use.second));
     }
-    return Status::Ok();
+    return audit_.AppendAll(tx, events);
   });
 }
 
