@@ -57,7 +57,8 @@ class Router {
  private:
   // Returns true and fills params when the path's segments fit the
   // pattern's; sets *bad when a parameter is not valid percent-encoding.
-  static bool Fits(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+  static bool Fits(const std::vector<std::string>& pattern,
+                   const std::vector<std::string>& segments,
                    std::map<std::string, std::string>* params, int* literal_score, bool* bad);
   std::vector<Route> routes_;
   std::vector<std::vector<std::string>> patterns_;  // routes_[i].pattern, split

@@ -182,11 +182,11 @@ Status AuditLog::AppendAll(SqlExecutor& tx, std::vector<AuditEvent>& events) con
     event.hash = ComputeHash(event, details);
     static const std::string kInsert = std::string("INSERT INTO audit_events (") + kColumns +
                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    Status s = tx.Execute(kInsert,
-                          {event.id, event.account_id, event.seq, ToUnix(event.time), event.actor,
-                           event.action, event.resource, event.outcome, event.request_id,
-                           event.client_address, details, event.prev_hash, event.hash})
-                   .status();
+    Status s =
+        tx.Execute(kInsert, {event.id, event.account_id, event.seq, ToUnix(event.time), event.actor,
+                             event.action, event.resource, event.outcome, event.request_id,
+                             event.client_address, details, event.prev_hash, event.hash})
+            .status();
     if (!s.ok()) return Status(s.code(), "cannot write audit event: " + s.message());
     head->second = Head{event.seq, event.hash};
   }

@@ -144,7 +144,8 @@ Bytes Sha256(std::string_view data) {
   unsigned int len = 0;
   // One context per thread, re-initialized for each digest.
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || !Sha256Algorithm() || EVP_DigestInit_ex2(ctx.get(), Sha256Algorithm(), nullptr) != 1 ||
+  if (!ctx || !Sha256Algorithm() ||
+      EVP_DigestInit_ex2(ctx.get(), Sha256Algorithm(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {
     std::fputs("fatal: SHA-256 failed\n", stderr);
@@ -188,8 +189,8 @@ Result<Bytes> AesGcmSeal(const SecretBytes& key, std::string_view plaintext, std
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize,
-                          ct + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTagSize, ct + plaintext.size()) !=
+          1) {
     return Internal("encryption failed");
   }
   return out;
@@ -207,10 +208,9 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   Bytes tag(in + kGcmNonceSize + ct_len, in + sealed.size());
   bool ok = ctx &&
             EVP_DecryptInit_ex2(ctx.get(), AesGcmAlgorithm(), key.data(), in, nullptr) == 1 &&
-            (aad.empty() ||
-             EVP_DecryptUpdate(ctx.get(), nullptr, &len,
-                               reinterpret_cast<const unsigned char*>(aad.data()),
-                               static_cast<int>(aad.size())) == 1) &&
+            (aad.empty() || EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                                              reinterpret_cast<const unsigned char*>(aad.data()),
+                                              static_cast<int>(aad.size())) == 1) &&
             EVP_DecryptUpdate(ctx.get(), plain.data(), &len, in + kGcmNonceSize,
                               static_cast<int>(ct_len)) == 1 &&
             EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTagSize, tag.data()) == 1 &&

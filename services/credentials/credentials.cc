@@ -318,8 +318,8 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
     if (!p) return InvalidArgument("unknown provider '" + id + "'");
     if (hosts) RETURN_IF_ERROR(CheckHosts(*hosts, "allowedHosts." + id));
   }
-  auto summary = TransactionValue<CredentialsSummary>(db_, [&](SqlExecutor& tx)
-                                                               -> Result<CredentialsSummary> {
+  auto summary = TransactionValue<
+      CredentialsSummary>(db_, [&](SqlExecutor& tx) -> Result<CredentialsSummary> {
     int64_t now = ToUnix(clock_.Now());
     std::string set, removed, hosts_changed;
     auto append = [](std::string& list, const std::string& item) {

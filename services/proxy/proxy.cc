@@ -405,9 +405,8 @@ void ProxyService::CommitLoop() {
   while (true) {
     queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is written
-    queued_.wait_until(lock, last_commit + options_.commit_interval, [this] {
-      return stopping_ || syncing_ > 0 || queue_.size() >= kMaxBatch;
-    });
+    queued_.wait_until(lock, last_commit + options_.commit_interval,
+                       [this] { return stopping_ || syncing_ > 0 || queue_.size() >= kMaxBatch; });
     last_commit = std::chrono::steady_clock::now();
     std::vector<Record> batch;
     batch.reserve(std::min(queue_.size(), kMaxBatch));

@@ -95,8 +95,8 @@ BOOST_AUTO_TEST_CASE(OpenFollowsDeletionAndRewrapOfCachedDataKeys) {
   BOOST_TEST(*env.RewrapAll() == 1);
   BOOST_TEST(env.Open(*db, "acct_a", "credential", "openai", AsView(sealed))->view() ==
              "sk-secret-value");
-  BOOST_REQUIRE(db->Transaction([&](SqlExecutor& tx) { return env.DeleteDataKey(tx, "acct_a"); })
-                    .ok());
+  BOOST_REQUIRE(
+      db->Transaction([&](SqlExecutor& tx) { return env.DeleteDataKey(tx, "acct_a"); }).ok());
   BOOST_TEST((env.Open(*db, "acct_a", "credential", "openai", AsView(sealed)).status().code() ==
               StatusCode::kNotFound));
   // Seal never uses the cache: no value is sealed for an account without a key.
@@ -105,7 +105,6 @@ BOOST_AUTO_TEST_CASE(OpenFollowsDeletionAndRewrapOfCachedDataKeys) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-
 
 }  // namespace
 }  // namespace latchkey

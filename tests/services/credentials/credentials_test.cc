@@ -261,7 +261,8 @@ BOOST_AUTO_TEST_CASE(ResolveSeesLocalChangesAtOnce) {
 
   BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
   BOOST_TEST(Injected(creds, account, "openai") == std::string("Bearer ") + kOpenAi);
-  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", "sk-planted-openai-0003"}}), ctx).ok());
+  BOOST_REQUIRE(
+      creds.PutProviderKeys(account, Keys({{"openai", "sk-planted-openai-0003"}}), ctx).ok());
   BOOST_TEST(Injected(creds, account, "openai") == "Bearer sk-planted-openai-0003");
   BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", std::nullopt}}), ctx).ok());
   BOOST_TEST(Injected(creds, account, "openai") == "NOT_FOUND");
@@ -285,7 +286,8 @@ BOOST_AUTO_TEST_CASE(AnotherReplicasChangesAreSeenWithinTheCacheLifetime) {
   BOOST_TEST(Injected(creds, account, "llm") == "NOT_FOUND");
 
   // A clock that goes back does not keep a row forever.
-  BOOST_REQUIRE(creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-three"), ctx).ok());
+  BOOST_REQUIRE(
+      creds.CreateSecret(account, "llm", ApiKeySecret("planted-version-three"), ctx).ok());
   BOOST_TEST(Injected(creds, account, "llm") == "Bearer planted-version-three");
   BOOST_REQUIRE(
       other_replica.ReplaceSecret(account, "llm", ApiKeySecret("planted-version-four"), ctx).ok());
@@ -305,7 +307,6 @@ BOOST_AUTO_TEST_CASE(DeletingTheAccountDropsItsCachedCredentials) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-
 
 }  // namespace
 }  // namespace latchkey
