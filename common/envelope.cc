@@ -1,7 +1,5 @@
 #include "common/envelope.h"
 
-#include <optional>
-
 namespace latchkey {
 namespace {
 
@@ -45,15 +43,9 @@ Status Envelope::CreateDataKey(SqlExecutor& tx, std::string_view account_id) {
 }
 
 Status Envelope::DeleteDataKey(SqlExecutor& tx, std::string_view account_id) {
-  Forget(account_id);
+  cache_.Forget([&](const std::string& key, const WrappedKey&) { return key == account_id; });
   return tx.Execute("DELETE FROM data_keys WHERE account_id = ?", {std::string(account_id)})
       .status();
-}
-
-void Envelope::Forget(std::string_view account_id) const {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  ++cache_generation_;
-  cache_.erase(std::string(account_id));
 }
 
 Result<Envelope::WrappedKey> Envelope::ReadDataKey(SqlExecutor& exec,
@@ -84,22 +76,12 @@ Result<SecretBytes> Envelope::Open(SqlExecutor& exec, std::string_view account_i
   if (sealed.empty() || static_cast<uint8_t>(sealed[0]) != kSealVersion) {
     return DataLoss("sealed value has an unknown format");
   }
-  std::string account(account_id);
-  std::optional<WrappedKey> wrapped;
-  uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    if (auto it = cache_.find(account); it != cache_.end()) wrapped = it->second;
-    generation = cache_generation_;
-  }
-  if (!wrapped) {
-    ASSIGN_OR_RETURN(wrapped, ReadDataKey(exec, account_id));
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    if (generation == cache_generation_) {
-      if (cache_.size() >= kCacheCapacity) cache_.clear();
-      cache_[account] = *wrapped;
-    }
-  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const WrappedKey> wrapped,
+                   cache_.Get(std::string(account_id), clock_.Now(),
+                              [&]() -> Result<std::shared_ptr<const WrappedKey>> {
+                                ASSIGN_OR_RETURN(WrappedKey key, ReadDataKey(exec, account_id));
+                                return std::make_shared<const WrappedKey>(std::move(key));
+                              }));
   ASSIGN_OR_RETURN(SecretBytes dek, Unwrap(*wrapped, account_id));
   return AesGcmOpen(dek, sealed.substr(1), ValueAad(account_id, kind, resource_id));
 }
@@ -126,13 +108,9 @@ Result<int64_t> Envelope::RewrapAll() {
     }
     return Status::Ok();
   });
-  {
-    // The old wrappings still open while their master key is loaded, but
-    // the cache should follow the table.
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    ++cache_generation_;
-    cache_.clear();
-  }
+  // The old wrappings still open while their master key is loaded, but the
+  // cache should follow the table.
+  cache_.Clear();
   if (!s.ok()) return s;
   return count;
 }

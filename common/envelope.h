@@ -19,16 +19,15 @@
 // Thread-safety: safe for concurrent use.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/database.h"
 #include "common/master_keys.h"
 #include "common/migrations.h"
+#include "common/row_cache.h"
 
 namespace latchkey {
 
@@ -74,16 +73,13 @@ class Envelope {
 
   Result<WrappedKey> ReadDataKey(SqlExecutor& exec, std::string_view account_id) const;
   Result<SecretBytes> Unwrap(const WrappedKey& key, std::string_view account_id) const;
-  void Forget(std::string_view account_id) const;
 
   Database& db_;
   const MasterKeyring& keys_;
   const Clock& clock_;
 
-  mutable std::mutex cache_mu_;
-  mutable std::unordered_map<std::string, WrappedKey> cache_;  // by account id
-  // Bumped by every Forget; a key read before a Forget is not cached after it.
-  mutable uint64_t cache_generation_ = 0;
+  // By account id; a data key never changes, so entries do not expire.
+  mutable RowCache<WrappedKey> cache_{RowCache<WrappedKey>::kForever, kCacheCapacity};
 };
 
 }  // namespace latchkey

@@ -162,49 +162,30 @@ Status ApiKeyService::Revoke(const std::string& account_id, const std::string& k
     AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.revoke", key_id);
     return audit_.Append(tx, std::move(event)).status();
   }));
-  Forget([&](const CachedKey& cached) { return cached.key.id == key_id; });
+  cache_.Forget(
+      [&](const std::string&, const CachedKey& cached) { return cached.key.id == key_id; });
   return Status::Ok();
 }
 
 void ApiKeyService::ForgetAccount(const std::string& account_id) {
-  Forget([&](const CachedKey& cached) { return cached.key.account_id == account_id; });
-}
-
-void ApiKeyService::Forget(const std::function<bool(const CachedKey&)>& matches) {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  ++cache_generation_;
-  std::erase_if(cache_, [&](const auto& entry) { return matches(*entry.second); });
+  cache_.Forget([&](const std::string&, const CachedKey& cached) {
+    return cached.key.account_id == account_id;
+  });
 }
 
 Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
     const std::string& key_id, TimePoint now) {
-  uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    auto it = cache_.find(key_id);
-    if (it != cache_.end() && now - it->second->fetched_at < options_.cache_ttl &&
-        now >= it->second->fetched_at) {
-      return it->second;
-    }
-    generation = cache_generation_;
-  }
-  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
-                                            ", secret_hash FROM api_keys WHERE id = ?",
-                                        {key_id}));
-  if (rows.empty()) return std::shared_ptr<const CachedKey>();
-  auto cached = std::make_shared<CachedKey>();
-  cached->key = KeyFromRow(rows[0]);
-  cached->secret_hash = rows[0].Text(9);
-  cached->fetched_at = now;
-  if (cached->key.last_used_at) cached->last_used_at = ToUnix(*cached->key.last_used_at);
-  if (options_.cache_ttl.count() > 0) {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    if (generation == cache_generation_) {
-      if (cache_.size() >= options_.cache_capacity) cache_.clear();
-      cache_[key_id] = cached;
-    }
-  }
-  return std::shared_ptr<const CachedKey>(std::move(cached));
+  return cache_.Get(key_id, now, [&]() -> Result<std::shared_ptr<const CachedKey>> {
+    ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
+                                              ", secret_hash FROM api_keys WHERE id = ?",
+                                          {key_id}));
+    if (rows.empty()) return std::shared_ptr<const CachedKey>();
+    auto cached = std::make_shared<CachedKey>();
+    cached->key = KeyFromRow(rows[0]);
+    cached->secret_hash = rows[0].Text(9);
+    if (cached->key.last_used_at) cached->last_used_at = ToUnix(*cached->key.last_used_at);
+    return std::shared_ptr<const CachedKey>(std::move(cached));
+  });
 }
 
 Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {

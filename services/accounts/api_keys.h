@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/database.h"
 #include "common/migrations.h"
+#include "common/row_cache.h"
 
 namespace latchkey {
 
@@ -78,7 +79,11 @@ struct ApiKeyOptions {
 class ApiKeyService {
  public:
   ApiKeyService(Database& db, AuditLog& audit, const Clock& clock, ApiKeyOptions options = {})
-      : db_(db), audit_(audit), clock_(clock), options_(options) {}
+      : db_(db),
+        audit_(audit),
+        clock_(clock),
+        options_(options),
+        cache_(options.cache_ttl, options.cache_capacity) {}
 
   static const std::vector<Migration>& Migrations();
 
@@ -115,12 +120,10 @@ class ApiKeyService {
   struct CachedKey {
     ApiKey key;
     std::string secret_hash;
-    TimePoint fetched_at;
     mutable std::atomic<int64_t> last_used_at{0};  // unix seconds, 0 = never
   };
 
   Result<std::shared_ptr<const CachedKey>> Lookup(const std::string& key_id, TimePoint now);
-  void Forget(const std::function<bool(const CachedKey&)>& matches);
   void RecordDenied(const std::string& account_id, const std::string& key_id,
                     std::string_view reason, const AuditContext& ctx);
 
@@ -129,10 +132,7 @@ class ApiKeyService {
   const Clock& clock_;
   const ApiKeyOptions options_;
 
-  std::mutex cache_mu_;
-  std::unordered_map<std::string, std::shared_ptr<const CachedKey>> cache_;  // by key id
-  // Bumped by every Forget; a row read before a Forget is not cached after it.
-  uint64_t cache_generation_ = 0;
+  RowCache<CachedKey> cache_;  // by key id
 };
 
 }  // namespace latchkey

@@ -513,15 +513,13 @@ Status CredentialService::DeleteSecret(const std::string& account_id, const std:
 
 void CredentialService::ForgetAccount(const std::string& account_id) {
   std::string prefix = account_id + '\n';
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  ++cache_generation_;
-  std::erase_if(cache_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+  cache_.Forget(
+      [&](const std::string& key, const StoredCredential&) { return key.starts_with(prefix); });
 }
 
 Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialService::Read(
     const std::string& account_id, const std::string& name) {
   auto stored = std::make_shared<StoredCredential>();
-  stored->fetched_at = clock_.Now();
   if (const ProviderInfo* p = FindProvider(name)) {
     ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT sealed, allowed_hosts FROM provider_credentials"
                                           " WHERE account_id = ? AND provider = ?",
@@ -544,37 +542,11 @@ Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialSer
   return std::shared_ptr<const StoredCredential>(std::move(stored));
 }
 
-Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialService::Load(
-    const std::string& account_id, const std::string& name) {
-  std::string key = account_id + '\n' + name;
-  TimePoint now = clock_.Now();
-  uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    auto it = cache_.find(key);
-    // A clock that went back also counts as stale.
-    if (it != cache_.end() && now >= it->second->fetched_at &&
-        now - it->second->fetched_at < cache_ttl_) {
-      return it->second;
-    }
-    generation = cache_generation_;
-  }
-  auto stored = Read(account_id, name);
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  if (!stored.ok()) {
-    if (stored.status().code() == StatusCode::kNotFound) cache_.erase(key);
-    return stored.status();
-  }
-  if (generation == cache_generation_ && cache_ttl_.count() > 0) {
-    if (cache_.size() >= kCacheCapacity) cache_.clear();
-    cache_[key] = *stored;
-  }
-  return stored;
-}
-
 Result<Injection> CredentialService::Resolve(const std::string& account_id,
                                              const std::string& name) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const StoredCredential> stored, Load(account_id, name));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<const StoredCredential> stored,
+      cache_.Get(account_id + '\n' + name, clock_.Now(), [&] { return Read(account_id, name); }));
   Injection inj;
   inj.allowed_hosts = stored->allowed_hosts;
   if (const ProviderInfo* p = stored->provider) {

@@ -17,10 +17,8 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +28,7 @@
 #include "common/database.h"
 #include "common/envelope.h"
 #include "common/migrations.h"
+#include "common/row_cache.h"
 #include "services/credentials/providers.h"
 
 namespace latchkey {
@@ -113,10 +112,15 @@ class CredentialService final : public CredentialSource {
   static constexpr size_t kMaxHosts = 32;
   static constexpr size_t kMaxHeaders = 16;
   static constexpr int64_t kMaxSecretsPerAccount = 1000;
+  static constexpr size_t kCacheCapacity = 100000;  // cached rows
 
   CredentialService(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
                     std::chrono::milliseconds cache_ttl = std::chrono::seconds(1))
-      : db_(db), envelope_(envelope), audit_(audit), clock_(clock), cache_ttl_(cache_ttl) {}
+      : db_(db),
+        envelope_(envelope),
+        audit_(audit),
+        clock_(clock),
+        cache_(cache_ttl, kCacheCapacity) {}
 
   static const std::vector<Migration>& Migrations();
   static std::vector<std::string> OwnedTables();
@@ -156,14 +160,10 @@ class CredentialService final : public CredentialSource {
     SecretType type = SecretType::kApiKey;   // for a secret
     Bytes sealed;
     std::vector<std::string> allowed_hosts;
-    TimePoint fetched_at;
   };
-  static constexpr size_t kCacheCapacity = 100000;
 
   Result<CredentialsSummary> SummaryIn(SqlExecutor& exec, const std::string& account_id);
-  // The cached row if fresh, else the database's (NotFound if absent).
-  Result<std::shared_ptr<const StoredCredential>> Load(const std::string& account_id,
-                                                       const std::string& name);
+  // The database's row (NotFound if absent).
   Result<std::shared_ptr<const StoredCredential>> Read(const std::string& account_id,
                                                        const std::string& name);
 
@@ -171,13 +171,8 @@ class CredentialService final : public CredentialSource {
   Envelope& envelope_;
   AuditLog& audit_;
   const Clock& clock_;
-  const std::chrono::milliseconds cache_ttl_;
-
-  std::mutex cache_mu_;
   // By account id + '\n' + credential name.
-  std::unordered_map<std::string, std::shared_ptr<const StoredCredential>> cache_;
-  // Bumped by every ForgetAccount; a row read before one is not cached after.
-  uint64_t cache_generation_ = 0;
+  RowCache<StoredCredential> cache_;
 };
 
 }  // namespace latchkey

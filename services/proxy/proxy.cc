@@ -422,15 +422,15 @@ void ProxyService::CommitLoop() {
     Status s = Commit(batch);
     auto backoff = kRetryFirst;
     for (int attempt = 1; !s.ok(); ++attempt) {
-      bool transient = s.code() == StatusCode::kUnavailable;
-      if (attempt >= 3 && (!transient || Stopping())) break;
       lock.lock();
+      bool transient = s.code() == StatusCode::kUnavailable;
+      if (attempt >= 3 && (!transient || stopping_)) break;
       queued_.wait_for(lock, backoff, [this] { return stopping_; });
       lock.unlock();
       backoff = std::min(backoff * 2, kRetryMax);
       s = Commit(batch);
     }
-    lock.lock();
+    if (!lock.owns_lock()) lock.lock();
     done_count_ += batch.size();
     committed_.notify_all();
   }

@@ -163,10 +163,6 @@ class ProxyService {
              const std::string& error, bool used);
   void CommitLoop();
   Status Commit(std::vector<Record>& batch);
-  bool Stopping() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stopping_;
-  }
   bool Backlogged() {
     std::lock_guard<std::mutex> lock(mu_);
     return queue_.size() >= options_.max_pending_records;
