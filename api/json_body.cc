@@ -1,9 +1,12 @@
 #include "api/json_body.h"
 
+#include "common/json_text.h"
+
 namespace latchkey {
 
 Result<JsonBody> JsonBody::Parse(const std::string& text, const std::vector<std::string>& allowed) {
   if (text.empty()) return InvalidArgument("request body must be a JSON object");
+  if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return InvalidArgument("request body is not valid JSON");
   if (!json.is_object()) return InvalidArgument("request body must be a JSON object");

@@ -21,7 +21,7 @@ void AddApiKeyRoutes(Router& router, AppServices& s) {
                   ASSIGN_OR_RETURN(request.credentials, body.RequiredStringArray("credentials"));
                 }
                 ASSIGN_OR_RETURN(CreatedApiKey created,
-                                 s.api_keys.Create(ctx.account_id(), request, ctx.audit));
+                                 s.api_keys.CreateFor(*ctx.principal, request, ctx.audit));
                 nlohmann::json out = ToJson(created.key);
                 out["apiKey"] = created.token;
                 return JsonResponse(201, out);

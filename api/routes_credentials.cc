@@ -4,6 +4,7 @@
 #include "api/json_body.h"
 #include "api/json_views.h"
 #include "api/responses.h"
+#include "common/json_text.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -12,6 +13,7 @@ namespace {
 using json = nlohmann::json;
 
 Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
+  if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
   json body = json::parse(text, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return InvalidArgument("request body must be a JSON object");

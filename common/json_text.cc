@@ -65,4 +65,32 @@ std::string JsonFlatObject(const std::vector<std::pair<std::string, std::string>
   return out;
 }
 
+bool JsonNestingWithin(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // whatever is escaped cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::string JsonTooDeepMessage(std::string_view what) {
+  return std::string(what) + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+}
+
 }  // namespace latchkey

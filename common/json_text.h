@@ -17,4 +17,18 @@ std::string JsonQuote(std::string_view text);
 // {"k":"v",...} from string pairs, in the given order.
 std::string JsonFlatObject(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// How deeply untrusted JSON may nest. nlohmann's parser is iterative, but
+// copying, comparing and dump() recurse once per level, so a body of 60,000
+// '[' would overflow the stack far from the parser. Every parse of text we
+// did not write checks this first.
+inline constexpr size_t kMaxJsonDepth = 64;
+
+// True when no array or object in `text` nests deeper than `max_depth`
+// (brackets inside strings do not count). Linear; never recurses; says
+// nothing else about whether `text` is valid JSON.
+bool JsonNestingWithin(std::string_view text, size_t max_depth = kMaxJsonDepth);
+
+// The error message for text that fails JsonNestingWithin.
+std::string JsonTooDeepMessage(std::string_view what);
+
 }  // namespace latchkey

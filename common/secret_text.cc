@@ -3,8 +3,16 @@
 namespace latchkey {
 
 std::optional<std::string> MaskedLast4(std::string_view value) {
-  if (value.size() < 12) return std::nullopt;
-  return std::string(value.substr(value.size() - 4));
+  // A code point starts at every byte that is not a continuation byte.
+  auto starts = [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; };
+  size_t characters = 0;
+  size_t last4 = value.size();
+  for (size_t i = value.size(); i-- > 0;) {
+    if (!starts(value[i])) continue;
+    if (++characters == 4) last4 = i;
+  }
+  if (characters < 12) return std::nullopt;
+  return std::string(value.substr(last4));
 }
 
 Status CheckSecretText(std::string_view value, const std::string& field, size_t min_length,

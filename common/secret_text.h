@@ -10,8 +10,8 @@
 
 namespace latchkey {
 
-// The last four characters, only for values of at least 12 characters, so
-// a short value is never half revealed.
+// The last four characters (UTF-8 code points, never a split one), only for
+// values of at least 12 characters, so a short value is never half revealed.
 std::optional<std::string> MaskedLast4(std::string_view value);
 
 // InvalidArgument naming `field` if `value` is empty, shorter than

@@ -87,6 +87,39 @@ Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id,
       db_, [&](SqlExecutor& tx) { return CreateInTx(tx, account_id, request, ctx); });
 }
 
+Result<CreatedApiKey> ApiKeyService::CreateFor(const Principal& creator, NewApiKey request,
+                                               const AuditContext& ctx) {
+  for (const auto& scope : request.scopes) {
+    if (scopes::IsKnown(scope) && !creator.HasScope(scope)) {
+      return PermissionDenied("scopes: this API key cannot grant '" + scope +
+                              "', which it does not hold");
+    }
+  }
+  if (creator.credentials) {
+    if (!request.credentials) {
+      request.credentials = creator.credentials;
+    } else {
+      for (const auto& name : *request.credentials) {
+        if (std::find(creator.credentials->begin(), creator.credentials->end(), name) ==
+            creator.credentials->end()) {
+          return PermissionDenied("credentials: this API key cannot grant '" + name.substr(0, 64) +
+                                  "', which it may not use itself");
+        }
+      }
+    }
+  }
+  if (creator.expires_at) {
+    if (!request.expires_at) {
+      request.expires_at = creator.expires_at;
+    } else if (*request.expires_at > *creator.expires_at) {
+      return PermissionDenied("expiresAt: this API key expires at " +
+                              FormatIso8601(*creator.expires_at) +
+                              " and cannot create one that outlives it");
+    }
+  }
+  return Create(creator.account_id, request, ctx);
+}
+
 Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::string& account_id,
                                                 const NewApiKey& request,
                                                 const AuditContext& ctx) {
@@ -221,7 +254,7 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
         .status()
         .IgnoreError();
   }
-  return Principal{key.account_id, key.id, key.scopes, key.credentials};
+  return Principal{key.account_id, key.id, key.scopes, key.credentials, key.expires_at};
 }
 
 void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_view scope,

@@ -65,6 +65,7 @@ struct Principal {
   std::string key_id;
   std::vector<std::string> scopes;
   std::optional<std::vector<std::string>> credentials;  // the key's proxy restriction
+  std::optional<TimePoint> expires_at;
   bool HasScope(std::string_view scope) const;
 };
 
@@ -91,6 +92,13 @@ class ApiKeyService {
   // or an expiry in the past.
   Result<CreatedApiKey> Create(const std::string& account_id, const NewApiKey& request,
                                const AuditContext& ctx);
+  // Creates a key on behalf of `creator`, which can only hand on what it
+  // holds: PermissionDenied unless the new key's scopes are a subset of the
+  // creator's, its credential restriction (if the creator has one) a subset
+  // of the creator's, and its expiry no later than the creator's. A request
+  // that names no restriction or expiry inherits the creator's.
+  Result<CreatedApiKey> CreateFor(const Principal& creator, NewApiKey request,
+                                  const AuditContext& ctx);
   // Same, inside the caller's transaction (used when creating an account).
   Result<CreatedApiKey> CreateInTx(SqlExecutor& tx, const std::string& account_id,
                                    const NewApiKey& request, const AuditContext& ctx);

@@ -1,5 +1,7 @@
 #include "services/certificates/jws.h"
 
+#include "common/json_text.h"
+
 namespace latchkey {
 namespace {
 
@@ -18,6 +20,8 @@ Result<Bytes> DecodeSegment(std::string_view segment) {
 
 Result<nlohmann::json> DecodeObject(std::string_view segment) {
   ASSIGN_OR_RETURN(Bytes raw, DecodeSegment(segment));
+  std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
+  if (!JsonNestingWithin(text)) return InvalidArgument("malformed token");
   auto json = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return InvalidArgument("malformed token");
   return json;

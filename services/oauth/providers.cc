@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/hosts.h"
+#include "common/json_text.h"
 
 namespace latchkey {
 namespace {
@@ -269,6 +270,9 @@ OAuthProviders OAuthProviders::BuiltIn() {
 }
 
 Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
+  if (!JsonNestingWithin(text)) {
+    return InvalidArgument("providers file: " + JsonTooDeepMessage("the document"));
+  }
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return InvalidArgument("providers file: not a JSON object");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http_client.h"
+#include "common/json_text.h"
 #include "common/url.h"
 
 namespace latchkey {
@@ -49,6 +50,7 @@ std::string SafeCode(const Json& v) {
 
 // A JSON object, or a form-encoded body read as one (old-style endpoints).
 Json ReadBody(std::string_view body) {
+  if (!JsonNestingWithin(body)) return Json::object();  // read as a response without fields
   Json j = Json::parse(body, nullptr, false);
   if (!j.is_discarded() && j.is_object()) return j;
   auto form = FormDecode(body);

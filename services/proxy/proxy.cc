@@ -171,6 +171,9 @@ class Forwarder final : public HttpClientHandler {
         if (end && *end == '\0' && n >= 0) expected_ = n;
       }
       if (DropInbound(name)) continue;
+      // A name cannot hold "[REDACTED]" (brackets are not token
+      // characters): a header whose name echoes a secret goes entirely.
+      if (redactor_.Contains(name)) continue;
       out.emplace_back(name, redactor_.Redact(value));
     }
     status_ = status;

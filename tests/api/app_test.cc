@@ -52,6 +52,41 @@ BOOST_AUTO_TEST_CASE(BadBodiesAre400NamingTheFieldAndChangeNothing) {
   ExpectError(Call("GET", "/audit-events?since=yesterday", key), 400, "BAD_REQUEST");
 }
 
+// Regression: 60,000 nested arrays in the claims crashed the server with a
+// stack overflow in the recursive copy and dump() of the claims.
+BOOST_AUTO_TEST_CASE(DeeplyNestedBodiesAre400sOnEveryJsonRoute) {
+  std::string key = NewAccount("acme");
+  std::string deep = std::string(60000, '[') + std::string(60000, ']');
+  std::string deep_object = R"({"a":)" + std::string(200000, '{') ;
+  for (int i = 0; i < 200000; ++i) deep_object += "}";
+  struct Case {
+    const char* method;
+    const char* path;
+    std::string body;
+  };
+  std::vector<Case> cases = {
+      {"POST", "/tokens", R"({"claims":{"a":)" + deep + "}}"},
+      {"POST", "/tokens", R"({"audience":)" + deep + "}"},
+      {"POST", "/tokens/verify", R"({"token":)" + deep + "}"},
+      {"POST", "/api-keys", deep},
+      {"POST", "/certificates", deep_object},
+      {"PUT", "/credentials", R"({"openaiApiKey":)" + deep + "}"},
+      {"POST", "/secrets", deep},
+      {"POST", "/auth/sessions", deep},
+  };
+  int64_t events = Count("SELECT COUNT(*) FROM audit_events");
+  for (const auto& c : cases) {
+    auto r = Call(c.method, c.path, key, c.body);
+    ExpectError(r, 400, "BAD_REQUEST");
+    BOOST_TEST(std::string(Json(r)["error"]).find("deeper than 64 levels") != std::string::npos,
+               c.method << " " << c.path);
+  }
+  BOOST_TEST(Count("SELECT COUNT(*) FROM audit_events") == events);
+  // 64 levels are fine.
+  std::string ok = std::string(62, '[') + std::string(62, ']');
+  BOOST_TEST(Call("POST", "/tokens", key, R"({"claims":{"a":)" + ok + "}}").status != 400);
+}
+
 BOOST_AUTO_TEST_CASE(InternalFailuresAreGeneric500s) {
   std::string key = NewAccount("acme");
   BOOST_REQUIRE(db->Execute("DROP TABLE audit_events", {}).ok());

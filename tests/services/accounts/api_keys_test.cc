@@ -145,6 +145,66 @@ BOOST_AUTO_TEST_CASE(CredentialRestrictionIsValidatedStoredAndCarried) {
   BOOST_TEST(api_keys.List(account())->size() == 2u);
 }
 
+// Regression: a key with only api-keys:write could mint a key with every
+// scope, and a credential-restricted agent key an unrestricted one.
+BOOST_AUTO_TEST_CASE(AKeyCreatesOnlyKeysWithinItsOwnScopes) {
+  const auto& all = scopes::All();
+  // Every single scope as a creator, against every single scope requested.
+  for (const auto& held : all) {
+    std::vector<std::string> creator_scopes{held};
+    if (held != scopes::kApiKeysWrite) creator_scopes.push_back(scopes::kApiKeysWrite);
+    Principal creator{account(), "key_creator", creator_scopes, std::nullopt, std::nullopt};
+    for (const auto& wanted : all) {
+      auto r = api_keys.CreateFor(creator, {"child", {wanted}, {}, {}}, ctx);
+      bool within = creator.HasScope(wanted);
+      BOOST_TEST(r.ok() == within, held << " creating " << wanted);
+      if (!within) BOOST_TEST((r.status().code() == StatusCode::kPermissionDenied));
+    }
+    // One scope too many refuses the whole request.
+    auto more = creator_scopes;
+    more.push_back(held == scopes::kAuditRead ? scopes::kProxy : scopes::kAuditRead);
+    BOOST_TEST(!api_keys.CreateFor(creator, {"child", more, {}, {}}, ctx).ok());
+  }
+  Principal full{account(), "key_full", all, std::nullopt, std::nullopt};
+  BOOST_TEST(api_keys.CreateFor(full, {"child", all, {}, {}}, ctx).ok());
+}
+
+BOOST_AUTO_TEST_CASE(ACredentialRestrictedKeyCreatesOnlyNarrowerKeys) {
+  using V = std::vector<std::string>;
+  Principal agent{account(), "key_agent", {scopes::kProxy, scopes::kApiKeysWrite},
+                  V{"openai", "github"}, std::nullopt};
+  // Unnamed restriction: inherited, never widened to "every credential".
+  auto inherited = api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, {}}, ctx);
+  BOOST_REQUIRE(inherited.ok());
+  BOOST_TEST((*api_keys.Authenticate(inherited->token, ctx)->credentials == V{"openai", "github"}));
+  BOOST_TEST(api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, V{"openai"}}, ctx).ok());
+  BOOST_TEST(api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, V{"github", "openai"}}, ctx).ok());
+  for (const V& wider : {V{"anthropic"}, V{"openai", "anthropic"}, V{"oauth:otk_aaaaaaaaaaaaaaaaaaaa"}}) {
+    auto r = api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, wider}, ctx);
+    BOOST_TEST((r.status().code() == StatusCode::kPermissionDenied));
+  }
+  // An unrestricted creator may restrict or not.
+  Principal open{account(), "key_open", {scopes::kProxy, scopes::kApiKeysWrite}, std::nullopt,
+                 std::nullopt};
+  auto unrestricted = api_keys.CreateFor(open, {"c", {scopes::kProxy}, {}, {}}, ctx);
+  BOOST_TEST(!api_keys.Authenticate(unrestricted->token, ctx)->credentials.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(AnExpiringKeyCreatesOnlyKeysThatExpireNoLater) {
+  TimePoint end = clock.Now() + std::chrono::hours(1);
+  Principal creator{account(), "key_c", {scopes::kAuditRead, scopes::kApiKeysWrite}, std::nullopt,
+                    end};
+  auto inherited = api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, {}, {}}, ctx);
+  BOOST_REQUIRE(inherited.ok());
+  BOOST_TEST((inherited->key.expires_at == end));
+  BOOST_TEST(api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end, {}}, ctx).ok());
+  BOOST_TEST(api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end - std::chrono::minutes(1), {}}, ctx).ok());
+  auto later = api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end + std::chrono::seconds(1), {}}, ctx);
+  BOOST_TEST((later.status().code() == StatusCode::kPermissionDenied));
+  // The principal carries the key's expiry.
+  BOOST_TEST((api_keys.Authenticate(inherited->token, ctx)->expires_at == end));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
