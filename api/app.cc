@@ -1,5 +1,6 @@
 #include "api/app.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "api/responses.h"
@@ -37,6 +38,80 @@ App::App(AppServices services, AppOptions options)
   AddOAuthRoutes(router_, services_, options_);
 }
 
+std::string ClientAddress(const std::string& peer, const std::optional<std::string>& forwarded_for,
+                          const std::vector<Cidr>& trusted_proxies) {
+  auto trusted = [&](std::string_view address) {
+    auto ip = IpAddress::Parse(address);
+    if (!ip) return false;
+    return std::any_of(trusted_proxies.begin(), trusted_proxies.end(),
+                       [&](const Cidr& c) { return c.Contains(*ip); });
+  };
+  if (!forwarded_for || !trusted(peer)) return peer;
+  // Right to left: each hop added the address it saw; the first one a
+  // trusted proxy did not add for another trusted proxy is the client.
+  std::string_view list = *forwarded_for;
+  std::string client = peer;
+  while (!list.empty()) {
+    size_t comma = list.rfind(',');
+    std::string_view hop = list.substr(comma == std::string_view::npos ? 0 : comma + 1);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    auto ip = IpAddress::Parse(hop);
+    if (!ip) break;  // garbage: keep the last address we could trust
+    client = ip->ToString();
+    if (!trusted(client)) break;
+  }
+  return client;
+}
+
+std::optional<HttpResponse> App::Limited(const std::string& name, const RateLimit& limit,
+                                         std::string_view message) {
+  int64_t wait = limiter_.Take(name, limit, options_.steady_now());
+  if (wait == 0) return std::nullopt;
+  HttpResponse r = ErrorResponse(429, "RATE_LIMITED", message);
+  r.headers.emplace_back("Retry-After", std::to_string(wait));
+  return r;
+}
+
+Status App::Authenticate(const Route& route, const std::string& token, RequestContext& ctx,
+                         int64_t* retry_after) {
+  const RateLimit& failures = options_.rate_limits.auth_failures;
+  auto now = options_.steady_now();
+  // A key id is public (it is in the key and in logs): its own bucket
+  // stops guessing its secret from many addresses.
+  std::string key_bucket;
+  if (token.rfind("lk_", 0) == 0) key_bucket = "failkey:" + token.substr(3, token.find('.') - 3);
+  std::string address_bucket = "fail:" + ctx.request.client_address;
+  int64_t wait = std::max(limiter_.Peek(address_bucket, failures, now),
+                          key_bucket.empty() ? 0 : limiter_.Peek(key_bucket, failures, now));
+  if (wait > 0) {
+    *retry_after = wait;
+    return ResourceExhausted("too many failed authentications from this address or for this key");
+  }
+  Status result = Status::Ok();
+  if (route.auth == AuthKind::kAdmin) {
+    if (services_.admin_key.Verify(token)) {
+      ctx.audit.actor = "admin";
+    } else {
+      result = Unauthenticated("invalid admin key");
+    }
+  } else {
+    Result<Principal> principal = services_.api_keys.Authenticate(token, ctx.audit);
+    if (principal.ok()) {
+      ctx.audit.actor = principal->key_id;
+      ctx.principal = std::move(principal).value();
+    } else {
+      result = principal.status();
+    }
+  }
+  if (result.code() == StatusCode::kUnauthenticated) {
+    limiter_.Take(address_bucket, failures, now);
+    if (!key_bucket.empty()) limiter_.Take(key_bucket, failures, now);
+  }
+  return result;
+}
+
 Result<HttpResponse> App::Dispatch(HttpRequest& request) {
   Router::Match match = router_.Find(request.method, request.path);
   switch (match.kind) {
@@ -62,26 +137,43 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
   }
   RequestContext ctx{request, std::nullopt, AuditContext{"", request.request_id,
                                                          request.client_address}};
-  if (route.auth != AuthKind::kPublic) {
-    auto token = BearerToken(request);
-    if (!token) return Unauthenticated("missing or invalid API key");
-    if (route.auth == AuthKind::kAdmin) {
-      if (!services_.admin_key.Verify(*token)) return Unauthenticated("invalid admin key");
-      ctx.audit.actor = "admin";
-    } else {
-      ASSIGN_OR_RETURN(Principal principal, services_.api_keys.Authenticate(*token, ctx.audit));
-      ctx.audit.actor = principal.key_id;
-      if (!route.scope.empty() && !principal.HasScope(route.scope)) {
-        services_.api_keys.RecordScopeDenied(principal, route.scope, ctx.audit);
-        return PermissionDenied("this API key lacks the '" + route.scope + "' scope");
-      }
-      ctx.principal = std::move(principal);
+  if (route.auth == AuthKind::kPublic) {
+    if (auto limited = Limited("ip:" + request.client_address, options_.rate_limits.per_address,
+                               "too many requests from this address")) {
+      return *limited;
+    }
+    return route.handler(ctx);
+  }
+  auto token = BearerToken(request);
+  if (!token) return Unauthenticated("missing or invalid API key");
+  int64_t retry_after = 0;
+  Status auth = Authenticate(route, *token, ctx, &retry_after);
+  if (retry_after > 0) {
+    HttpResponse r = ErrorResponse(429, "RATE_LIMITED", auth.message());
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return r;
+  }
+  RETURN_IF_ERROR(auth);
+  if (ctx.principal) {
+    const Principal& principal = *ctx.principal;
+    if (auto limited = Limited("key:" + principal.key_id, options_.rate_limits.per_key,
+                               "too many requests with this API key")) {
+      return *limited;
+    }
+    if (!route.scope.empty() && !principal.HasScope(route.scope)) {
+      services_.api_keys.RecordScopeDenied(principal, route.scope, ctx.audit);
+      return PermissionDenied("this API key lacks the '" + route.scope + "' scope");
     }
   }
   return route.handler(ctx);
 }
 
 HttpResponse App::Handle(HttpRequest& request) {
+  if (!options_.trusted_proxies.empty()) {
+    request.client_address = ClientAddress(request.client_address,
+                                           request.Header("X-Forwarded-For"),
+                                           options_.trusted_proxies);
+  }
   try {
     Result<HttpResponse> result = Dispatch(request);
     if (result.ok()) return std::move(result).value();

@@ -13,6 +13,7 @@
 #include "api/router.h"
 #include "common/audit_log.h"
 #include "common/logger.h"
+#include "common/rate_limiter.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
@@ -23,14 +24,35 @@
 #include "services/oauth/oauth_clients.h"
 #include "services/oauth/oauth_flows.h"
 #include "services/oauth/oauth_tokens.h"
+#include "services/proxy/address_policy.h"
 #include "services/proxy/proxy.h"
 
 namespace latchkey {
 
+// Request rates, per process (see common/rate_limiter.h). A disabled
+// limit (rate 0) never refuses.
+struct RateLimits {
+  RateLimit per_key{500, 1000};           // requests authenticated by one API key
+  RateLimit per_address{200, 400};        // public routes, per client address
+  RateLimit auth_failures{60.0 / 60, 60};  // failed authentications per address, and
+                                           // failed attempts at one key id
+};
+
 struct AppOptions {
   size_t max_body_bytes = 1 << 20;
   std::string public_url;  // e.g. "http://127.0.0.1:8080"
+  RateLimits rate_limits;
+  // Peers whose X-Forwarded-For is believed (reverse proxies, load
+  // balancers); from anyone else the header is ignored.
+  std::vector<Cidr> trusted_proxies;
+  // Time for the rate limits; replaceable in tests.
+  std::function<RateLimiter::Time()> steady_now = [] { return std::chrono::steady_clock::now(); };
 };
+
+// The client's address: the peer's, or with a trusted peer the last address
+// in X-Forwarded-For that is not itself a trusted proxy.
+std::string ClientAddress(const std::string& peer, const std::optional<std::string>& forwarded_for,
+                          const std::vector<Cidr>& trusted_proxies);
 
 // What a handler gets: the request, who is calling, and the audit context.
 struct RequestContext {
@@ -76,10 +98,19 @@ class App {
 
  private:
   Result<HttpResponse> Dispatch(HttpRequest& request);
+  // Authenticates an API-key or admin route; refuses callers that failed
+  // too often (429) and counts each new failure.
+  // Sets *retry_after (seconds) when it refuses for that reason.
+  Status Authenticate(const Route& route, const std::string& token, RequestContext& ctx,
+                      int64_t* retry_after);
+  // 429 with Retry-After once `name`'s bucket is empty.
+  std::optional<HttpResponse> Limited(const std::string& name, const RateLimit& limit,
+                                      std::string_view message);
 
   AppServices services_;
   AppOptions options_;
   Router router_;
+  RateLimiter limiter_;
 };
 
 // Route groups, one file each.

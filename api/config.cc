@@ -6,6 +6,7 @@
 #include "api/params.h"
 #include "common/hosts.h"
 #include "common/strings.h"
+#include "services/proxy/address_policy.h"
 
 namespace latchkey {
 
@@ -104,6 +105,25 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   app.add_option("--oauth-refresh-margin", oauth_margin,
                  "Seconds before expiry OAuth tokens are refreshed (at most half their lifetime)")
       ->envname("LATCHKEY_OAUTH_REFRESH_MARGIN");
+  app.add_option("--max-connections", config.max_connections, "Open connections at once")
+      ->envname("LATCHKEY_MAX_CONNECTIONS");
+  app.add_option("--max-connections-per-address", config.max_connections_per_address,
+                 "Open connections at once from one client address")
+      ->envname("LATCHKEY_MAX_CONNECTIONS_PER_ADDRESS");
+  app.add_option("--rate-limit-per-key", config.rate_limit_per_key,
+                 "Requests per second one API key may make, bursts of twice that (0: no limit)")
+      ->envname("LATCHKEY_RATE_LIMIT_PER_KEY");
+  app.add_option("--rate-limit-per-address", config.rate_limit_per_address,
+                 "Requests per second to public routes from one client address, bursts of twice"
+                 " that (0: no limit)")
+      ->envname("LATCHKEY_RATE_LIMIT_PER_ADDRESS");
+  app.add_option("--auth-failure-limit", config.auth_failure_limit,
+                 "Failed authentications per minute allowed from one address, and against one"
+                 " key id, before 429s (0: no limit)")
+      ->envname("LATCHKEY_AUTH_FAILURE_LIMIT");
+  app.add_option("--trusted-proxies", config.trusted_proxies,
+                 "CIDR[,CIDR]: reverse proxies whose X-Forwarded-For names the client")
+      ->envname("LATCHKEY_TRUSTED_PROXIES");
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
   try {
@@ -139,6 +159,23 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
     return InvalidArgument("timeouts must be positive");
   }
   if (pool < 0 || pool > 64) return InvalidArgument("--key-pool-size must be 0-64");
+  if (config.max_connections < 1 || config.max_connections > 1'000'000) {
+    return InvalidArgument("--max-connections must be 1-1000000");
+  }
+  if (config.max_connections_per_address < 1 ||
+      config.max_connections_per_address > config.max_connections) {
+    return InvalidArgument("--max-connections-per-address must be 1 to --max-connections");
+  }
+  for (auto [name, v] : {std::pair{"--rate-limit-per-key", config.rate_limit_per_key},
+                         {"--rate-limit-per-address", config.rate_limit_per_address},
+                         {"--auth-failure-limit", config.auth_failure_limit}}) {
+    if (!(v >= 0 && v <= 1e7)) return InvalidArgument(std::string(name) + " must be 0-10000000");
+  }
+  for (std::string_view cidr : SplitList(config.trusted_proxies)) {
+    if (!Cidr::Parse(cidr)) {
+      return InvalidArgument("--trusted-proxies: '" + std::string(cidr) + "' is not a CIDR");
+    }
+  }
   for (auto [name, ms] : {std::pair{"--proxy-connect-timeout-ms", proxy_connect_ms},
                           {"--proxy-timeout-ms", proxy_ms}}) {
     if (ms < 1 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 1-3600000");

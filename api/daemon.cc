@@ -21,6 +21,7 @@
 #include "common/postgres_database.h"
 #include "common/scheduler.h"
 #include "common/sqlite_database.h"
+#include "common/strings.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
@@ -227,9 +228,19 @@ int RunServer(const Config& config) {
   server_options.body_timeout = config.body_timeout;
   server_options.keepalive_timeout = config.keepalive_timeout;
   server_options.max_streams = config.proxy_streams;
+  server_options.max_connections = config.max_connections;
+  server_options.max_connections_per_address = config.max_connections_per_address;
 
   AppOptions app_options;
   app_options.max_body_bytes = config.max_body_bytes;
+  app_options.rate_limits.per_key = {config.rate_limit_per_key, 2 * config.rate_limit_per_key};
+  app_options.rate_limits.per_address = {config.rate_limit_per_address,
+                                         2 * config.rate_limit_per_address};
+  app_options.rate_limits.auth_failures = {config.auth_failure_limit / 60,
+                                           config.auth_failure_limit};
+  for (std::string_view cidr : SplitList(config.trusted_proxies)) {
+    app_options.trusted_proxies.push_back(*Cidr::Parse(cidr));
+  }
   // The public URL is known only after binding when the port is 0; the App
   // reads it lazily through this string, filled in before serving requests.
   std::string host_for_url =

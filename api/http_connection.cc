@@ -40,14 +40,15 @@ void AppendHead(std::string& out, int status, const std::string& content_type,
   out += "\r\n";
 }
 
-std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive) {
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive,
+                      bool head_only) {
   bool bodyless = r.status == 204 || r.status == 304;
   std::string out;
   out.reserve(512 + r.body.size());
   std::string framing;
   if (!bodyless) framing = "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   AppendHead(out, r.status, r.content_type, r.headers, request_id, keep_alive, framing);
-  if (!bodyless) out += r.body;
+  if (!bodyless && !head_only) out += r.body;
   return out;
 }
 

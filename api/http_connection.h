@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/app.h"
+#include "api/chunked_decoder.h"
 #include "api/http_server.h"
 #include "api/http_types.h"
 #include "api/request_head.h"
@@ -46,8 +47,14 @@ struct PeerState {
   // A stream thread owns the connection's output: input is only buffered.
   bool streaming = false;
   std::string pending;            // bytes not yet consumed by a request
+  size_t head_scanned = 0;        // bytes of `pending` seen while its head was incomplete
   std::optional<HeadCheck> head;  // the current request's checked head
+  std::optional<ChunkedDecoder> chunked;  // its body, when chunked
   bool continue_sent = false;
+  // When the current request's first byte arrived (or the connection
+  // opened); its head and body must be complete within their timeouts.
+  std::chrono::steady_clock::time_point request_started = std::chrono::steady_clock::now();
+  bool served = false;  // at least one response went out on this connection
   bool closed = false;  // no more input is read
   // Once one write had to wait in Pistache's queue, every later write on
   // this connection goes through the queue too, so bytes stay in order.
@@ -58,6 +65,13 @@ struct PeerState {
   // at any time (a timeout); this one stays valid, and never names a
   // newer connection, until the last writer is gone.
   int stream_fd = -1;
+  // Since when a response has been waiting for the client to read it
+  // (steady clock, ns; 0 when nothing waits). Written by the reactor's
+  // write callbacks, read by the timeout sweeper.
+  std::atomic<int64_t> write_waiting_since{0};
+  // Holds the connection's place in the per-address and total counts;
+  // released when the connection's state is destroyed.
+  std::shared_ptr<void> slot;
 };
 
 // What the per-request log line says about a request, kept for when the
@@ -78,8 +92,10 @@ void AppendHead(std::string& out, int status, const std::string& content_type,
                 const std::string& request_id, bool keep_alive, std::string_view framing);
 
 // The whole response. 204 and 304 carry no body and no Content-Length
-// (RFC 9110 §8.6).
-std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive);
+// (RFC 9110 §8.6); the answer to a HEAD (`head_only`) carries the
+// Content-Length the body would have, without the body.
+std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive,
+                      bool head_only = false);
 
 // One JSON line per request; `streamed` is "complete" or "broken" for a
 // streamed response, null otherwise.

@@ -6,11 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "api/http_connection.h"
 #include "api/request_head.h"
@@ -54,12 +58,94 @@ bool ValidRequestId(const std::string& id) {
   return true;
 }
 
+// The open connections: counted in all and per client address, and listed
+// for the timeout sweeper.
+class Connections : public std::enable_shared_from_this<Connections> {
+ public:
+  Connections(int max_total, int max_per_address)
+      : max_total_(max_total), max_per_address_(max_per_address) {}
+
+  // A slot for a new connection from `address`, or null (and why) past a cap.
+  std::shared_ptr<void> Admit(const std::string& address, const char** why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (total_ >= max_total_) {
+      *why = "the server has too many open connections; retry later";
+      return nullptr;
+    }
+    int& count = per_address_[address];
+    if (count >= max_per_address_) {
+      *why = "too many open connections from this address";
+      if (count == 0) per_address_.erase(address);
+      return nullptr;
+    }
+    ++count;
+    ++total_;
+    return std::make_shared<Slot>(shared_from_this(), address);
+  }
+
+  void Register(const std::shared_ptr<P::Tcp::Peer>& peer, const std::shared_ptr<PeerState>& st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_[st.get()] = Entry{peer, st};
+  }
+  void Unregister(const PeerState* st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.erase(st);
+  }
+
+  struct Entry {
+    std::weak_ptr<P::Tcp::Peer> peer;
+    std::weak_ptr<PeerState> state;
+  };
+  // The registered connections still alive (the dead are dropped).
+  std::vector<Entry> Snapshot() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Entry> out;
+    out.reserve(live_.size());
+    for (auto it = live_.begin(); it != live_.end();) {
+      if (it->second.state.expired()) {
+        it = live_.erase(it);
+      } else {
+        out.push_back(it->second);
+        ++it;
+      }
+    }
+    return out;
+  }
+
+ private:
+  // Gives its place back when the connection's state goes.
+  struct Slot {
+    Slot(std::shared_ptr<Connections> o, std::string a) : owner(std::move(o)), address(std::move(a)) {}
+    ~Slot() { owner->Release(address); }
+    std::shared_ptr<Connections> owner;
+    std::string address;
+  };
+
+  void Release(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --total_;
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second <= 0) per_address_.erase(it);
+  }
+
+  const int max_total_;
+  const int max_per_address_;
+  std::mutex mu_;
+  // Guarded by mu_:
+  int total_ = 0;
+  std::unordered_map<std::string, int> per_address_;
+  std::unordered_map<const PeerState*, Entry> live_;
+};
+
 class Handler final : public PH::Handler {
  public:
   HTTP_PROTOTYPE(Handler)
 
-  explicit Handler(std::shared_ptr<HttpServer::Core> core) : core_(std::move(core)) {}
+  Handler(std::shared_ptr<HttpServer::Core> core, std::shared_ptr<Connections> connections)
+      : core_(std::move(core)), connections_(std::move(connections)) {}
 
+  void onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) override;
+  void onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) override;
   void onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) override;
   void onRequest(const PH::Request& request, PH::ResponseWriter writer) override;
   void onTimeout(const PH::Request& request, PH::ResponseWriter writer) override;
@@ -67,17 +153,22 @@ class Handler final : public PH::Handler {
  private:
   std::shared_ptr<PeerState> StateOf(const std::shared_ptr<P::Tcp::Peer>& peer);
   void Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st);
+  // Reads the current request's body from `st.pending`; false while it is
+  // incomplete (or after rejecting it).
+  bool TakeBody(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string* body,
+                size_t* consumed);
   void Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, int status,
               std::string_view code, std::string_view message);
-  void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const PH::Request& preq,
-             bool keep_alive);
+  void Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HeadCheck& head,
+             std::string body, bool keep_alive);
   // Hands the connection's output to a stream thread running `body`.
   void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                    std::function<void(std::shared_ptr<ResponseStream>)> body, RequestLine line,
                    bool keep_alive);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
-               const std::string& request_id, bool keep_alive, bool count_in_flight);
+               const std::string& request_id, bool keep_alive, bool count_in_flight,
+               bool head_only = false);
   // Writes bytes to the peer: straight to the socket when nothing is queued
   // and the socket takes them all (the common case, with no extra syscalls
   // or allocations), otherwise through Pistache's write queue.
@@ -88,6 +179,7 @@ class Handler final : public PH::Handler {
              const std::string& request_id, bool keep_alive, int fd, bool count_in_flight);
 
   std::shared_ptr<HttpServer::Core> core_;
+  std::shared_ptr<Connections> connections_;
 };
 
 std::shared_ptr<PeerState> Handler::StateOf(const std::shared_ptr<P::Tcp::Peer>& peer) {
@@ -98,10 +190,46 @@ std::shared_ptr<PeerState> Handler::StateOf(const std::shared_ptr<P::Tcp::Peer>&
   return st;
 }
 
+void Handler::onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // What PH::Handler::onConnection (which this replaces) does: Pistache's
+  // own idle sweeper reads every peer's parser. It is never fed, so it is
+  // small; its clock is reset as each request starts.
+  peer->putData(ParserData, std::make_shared<PH::RequestParser>(4096));
+  auto st = StateOf(peer);
+  const char* why = nullptr;
+  st->slot = connections_->Admit(peer->address().host(), &why);
+  if (!st->slot) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    core_->logger.Warn("connection_refused", {{"client", peer->address().host()}, {"reason", why}});
+    Reject(peer, *st, 503, "UNAVAILABLE", why);
+    ::shutdown(peer->fd(), SHUT_RD);
+    return;
+  }
+  connections_->Register(peer, st);
+}
+
+void Handler::onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // Pistache closes the descriptor after this returns: from now on the
+  // sweeper must not touch it.
+  auto st = StateOf(peer);
+  {
+    std::lock_guard<std::mutex> lock(st->mu);
+    st->closed = true;
+  }
+  connections_->Unregister(st.get());
+}
+
 void Handler::onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) {
   auto st = StateOf(peer);
   std::lock_guard<std::mutex> lock(st->mu);
   if (st->closed) return;
+  if (st->pending.empty() && !st->head) {
+    // A new request starts: its timeouts (and Pistache's backstop) count
+    // from here, and a keep-alive connection is no longer idle.
+    st->request_started = std::chrono::steady_clock::now();
+    getParser(peer)->reset();
+    peer->setIdle(false);
+  }
   st->pending.append(buffer, len);
   if (st->streaming) {
     // Pipelined behind a streamed response; the connection closes after it.
@@ -130,53 +258,83 @@ void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, i
   Respond(peer, st, ErrorResponse(status, code, message), request_id, false, false);
 }
 
+// Whether bytes [from, end) of `data` hold a line end or a byte no request
+// head may contain: only then can a partial head have become complete or
+// wrong. Checking the whole head on every read would be quadratic.
+bool HeadMayHaveChanged(std::string_view data, size_t from) {
+  for (size_t i = from; i < data.size(); ++i) {
+    auto c = static_cast<unsigned char>(data[i]);
+    if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+bool Handler::TakeBody(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string* body,
+                       size_t* consumed) {
+  const HttpServerOptions& o = core_->options;
+  const HeadCheck& h = *st.head;
+  std::string_view encoded = std::string_view(st.pending).substr(h.head_length);
+  bool complete = false;
+  if (h.chunked) {
+    ChunkedDecoder& d = *st.chunked;
+    auto state = d.Feed(encoded);
+    if (state == ChunkedDecoder::State::kError) {
+      Reject(peer, st, d.error_status(),
+             d.error_status() == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", d.error());
+      return false;
+    }
+    // Framing may cost more than it carries ("1\r\na\r\n"), but not
+    // without bound.
+    if (state == ChunkedDecoder::State::kMore && encoded.size() > 2 * o.max_body_bytes + 65536) {
+      Reject(peer, st, 413, "PAYLOAD_TOO_LARGE", "chunked request body is too large");
+      return false;
+    }
+    if (state == ChunkedDecoder::State::kDone) {
+      *body = d.body();
+      *consumed = h.head_length + d.consumed();
+      complete = true;
+    }
+  } else if (encoded.size() >= h.content_length) {
+    *body = std::string(encoded.substr(0, h.content_length));
+    *consumed = h.head_length + h.content_length;
+    complete = true;
+  }
+  if (!complete && h.expect_continue && !st.continue_sent) {
+    st.continue_sent = true;
+    SendBytes(peer, st, "HTTP/1.1 100 Continue\r\n\r\n", nullptr);
+  }
+  return complete;
+}
+
 void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) {
   const HttpServerOptions& o = core_->options;
-  HeadLimits limits{o.max_head_bytes, o.max_body_bytes};
+  HeadLimits limits{o.max_head_bytes, o.max_body_bytes, o.max_target_bytes, o.max_headers};
   while (!st.closed && !st.streaming && !st.pending.empty()) {
     if (!st.head) {
+      bool recheck = HeadMayHaveChanged(st.pending, st.head_scanned) ||
+                     st.pending.size() > o.max_head_bytes;
+      st.head_scanned = st.pending.size();
+      if (!recheck) return;
       HeadCheck h = CheckRequestHead(st.pending, limits);
       if (h.kind == HeadCheck::Kind::kIncomplete) return;
       if (h.kind == HeadCheck::Kind::kError) return Reject(peer, st, h.status, h.code, h.message);
       st.head = std::move(h);
+      st.head_scanned = 0;
       st.continue_sent = false;
+      if (st.head->chunked) st.chunked.emplace(o.max_body_bytes);
     }
-    const HeadCheck& h = *st.head;
-    size_t need = h.chunked ? st.pending.size() : h.head_length + h.content_length;
-    if (h.chunked && st.pending.size() > h.head_length + o.max_body_bytes + 64 * 1024) {
-      return Reject(peer, st, 413, "PAYLOAD_TOO_LARGE", "request body exceeds the size limit");
-    }
-    if (st.pending.size() < need) need = 0;
-    auto parser = getParser(peer);
-    parser->reset();
-    PH::Private::State state = PH::Private::State::Again;
-    if (need > 0) {
-      if (!parser->feed(st.pending.data(), need)) {
-        return Reject(peer, st, 413, "PAYLOAD_TOO_LARGE", "request exceeds the size limit");
-      }
-      try {
-        state = parser->parse();
-      } catch (const std::exception&) {
-        return Reject(peer, st, 400, "BAD_REQUEST", "malformed request body framing");
-      }
-    }
-    if (state != PH::Private::State::Done) {
-      if (!h.chunked && need > 0) return Reject(peer, st, 400, "BAD_REQUEST", "malformed request");
-      if (h.expect_continue && !st.continue_sent) {
-        st.continue_sent = true;
-        SendBytes(peer, st, "HTTP/1.1 100 Continue\r\n\r\n", nullptr);
-      }
-      return;  // wait for more bytes
-    }
-    // Chunked requests end the connection: we cannot tell where the next
-    // request would begin in what Pistache consumed.
-    bool keep_alive = h.keep_alive && !h.chunked && h.method != "HEAD" && !core_->draining;
-    st.pending.erase(0, need);
+    std::string body;
+    size_t consumed = 0;
+    if (!TakeBody(peer, st, &body, &consumed)) return;
+    HeadCheck head = std::move(*st.head);
     st.head.reset();
-    peer->setIdle(false);
-    parser->request.copyAddress(peer->address());
-    Serve(peer, st, parser->request, keep_alive);
-    parser->reset();
+    st.chunked.reset();
+    bool keep_alive = head.keep_alive && !core_->draining;
+    st.pending.erase(0, consumed);
+    if (!st.pending.empty()) {
+      st.request_started = std::chrono::steady_clock::now();  // pipelined
+    }
+    Serve(peer, st, head, std::move(body), keep_alive);
     if (!keep_alive) {
       st.closed = true;
       st.pending.clear();
@@ -195,30 +353,45 @@ void Handler::onTimeout(const PH::Request&, PH::ResponseWriter writer) {
         NewId("req"), false, -1, false);
 }
 
-void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
-                    const PH::Request& preq, bool keep_alive) {
+// The query string's parameters, percent-decoded ('+' is a space); false
+// when one is not valid percent-encoding.
+bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::string>>* out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto key = PercentDecode(std::string(pair.substr(0, eq)), true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)), true);
+    if (!key || !value) return false;
+    out->emplace_back(std::move(*key), std::move(*value));
+  }
+  return true;
+}
+
+void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HeadCheck& head,
+                    std::string body, bool keep_alive) {
   auto started = std::chrono::steady_clock::now();
   core_->in_flight.fetch_add(1);
   HttpRequest req;
-  req.method = PH::methodString(preq.method());
-  req.path = preq.resource();
-  req.body = preq.body();
+  req.method = head.method;
+  size_t question = head.target.find('?');
+  req.path = head.target.substr(0, question);
+  req.body = std::move(body);
   req.client_address = peer->address().host();
-  for (const auto& [name, raw] : preq.headers().rawList()) req.headers[name] = raw.value();
+  for (const auto& [name, value] : head.headers) {
+    // Repeated fields combine into one list (RFC 9110 §5.3).
+    auto [it, inserted] = req.headers.emplace(name, value);
+    if (!inserted) it->second += ", " + value;
+  }
   auto incoming_id = req.Header("X-Request-Id");
   req.request_id = incoming_id && ValidRequestId(*incoming_id) ? *incoming_id : NewId("req");
 
   HttpResponse response;
-  bool bad_query = false;
-  for (auto it = preq.query().parameters_begin(); it != preq.query().parameters_end(); ++it) {
-    auto key = PercentDecode(it->first, true);
-    auto value = PercentDecode(it->second, true);
-    if (!key || !value) {
-      bad_query = true;
-      break;
-    }
-    req.query.emplace_back(std::move(*key), std::move(*value));
-  }
+  bool bad_query = question != std::string::npos &&
+                   !ParseQuery(std::string_view(head.target).substr(question + 1), &req.query);
   if (core_->draining) {
     response = ErrorResponse(503, "UNAVAILABLE", "server is shutting down");
     keep_alive = false;
@@ -236,7 +409,7 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
   LogRequest(core_->logger, line, response.status, response.body.size());
   // Logged before the response leaves, so the line exists once a client
   // has its answer.
-  Respond(peer, st, response, req.request_id, keep_alive, true);
+  Respond(peer, st, response, req.request_id, keep_alive, true, req.method == "HEAD");
 }
 
 void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
@@ -278,11 +451,12 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
 
 void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                       const HttpResponse& r, const std::string& request_id, bool keep_alive,
-                      bool count_in_flight) {
+                      bool count_in_flight, bool head_only) {
   auto core = core_;
   int fd = peer->fd();
   std::weak_ptr<P::Tcp::Peer> weak = peer;
-  SendBytes(peer, st, Serialize(r, request_id, keep_alive),
+  st.served = true;
+  SendBytes(peer, st, Serialize(r, request_id, keep_alive, head_only),
             [core, keep_alive, fd, count_in_flight, weak] {
               if (!keep_alive) {
                 ::shutdown(fd, SHUT_WR);
@@ -321,14 +495,17 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
     st.queued = true;
   }
   size_t rest = data.size() - sent;
+  // The sweeper cuts a client that leaves this unread past the body timeout.
+  std::weak_ptr<PeerState> weak_state = StateOf(peer);
+  int64_t since = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t none = 0;
+  st.write_waiting_since.compare_exchange_strong(none, since);
+  auto finished = [done, weak_state] {
+    if (auto state = weak_state.lock()) state->write_waiting_since = 0;
+    if (done) done();
+  };
   peer->send(P::RawBuffer(data.substr(sent), rest))
-      .then(
-          [done](ssize_t) {
-            if (done) done();
-          },
-          [done](std::exception_ptr) {
-            if (done) done();
-          });
+      .then([finished](ssize_t) { finished(); }, [finished](std::exception_ptr) { finished(); });
 }
 
 void Handler::Write(PH::ResponseWriter& writer, const HttpResponse& r,
@@ -359,10 +536,96 @@ void Handler::Write(PH::ResponseWriter& writer, const HttpResponse& r,
   writer.send(static_cast<PH::Code>(r.status), r.body).then(done, failed);
 }
 
+// Times out requests that arrive too slowly and responses left unread.
+// Runs on its own thread, so a slow client costs no reactor anything; it
+// touches a connection only under the connection's lock, and only while
+// onDisconnection has not yet marked it closed (Pistache closes the
+// descriptor after that), so it never writes to a reused descriptor.
+class TimeoutSweeper {
+ public:
+  TimeoutSweeper(std::shared_ptr<HttpServer::Core> core, std::shared_ptr<Connections> connections)
+      : core_(std::move(core)), connections_(std::move(connections)) {
+    auto shortest = std::min(core_->options.header_timeout, core_->options.body_timeout);
+    tick_ = std::clamp(shortest / 5, std::chrono::milliseconds(20), std::chrono::milliseconds(500));
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~TimeoutSweeper() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, tick_, [this] { return stop_; })) {
+      lock.unlock();
+      Sweep(std::chrono::steady_clock::now());
+      lock.lock();
+    }
+  }
+
+  void Sweep(std::chrono::steady_clock::time_point now) {
+    const HttpServerOptions& o = core_->options;
+    for (const auto& entry : connections_->Snapshot()) {
+      auto peer = entry.peer.lock();
+      auto st = entry.state.lock();
+      if (!peer || !st) continue;
+      // A connection whose request is being handled holds its lock; it is
+      // not waiting on the client.
+      std::unique_lock<std::mutex> lock(st->mu, std::try_to_lock);
+      if (!lock.owns_lock() || st->closed || st->streaming) continue;
+      int fd = peer->fd();
+      int64_t waiting = st->write_waiting_since.load();
+      if (waiting != 0 && now.time_since_epoch().count() - waiting >
+                              std::chrono::nanoseconds(o.body_timeout).count()) {
+        // A client that does not read what it asked for.
+        core_->logger.Info("connection_cut", {{"client", peer->address().host()},
+                                              {"reason", "response not read in time"}});
+        st->closed = true;
+        ::shutdown(fd, SHUT_RDWR);
+        continue;
+      }
+      bool idle = st->served && st->pending.empty() && !st->head;
+      if (idle) continue;  // between requests: Pistache's keep-alive timeout
+      auto limit = st->head ? o.body_timeout : o.header_timeout;
+      if (now - st->request_started <= limit) continue;
+      st->closed = true;
+      if (waiting == 0) {
+        std::string request_id = NewId("req");
+        std::string reply =
+            Serialize(ErrorResponse(408, "REQUEST_TIMEOUT",
+                                    st->head ? "request body was not received in time"
+                                             : "request head was not received in time"),
+                      request_id, false);
+        ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        core_->logger.Info("request_rejected", {{"request_id", request_id},
+                                                {"status", 408},
+                                                {"reason", "timeout"},
+                                                {"client", peer->address().host()}});
+      }
+      ::shutdown(fd, SHUT_RDWR);
+    }
+  }
+
+  std::shared_ptr<HttpServer::Core> core_;
+  std::shared_ptr<Connections> connections_;
+  std::chrono::milliseconds tick_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
   std::unique_ptr<PH::Endpoint> endpoint;
+  std::shared_ptr<Connections> connections;
+  std::unique_ptr<TimeoutSweeper> sweeper;
   bool running = false;
 };
 
@@ -376,24 +639,30 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::Start() {
+  impl_->connections = std::make_shared<Connections>(options_.max_connections,
+                                                     options_.max_connections_per_address);
   try {
     impl_->endpoint =
         std::make_unique<PH::Endpoint>(P::Address(options_.host, P::Port(options_.port)));
+    // Pistache's own timeouts only back ours up (its 408 has no JSON body):
+    // the sweeper answers first.
+    auto backstop = std::chrono::seconds(5);
     auto opts = PH::Endpoint::options()
                     .threads(options_.threads)
                     .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
-                    .maxRequestSize(options_.max_head_bytes + options_.max_body_bytes + 128 * 1024)
-                    .headerTimeout(options_.header_timeout)
-                    .bodyTimeout(options_.body_timeout)
+                    .maxRequestSize(4096)
+                    .headerTimeout(options_.header_timeout + backstop)
+                    .bodyTimeout(std::max(options_.header_timeout, options_.body_timeout) + backstop)
                     .keepaliveTimeout(options_.keepalive_timeout);
     impl_->endpoint->init(opts);
-    impl_->endpoint->setHandler(std::make_shared<Handler>(core_));
+    impl_->endpoint->setHandler(std::make_shared<Handler>(core_, impl_->connections));
     impl_->endpoint->serveThreaded();
   } catch (const std::exception& e) {
     impl_->endpoint.reset();
     return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                        ": " + e.what());
   }
+  impl_->sweeper = std::make_unique<TimeoutSweeper>(core_, impl_->connections);
   impl_->running = true;
   return Status::Ok();
 }
@@ -416,6 +685,7 @@ int HttpServer::Shutdown(std::chrono::milliseconds grace) {
   while (core_->streams.load() > 0 && std::chrono::steady_clock::now() < stop_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  impl_->sweeper.reset();
   impl_->endpoint->shutdown();
   impl_->running = false;
   return left;

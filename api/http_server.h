@@ -1,12 +1,19 @@
 // HttpServer: serves an App over HTTP/1.1 with Pistache.
 //
-// Pistache is used for sockets, its reactor threads and its request parser,
-// but the input loop is ours: each request head is checked strictly first
-// (see request_head.h), so a malformed request gets an immediate JSON 400
-// and the connection is closed; keep-alive is the HTTP/1.1 default even for
-// clients that do not ask; pipelined requests are all answered in order;
-// every response carries the request id and security headers; and one JSON
-// log line is written per request.
+// Pistache is used for sockets and its reactor threads; the input loop and
+// the parsing are ours: each request head is checked strictly (see
+// request_head.h) and chunked bodies are decoded by ChunkedDecoder, both in
+// time linear in the bytes received, so a malformed request gets an
+// immediate JSON error and the connection is closed; keep-alive is the
+// HTTP/1.1 default even for clients that do not ask; pipelined requests are
+// all answered in order; HEAD is answered for every GET route; every
+// response carries the request id and security headers; and one JSON log
+// line is written per request.
+//
+// Slow clients hold no thread: a sweeper answers a request whose head or
+// body is not complete within its timeout with a JSON 408 and closes the
+// connection, and cuts a client that leaves a response unread past the body
+// timeout. Connections are capped in all and per client address.
 //
 // Thread-safety: Start/Stop from one thread; requests are served on
 // `threads` reactor threads.
@@ -31,6 +38,12 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
   int max_streams = 1024;  // streamed responses (the proxy) at once; 503 past it
+  size_t max_target_bytes = 8 * 1024;  // 414 past it
+  size_t max_headers = 100;            // 431 past it
+  // Open connections at once, in all and from one client address; a
+  // connection past either gets a 503 JSON error and is closed.
+  int max_connections = 10000;
+  int max_connections_per_address = 256;
 };
 
 class HttpServer {

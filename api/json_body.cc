@@ -1,15 +1,38 @@
 #include "api/json_body.h"
 
+#include <set>
+
 #include "common/json_text.h"
 
 namespace latchkey {
 
-Result<JsonBody> JsonBody::Parse(const std::string& text, const std::vector<std::string>& allowed) {
+Result<nlohmann::json> JsonBody::ParseObject(const std::string& text) {
+  using json = nlohmann::json;
   if (text.empty()) return InvalidArgument("request body must be a JSON object");
   if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return InvalidArgument("request body is not valid JSON");
-  if (!json.is_object()) return InvalidArgument("request body must be a JSON object");
+  // The names seen in each open object, innermost last (depth is bounded).
+  std::vector<std::set<std::string>> names;
+  std::optional<std::string> repeated;
+  auto check = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      names.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!names.empty()) names.pop_back();
+    } else if (event == json::parse_event_t::key && !names.empty() && !repeated &&
+               !names.back().insert(parsed.get<std::string>()).second) {
+      repeated = parsed.get<std::string>().substr(0, 64);
+    }
+    return true;
+  };
+  json parsed = json::parse(text, check, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return InvalidArgument("request body is not valid JSON");
+  if (repeated) return InvalidArgument("field '" + *repeated + "' appears more than once");
+  if (!parsed.is_object()) return InvalidArgument("request body must be a JSON object");
+  return parsed;
+}
+
+Result<JsonBody> JsonBody::Parse(const std::string& text, const std::vector<std::string>& allowed) {
+  ASSIGN_OR_RETURN(nlohmann::json json, ParseObject(text));
   for (const auto& item : json.items()) {
     if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
       return InvalidArgument("unknown field '" + item.key() + "'");

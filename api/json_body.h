@@ -22,6 +22,10 @@ class JsonBody {
   // InvalidArgument for an empty body, malformed JSON, a non-object, or a
   // field not in `allowed`.
   static Result<JsonBody> Parse(const std::string& text, const std::vector<std::string>& allowed);
+  // The object alone, for bodies whose field names are data. Nesting is
+  // bounded (kMaxJsonDepth) and a name repeated within one object is an
+  // error: parsers disagree on which copy wins, so neither may.
+  static Result<nlohmann::json> ParseObject(const std::string& text);
 
   bool Has(const std::string& field) const;
   Result<std::string> RequiredString(const std::string& field) const;

@@ -34,8 +34,23 @@ std::string_view TrimOws(std::string_view v) {
   return v;
 }
 
+// "http://host:port/p?q" -> "/p?q" ("/" when the path is empty); nullopt
+// when `target` is not an http(s) URL with an authority.
+std::optional<std::string_view> OriginFormOf(std::string_view target) {
+  size_t colon = target.find("://");
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view scheme = target.substr(0, colon);
+  if (!EqualsNoCase(scheme, "http") && !EqualsNoCase(scheme, "https")) return std::nullopt;
+  std::string_view rest = target.substr(colon + 3);
+  size_t end = rest.find_first_of("/?");
+  if (end == 0) return std::nullopt;  // no authority
+  if (end == std::string_view::npos) return std::string_view("/");
+  return rest.substr(end);
+}
+
 // Checks the request line (without CRLF).
-bool CheckRequestLine(std::string_view line, HeadCheck* out, std::string* why) {
+bool CheckRequestLine(std::string_view line, HeadCheck* out,
+                      std::string* why) {
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
@@ -52,16 +67,25 @@ bool CheckRequestLine(std::string_view line, HeadCheck* out, std::string* why) {
     *why = "unsupported request method";
     return false;
   }
-  if (target.empty() || target[0] != '/') {
-    *why = "request target must be an absolute path";
-    return false;
-  }
   for (unsigned char c : target) {
     if (c <= 0x20 || c >= 0x7f) {
       *why = "request target contains invalid characters";
       return false;
     }
   }
+  if (!target.empty() && target[0] != '/') {
+    auto origin = OriginFormOf(target);
+    if (!origin) {
+      *why = "request target must be a path or an absolute http(s) URL";
+      return false;
+    }
+    target = *origin;
+  }
+  if (target.empty() || target[0] != '/') {
+    *why = "request target must be an absolute path";
+    return false;
+  }
+  out->target = std::string(target);
   if (version == "HTTP/1.1") {
     out->http10 = false;
   } else if (version == "HTTP/1.0") {
@@ -112,7 +136,15 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
     if (line.find('\r') != std::string_view::npos) return Bad("bare CR in request head");
     if (first) {
       std::string why;
+      if (line.size() > limits.max_target_bytes + 32) {
+        return Error(414, "URI_TOO_LONG", "request target exceeds " +
+                                              std::to_string(limits.max_target_bytes) + " bytes");
+      }
       if (!CheckRequestLine(line, &result, &why)) return Bad(why);
+      if (result.target.size() > limits.max_target_bytes) {
+        return Error(414, "URI_TOO_LONG", "request target exceeds " +
+                                              std::to_string(limits.max_target_bytes) + " bytes");
+      }
       first = false;
       continue;
     }
@@ -128,6 +160,11 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
     for (unsigned char c : value) {
       if ((c < 0x20 && c != '\t') || c == 0x7f) return Bad("control character in a header value");
     }
+    if (result.headers.size() >= limits.max_headers) {
+      return Error(431, "HEADERS_TOO_LARGE",
+                   "request has more than " + std::to_string(limits.max_headers) + " headers");
+    }
+    result.headers.emplace_back(std::string(name), std::string(value));
     if (EqualsNoCase(name, "host")) {
       if (saw_host) return Bad("repeated Host header");
       saw_host = true;

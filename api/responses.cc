@@ -35,6 +35,13 @@ HttpResponse JsonResponse(int status, const nlohmann::json& body) {
 }
 
 std::string ErrorBody(int http_status, std::string_view code, std::string_view message) {
+  // Messages may quote what the caller sent; never echo it back at length.
+  constexpr size_t kMaxMessage = 512;
+  std::string shortened;
+  if (message.size() > kMaxMessage) {
+    shortened = std::string(message.substr(0, kMaxMessage)) + "...";
+    message = shortened;
+  }
   return "{\"error\":" + JsonQuote(message) + ",\"code\":" + JsonQuote(code) +
          ",\"status\":" + std::to_string(http_status) + "}";
 }
@@ -52,6 +59,7 @@ HttpResponse ErrorResponse(const Status& status) {
   if (http == 503) return ErrorResponse(503, "UNAVAILABLE", "service temporarily unavailable");
   HttpResponse r = ErrorResponse(http, StatusCodeName(status.code()), status.message());
   if (http == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (http == 429) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

@@ -5,6 +5,8 @@
 namespace latchkey {
 namespace {
 
+const std::string kGet = "GET";
+
 std::vector<std::string> Split(const std::string& path) {
   std::vector<std::string> out;
   size_t start = 1;  // skip the leading '/'
@@ -58,6 +60,8 @@ bool Router::Fits(const std::vector<std::string>& parts, const std::vector<std::
 }
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
+  // HEAD is GET without the body (RFC 9110 §9.3.2); the transport drops it.
+  const std::string& wanted = method == "HEAD" ? kGet : method;
   Match best;
   std::vector<std::string> segments = Split(path);
   if (segments.empty()) return best;
@@ -68,7 +72,7 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
     std::map<std::string, std::string> params;
     int score = 0;
     if (!Fits(patterns_[i], segments, &params, &score, &bad)) continue;
-    if (route.method != method) {
+    if (route.method != wanted) {
       if (std::find(best.allowed_methods.begin(), best.allowed_methods.end(), route.method) ==
           best.allowed_methods.end()) {
         best.allowed_methods.push_back(route.method);
@@ -83,7 +87,9 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
     }
   }
   if (best.kind == MatchKind::kFound) return best;
-  if (!best.allowed_methods.empty()) best.kind = MatchKind::kMethodNotAllowed;
+  auto& allowed = best.allowed_methods;
+  if (std::find(allowed.begin(), allowed.end(), kGet) != allowed.end()) allowed.push_back("HEAD");
+  if (!allowed.empty()) best.kind = MatchKind::kMethodNotAllowed;
   else if (bad) best.kind = MatchKind::kBadPath;
   return best;
 }

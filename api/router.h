@@ -1,6 +1,7 @@
 // Router: method + path pattern -> route. Patterns are literal segments and
 // `{name}` parameters ("/api-keys/{id}"); parameters are percent-decoded and
-// must be non-empty. Literal segments win over parameters.
+// must be non-empty. Literal segments win over parameters. HEAD finds the
+// GET route of the path.
 //
 // Every route carries what the OpenAPI document and the auth layer need.
 //

@@ -4,7 +4,6 @@
 #include "api/json_body.h"
 #include "api/json_views.h"
 #include "api/responses.h"
-#include "common/json_text.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -13,18 +12,14 @@ namespace {
 using json = nlohmann::json;
 
 Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
-  if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
-  json body = json::parse(text, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return InvalidArgument("request body must be a JSON object");
-  }
+  ASSIGN_OR_RETURN(json body, JsonBody::ParseObject(text));
   std::string unknown;
   ProviderKeysUpdate update;
   for (auto& [key, value] : body.items()) {
     if (key == "allowedHosts") continue;
     const ProviderInfo* p = FindProviderByField(key);
     if (!p) {
-      unknown += (unknown.empty() ? "" : ", ") + key.substr(0, 64);
+      unknown += (unknown.empty() ? "'" : ", '") + key.substr(0, 64) + "'";
       continue;
     }
     if (value.is_null()) {

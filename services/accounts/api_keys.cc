@@ -264,10 +264,25 @@ void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_vi
 
 void ApiKeyService::RecordDenied(const std::string& account_id, const std::string& key_id,
                                  std::string_view reason, const AuditContext& ctx) {
+  TimePoint now = clock_.Now();
+  int64_t suppressed = 0;
+  {
+    std::lock_guard<std::mutex> lock(denials_mu_);
+    if (denials_.size() > 100000) denials_.clear();
+    auto [it, fresh] = denials_.try_emplace(key_id + " " + std::string(reason), DenialWindow{now});
+    DenialWindow& w = it->second;
+    if (!fresh && now - w.started < kDenialWindow) {
+      ++w.suppressed;
+      return;
+    }
+    suppressed = w.suppressed;
+    w = DenialWindow{now};
+  }
   db_.Transaction([&](SqlExecutor& tx) -> Status {
        AuditEvent event = AuditEvent::For(ctx, account_id, "auth.denied", key_id, "denied");
        event.actor = key_id;
        event.details = {{"reason", std::string(reason)}};
+       if (suppressed > 0) event.details.emplace_back("suppressed", std::to_string(suppressed));
        return audit_.Append(tx, std::move(event)).status();
      })
       .IgnoreError();  // the request is refused either way

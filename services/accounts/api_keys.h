@@ -111,7 +111,10 @@ class ApiKeyService {
 
   // Unauthenticated (one generic message) for a malformed, unknown, wrong,
   // expired or revoked key. Failed attempts against a real key id are
-  // audited in that key's account.
+  // audited in that key's account: the first of each kind per key in a
+  // kDenialWindow as an event of its own, the rest counted and reported
+  // (as "suppressed") in the next event for that key and kind, so a caller
+  // who knows a key id cannot grow the account's chain at will.
   Result<Principal> Authenticate(std::string_view token, const AuditContext& ctx);
 
   // Audits a request refused for a missing scope.
@@ -123,6 +126,8 @@ class ApiKeyService {
   static Status DeleteAll(SqlExecutor& tx, const std::string& account_id);
   // Drops the account's cached keys.
   void ForgetAccount(const std::string& account_id);
+
+ static constexpr std::chrono::seconds kDenialWindow{60};
 
  private:
   struct CachedKey {
@@ -141,6 +146,14 @@ class ApiKeyService {
   const ApiKeyOptions options_;
 
   RowCache<CachedKey> cache_;  // by key id
+
+  struct DenialWindow {
+    TimePoint started;
+    int64_t suppressed = 0;  // denials since the last event, not yet reported
+  };
+  std::mutex denials_mu_;
+  // Guarded by denials_mu_; by key id + reason, bounded (cleared when large).
+  std::unordered_map<std::string, DenialWindow> denials_;
 };
 
 }  // namespace latchkey

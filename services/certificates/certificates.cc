@@ -102,7 +102,7 @@ Result<CreatedCertificate> CertificateService::Create(const std::string& account
     return InvalidArgument("expiresAt must be in the future");
   }
   int bits = request.algorithm == KeyAlgorithm::kEs256 ? 256 : request.key_size;
-  ASSIGN_OR_RETURN(AsymmetricKey key, pool_.Take(request.algorithm, request.key_size));
+  ASSIGN_OR_RETURN(AsymmetricKey key, pool_.Take(request.algorithm, request.key_size, account_id));
 
   Certificate cert;
   cert.id = NewId("cert");

@@ -2,7 +2,7 @@
 
 namespace latchkey {
 
-Result<AsymmetricKey> KeyPool::Take(KeyAlgorithm alg, int rsa_bits) {
+Result<AsymmetricKey> KeyPool::Take(KeyAlgorithm alg, int rsa_bits, std::string_view owner) {
   if (alg == KeyAlgorithm::kRs256 && rsa_bits == kPooledBits) {
     std::unique_lock lock(mu_);
     if (!ready_.empty()) {
@@ -20,7 +20,23 @@ Result<AsymmetricKey> KeyPool::Take(KeyAlgorithm alg, int rsa_bits) {
     std::lock_guard lock(mu_);
     ++misses_;
   }
-  return AsymmetricKey::Generate(alg, rsa_bits);
+  if (alg != KeyAlgorithm::kRs256 || owner.empty()) return AsymmetricKey::Generate(alg, rsa_bits);
+  {
+    std::lock_guard lock(mu_);
+    if (generating_for_.count(std::string(owner)) > 0) {
+      return ResourceExhausted("a key is already being generated for this account; retry when it is done");
+    }
+    if (generating_ >= kMaxOnDemand) {
+      return ResourceExhausted("the server is busy generating keys; retry shortly");
+    }
+    ++generating_;
+    generating_for_.emplace(owner);
+  }
+  auto key = AsymmetricKey::Generate(alg, rsa_bits);
+  std::lock_guard lock(mu_);
+  --generating_;
+  generating_for_.erase(std::string(owner));
+  return key;
 }
 
 Status KeyPool::Fill() {
@@ -67,7 +83,7 @@ void KeyPool::Run() {
 
 KeyPoolStats KeyPool::stats() const {
   std::lock_guard lock(mu_);
-  return KeyPoolStats{ready_.size(), target_, hits_, misses_};
+  return KeyPoolStats{ready_.size(), target_, hits_, misses_, generating_};
 }
 
 }  // namespace latchkey

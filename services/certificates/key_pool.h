@@ -14,6 +14,9 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "services/certificates/asymmetric_key.h"
@@ -25,6 +28,7 @@ struct KeyPoolStats {
   size_t target = 0;
   uint64_t hits = 0;    // Take() served from the pool
   uint64_t misses = 0;  // Take() had to generate (pool empty, or not pooled)
+  int generating = 0;   // on-demand RSA generations for owners in progress
 };
 
 class KeyPool {
@@ -36,9 +40,17 @@ class KeyPool {
   KeyPool(const KeyPool&) = delete;
   KeyPool& operator=(const KeyPool&) = delete;
 
+  // At most this many RSA keys are generated on demand at once, and at most
+  // one for any one owner (an account): a tenant asking for 4096-bit keys
+  // in parallel cannot occupy every request thread.
+  static constexpr int kMaxOnDemand = 2;
+
   // A key never handed out before: a pooled one for RS256/2048 when ready,
-  // otherwise generated now. Errors as AsymmetricKey::Generate.
-  Result<AsymmetricKey> Take(KeyAlgorithm alg, int rsa_bits);
+  // otherwise generated now. Errors as AsymmetricKey::Generate, and
+  // ResourceExhausted when an RSA key would have to be generated on demand
+  // for an `owner` that already has one in progress, or while kMaxOnDemand
+  // are; an empty owner (background work) is never refused.
+  Result<AsymmetricKey> Take(KeyAlgorithm alg, int rsa_bits, std::string_view owner = "");
 
   // Generates keys on the calling thread until `target` are ready.
   Status Fill();
@@ -59,6 +71,8 @@ class KeyPool {
   std::deque<AsymmetricKey> ready_;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
+  int generating_ = 0;                  // on-demand RSA generations in progress
+  std::set<std::string> generating_for_;  // their owners
   bool stopping_ = false;
   std::thread thread_;
 };

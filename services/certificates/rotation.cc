@@ -74,7 +74,7 @@ Result<RotationPolicy> CertificateService::PutPolicy(const std::string& account_
   // Only generate a key when the account will need one right away.
   std::optional<AsymmetricKey> first_key;
   if (!CurrentSigner(certs, now)) {
-    ASSIGN_OR_RETURN(first_key, pool_.Take(input.algorithm, input.key_size));
+    ASSIGN_OR_RETURN(first_key, pool_.Take(input.algorithm, input.key_size, account_id));
   }
   RotationPolicy policy;
   Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
@@ -124,7 +124,7 @@ Result<Certificate> CertificateService::Rotate(const std::string& account_id,
   KeyAlgorithm alg = policy ? policy->algorithm : KeyAlgorithm::kRs256;
   int bits = policy ? policy->key_size : KeyPool::kPooledBits;
   int64_t overlap = policy ? policy->overlap : options_.max_token_lifetime.count();
-  ASSIGN_OR_RETURN(AsymmetricKey key, pool_.Take(alg, bits));
+  ASSIGN_OR_RETURN(AsymmetricKey key, pool_.Take(alg, bits, account_id));
   TimePoint now = clock_.Now();
   auto next = TransactionValue<Certificate>(db_, [&](SqlExecutor& tx) -> Result<Certificate> {
     ASSIGN_OR_RETURN(Certificate rotated, RotateInTx(tx, account_id, key, overlap, ctx, now));

@@ -115,6 +115,7 @@ Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
   if (!normal) return InvalidArgument("X-Target-Url has an invalid host");
   t.host = *normal;
   t.port = std::atoi(u.Get(CURLUPART_PORT, CURLU_DEFAULT_PORT).value_or("0").c_str());
+  if (t.port < 1 || t.port > 65535) return InvalidArgument("X-Target-Url has an invalid port");
   t.path = u.Get(CURLUPART_PATH).value_or("/");
   return t;
 }

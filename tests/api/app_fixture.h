@@ -23,9 +23,11 @@ struct AppFixture : CertificatesFixture {
   bool oauth_migrated = OAuthService::Migrate(*db).ok();
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
   ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
-  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
-                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens},
-          AppOptions{1 << 20, "http://lk.test"}};
+  AppServices Services() {
+    return AppServices{*db,   accounts, api_keys,    audit, admin,         logger,      certs,
+                       tokens, pool,    credentials, proxy, oauth.clients, oauth.flows, oauth.tokens};
+  }
+  App app{Services(), AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {
     BOOST_REQUIRE(credentials_migrated);
     BOOST_REQUIRE(oauth_migrated);
@@ -38,6 +40,12 @@ struct AppFixture : CertificatesFixture {
   HttpResponse Call(const std::string& method, const std::string& path,
                     const std::string& token = "", const std::string& body = "",
                     const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    return CallOn(app, method, path, token, body, headers);
+  }
+  HttpResponse CallOn(App& target, const std::string& method, const std::string& path,
+                      const std::string& token = "", const std::string& body = "",
+                      const std::vector<std::pair<std::string, std::string>>& headers = {},
+                      const std::string& client = "127.0.0.1") {
     HttpRequest r;
     r.method = method;
     size_t q = path.find('?');
@@ -58,8 +66,8 @@ struct AppFixture : CertificatesFixture {
     for (const auto& [k, v] : headers) r.headers[k] = v;
     r.body = body;
     r.request_id = "req_t";
-    r.client_address = "127.0.0.1";
-    return app.Handle(r);
+    r.client_address = client;
+    return target.Handle(r);
   }
   nlohmann::json Json(const HttpResponse& r) { return nlohmann::json::parse(r.body); }
   void ExpectError(const HttpResponse& r, int status, const std::string& code) {

@@ -32,12 +32,57 @@ BOOST_AUTO_TEST_CASE(RejectsMalformedInputAtOnce) {
         "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET / HTTP/1.1\nHost: h\n\n", "GET / HTTP/1.1\r\n Host: h\r\n\r\n",
-        "GET / HTTP/1.1\r\n\r\n", "GET http://x/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n", "GET ftp://x/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", "GET x/y HTTP/1.1\r\nHost: h\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n", "\x16\x03\x01\x00"}) {
     HeadCheck h = Check(bad);
     BOOST_TEST((h.kind == HeadCheck::Kind::kError), bad);
     BOOST_TEST(h.status >= 400);
   }
+}
+
+// Regression: absolute-form targets were refused (RFC 9112 §3.2.2: servers
+// must accept them).
+BOOST_AUTO_TEST_CASE(AbsoluteFormTargetsAreReducedToTheirPath) {
+  struct Case {
+    const char* target;
+    const char* expected;
+  } cases[] = {
+      {"http://127.0.0.1:8080/healthz", "/healthz"},
+      {"HTTP://lk.example/a/b?x=1&y=2", "/a/b?x=1&y=2"},
+      {"https://lk.example", "/"},
+      {"http://lk.example?q=1", "?q=1"},
+      {"/plain?x", "/plain?x"},
+  };
+  for (const auto& c : cases) {
+    HeadCheck h = Check(std::string("GET ") + c.target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+    if (std::string(c.expected)[0] != '/') {
+      BOOST_TEST((h.kind == HeadCheck::Kind::kError), c.target);
+      continue;
+    }
+    BOOST_REQUIRE((h.kind == HeadCheck::Kind::kComplete));
+    BOOST_TEST(h.target == c.expected);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(KeepsHeadersInOrder) {
+  HeadCheck h = Check("GET / HTTP/1.1\r\nHost: h\r\nX-A:  1 \r\nx-a: 2\r\n\r\n");
+  BOOST_REQUIRE((h.kind == HeadCheck::Kind::kComplete));
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  BOOST_TEST((h.headers == Pairs{{"Host", "h"}, {"X-A", "1"}, {"x-a", "2"}}));
+}
+
+BOOST_AUTO_TEST_CASE(LimitsTargetLengthAndHeaderCount) {
+  HeadLimits limits{64 * 1024, 4096, 100, 3};
+  std::string long_target = "GET /" + std::string(101, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  BOOST_TEST(CheckRequestHead(long_target, limits).status == 414);
+  BOOST_TEST(CheckRequestHead(long_target, limits).code == "URI_TOO_LONG");
+  std::string ok_target = "GET /" + std::string(99, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  BOOST_TEST((CheckRequestHead(ok_target, limits).kind == HeadCheck::Kind::kComplete));
+  std::string four = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+  BOOST_TEST(CheckRequestHead(four, limits).status == 431);
+  std::string three = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+  BOOST_TEST((CheckRequestHead(three, limits).kind == HeadCheck::Kind::kComplete));
 }
 
 BOOST_AUTO_TEST_CASE(LimitsHeadAndBodySize) {

@@ -37,9 +37,23 @@ BOOST_AUTO_TEST_CASE(DistinguishesNotFoundMethodNotAllowedAndBadPaths) {
   BOOST_TEST((router.Find("GET", "/a/x/y").kind == Router::MatchKind::kNotFound));
   auto m = router.Find("PUT", "/a/x");
   BOOST_TEST((m.kind == Router::MatchKind::kMethodNotAllowed));
-  BOOST_TEST((m.allowed_methods == std::vector<std::string>{"GET", "DELETE"}));
+  BOOST_TEST((m.allowed_methods == std::vector<std::string>{"GET", "DELETE", "HEAD"}));
   BOOST_TEST((router.Find("GET", "/a/%zz").kind == Router::MatchKind::kBadPath));
   BOOST_TEST((router.Find("GET", "/a/%00").kind == Router::MatchKind::kBadPath));
+}
+
+// Regression: HEAD on GET routes was 405 (RFC 9110 §9.3.2).
+BOOST_AUTO_TEST_CASE(HeadFindsTheGetRoute) {
+  Router router;
+  router.Add(Make("GET", "/a/{id}"));
+  router.Add(Make("POST", "/b"));
+  auto m = router.Find("HEAD", "/a/x");
+  BOOST_REQUIRE((m.kind == Router::MatchKind::kFound));
+  BOOST_TEST(m.route->method == "GET");
+  BOOST_TEST(m.params["id"] == "x");
+  auto post_only = router.Find("HEAD", "/b");
+  BOOST_TEST((post_only.kind == Router::MatchKind::kMethodNotAllowed));
+  BOOST_TEST((post_only.allowed_methods == std::vector<std::string>{"POST"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -48,8 +48,28 @@ BOOST_AUTO_TEST_CASE(WrongMalformedRevokedAndExpiredKeysAreUnauthenticated) {
   AuditFilter f{account()};
   f.action = "auth.denied";
   auto denied = audit.List(*db, f)->events;
-  BOOST_TEST(denied.size() == 4u);  // wrong secret twice, expired, revoked
+  BOOST_TEST(denied.size() == 3u);  // wrong secret (twice, in one window), expired, revoked
   for (const auto& e : denied) BOOST_TEST(e.details[0].second.find(".") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(RepeatedDenialsAreOneEventPerWindowWithACount) {
+  std::string wrong = acme.first_key.token;
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  AuditFilter f{account()};
+  f.action = "auth.denied";
+  for (int i = 0; i < 50; ++i) BOOST_TEST(!api_keys.Authenticate(wrong, ctx).ok());
+  BOOST_TEST(audit.List(*db, f)->events.size() == 1u);
+  clock.Advance(ApiKeyService::kDenialWindow - std::chrono::seconds(1));
+  BOOST_TEST(!api_keys.Authenticate(wrong, ctx).ok());
+  BOOST_TEST(audit.List(*db, f)->events.size() == 1u);
+  clock.Advance(std::chrono::seconds(1));
+  BOOST_TEST(!api_keys.Authenticate(wrong, ctx).ok());
+  auto events = audit.List(*db, f)->events;
+  BOOST_REQUIRE(events.size() == 2u);
+  // The newest reports the 50 it stood for.
+  BOOST_TEST(events[0].details.size() == 2u);
+  BOOST_TEST(events[0].details[1].first == "suppressed");
+  BOOST_TEST(events[0].details[1].second == "50");
 }
 
 BOOST_AUTO_TEST_CASE(CreateValidatesScopesNameAndExpiry) {

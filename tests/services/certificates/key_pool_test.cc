@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <set>
+#include <thread>
 
 namespace latchkey {
 namespace {
@@ -47,6 +48,25 @@ BOOST_AUTO_TEST_CASE(BackgroundThreadRefillsAndStops) {
   KeyPoolStats stats = pool.stats();
   BOOST_TEST(stats.hits + stats.misses == 1u);
   BOOST_TEST(stats.ready <= 1u);
+}
+
+// Regression: four concurrent 4096-bit creations by one tenant held every
+// request thread for seconds.
+BOOST_AUTO_TEST_CASE(OnDemandRsaGenerationIsOnePerOwner) {
+  KeyPool pool(0);
+  Result<AsymmetricKey> first = InvalidArgument("not run");
+  std::thread slow([&] { first = pool.Take(KeyAlgorithm::kRs256, 4096, "acct_a"); });
+  // Waits for the event (the generation has begun), not for a time.
+  while (pool.stats().generating == 0) std::this_thread::yield();
+  auto again = pool.Take(KeyAlgorithm::kRs256, 3072, "acct_a");
+  BOOST_TEST((again.status().code() == StatusCode::kResourceExhausted));
+  // EC keys are cheap and not counted.
+  BOOST_TEST(pool.Take(KeyAlgorithm::kEs256, 0, "acct_a").ok());
+  slow.join();
+  BOOST_TEST(first.ok());
+  BOOST_TEST(pool.stats().generating == 0);
+  // Done, the owner may generate again.
+  BOOST_TEST(pool.Take(KeyAlgorithm::kRs256, 2048, "acct_a").ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
