@@ -2,7 +2,9 @@
 #   make          build build/latchkeyd
 #   make run      install missing packages, build, start on 127.0.0.1:8080 (data in ./var)
 #   make test     install missing packages, build everything, run every test through ctest
-#   make sanitize the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make sanitize the unit and end-to-end tests under AddressSanitizer + UBSan (build-asan/)
+#   make tsan     the same under ThreadSanitizer (build-tsan/)
+#   make fuzz     each libFuzzer target in tests/fuzz for FUZZ_SECONDS (clang, ASan+UBSan; build-fuzz/)
 #   make bench    benchmarks with ratios against references measured in the same run
 #   make format   clang-format the sources
 
@@ -14,7 +16,7 @@ ifneq ($(CI),)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps test-deps configure run test sanitize bench format clean
+.PHONY: all deps test-deps configure run test sanitize tsan fuzz bench format clean
 
 all: configure
 	cmake --build $(BUILD) --target latchkeyd -j $(JOBS)
@@ -37,10 +39,46 @@ test: configure test-deps
 	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
+# Under the sanitizers the PostgreSQL variants and the kill -9 suites are
+# left out (the same code paths run in the SQLite suites; the crash suites
+# measure durability, not memory safety) to fit CI's time.
+SANITIZER_SKIP := postgres|crash
+
 sanitize: test-deps
-	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan $(GENERATOR) -DLATCHKEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	@test -f build-asan/CMakeCache.txt || cmake -S . -B build-asan $(GENERATOR) -DLATCHKEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 2
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j 2 -E '$(SANITIZER_SKIP)'
+
+tsan: test-deps
+	@test -f build-tsan/CMakeCache.txt || cmake -S . -B build-tsan $(GENERATOR) -DLATCHKEY_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -j 2 -E '$(SANITIZER_SKIP)'
+
+# Each target runs from a copy of its seeds (build-fuzz/corpus/<name>, which
+# keeps what it finds for the next run) plus tests/fuzz/regressions/<name>;
+# crashes land in build-fuzz/crashes/<name>/, full output in build-fuzz/logs/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := request_head json_body app_routes jwt key_import url oauth redactor
+
+fuzz: deps
+	@test -f build-fuzz/CMakeCache.txt || CC=clang CXX=clang++ cmake -S . -B build-fuzz $(GENERATOR) -DLATCHKEY_FUZZ=ON -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/crashes/$$t build-fuzz/logs; \
+	  cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  if ! build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
+	      -artifact_prefix=build-fuzz/crashes/$$t/ build-fuzz/corpus/$$t tests/fuzz/regressions/$$t \
+	      >build-fuzz/logs/$$t.log 2>&1; then \
+	    failed="$$failed $$t"; grep -A40 -m1 -E '^==[0-9]+==|fuzz invariant|runtime error' build-fuzz/logs/$$t.log; \
+	  fi; \
+	  grep -E '^#[0-9]+' build-fuzz/logs/$$t.log | tail -1; \
+	  grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' build-fuzz/logs/$$t.log; \
+	done; \
+	test -z "$$failed" || { echo "fuzz: failures in$$failed (inputs in build-fuzz/crashes/)"; exit 1; }
+
 
 bench: configure
 	cmake --build $(BUILD) --target latchkeyd bench_crypto oauth_bench client_loop_bench -j $(JOBS)
@@ -55,4 +93,4 @@ format:
 	clang-format -i $$(git ls-files '*.h' '*.cc' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

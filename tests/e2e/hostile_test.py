@@ -201,7 +201,11 @@ class HostileTest(unittest.TestCase):
         cls.data_dir = os.path.join(cls.tmp.name, "data")
         cls.args = ["--header-timeout-ms", "2000", "--body-timeout-ms", "2000",
                     "--key-pool-size", "1", "--oauth-providers-file", providers,
-                    "--proxy-allow-http", "127.0.0.1", "--proxy-allow-private", "127.0.0.1/32"]
+                    "--proxy-allow-http", "127.0.0.1", "--proxy-allow-private", "127.0.0.1/32",
+                    # Thousands of refused requests from one address: the rate
+                    # limits have their own tests (http_hardening_test).
+                    "--auth-failure-limit", "0", "--rate-limit-per-key", "0",
+                    "--rate-limit-per-address", "0"]
         cls.servers = []
         cls.start_server()
         try:
