@@ -5,6 +5,7 @@
 #   make sanitize the unit and end-to-end tests under AddressSanitizer + UBSan (build-asan/)
 #   make tsan     the same under ThreadSanitizer (build-tsan/)
 #   make fuzz     each libFuzzer target in tests/fuzz for FUZZ_SECONDS (clang, ASan+UBSan; build-fuzz/)
+#   make soak     SOAK_SECONDS (600) of mixed load; RSS, fds and threads every 10 s (build/soak/)
 #   make bench    benchmarks with ratios against references measured in the same run
 #   make format   clang-format the sources
 
@@ -16,7 +17,7 @@ ifneq ($(CI),)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps test-deps configure run test sanitize tsan fuzz bench format clean
+.PHONY: all deps test-deps configure run test sanitize tsan fuzz soak bench format clean
 
 all: configure
 	cmake --build $(BUILD) --target latchkeyd -j $(JOBS)
@@ -79,6 +80,10 @@ fuzz: deps
 	done; \
 	test -z "$$failed" || { echo "fuzz: failures in$$failed (inputs in build-fuzz/crashes/)"; exit 1; }
 
+
+soak: all
+	@command -v gnuplot >/dev/null 2>&1 || (apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || true)
+	/usr/bin/python3 bench/soak.py $(BUILD)/latchkeyd
 
 bench: configure
 	cmake --build $(BUILD) --target latchkeyd bench_crypto oauth_bench client_loop_bench -j $(JOBS)
