@@ -251,12 +251,14 @@ int RunServer(const Config& config) {
                        proxy,  oauth.clients, oauth.flows, oauth.tokens};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
-  Status started = server.Start();
+  std::string base;
+  // With port 0 the default public URL is known only once bound; it is set
+  // before the server handles any request.
+  Status started = server.Start([&](uint16_t port) {
+    base = "http://" + host_for_url + ":" + std::to_string(port);
+    if (config.public_url.empty()) app.SetPublicUrl(base);
+  });
   if (!started.ok()) return ConfigError(started.message());
-  std::string base = "http://" + host_for_url + ":" + std::to_string(server.port());
-  // With port 0 the default public URL is known only now; nobody has been
-  // told the address yet, so no request has used it.
-  if (config.public_url.empty()) app.SetPublicUrl(base);
   scheduler.Start();
   key_pool.Start();
   refresher.Start();

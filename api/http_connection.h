@@ -28,6 +28,9 @@ struct HttpServer::Core {
   HttpServerOptions options;
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
+  // Set (release) once Start's on_bound has run; read (acquire) before a
+  // request is handled, so what on_bound wrote is visible to it.
+  std::atomic<bool> accepting{false};
   std::atomic<bool> cancelled{false};  // streams should stop now
   std::atomic<int> streams{0};         // streamed responses not yet ended
 };

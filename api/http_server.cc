@@ -3,6 +3,7 @@
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/peer.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -392,7 +393,10 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
   HttpResponse response;
   bool bad_query = question != std::string::npos &&
                    !ParseQuery(std::string_view(head.target).substr(question + 1), &req.query);
-  if (core_->draining) {
+  if (!core_->accepting.load(std::memory_order_acquire)) {
+    response = ErrorResponse(503, "UNAVAILABLE", "server is starting; retry");
+    keep_alive = false;
+  } else if (core_->draining) {
     response = ErrorResponse(503, "UNAVAILABLE", "server is shutting down");
     keep_alive = false;
   } else if (bad_query) {
@@ -593,6 +597,10 @@ class TimeoutSweeper {
       if (idle) continue;  // between requests: Pistache's keep-alive timeout
       auto limit = st->head ? o.body_timeout : o.header_timeout;
       if (now - st->request_started <= limit) continue;
+      // Bytes the reactor has not read yet mean the delay is ours (a busy
+      // thread), not the client's.
+      int unread = 0;
+      if (::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) continue;
       st->closed = true;
       if (waiting == 0) {
         std::string request_id = NewId("req");
@@ -638,7 +646,7 @@ HttpServer::~HttpServer() {
   if (impl_->running) Shutdown(std::chrono::milliseconds(0));
 }
 
-Status HttpServer::Start() {
+Status HttpServer::Start(const std::function<void(uint16_t port)>& on_bound) {
   impl_->connections = std::make_shared<Connections>(options_.max_connections,
                                                      options_.max_connections_per_address);
   try {
@@ -664,6 +672,8 @@ Status HttpServer::Start() {
   }
   impl_->sweeper = std::make_unique<TimeoutSweeper>(core_, impl_->connections);
   impl_->running = true;
+  if (on_bound) on_bound(port());
+  core_->accepting.store(true, std::memory_order_release);
   return Status::Ok();
 }
 

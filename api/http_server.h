@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,8 +53,11 @@ class HttpServer {
   ~HttpServer();
 
   // Binds and starts serving in background threads. Unavailable if the
-  // address cannot be bound.
-  Status Start();
+  // address cannot be bound. `on_bound` runs with the bound port before
+  // any request is handled (requests that arrive meanwhile wait for it, or
+  // get a 503 if they are answered first), so what it sets up, such as the
+  // public URL with port 0, happens before every request.
+  Status Start(const std::function<void(uint16_t port)>& on_bound = nullptr);
   // The bound port (useful with port 0), valid after Start.
   uint16_t port() const;
 

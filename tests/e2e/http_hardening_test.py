@@ -135,7 +135,7 @@ class FramingTest(unittest.TestCase):
 class SlowClientTest(unittest.TestCase):
     def setUp(self):
         self.server = Server(args=["--threads", "1", "--header-timeout-ms", "1500",
-                                   "--body-timeout-ms", "1500"]).start()
+                                   "--body-timeout-ms", "1500", "--rate-limit-per-address", "0"]).start()
 
     def tearDown(self):
         self.server.cleanup()
@@ -188,7 +188,7 @@ class SlowClientTest(unittest.TestCase):
         start = time.time()
         closed = False
         s.settimeout(0.5)
-        while time.time() - start < 8:
+        while time.time() - start < 30:
             # Serving others goes on (the first answers may wait for the
             # burst above to be produced; that is CPU, not waiting).
             data, _ = timed_get(self.server.port)
