@@ -58,8 +58,9 @@ tsan: test-deps
 	  ctest --output-on-failure -j 2 -E '$(SANITIZER_SKIP)'
 
 # Each target runs from a copy of its seeds (build-fuzz/corpus/<name>, which
-# keeps what it finds for the next run) plus tests/fuzz/regressions/<name>;
-# crashes land in build-fuzz/crashes/<name>/, full output in build-fuzz/logs/.
+# keeps what it finds for the next run); crashes land in
+# build-fuzz/crashes/<name>/, full output in build-fuzz/logs/. (ctest replays
+# tests/fuzz/regressions/<name>.)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := request_head json_body app_routes jwt key_import url oauth redactor
 
@@ -71,7 +72,7 @@ fuzz: deps
 	  cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/; \
 	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  if ! build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
-	      -artifact_prefix=build-fuzz/crashes/$$t/ build-fuzz/corpus/$$t tests/fuzz/regressions/$$t \
+	      -artifact_prefix=build-fuzz/crashes/$$t/ build-fuzz/corpus/$$t \
 	      >build-fuzz/logs/$$t.log 2>&1; then \
 	    failed="$$failed $$t"; grep -A40 -m1 -E '^==[0-9]+==|fuzz invariant|runtime error' build-fuzz/logs/$$t.log; \
 	  fi; \

@@ -10,6 +10,7 @@ Result<nlohmann::json> JsonBody::ParseObject(const std::string& text) {
   using json = nlohmann::json;
   if (text.empty()) return InvalidArgument("request body must be a JSON object");
   if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
+  if (HasNulByte(text)) return InvalidArgument("request body is not valid JSON (it holds a NUL byte)");
   // The names seen in each open object, innermost last (depth is bounded).
   std::vector<std::set<std::string>> names;
   std::optional<std::string> repeated;

@@ -10,6 +10,8 @@ bool IsLabelChar(char c) {
 }
 
 bool IsIpLiteral(const std::string& h) {
+  // inet_pton reads a C string: a NUL would hide what follows it.
+  if (h.find('\0') != std::string::npos) return false;
   unsigned char buf[16];
   return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }

@@ -5,15 +5,33 @@
 namespace latchkey {
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
+// Length of the valid UTF-8 sequence at s[i], or 0 if invalid: RFC 3629's
+// table, so no overlong forms, no surrogates (U+D800-DFFF) and nothing
+// past U+10FFFF.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
   }
-  if (len == 2 && c < 0xc2) return 0;  // overlong
+  if (i + len > s.size()) return 0;
+  if (at(1) < lo || at(1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if ((at(k) & 0xc0) != 0x80) return 0;
+  }
   return len;
 }
 

@@ -156,7 +156,9 @@ Result<AsymmetricKey> AsymmetricKey::Generate(KeyAlgorithm alg, int rsa_bits) {
 Result<AsymmetricKey> AsymmetricKey::FromPrivatePem(KeyAlgorithm alg, std::string_view pem) {
   Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Internal("out of memory");
-  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  // An encrypted PEM must fail, not ask for a pass phrase on the terminal.
+  auto no_passphrase = [](char*, int, int, void*) -> int { return 0; };
+  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
   if (!raw) return InvalidArgument("not a PEM private key");
   return Adopt(alg, raw, true);
 }
@@ -164,7 +166,8 @@ Result<AsymmetricKey> AsymmetricKey::FromPrivatePem(KeyAlgorithm alg, std::strin
 Result<AsymmetricKey> AsymmetricKey::FromPublicPem(KeyAlgorithm alg, std::string_view pem) {
   Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Internal("out of memory");
-  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+  auto no_passphrase = [](char*, int, int, void*) -> int { return 0; };
+  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr);
   if (!raw) return InvalidArgument("not a PEM public key");
   return Adopt(alg, raw, false);
 }

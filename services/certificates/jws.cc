@@ -21,7 +21,7 @@ Result<Bytes> DecodeSegment(std::string_view segment) {
 Result<nlohmann::json> DecodeObject(std::string_view segment) {
   ASSIGN_OR_RETURN(Bytes raw, DecodeSegment(segment));
   std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
-  if (!JsonNestingWithin(text)) return InvalidArgument("malformed token");
+  if (!JsonNestingWithin(text) || HasNulByte(text)) return InvalidArgument("malformed token");
   auto json = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return InvalidArgument("malformed token");
   return json;

@@ -1,5 +1,7 @@
 #include "services/oauth/oauth_flows.h"
 
+#include <algorithm>
+
 #include "common/crypto.h"
 #include "common/ids.h"
 
@@ -290,7 +292,12 @@ Result<std::string> OAuthFlows::Callback(const FormFields& query, const std::str
     if (!expected || *expected != *iss) return fail("issuer_mismatch");
   }
   auto code = Field(query, "code");
-  if (!code || code->empty() || code->size() > 4096) return fail("invalid_request");
+  // RFC 6749 §A.11: a code is VSCHAR (%x20-7E).
+  auto visible = [](unsigned char c) { return c >= 0x20 && c <= 0x7e; };
+  if (!code || code->empty() || code->size() > 4096 ||
+      !std::all_of(code->begin(), code->end(), visible)) {
+    return fail("invalid_request");
+  }
   auto result = Redeem(session, *provider, *code, public_url + "/auth/callback", ctx);
   if (!result.ok()) return fail("token_exchange_failed");
   FormFields params = {{"status", "success"}, {"tokenId", result->token_ids[0]}};

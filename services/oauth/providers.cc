@@ -273,6 +273,7 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
   if (!JsonNestingWithin(text)) {
     return InvalidArgument("providers file: " + JsonTooDeepMessage("the document"));
   }
+  if (HasNulByte(text)) return InvalidArgument("providers file: holds a NUL byte");
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return InvalidArgument("providers file: not a JSON object");

@@ -50,7 +50,8 @@ std::string SafeCode(const Json& v) {
 
 // A JSON object, or a form-encoded body read as one (old-style endpoints).
 Json ReadBody(std::string_view body) {
-  if (!JsonNestingWithin(body)) return Json::object();  // read as a response without fields
+  // Read as a response without fields.
+  if (!JsonNestingWithin(body) || HasNulByte(body)) return Json::object();
   Json j = Json::parse(body, nullptr, false);
   if (!j.is_discarded() && j.is_object()) return j;
   auto form = FormDecode(body);
@@ -196,7 +197,7 @@ HttpClientRequest BuildRequest(const OAuthProvider& provider, const OAuthClientC
   if (provider.body_format == BodyFormat::kJson) {
     Json body = Json::object();
     for (auto& [name, value] : fields) body[name] = value;
-    req.body = body.dump();
+    req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     WipeJsonStrings(body);
     req.headers.emplace_back("Content-Type", "application/json");
   } else {

@@ -86,6 +86,7 @@ bool InV6Prefix(const IpAddress& ip, const uint8_t* prefix, int bits) {
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (text.empty() || text.size() > 64) return std::nullopt;
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;  // inet_pton stops at it
   std::string s(text);
   IpAddress ip;
   if (inet_pton(AF_INET, s.c_str(), ip.bytes) == 1) return ip;

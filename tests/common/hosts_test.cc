@@ -17,6 +17,14 @@ BOOST_AUTO_TEST_CASE(NormalizesNamesAndLiterals) {
   }
 }
 
+// Found by the url fuzzer: inet_pton stopped at a NUL, so "::1\0..." was an
+// IP literal.
+BOOST_AUTO_TEST_CASE(ANulByteIsNeverPartOfAHost) {
+  BOOST_TEST(!NormalizeHost(std::string_view("::1\0.evil.com", 14)).has_value());
+  BOOST_TEST(!NormalizeHost(std::string_view("10.0.0.1\0", 9)).has_value());
+  BOOST_TEST(!ValidateHostPattern(std::string_view("::1\0x", 6)).ok());
+}
+
 BOOST_AUTO_TEST_CASE(PatternsAreExactOrLeadingWildcard) {
   BOOST_TEST(ValidateHostPattern("api.example.com").ok());
   BOOST_TEST(ValidateHostPattern("*.example.com").ok());

@@ -13,6 +13,24 @@ BOOST_AUTO_TEST_CASE(EscapesQuotesControlsAndBadUtf8) {
   BOOST_TEST(JsonQuote("bad\xff") == "\"bad\\ufffd\"");
 }
 
+// Found by the json_body fuzzer: out-of-range leads, overlong forms and
+// surrogates passed through, so error bodies were not valid JSON.
+BOOST_AUTO_TEST_CASE(EveryInvalidUtf8FormBecomesAReplacementCharacter) {
+  for (const char* bad : {"\xf7\x89\x89\x89", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",
+                          "\xed\xa0\x80", "\xc0\xaf", "\xf8\x88\x80\x80\x80", "\xe2\x82"}) {
+    std::string quoted = JsonQuote(bad);
+    BOOST_TEST(quoted.find("\\ufffd") != std::string::npos, quoted);
+    for (unsigned char c : quoted) BOOST_TEST(c < 0x80);
+  }
+  BOOST_TEST(JsonQuote("\xf4\x8f\xbf\xbf") == "\"\xf4\x8f\xbf\xbf\"");  // U+10FFFF is fine
+  BOOST_TEST(JsonQuote("\xed\x9f\xbf") == "\"\xed\x9f\xbf\"");      // U+D7FF too
+}
+
+BOOST_AUTO_TEST_CASE(FindsNulBytes) {
+  BOOST_TEST(HasNulByte(std::string_view("{}\0x", 4)));
+  BOOST_TEST(!HasNulByte("{}"));
+}
+
 BOOST_AUTO_TEST_CASE(BuildsFlatObjectsInOrder) {
   BOOST_TEST(JsonFlatObject({{"b", "1"}, {"a", "2"}}) == "{\"b\":\"1\",\"a\":\"2\"}");
   BOOST_TEST(JsonFlatObject({}) == "{}");

@@ -5,12 +5,14 @@
 // Whatever the input, the answer must not be a 500, and must be JSON (a
 // redirect may be empty; a streamed proxy answer is not started).
 //
-// Input: route byte, flags byte, then one line per path parameter, a query
+// Input: route byte, flags byte, then one line per path parameter ("@account"
+// for the fuzz account's id), a query
 // line ("a=1&b=2"), a header line ("Name:value" pairs separated by tabs),
 // and the body (the rest).
 //   flags bit 0+1 == 3: no Authorization header; bit 2: parameters sent raw
 //   instead of percent-encoded; bit 3: HEAD for a GET route.
-// LATCHKEY_FUZZ_ROUTES=1 prints the route table (index, method, pattern).
+// LATCHKEY_FUZZ_ROUTES=1 prints the route table (index, method, pattern);
+// LATCHKEY_FUZZ_VERBOSE=1 prints each request's status and body.
 //
 // Inputs that would destroy the world for all later ones (deleting the fuzz
 // account or its key) or that generate RSA keys (~0.2-2 s each) are skipped.
@@ -32,7 +34,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kWorldInputs = 4096;
+constexpr int kWorldInputs = 1024;
 
 std::unique_ptr<FuzzWorld> NewWorld() {
   auto w = std::make_unique<FuzzWorld>();
@@ -59,8 +61,10 @@ void PrintRoutes(const FuzzWorld& w) {
   }
 }
 
-// The pattern with each {name} replaced by the next input line.
-std::string FillPath(const std::string& pattern, FuzzInput& in, bool raw) {
+// The pattern with each {name} replaced by the next input line ("@account":
+// the fuzz account's id).
+std::string FillPath(const std::string& pattern, FuzzInput& in, bool raw,
+                     const std::string& account_id) {
   std::string path;
   size_t pos = 0;
   while (pos < pattern.size()) {
@@ -72,6 +76,7 @@ std::string FillPath(const std::string& pattern, FuzzInput& in, bool raw) {
     size_t close = pattern.find('}', open);
     path += pattern.substr(pos, open - pos);
     std::string value = in.Field('\n', 256);
+    if (value == "@account") value = account_id;
     path += raw ? value : PercentEncode(value);
     pos = close + 1;
   }
@@ -132,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   HttpRequest r;
   r.method = route.method == "GET" && (flags & 8) ? "HEAD" : route.method;
-  r.path = FillPath(route.pattern, in, flags & 4);
+  r.path = FillPath(route.pattern, in, flags & 4, w.account_id);
   std::string query = in.Field('\n', 4096);
   if (!query.empty()) {
     for (std::string_view pair : SplitList(query, '&')) {
@@ -158,6 +163,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   HttpRequest sent = r;
   HttpResponse resp = w.app.Handle(r);
+  static bool verbose = std::getenv("LATCHKEY_FUZZ_VERBOSE") != nullptr;
+  if (verbose) {
+    std::printf("%s %s -> %d %s\n", sent.method.c_str(), sent.path.c_str(), resp.status,
+                resp.body.substr(0, 160).c_str());
+  }
   CheckResponse(sent, resp);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_text.h"
 #include "common/url.h"
 #include "services/oauth/oauth.h"
 #include "tests/fuzz/fuzz_input.h"

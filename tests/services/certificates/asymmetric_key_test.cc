@@ -81,6 +81,19 @@ BOOST_AUTO_TEST_CASE(SignaturesVerifyOnlyForTheirInputAndKey) {
   }
 }
 
+// Found by the key_import fuzzer: an encrypted PEM made OpenSSL ask for a
+// pass phrase on the terminal.
+BOOST_AUTO_TEST_CASE(AnEncryptedPemFailsWithoutAskingForAPassPhrase) {
+  const char* encrypted =
+      "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+      "MIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQIAAAAAAAAAAACAggA\n"
+      "MAwGCCqGSIb3DQIJBQAwHQYJYIZIAWUDBAEqBBAAAAAAAAAAAAAAAAAAAAAABIIB\n"
+      "YAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+      "-----END ENCRYPTED PRIVATE KEY-----\n";
+  auto key = AsymmetricKey::FromPrivatePem(KeyAlgorithm::kRs256, encrypted);
+  BOOST_TEST(!key.ok());
+}
+
 BOOST_AUTO_TEST_CASE(RefusesWrongTypesSizesAndGarbage) {
   BOOST_TEST(AsymmetricKey::Generate(KeyAlgorithm::kRs256, 1024).status().code() ==
              StatusCode::kInvalidArgument);
