@@ -127,7 +127,8 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       r.headers.emplace_back("Allow", allow);
       return r;
     }
-    case Router::MatchKind::kFound: break;
+    case Router::MatchKind::kFound:
+      break;
   }
   const Route& route = *match.route;
   request.path_params = std::move(match.params);
@@ -135,8 +136,8 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
     return PayloadTooLarge("request body exceeds " + std::to_string(options_.max_body_bytes) +
                            " bytes");
   }
-  RequestContext ctx{request, std::nullopt, AuditContext{"", request.request_id,
-                                                         request.client_address}};
+  RequestContext ctx{request, std::nullopt,
+                     AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) {
     if (auto limited = Limited("ip:" + request.client_address, options_.rate_limits.per_address,
                                "too many requests from this address")) {
@@ -170,17 +171,16 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
 
 HttpResponse App::Handle(HttpRequest& request) {
   if (!options_.trusted_proxies.empty()) {
-    request.client_address = ClientAddress(request.client_address,
-                                           request.Header("X-Forwarded-For"),
-                                           options_.trusted_proxies);
+    request.client_address = ClientAddress(
+        request.client_address, request.Header("X-Forwarded-For"), options_.trusted_proxies);
   }
   try {
     Result<HttpResponse> result = Dispatch(request);
     if (result.ok()) return std::move(result).value();
     const Status& s = result.status();
     if (HttpStatusFor(s.code()) >= 500) {
-      services_.logger.Error("request_failed", {{"request_id", request.request_id},
-                                                {"status", s.ToString()}});
+      services_.logger.Error("request_failed",
+                             {{"request_id", request.request_id}, {"status", s.ToString()}});
     }
     return ErrorResponse(s);
   } catch (const std::exception& e) {

@@ -44,12 +44,12 @@ struct Config {
   std::chrono::seconds oauth_refresh_margin{300};   // refresh this long before expiry (at most)
   std::chrono::seconds oauth_refresh_lease{90};     // a dead refresher's claim lasts this long
 
-  int max_connections = 10000;             // open connections in all
-  int max_connections_per_address = 256;   // from one client address
-  double rate_limit_per_key = 500;         // requests/s per API key (burst twice that)
-  double rate_limit_per_address = 200;     // public requests/s per client address (burst 2x)
-  double auth_failure_limit = 60;          // failed authentications per minute per address/key
-  std::string trusted_proxies;             // CIDRs whose X-Forwarded-For is believed
+  int max_connections = 10000;            // open connections in all
+  int max_connections_per_address = 256;  // from one client address
+  double rate_limit_per_key = 500;        // requests/s per API key (burst twice that)
+  double rate_limit_per_address = 200;    // public requests/s per client address (burst 2x)
+  double auth_failure_limit = 60;         // failed authentications per minute per address/key
+  std::string trusted_proxies;            // CIDRs whose X-Forwarded-For is believed
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

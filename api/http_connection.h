@@ -49,9 +49,9 @@ struct PeerState {
   std::mutex mu;
   // A stream thread owns the connection's output: input is only buffered.
   bool streaming = false;
-  std::string pending;            // bytes not yet consumed by a request
-  size_t head_scanned = 0;        // bytes of `pending` seen while its head was incomplete
-  std::optional<HeadCheck> head;  // the current request's checked head
+  std::string pending;                    // bytes not yet consumed by a request
+  size_t head_scanned = 0;                // bytes of `pending` seen while its head was incomplete
+  std::optional<HeadCheck> head;          // the current request's checked head
   std::optional<ChunkedDecoder> chunked;  // its body, when chunked
   bool continue_sent = false;
   // When the current request's first byte arrived (or the connection

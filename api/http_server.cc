@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cerrno>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -116,7 +116,8 @@ class Connections : public std::enable_shared_from_this<Connections> {
  private:
   // Gives its place back when the connection's state goes.
   struct Slot {
-    Slot(std::shared_ptr<Connections> o, std::string a) : owner(std::move(o)), address(std::move(a)) {}
+    Slot(std::shared_ptr<Connections> o, std::string a)
+        : owner(std::move(o)), address(std::move(a)) {}
     ~Slot() { owner->Release(address); }
     std::shared_ptr<Connections> owner;
     std::string address;
@@ -312,8 +313,8 @@ void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) 
   HeadLimits limits{o.max_head_bytes, o.max_body_bytes, o.max_target_bytes, o.max_headers};
   while (!st.closed && !st.streaming && !st.pending.empty()) {
     if (!st.head) {
-      bool recheck = HeadMayHaveChanged(st.pending, st.head_scanned) ||
-                     st.pending.size() > o.max_head_bytes;
+      bool recheck =
+          HeadMayHaveChanged(st.pending, st.head_scanned) || st.pending.size() > o.max_head_bytes;
       st.head_scanned = st.pending.size();
       if (!recheck) return;
       HeadCheck h = CheckRequestHead(st.pending, limits);
@@ -647,21 +648,22 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::Start(const std::function<void(uint16_t port)>& on_bound) {
-  impl_->connections = std::make_shared<Connections>(options_.max_connections,
-                                                     options_.max_connections_per_address);
+  impl_->connections =
+      std::make_shared<Connections>(options_.max_connections, options_.max_connections_per_address);
   try {
     impl_->endpoint =
         std::make_unique<PH::Endpoint>(P::Address(options_.host, P::Port(options_.port)));
     // Pistache's own timeouts only back ours up (its 408 has no JSON body):
     // the sweeper answers first.
     auto backstop = std::chrono::seconds(5);
-    auto opts = PH::Endpoint::options()
-                    .threads(options_.threads)
-                    .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
-                    .maxRequestSize(4096)
-                    .headerTimeout(options_.header_timeout + backstop)
-                    .bodyTimeout(std::max(options_.header_timeout, options_.body_timeout) + backstop)
-                    .keepaliveTimeout(options_.keepalive_timeout);
+    auto opts =
+        PH::Endpoint::options()
+            .threads(options_.threads)
+            .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
+            .maxRequestSize(4096)
+            .headerTimeout(options_.header_timeout + backstop)
+            .bodyTimeout(std::max(options_.header_timeout, options_.body_timeout) + backstop)
+            .keepaliveTimeout(options_.keepalive_timeout);
     impl_->endpoint->init(opts);
     impl_->endpoint->setHandler(std::make_shared<Handler>(core_, impl_->connections));
     impl_->endpoint->serveThreaded();

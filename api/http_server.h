@@ -38,7 +38,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
-  int max_streams = 1024;  // streamed responses (the proxy) at once; 503 past it
+  int max_streams = 1024;              // streamed responses (the proxy) at once; 503 past it
   size_t max_target_bytes = 8 * 1024;  // 414 past it
   size_t max_headers = 100;            // 431 past it
   // Open connections at once, in all and from one client address; a

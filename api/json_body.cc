@@ -10,7 +10,8 @@ Result<nlohmann::json> JsonBody::ParseObject(const std::string& text) {
   using json = nlohmann::json;
   if (text.empty()) return InvalidArgument("request body must be a JSON object");
   if (!JsonNestingWithin(text)) return InvalidArgument(JsonTooDeepMessage("request body"));
-  if (HasNulByte(text)) return InvalidArgument("request body is not valid JSON (it holds a NUL byte)");
+  if (HasNulByte(text))
+    return InvalidArgument("request body is not valid JSON (it holds a NUL byte)");
   // The names seen in each open object, innermost last (depth is bounded).
   std::vector<std::set<std::string>> names;
   std::optional<std::string> repeated;
@@ -107,7 +108,8 @@ Result<std::optional<TimePoint>> JsonBody::OptionalTime(const std::string& field
   ASSIGN_OR_RETURN(auto text, OptionalString(field));
   if (!text) return std::optional<TimePoint>();
   auto t = ParseIso8601(*text);
-  if (!t) return InvalidArgument(field + " must be an ISO 8601 timestamp like 2030-01-01T00:00:00Z");
+  if (!t)
+    return InvalidArgument(field + " must be an ISO 8601 timestamp like 2030-01-01T00:00:00Z");
   return std::optional<TimePoint>(*t);
 }
 

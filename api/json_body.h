@@ -6,8 +6,8 @@
 //   ASSIGN_OR_RETURN(std::string name, body.RequiredString("name"));
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

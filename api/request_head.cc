@@ -49,8 +49,7 @@ std::optional<std::string_view> OriginFormOf(std::string_view target) {
 }
 
 // Checks the request line (without CRLF).
-bool CheckRequestLine(std::string_view line, HeadCheck* out,
-                      std::string* why) {
+bool CheckRequestLine(std::string_view line, HeadCheck* out, std::string* why) {
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
@@ -137,13 +136,15 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
     if (first) {
       std::string why;
       if (line.size() > limits.max_target_bytes + 32) {
-        return Error(414, "URI_TOO_LONG", "request target exceeds " +
-                                              std::to_string(limits.max_target_bytes) + " bytes");
+        return Error(
+            414, "URI_TOO_LONG",
+            "request target exceeds " + std::to_string(limits.max_target_bytes) + " bytes");
       }
       if (!CheckRequestLine(line, &result, &why)) return Bad(why);
       if (result.target.size() > limits.max_target_bytes) {
-        return Error(414, "URI_TOO_LONG", "request target exceeds " +
-                                              std::to_string(limits.max_target_bytes) + " bytes");
+        return Error(
+            414, "URI_TOO_LONG",
+            "request target exceeds " + std::to_string(limits.max_target_bytes) + " bytes");
       }
       first = false;
       continue;
@@ -208,8 +209,8 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
   result.head_length = pos;
   result.chunked = saw_te;
   result.content_length = content_length.value_or(0);
-  result.keep_alive = result.http10 ? connection_keep_alive.value_or(false)
-                                    : !connection_close.value_or(false);
+  result.keep_alive =
+      result.http10 ? connection_keep_alive.value_or(false) : !connection_close.value_or(false);
   if (connection_close.value_or(false)) result.keep_alive = false;
   return result;
 }

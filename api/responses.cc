@@ -8,21 +8,36 @@ namespace latchkey {
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kFailedPrecondition: return 409;
-    case StatusCode::kPayloadTooLarge: return 413;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kInternal: return 500;
-    case StatusCode::kDataLoss: return 500;
-    case StatusCode::kNeedsReauth: return 409;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kUpstreamError: return 502;
-    case StatusCode::kUpstreamTimeout: return 504;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kFailedPrecondition:
+      return 409;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kDataLoss:
+      return 500;
+    case StatusCode::kNeedsReauth:
+      return 409;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kUpstreamError:
+      return 502;
+    case StatusCode::kUpstreamTimeout:
+      return 504;
   }
   return 500;
 }

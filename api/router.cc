@@ -89,8 +89,10 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
   if (best.kind == MatchKind::kFound) return best;
   auto& allowed = best.allowed_methods;
   if (std::find(allowed.begin(), allowed.end(), kGet) != allowed.end()) allowed.push_back("HEAD");
-  if (!allowed.empty()) best.kind = MatchKind::kMethodNotAllowed;
-  else if (bad) best.kind = MatchKind::kBadPath;
+  if (!allowed.empty())
+    best.kind = MatchKind::kMethodNotAllowed;
+  else if (bad)
+    best.kind = MatchKind::kBadPath;
   return best;
 }
 

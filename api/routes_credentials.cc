@@ -73,8 +73,9 @@ Result<SecretWrite> ParseSecretWrite(const std::string& text, bool creating,
   if (type_text) {
     auto type = ParseSecretType(*type_text);
     if (!type) {
-      return InvalidArgument("type must be API_KEY, BASIC_AUTH, COOKIE, CUSTOM_HEADER or"
-                             " QUERY_PARAM");
+      return InvalidArgument(
+          "type must be API_KEY, BASIC_AUTH, COOKIE, CUSTOM_HEADER or"
+          " QUERY_PARAM");
     }
     w.type = *type;
   } else if (current) {
@@ -104,19 +105,25 @@ Result<SecretWrite> ParseSecretWrite(const std::string& text, bool creating,
     }
   }
   auto required = [&](const std::string& v, const char* field) -> Status {
-    if (v.empty()) return InvalidArgument(std::string(field) + " is required for type " +
-                                          std::string(SecretTypeName(w.type)));
+    if (v.empty())
+      return InvalidArgument(std::string(field) + " is required for type " +
+                             std::string(SecretTypeName(w.type)));
     return Status::Ok();
   };
   switch (w.type) {
-    case SecretType::kApiKey: RETURN_IF_ERROR(required(w.value.value, "value")); break;
+    case SecretType::kApiKey:
+      RETURN_IF_ERROR(required(w.value.value, "value"));
+      break;
     case SecretType::kBasicAuth:
       RETURN_IF_ERROR(required(w.value.username, "username"));
       RETURN_IF_ERROR(required(w.value.password, "password"));
       break;
-    case SecretType::kCookie: RETURN_IF_ERROR(required(w.value.cookies, "cookies")); break;
+    case SecretType::kCookie:
+      RETURN_IF_ERROR(required(w.value.cookies, "cookies"));
+      break;
     case SecretType::kCustomHeader:
-      if (w.value.headers.empty()) return InvalidArgument("headers is required for type CUSTOM_HEADER");
+      if (w.value.headers.empty())
+        return InvalidArgument("headers is required for type CUSTOM_HEADER");
       break;
     case SecretType::kQueryParam:
       RETURN_IF_ERROR(required(w.value.param, "param"));
@@ -134,42 +141,56 @@ constexpr char kSecretSchema[] =
 }  // namespace
 
 void AddCredentialRoutes(Router& router, AppServices& s) {
-  router.Add({"PUT", "/credentials", AuthKind::kApiKey, scopes::kCredentialsWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(ProviderKeysUpdate update, ParseProviderUpdate(ctx.request.body));
-                ASSIGN_OR_RETURN(CredentialsSummary summary,
-                                 s.credentials.PutProviderKeys(ctx.account_id(), update, ctx.audit));
-                for (auto& [id, key] : update.keys) {
-                  if (key) SecureWipe(key->data(), key->size());
-                }
-                return JsonResponse(200, ToJson(summary));
-              },
-              {"Set or remove provider keys (write-only; null removes one)", "credentials",
-               R"({"type":"object","properties":{"openaiApiKey":{"type":["string","null"]},"anthropicApiKey":{"type":["string","null"]},"allowedHosts":{"type":"object"}},"additionalProperties":{"type":["string","null"]}})",
-               R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})"}});
+  router.Add(
+      {"PUT",
+       "/credentials",
+       AuthKind::kApiKey,
+       scopes::kCredentialsWrite,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(ProviderKeysUpdate update, ParseProviderUpdate(ctx.request.body));
+         ASSIGN_OR_RETURN(CredentialsSummary summary,
+                          s.credentials.PutProviderKeys(ctx.account_id(), update, ctx.audit));
+         for (auto& [id, key] : update.keys) {
+           if (key) SecureWipe(key->data(), key->size());
+         }
+         return JsonResponse(200, ToJson(summary));
+       },
+       {"Set or remove provider keys (write-only; null removes one)", "credentials",
+        R"({"type":"object","properties":{"openaiApiKey":{"type":["string","null"]},"anthropicApiKey":{"type":["string","null"]},"allowedHosts":{"type":"object"}},"additionalProperties":{"type":["string","null"]}})",
+        R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})"}});
 
-  router.Add({"GET", "/credentials", AuthKind::kApiKey, scopes::kCredentialsRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                s.proxy.Sync();  // use counts include every call answered so far
-                ASSIGN_OR_RETURN(CredentialsSummary summary, s.credentials.Summary(ctx.account_id()));
-                return JsonResponse(200, ToJson(summary));
-              },
-              {"Masked summary of every provider key", "credentials", "",
-               R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})"}});
+  router.Add(
+      {"GET",
+       "/credentials",
+       AuthKind::kApiKey,
+       scopes::kCredentialsRead,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         s.proxy.Sync();  // use counts include every call answered so far
+         ASSIGN_OR_RETURN(CredentialsSummary summary, s.credentials.Summary(ctx.account_id()));
+         return JsonResponse(200, ToJson(summary));
+       },
+       {"Masked summary of every provider key", "credentials", "",
+        R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})"}});
 
-  router.Add({"POST", "/secrets", AuthKind::kApiKey, scopes::kCredentialsWrite,
+  router.Add({"POST",
+              "/secrets",
+              AuthKind::kApiKey,
+              scopes::kCredentialsWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 std::string name;
                 ASSIGN_OR_RETURN(SecretWrite write,
                                  ParseSecretWrite(ctx.request.body, true, std::nullopt, &name));
-                ASSIGN_OR_RETURN(SecretInfo info,
-                                 s.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit));
+                ASSIGN_OR_RETURN(SecretInfo info, s.credentials.CreateSecret(ctx.account_id(), name,
+                                                                             write, ctx.audit));
                 return JsonResponse(201, ToJson(info));
               },
-              {"Create a typed secret (write-only)", "credentials", kSecretBodySchema, kSecretSchema,
-               201}});
+              {"Create a typed secret (write-only)", "credentials", kSecretBodySchema,
+               kSecretSchema, 201}});
 
-  router.Add({"GET", "/secrets", AuthKind::kApiKey, scopes::kCredentialsRead,
+  router.Add({"GET",
+              "/secrets",
+              AuthKind::kApiKey,
+              scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 s.proxy.Sync();
                 ASSIGN_OR_RETURN(auto list, s.credentials.ListSecrets(ctx.account_id()));
@@ -180,7 +201,10 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               {"List secrets (masked metadata only)", "credentials", "",
                R"({"type":"object","properties":{"secrets":{"type":"array"}}})"}});
 
-  router.Add({"GET", "/secrets/{name}", AuthKind::kApiKey, scopes::kCredentialsRead,
+  router.Add({"GET",
+              "/secrets/{name}",
+              AuthKind::kApiKey,
+              scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 s.proxy.Sync();
                 ASSIGN_OR_RETURN(SecretInfo info,
@@ -189,7 +213,10 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               },
               {"A secret's masked metadata", "credentials", "", kSecretSchema}});
 
-  router.Add({"PUT", "/secrets/{name}", AuthKind::kApiKey, scopes::kCredentialsWrite,
+  router.Add({"PUT",
+              "/secrets/{name}",
+              AuthKind::kApiKey,
+              scopes::kCredentialsWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(SecretInfo current,
                                  s.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
@@ -203,14 +230,18 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               {"Replace a secret's value (a new version, used at once)", "credentials",
                kSecretBodySchema, kSecretSchema}});
 
-  router.Add({"DELETE", "/secrets/{name}", AuthKind::kApiKey, scopes::kCredentialsWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                RETURN_IF_ERROR(s.credentials.DeleteSecret(ctx.account_id(), ctx.param("name"),
-                                                           ctx.audit));
-                return JsonResponse(200, {{"name", ctx.param("name")}, {"deleted", true}});
-              },
-              {"Delete a secret", "credentials", "",
-               R"({"type":"object","properties":{"name":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
+  router.Add(
+      {"DELETE",
+       "/secrets/{name}",
+       AuthKind::kApiKey,
+       scopes::kCredentialsWrite,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         RETURN_IF_ERROR(
+             s.credentials.DeleteSecret(ctx.account_id(), ctx.param("name"), ctx.audit));
+         return JsonResponse(200, {{"name", ctx.param("name")}, {"deleted", true}});
+       },
+       {"Delete a secret", "credentials", "",
+        R"({"type":"object","properties":{"name":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
 }
 
 }  // namespace latchkey

@@ -34,8 +34,6 @@ std::string JsonTooDeepMessage(std::string_view what);
 // True when `text` holds a NUL byte. nlohmann's parser takes a NUL for the
 // end of input and ignores what follows, so text with one must be refused
 // before parsing (another parser in front of us might read further).
-inline bool HasNulByte(std::string_view text) {
-  return text.find('\0') != std::string_view::npos;
-}
+inline bool HasNulByte(std::string_view text) { return text.find('\0') != std::string_view::npos; }
 
 }  // namespace latchkey

@@ -81,8 +81,8 @@ const std::vector<Migration>& ApiKeyService::Migrations() {
   return kMigrations;
 }
 
-Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id,
-                                            const NewApiKey& request, const AuditContext& ctx) {
+Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id, const NewApiKey& request,
+                                            const AuditContext& ctx) {
   return TransactionValue<CreatedApiKey>(
       db_, [&](SqlExecutor& tx) { return CreateInTx(tx, account_id, request, ctx); });
 }
@@ -121,8 +121,7 @@ Result<CreatedApiKey> ApiKeyService::CreateFor(const Principal& creator, NewApiK
 }
 
 Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::string& account_id,
-                                                const NewApiKey& request,
-                                                const AuditContext& ctx) {
+                                                const NewApiKey& request, const AuditContext& ctx) {
   RETURN_IF_ERROR(ValidateName(request.name));
   if (request.scopes.empty()) return InvalidArgument("scopes must name at least one scope");
   std::set<std::string> seen;
@@ -139,8 +138,9 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
       return InvalidArgument("credentials must name 1-32 credentials");
     }
     for (const auto& name : *request.credentials) {
-      bool oauth_token = name.rfind(kOAuthCredentialPrefix, 0) == 0 &&
-                         IsValidId(std::string_view(name).substr(sizeof(kOAuthCredentialPrefix) - 1), "otk");
+      bool oauth_token =
+          name.rfind(kOAuthCredentialPrefix, 0) == 0 &&
+          IsValidId(std::string_view(name).substr(sizeof(kOAuthCredentialPrefix) - 1), "otk");
       if (!IsCredentialName(name) && !oauth_token) {
         return InvalidArgument("credentials: '" + name.substr(0, 64) +
                                "' is not a credential name");
@@ -161,12 +161,12 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   SecureWipe(secret.data(), secret.size());
   SqlValue credentials = nullptr;
   if (key.credentials) credentials = JoinScopes(*key.credentials);
-  RETURN_IF_ERROR(tx.Execute("INSERT INTO api_keys (id, account_id, name, scopes, secret_hash,"
-                             " created_at, expires_at, credentials) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             {key.id, account_id, key.name, JoinScopes(key.scopes),
-                              Sha256Hex(created.token), ToUnix(now), TimeOrNull(key.expires_at),
-                              credentials})
-                      .status());
+  RETURN_IF_ERROR(
+      tx.Execute("INSERT INTO api_keys (id, account_id, name, scopes, secret_hash,"
+                 " created_at, expires_at, credentials) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 {key.id, account_id, key.name, JoinScopes(key.scopes), Sha256Hex(created.token),
+                  ToUnix(now), TimeOrNull(key.expires_at), credentials})
+          .status());
   AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.create", key.id);
   event.details = {{"name", key.name}, {"scopes", JoinScopes(key.scopes)}};
   if (key.credentials) event.details.emplace_back("credentials", JoinScopes(*key.credentials));

@@ -127,7 +127,7 @@ class ApiKeyService {
   // Drops the account's cached keys.
   void ForgetAccount(const std::string& account_id);
 
- static constexpr std::chrono::seconds kDenialWindow{60};
+  static constexpr std::chrono::seconds kDenialWindow{60};
 
  private:
   struct CachedKey {

@@ -177,8 +177,8 @@ int AsymmetricKey::bits() const { return EVP_PKEY_get_bits(key_.get()); }
 Result<SecretBytes> AsymmetricKey::PrivatePem() const {
   if (!has_private_) return Internal("public key only");
   Bio bio(BIO_new(BIO_s_secmem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Internal("cannot encode private key");
   }
   char* data = nullptr;
@@ -220,11 +220,10 @@ Result<std::string> AsymmetricKey::Thumbprint() const {
 
 std::string JwkThumbprint(const JwkPublic& jwk) {
   // Members are base64url or fixed names, so no JSON escaping is needed.
-  std::string canonical =
-      jwk.kty == "RSA"
-          ? R"({"e":")" + jwk.e + R"(","kty":"RSA","n":")" + jwk.n + "\"}"
-          : R"({"crv":")" + jwk.crv + R"(","kty":"EC","x":")" + jwk.x + R"(","y":")" + jwk.y +
-                "\"}";
+  std::string canonical = jwk.kty == "RSA"
+                              ? R"({"e":")" + jwk.e + R"(","kty":"RSA","n":")" + jwk.n + "\"}"
+                              : R"({"crv":")" + jwk.crv + R"(","kty":"EC","x":")" + jwk.x +
+                                    R"(","y":")" + jwk.y + "\"}";
   return Base64UrlEncode(AsView(Sha256(canonical)));
 }
 

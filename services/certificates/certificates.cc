@@ -73,15 +73,14 @@ const std::vector<std::string>& CertificateService::OwnedTables() {
 }
 
 Result<Certificate> CertificateService::Insert(SqlExecutor& tx, Certificate cert,
-                                               const AsymmetricKey& key,
-                                               const AuditContext& ctx) {
+                                               const AsymmetricKey& key, const AuditContext& ctx) {
   ASSIGN_OR_RETURN(cert.kid, key.Thumbprint());
   ASSIGN_OR_RETURN(cert.public_key_pem, key.PublicPem());
   std::optional<Bytes> sealed;
   if (cert.custody == Custody::kManaged) {
     ASSIGN_OR_RETURN(SecretBytes pem, key.PrivatePem());
-    ASSIGN_OR_RETURN(sealed, envelope_.Seal(tx, cert.account_id, kPrivateKeyKind, cert.id,
-                                            pem.view()));
+    ASSIGN_OR_RETURN(sealed,
+                     envelope_.Seal(tx, cert.account_id, kPrivateKeyKind, cert.id, pem.view()));
   }
   ASSIGN_OR_RETURN(cert, CertificateStore::Insert(tx, cert, sealed));
   AuditEvent event = AuditEvent::For(ctx, cert.account_id, "certificate.create", cert.id);
@@ -116,9 +115,9 @@ Result<CreatedCertificate> CertificateService::Create(const std::string& account
   cert.expires_at = request.expires_at;
 
   CreatedCertificate created;
-  ASSIGN_OR_RETURN(created.certificate,
-                   TransactionValue<Certificate>(
-                       db_, [&](SqlExecutor& tx) { return Insert(tx, cert, key, ctx); }));
+  ASSIGN_OR_RETURN(created.certificate, TransactionValue<Certificate>(db_, [&](SqlExecutor& tx) {
+                     return Insert(tx, cert, key, ctx);
+                   }));
   snapshots_.Invalidate(account_id);
   if (request.custody == Custody::kExported) {
     ASSIGN_OR_RETURN(SecretBytes pem, key.PrivatePem());
@@ -156,8 +155,8 @@ Result<Certificate> CertificateService::Active(const std::string& account_id) {
   return NotFound("the account has no active certificate");
 }
 
-Result<Certificate> CertificateService::Revoke(const std::string& account_id,
-                                               const std::string& id, const AuditContext& ctx) {
+Result<Certificate> CertificateService::Revoke(const std::string& account_id, const std::string& id,
+                                               const AuditContext& ctx) {
   TimePoint now = clock_.Now();
   auto revoked = TransactionValue<Certificate>(db_, [&](SqlExecutor& tx) -> Result<Certificate> {
     ASSIGN_OR_RETURN(auto cert, CertificateStore::Get(tx, account_id, id));
@@ -188,7 +187,8 @@ Status CertificateService::Delete(const std::string& account_id, const std::stri
     ASSIGN_OR_RETURN(auto cert, CertificateStore::Get(tx, account_id, id));
     if (!cert) return NotFound("certificate not found");
     if (cert->EffectiveStatus(now) == CertificateStatus::kActive) {
-      return InvalidArgument("only revoked or expired certificates can be deleted; revoke it first");
+      return InvalidArgument(
+          "only revoked or expired certificates can be deleted; revoke it first");
     }
     RETURN_IF_ERROR(CertificateStore::Delete(tx, account_id, id));
     RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, account_id).status());

@@ -31,12 +31,11 @@ Result<nlohmann::json> DecodeObject(std::string_view segment) {
 
 Result<std::string> EncodeJws(const AsymmetricKey& key, std::string_view kid,
                               const nlohmann::json& payload) {
-  std::string header = R"({"alg":")" + std::string(AlgorithmName(key.algorithm())) +
-                       R"(","kid":)" + nlohmann::json(std::string(kid)).dump() +
-                       R"(,"typ":"JWT"})";
-  std::string input = Base64UrlEncode(header) + "." +
-                      Base64UrlEncode(payload.dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+  std::string header = R"({"alg":")" + std::string(AlgorithmName(key.algorithm())) + R"(","kid":)" +
+                       nlohmann::json(std::string(kid)).dump() + R"(,"typ":"JWT"})";
+  std::string input =
+      Base64UrlEncode(header) + "." +
+      Base64UrlEncode(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   ASSIGN_OR_RETURN(Bytes signature, key.Sign(input));
   return input + "." + Base64UrlEncode(AsView(signature));
 }

@@ -24,7 +24,8 @@ Result<AsymmetricKey> KeyPool::Take(KeyAlgorithm alg, int rsa_bits, std::string_
   {
     std::lock_guard lock(mu_);
     if (generating_for_.count(std::string(owner)) > 0) {
-      return ResourceExhausted("a key is already being generated for this account; retry when it is done");
+      return ResourceExhausted(
+          "a key is already being generated for this account; retry when it is done");
     }
     if (generating_ >= kMaxOnDemand) {
       return ResourceExhausted("the server is busy generating keys; retry shortly");
@@ -76,8 +77,10 @@ void KeyPool::Run() {
     auto key = AsymmetricKey::Generate(KeyAlgorithm::kRs256, kPooledBits);
     lock.lock();
     // A failed generation (should not happen) is retried on the next wake.
-    if (key.ok()) ready_.push_back(std::move(*key));
-    else cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    if (key.ok())
+      ready_.push_back(std::move(*key));
+    else
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
   }
 }
 

@@ -71,7 +71,7 @@ class KeyPool {
   std::deque<AsymmetricKey> ready_;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
-  int generating_ = 0;                  // on-demand RSA generations in progress
+  int generating_ = 0;                    // on-demand RSA generations in progress
   std::set<std::string> generating_for_;  // their owners
   bool stopping_ = false;
   std::thread thread_;

@@ -26,8 +26,8 @@ Status CertificateService::ValidatePolicy(const RotationPolicyInput& input) cons
                            " seconds (the longest token lifetime) and " +
                            std::to_string(kMaxOverlap) + " seconds");
   }
-  if (input.algorithm == KeyAlgorithm::kRs256 && input.key_size != 2048 &&
-      input.key_size != 3072 && input.key_size != 4096) {
+  if (input.algorithm == KeyAlgorithm::kRs256 && input.key_size != 2048 && input.key_size != 3072 &&
+      input.key_size != 4096) {
     return InvalidArgument("keySize must be 2048, 3072 or 4096");
   }
   return Status::Ok();
@@ -86,8 +86,8 @@ Result<RotationPolicy> CertificateService::PutPolicy(const std::string& account_
       started = signer->activates_at.value_or(signer->created_at);
     } else {
       if (!first_key) return Unavailable("the signing key changed concurrently; retry");
-      ASSIGN_OR_RETURN(Certificate first, RotateInTx(tx, account_id, *first_key, input.overlap,
-                                                     ctx, now));
+      ASSIGN_OR_RETURN(Certificate first,
+                       RotateInTx(tx, account_id, *first_key, input.overlap, ctx, now));
       started = *first.activates_at;
     }
     policy.account_id = account_id;
@@ -160,9 +160,9 @@ Status CertificateService::ExpireDue(MaintenanceReport* report) {
       if (!moved) return Status::Ok();  // another replica recorded it
       RETURN_IF_ERROR(CertificateStore::BumpVersion(tx, cert.account_id).status());
       bool retired = cert.retires_at && *cert.retires_at <= now;
-      AuditEvent event = AuditEvent::For(kSchedulerContext, cert.account_id,
-                                         retired ? "certificate.retire" : "certificate.expire",
-                                         cert.id);
+      AuditEvent event =
+          AuditEvent::For(kSchedulerContext, cert.account_id,
+                          retired ? "certificate.retire" : "certificate.expire", cert.id);
       event.details = {{"kid", cert.kid}};
       return audit_.Append(tx, std::move(event)).status();
     }));
@@ -182,8 +182,8 @@ Status CertificateService::RotateDue(MaintenanceReport* report) {
     bool claimed = false;
     RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
       TimePoint activates = now + options_.jwks_max_age;
-      TimePoint after = activates + std::chrono::seconds(policy.rotation_period) -
-                        options_.jwks_max_age;
+      TimePoint after =
+          activates + std::chrono::seconds(policy.rotation_period) - options_.jwks_max_age;
       ASSIGN_OR_RETURN(claimed, CertificateStore::ClaimRotation(tx, policy.account_id,
                                                                 policy.next_rotation_at, after));
       if (!claimed) return Status::Ok();  // another replica rotated it
@@ -192,8 +192,8 @@ Status CertificateService::RotateDue(MaintenanceReport* report) {
       if (*next.activates_at == activates) return Status::Ok();
       // Nothing was signing (the signer was revoked): the new key signs at
       // once, and the schedule counts from now.
-      TimePoint restarted = *next.activates_at + std::chrono::seconds(policy.rotation_period) -
-                            options_.jwks_max_age;
+      TimePoint restarted =
+          *next.activates_at + std::chrono::seconds(policy.rotation_period) - options_.jwks_max_age;
       return CertificateStore::ClaimRotation(tx, policy.account_id, after, restarted).status();
     }));
     if (claimed) {

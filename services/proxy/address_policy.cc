@@ -65,7 +65,7 @@ bool AllZero(const uint8_t* b, size_t n) {
 std::optional<uint32_t> EmbeddedV4(const IpAddress& ip) {
   const uint8_t* b = ip.bytes;
   if (AllZero(b, 10) && b[10] == 0xff && b[11] == 0xff) return V4Of(b + 12);  // ::ffff:a.b.c.d
-  if (AllZero(b, 12)) return V4Of(b + 12);                                     // ::a.b.c.d
+  if (AllZero(b, 12)) return V4Of(b + 12);                                    // ::a.b.c.d
   static const uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
   if (std::memcmp(b, kNat64, 12) == 0) return V4Of(b + 12);  // 64:ff9b::/96
   if (b[0] == 0x20 && b[1] == 0x02) return V4Of(b + 2);      // 2002::/16 (6to4)
@@ -165,7 +165,8 @@ std::optional<std::string> NonPublicReason(const IpAddress& ip) {
   }
   static const uint8_t kUla[] = {0xfc}, kLinkLocal[] = {0xfe, 0x80}, kSiteLocal[] = {0xfe, 0xc0},
                        kMulticast[] = {0xff}, kDoc[] = {0x20, 0x01, 0x0d, 0xb8},
-                       kTeredo[] = {0x20, 0x01, 0x00, 0x00}, kDiscard[] = {0x01, 0x00, 0, 0, 0, 0, 0, 0},
+                       kTeredo[] = {0x20, 0x01, 0x00, 0x00},
+                       kDiscard[] = {0x01, 0x00, 0, 0, 0, 0, 0, 0},
                        kLocalNat64[] = {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01};
   if (InV6Prefix(ip, kUla, 7)) return std::string("unique local (IPv6 private)");
   if (InV6Prefix(ip, kLinkLocal, 10)) return std::string("link-local");

@@ -164,8 +164,10 @@ std::string Redactor::Process(bool final) {
   size_t end = pending_.size() - keep;
   out.append(pending_, pos, end - pos);
   if (final) {
-    if (keep >= kMinPartial) out += kMark;
-    else out.append(pending_, end);
+    if (keep >= kMinPartial)
+      out += kMark;
+    else
+      out.append(pending_, end);
     end = pending_.size();
   }
   std::string tail = pending_.substr(end);

@@ -24,8 +24,9 @@ struct AppFixture : CertificatesFixture {
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
   ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
   AppServices Services() {
-    return AppServices{*db,   accounts, api_keys,    audit, admin,         logger,      certs,
-                       tokens, pool,    credentials, proxy, oauth.clients, oauth.flows, oauth.tokens};
+    return AppServices{*db,    accounts,      api_keys,    audit,       admin,
+                       logger, certs,         tokens,      pool,        credentials,
+                       proxy,  oauth.clients, oauth.flows, oauth.tokens};
   }
   App app{Services(), AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {
@@ -57,7 +58,8 @@ struct AppFixture : CertificatesFixture {
         size_t amp = query.find('&', start);
         std::string pair = query.substr(start, amp == std::string::npos ? amp : amp - start);
         size_t eq = pair.find('=');
-        r.query.emplace_back(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+        r.query.emplace_back(pair.substr(0, eq),
+                             eq == std::string::npos ? "" : pair.substr(eq + 1));
         if (amp == std::string::npos) break;
         start = amp + 1;
       }

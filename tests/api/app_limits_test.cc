@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(EachKeyHasItsOwnBucket) {
 
 BOOST_AUTO_TEST_CASE(PublicRoutesAreLimitedPerAddress) {
   auto limited = Limited({RateLimit{}, RateLimit{2, 2}, RateLimit{}});
-  for (int i = 0; i < 2; ++i) BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {}, "10.0.0.1").status == 200);
+  for (int i = 0; i < 2; ++i)
+    BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {}, "10.0.0.1").status == 200);
   ExpectError(CallOn(*limited, "GET", "/healthz", "", "", {}, "10.0.0.1"), 429, "RATE_LIMITED");
   BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {}, "10.0.0.2").status == 200);
   now += 500ms;
@@ -54,7 +55,8 @@ BOOST_AUTO_TEST_CASE(FailedAuthenticationsAreLimitedHarderAndAggregated) {
   std::string key = NewAccount("acme", &id);
   std::string wrong = key.substr(0, key.size() - 4) + "AAAA";
   int64_t events = Count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.denied'");
-  for (int i = 0; i < 5; ++i) ExpectError(CallOn(*limited, "GET", "/api-keys", wrong), 401, "UNAUTHORIZED");
+  for (int i = 0; i < 5; ++i)
+    ExpectError(CallOn(*limited, "GET", "/api-keys", wrong), 401, "UNAUTHORIZED");
   auto refused = CallOn(*limited, "GET", "/api-keys", wrong);
   ExpectError(refused, 429, "RATE_LIMITED");
   BOOST_TEST(std::stoi(RetryAfter(refused)) >= 50);
@@ -66,7 +68,8 @@ BOOST_AUTO_TEST_CASE(FailedAuthenticationsAreLimitedHarderAndAggregated) {
   BOOST_TEST(Count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.denied'") == events + 1);
   // Successes are not counted against anyone: the right key still works
   // from a fresh address.
-  BOOST_TEST(CallOn(*limited, "GET", "/api-keys", key, "", {}, "10.1.1.1").status == 429);  // key id bucket
+  BOOST_TEST(CallOn(*limited, "GET", "/api-keys", key, "", {}, "10.1.1.1").status ==
+             429);  // key id bucket
   std::string other = NewAccount("other");
   BOOST_TEST(CallOn(*limited, "GET", "/api-keys", other, "", {}, "10.1.1.1").status == 200);
 }
@@ -82,10 +85,18 @@ BOOST_AUTO_TEST_CASE(ClientAddressComesFromXffOnlyThroughTrustedProxies) {
   BOOST_TEST(ClientAddress("10.0.0.5", "1.2.3.4", {}) == "10.0.0.5");
   // Used for the limits: spoofed headers from an untrusted peer share one bucket.
   auto limited = Limited({RateLimit{}, RateLimit{1, 1}, RateLimit{}}, {"10.0.0.0/8"});
-  BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "1.1.1.1"}}, "203.0.113.9").status == 200);
-  BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "2.2.2.2"}}, "203.0.113.9").status == 429);
-  BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "1.1.1.1"}}, "10.0.0.1").status == 200);
-  BOOST_TEST(CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "2.2.2.2"}}, "10.0.0.1").status == 200);
+  BOOST_TEST(
+      CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "1.1.1.1"}}, "203.0.113.9")
+          .status == 200);
+  BOOST_TEST(
+      CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "2.2.2.2"}}, "203.0.113.9")
+          .status == 429);
+  BOOST_TEST(
+      CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "1.1.1.1"}}, "10.0.0.1")
+          .status == 200);
+  BOOST_TEST(
+      CallOn(*limited, "GET", "/healthz", "", "", {{"X-Forwarded-For", "2.2.2.2"}}, "10.0.0.1")
+          .status == 200);
 }
 
 // Regression: a key with only api-keys:write minted a key with every scope.
@@ -94,15 +105,20 @@ BOOST_AUTO_TEST_CASE(TheApiKeyRouteHandsOnOnlyWhatTheCallerHolds) {
   auto writer = Json(Call("POST", "/api-keys", key, R"({"name":"w","scopes":["api-keys:write"]})"));
   std::string w = writer["apiKey"];
   int64_t keys = Count("SELECT COUNT(*) FROM api_keys");
-  auto r = Call("POST", "/api-keys", w, R"({"name":"x","scopes":["api-keys:write","certificates:write"]})");
+  auto r = Call("POST", "/api-keys", w,
+                R"({"name":"x","scopes":["api-keys:write","certificates:write"]})");
   ExpectError(r, 403, "FORBIDDEN");
   BOOST_TEST(std::string(Json(r)["error"]).find("certificates:write") != std::string::npos);
   BOOST_TEST(Count("SELECT COUNT(*) FROM api_keys") == keys);
-  BOOST_TEST(Call("POST", "/api-keys", w, R"({"name":"x","scopes":["api-keys:write"]})").status == 201);
-  auto agent = Json(Call("POST", "/api-keys", key,
-                         R"({"name":"a","scopes":["proxy","api-keys:write"],"credentials":["openai"]})"));
+  BOOST_TEST(Call("POST", "/api-keys", w, R"({"name":"x","scopes":["api-keys:write"]})").status ==
+             201);
+  auto agent =
+      Json(Call("POST", "/api-keys", key,
+                R"({"name":"a","scopes":["proxy","api-keys:write"],"credentials":["openai"]})"));
   std::string a = agent["apiKey"];
-  ExpectError(Call("POST", "/api-keys", a, R"({"name":"y","scopes":["proxy"],"credentials":["anthropic"]})"), 403, "FORBIDDEN");
+  ExpectError(Call("POST", "/api-keys", a,
+                   R"({"name":"y","scopes":["proxy"],"credentials":["anthropic"]})"),
+              403, "FORBIDDEN");
   auto child = Json(Call("POST", "/api-keys", a, R"({"name":"y","scopes":["proxy"]})"));
   BOOST_TEST(child["credentials"] == nlohmann::json::array({"openai"}));
 }
@@ -112,8 +128,11 @@ BOOST_AUTO_TEST_CASE(RepeatedFieldsAndEmptyNamesAreRefused) {
   auto r = Call("POST", "/api-keys", key, R"({"name":"a","name":"b","scopes":["proxy"]})");
   ExpectError(r, 400, "BAD_REQUEST");
   BOOST_TEST(Json(r)["error"] == "field 'name' appears more than once");
-  ExpectError(Call("PUT", "/credentials", key, R"({"":"sk-abcdefghijklmnop"})"), 400, "BAD_REQUEST");
-  ExpectError(Call("PUT", "/credentials", key, R"({"openaiApiKey":"sk-a1234567890123","openaiApiKey":"sk-b1234567890123"})"), 400, "BAD_REQUEST");
+  ExpectError(Call("PUT", "/credentials", key, R"({"":"sk-abcdefghijklmnop"})"), 400,
+              "BAD_REQUEST");
+  ExpectError(Call("PUT", "/credentials", key,
+                   R"({"openaiApiKey":"sk-a1234567890123","openaiApiKey":"sk-b1234567890123"})"),
+              400, "BAD_REQUEST");
   BOOST_TEST(Json(Call("GET", "/credentials", key))["hasOpenaiApiKey"] == false);
 }
 

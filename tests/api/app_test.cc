@@ -40,9 +40,10 @@ BOOST_AUTO_TEST_CASE(AuthRulesAre401Then403Then404) {
 BOOST_AUTO_TEST_CASE(BadBodiesAre400NamingTheFieldAndChangeNothing) {
   std::string key = NewAccount("acme");
   int64_t before = Count("SELECT COUNT(*) FROM api_keys");
-  for (const char* body : {"", "{", "[]", R"({"name":1,"scopes":["proxy"]})",
-                           R"({"name":"x","scopes":"proxy"})", R"({"name":"x","scopes":["proxy"],"extra":1})",
-                           R"({"name":"x","scopes":["proxy"],"expiresAt":"soon"})"}) {
+  for (const char* body :
+       {"", "{", "[]", R"({"name":1,"scopes":["proxy"]})", R"({"name":"x","scopes":"proxy"})",
+        R"({"name":"x","scopes":["proxy"],"extra":1})",
+        R"({"name":"x","scopes":["proxy"],"expiresAt":"soon"})"}) {
     ExpectError(Call("POST", "/api-keys", key, body), 400, "BAD_REQUEST");
   }
   auto r = Call("POST", "/api-keys", key, R"({"name":1,"scopes":["proxy"]})");
@@ -57,7 +58,7 @@ BOOST_AUTO_TEST_CASE(BadBodiesAre400NamingTheFieldAndChangeNothing) {
 BOOST_AUTO_TEST_CASE(DeeplyNestedBodiesAre400sOnEveryJsonRoute) {
   std::string key = NewAccount("acme");
   std::string deep = std::string(60000, '[') + std::string(60000, ']');
-  std::string deep_object = R"({"a":)" + std::string(200000, '{') ;
+  std::string deep_object = R"({"a":)" + std::string(200000, '{');
   for (int i = 0; i < 200000; ++i) deep_object += "}";
   struct Case {
     const char* method;

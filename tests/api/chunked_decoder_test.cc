@@ -40,10 +40,10 @@ BOOST_AUTO_TEST_CASE(ByteAtATimeGivesTheSameResult) {
 // Regression: Pistache read past the received bytes on a huge size, and
 // accepted chunk data not followed by CRLF.
 BOOST_AUTO_TEST_CASE(RefusesMalformedFraming) {
-  for (const char* bad : {"ffffffffffffffff\r\nabc\r\n0\r\n\r\n", "3\r\nabcXY0\r\n\r\n",
-                          "\r\n3\r\nabc\r\n0\r\n\r\n", "x\r\n", "3 \r\nabc\r\n0\r\n\r\n",
-                          "3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "-1\r\n", "+3\r\nabc\r\n",
-                          "0x3\r\nabc\r\n", "0\r\nX: 1\n\r\n", "3;\x01\r\nabc\r\n"}) {
+  for (const char* bad :
+       {"ffffffffffffffff\r\nabc\r\n0\r\n\r\n", "3\r\nabcXY0\r\n\r\n", "\r\n3\r\nabc\r\n0\r\n\r\n",
+        "x\r\n", "3 \r\nabc\r\n0\r\n\r\n", "3\nabc\r\n0\r\n\r\n", "3\r\nabc\n0\r\n\r\n", "-1\r\n",
+        "+3\r\nabc\r\n", "0x3\r\nabc\r\n", "0\r\nX: 1\n\r\n", "3;\x01\r\nabc\r\n"}) {
     auto d = Decode(bad);
     BOOST_TEST((d.state() == State::kError), bad);
   }

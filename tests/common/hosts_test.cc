@@ -11,8 +11,8 @@ BOOST_AUTO_TEST_CASE(NormalizesNamesAndLiterals) {
   BOOST_TEST(*NormalizeHost("API.Example.COM.") == "api.example.com");
   BOOST_TEST(*NormalizeHost("127.0.0.1") == "127.0.0.1");
   BOOST_TEST(*NormalizeHost("::1") == "::1");
-  for (const char* bad : {"", "a..b", "-a.com", "a-.com", "a b.com", "a%2e.com", "ex@mple.com",
-                          "a/b"}) {
+  for (const char* bad :
+       {"", "a..b", "-a.com", "a-.com", "a b.com", "a%2e.com", "ex@mple.com", "a/b"}) {
     BOOST_TEST(!NormalizeHost(bad).has_value(), bad);
   }
 }

@@ -16,14 +16,15 @@ BOOST_AUTO_TEST_CASE(EscapesQuotesControlsAndBadUtf8) {
 // Found by the json_body fuzzer: out-of-range leads, overlong forms and
 // surrogates passed through, so error bodies were not valid JSON.
 BOOST_AUTO_TEST_CASE(EveryInvalidUtf8FormBecomesAReplacementCharacter) {
-  for (const char* bad : {"\xf7\x89\x89\x89", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",
-                          "\xed\xa0\x80", "\xc0\xaf", "\xf8\x88\x80\x80\x80", "\xe2\x82"}) {
+  for (const char* bad :
+       {"\xf7\x89\x89\x89", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\xed\xa0\x80",
+        "\xc0\xaf", "\xf8\x88\x80\x80\x80", "\xe2\x82"}) {
     std::string quoted = JsonQuote(bad);
     BOOST_TEST(quoted.find("\\ufffd") != std::string::npos, quoted);
     for (unsigned char c : quoted) BOOST_TEST(c < 0x80);
   }
   BOOST_TEST(JsonQuote("\xf4\x8f\xbf\xbf") == "\"\xf4\x8f\xbf\xbf\"");  // U+10FFFF is fine
-  BOOST_TEST(JsonQuote("\xed\x9f\xbf") == "\"\xed\x9f\xbf\"");      // U+D7FF too
+  BOOST_TEST(JsonQuote("\xed\x9f\xbf") == "\"\xed\x9f\xbf\"");          // U+D7FF too
 }
 
 BOOST_AUTO_TEST_CASE(FindsNulBytes) {
@@ -42,8 +43,8 @@ BOOST_AUTO_TEST_CASE(NestingDepthIsCountedOutsideStringsOnly) {
   BOOST_TEST(!JsonNestingWithin(R"({"a":[1,{"b":2}]})", 2));
   BOOST_TEST(JsonNestingWithin(R"({"a":"[[[[[[{{{{"})", 1));
   BOOST_TEST(JsonNestingWithin(R"({"a":"\"[[[["})", 1));  // escaped quote stays in the string
-  BOOST_TEST(JsonNestingWithin("[][][][]", 1));             // siblings do not add up
-  BOOST_TEST(JsonNestingWithin("]]]]", 1));                 // stray closers are the parser's problem
+  BOOST_TEST(JsonNestingWithin("[][][][]", 1));           // siblings do not add up
+  BOOST_TEST(JsonNestingWithin("]]]]", 1));               // stray closers are the parser's problem
 }
 
 BOOST_AUTO_TEST_CASE(SixtyThousandLevelsAreRefusedWithoutRecursing) {

@@ -1,7 +1,7 @@
 #include "common/sqlite_database.h"
 
-#include <boost/test/unit_test.hpp>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 
 #include "tests/common/test_util.h"

@@ -118,7 +118,9 @@ void SignThenVerify(JwtWorld& w, FuzzInput& in) {
   if (!signed_token.ok()) return;
   // The audience the token was made for, if any.
   std::optional<std::string> audience;
-  const json* aud = r.audience ? &*r.audience : r.claims.contains("aud") ? &r.claims["aud"] : nullptr;
+  const json* aud = r.audience                 ? &*r.audience
+                    : r.claims.contains("aud") ? &r.claims["aud"]
+                                               : nullptr;
   if (aud && aud->is_string()) audience = aud->get<std::string>();
   if (aud && aud->is_array() && !aud->empty() && (*aud)[0].is_string()) {
     audience = (*aud)[0].get<std::string>();
@@ -140,9 +142,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzInput in(data, size);
   uint8_t mode = in.Byte();
   switch (mode % 3) {
-    case 0: RawToken(w, in.rest()); break;
-    case 1: SignedByKey(w, in, mode & 16); break;
-    case 2: SignThenVerify(w, in); break;
+    case 0:
+      RawToken(w, in.rest());
+      break;
+    case 1:
+      SignedByKey(w, in, mode & 16);
+      break;
+    case 2:
+      SignThenVerify(w, in);
+      break;
   }
   return 0;
 }

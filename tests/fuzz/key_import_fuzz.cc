@@ -42,8 +42,7 @@ void CheckKey(const AsymmetricKey& key, KeyAlgorithm alg, bool is_private) {
   auto sig = key.Sign("header.payload");
   if (!sig.ok()) return;
   // Whatever the key's private half holds, both halves judge alike.
-  Check(key.Verify("header.payload", AsView(*sig)) ==
-            again->Verify("header.payload", AsView(*sig)),
+  Check(key.Verify("header.payload", AsView(*sig)) == again->Verify("header.payload", AsView(*sig)),
         "the private and public key verify differently");
 }
 
@@ -58,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   KeyAlgorithm alg = flags & 1 ? KeyAlgorithm::kEs256 : KeyAlgorithm::kRs256;
   bool is_private = !(flags & 2);
   std::string_view pem = in.rest();
-  auto key = is_private ? AsymmetricKey::FromPrivatePem(alg, pem)
-                        : AsymmetricKey::FromPublicPem(alg, pem);
+  auto key =
+      is_private ? AsymmetricKey::FromPrivatePem(alg, pem) : AsymmetricKey::FromPublicPem(alg, pem);
   if (key.ok()) CheckKey(*key, alg, is_private);
   return 0;
 }

@@ -172,9 +172,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace latchkey::fuzz;
   FuzzInput in(data, size);
   switch (in.Byte() % 3) {
-    case 0: ParseResponse(in); break;
-    case 1: Overrides(in); break;
-    case 2: Callback(in); break;
+    case 0:
+      ParseResponse(in);
+      break;
+    case 1:
+      Overrides(in);
+      break;
+    case 2:
+      Callback(in);
+      break;
   }
   return 0;
 }

@@ -25,8 +25,7 @@ namespace latchkey::fuzz {
 namespace {
 
 std::string Secret(std::string s) {
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '[' || c == ']'; }),
-          s.end());
+  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '[' || c == ']'; }), s.end());
   return s;
 }
 

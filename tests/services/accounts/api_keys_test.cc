@@ -37,7 +37,8 @@ BOOST_AUTO_TEST_CASE(WrongMalformedRevokedAndExpiredKeysAreUnauthenticated) {
                                  std::string("lk_key_aaaaaaaaaaaaaaaaaaaa.x"), token + "x"}) {
     BOOST_TEST((api_keys.Authenticate(bad, ctx).status().code() == StatusCode::kUnauthenticated));
   }
-  auto limited = *api_keys.Create(account(), {"short", {scopes::kAuditRead}, clock.Now() + std::chrono::seconds(60)}, ctx);
+  auto limited = *api_keys.Create(
+      account(), {"short", {scopes::kAuditRead}, clock.Now() + std::chrono::seconds(60)}, ctx);
   BOOST_TEST(api_keys.Authenticate(limited.token, ctx).ok());
   clock.Advance(std::chrono::seconds(60));
   BOOST_TEST(!api_keys.Authenticate(limited.token, ctx).ok());
@@ -88,8 +89,8 @@ BOOST_AUTO_TEST_CASE(RevokeIsScopedToTheAccount) {
               StatusCode::kNotFound));
   BOOST_TEST(api_keys.Authenticate(acme.first_key.token, ctx).ok());
   BOOST_REQUIRE(api_keys.Revoke(account(), acme.first_key.key.id, ctx).ok());
-  BOOST_TEST((api_keys.Revoke(account(), acme.first_key.key.id, ctx).code() ==
-              StatusCode::kNotFound));
+  BOOST_TEST(
+      (api_keys.Revoke(account(), acme.first_key.key.id, ctx).code() == StatusCode::kNotFound));
   BOOST_TEST(api_keys.List(account())->empty());
 }
 
@@ -124,7 +125,9 @@ BOOST_AUTO_TEST_CASE(CacheCapacityBoundsMemoryWithoutRefusingKeys) {
   ApiKeyService small(*db, audit, clock, ApiKeyOptions{std::chrono::seconds(60), 2});
   std::vector<std::string> tokens;
   for (int i = 0; i < 5; ++i) {
-    tokens.push_back(api_keys.Create(account(), {"k" + std::to_string(i), {scopes::kAuditRead}, {}}, ctx)->token);
+    tokens.push_back(
+        api_keys.Create(account(), {"k" + std::to_string(i), {scopes::kAuditRead}, {}}, ctx)
+            ->token);
   }
   for (int round = 0; round < 2; ++round) {
     for (const auto& t : tokens) BOOST_TEST(small.Authenticate(t, ctx).ok());
@@ -160,7 +163,8 @@ BOOST_AUTO_TEST_CASE(CredentialRestrictionIsValidatedStoredAndCarried) {
   for (auto bad : {std::vector<std::string>{}, std::vector<std::string>{"bad name"},
                    std::vector<std::string>{std::string(65, 'a')}}) {
     NewApiKey k{"k", {scopes::kProxy}, {}, bad};
-    BOOST_TEST((api_keys.Create(account(), k, ctx).status().code() == StatusCode::kInvalidArgument));
+    BOOST_TEST(
+        (api_keys.Create(account(), k, ctx).status().code() == StatusCode::kInvalidArgument));
   }
   BOOST_TEST(api_keys.List(account())->size() == 2u);
 }
@@ -191,35 +195,44 @@ BOOST_AUTO_TEST_CASE(AKeyCreatesOnlyKeysWithinItsOwnScopes) {
 
 BOOST_AUTO_TEST_CASE(ACredentialRestrictedKeyCreatesOnlyNarrowerKeys) {
   using V = std::vector<std::string>;
-  Principal agent{account(), "key_agent", {scopes::kProxy, scopes::kApiKeysWrite},
-                  V{"openai", "github"}, std::nullopt};
+  Principal agent{account(),
+                  "key_agent",
+                  {scopes::kProxy, scopes::kApiKeysWrite},
+                  V{"openai", "github"},
+                  std::nullopt};
   // Unnamed restriction: inherited, never widened to "every credential".
   auto inherited = api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, {}}, ctx);
   BOOST_REQUIRE(inherited.ok());
   BOOST_TEST((*api_keys.Authenticate(inherited->token, ctx)->credentials == V{"openai", "github"}));
   BOOST_TEST(api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, V{"openai"}}, ctx).ok());
-  BOOST_TEST(api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, V{"github", "openai"}}, ctx).ok());
-  for (const V& wider : {V{"anthropic"}, V{"openai", "anthropic"}, V{"oauth:otk_aaaaaaaaaaaaaaaaaaaa"}}) {
+  BOOST_TEST(
+      api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, V{"github", "openai"}}, ctx).ok());
+  for (const V& wider :
+       {V{"anthropic"}, V{"openai", "anthropic"}, V{"oauth:otk_aaaaaaaaaaaaaaaaaaaa"}}) {
     auto r = api_keys.CreateFor(agent, {"c", {scopes::kProxy}, {}, wider}, ctx);
     BOOST_TEST((r.status().code() == StatusCode::kPermissionDenied));
   }
   // An unrestricted creator may restrict or not.
-  Principal open{account(), "key_open", {scopes::kProxy, scopes::kApiKeysWrite}, std::nullopt,
-                 std::nullopt};
+  Principal open{
+      account(), "key_open", {scopes::kProxy, scopes::kApiKeysWrite}, std::nullopt, std::nullopt};
   auto unrestricted = api_keys.CreateFor(open, {"c", {scopes::kProxy}, {}, {}}, ctx);
   BOOST_TEST(!api_keys.Authenticate(unrestricted->token, ctx)->credentials.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(AnExpiringKeyCreatesOnlyKeysThatExpireNoLater) {
   TimePoint end = clock.Now() + std::chrono::hours(1);
-  Principal creator{account(), "key_c", {scopes::kAuditRead, scopes::kApiKeysWrite}, std::nullopt,
-                    end};
+  Principal creator{
+      account(), "key_c", {scopes::kAuditRead, scopes::kApiKeysWrite}, std::nullopt, end};
   auto inherited = api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, {}, {}}, ctx);
   BOOST_REQUIRE(inherited.ok());
   BOOST_TEST((inherited->key.expires_at == end));
   BOOST_TEST(api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end, {}}, ctx).ok());
-  BOOST_TEST(api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end - std::chrono::minutes(1), {}}, ctx).ok());
-  auto later = api_keys.CreateFor(creator, {"c", {scopes::kAuditRead}, end + std::chrono::seconds(1), {}}, ctx);
+  BOOST_TEST(
+      api_keys
+          .CreateFor(creator, {"c", {scopes::kAuditRead}, end - std::chrono::minutes(1), {}}, ctx)
+          .ok());
+  auto later = api_keys.CreateFor(
+      creator, {"c", {scopes::kAuditRead}, end + std::chrono::seconds(1), {}}, ctx);
   BOOST_TEST((later.status().code() == StatusCode::kPermissionDenied));
   // The principal carries the key's expiry.
   BOOST_TEST((api_keys.Authenticate(inherited->token, ctx)->expires_at == end));

@@ -49,14 +49,13 @@ BOOST_AUTO_TEST_CASE(ByteAtATimeStillRedacts) {
 BOOST_AUTO_TEST_CASE(RedactsEveryFormTheSecretIsSentOrReflectedIn) {
   const std::string secret = R"(qp+a/b c"x==)";
   Redactor r({secret});
-  for (const std::string& form : {
-           std::string("qp%2Ba%2Fb%20c%22x%3D%3D"),  // curl's encoding
-           std::string("qp%2ba%2fb%20c%22x%3d%3d"),  // lower-case hex
-           std::string("qp%2Ba%2Fb+c%22x%3D%3D"),    // form encoding
-           std::string("qp+a/b%20c%22x=="),          // a path-style encoder
-           std::string(R"(qp+a/b c\"x==)"),          // JSON-escaped
-           std::string(R"(qp+a\/b c\"x==)"),         // JSON-escaped with \/
-           Base64Encode(secret), Base64UrlEncode(secret)}) {
+  for (const std::string& form : {std::string("qp%2Ba%2Fb%20c%22x%3D%3D"),  // curl's encoding
+                                  std::string("qp%2ba%2fb%20c%22x%3d%3d"),  // lower-case hex
+                                  std::string("qp%2Ba%2Fb+c%22x%3D%3D"),    // form encoding
+                                  std::string("qp+a/b%20c%22x=="),          // a path-style encoder
+                                  std::string(R"(qp+a/b c\"x==)"),          // JSON-escaped
+                                  std::string(R"(qp+a\/b c\"x==)"),         // JSON-escaped with \/
+                                  Base64Encode(secret), Base64UrlEncode(secret)}) {
     BOOST_TEST(r.Redact("url=" + form + "&x=1") == "url=[REDACTED]&x=1", form);
     Redactor stream({secret});
     std::string out = stream.Feed(R"({"echo":")" + form.substr(0, 5));
