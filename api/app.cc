@@ -65,6 +65,14 @@ std::string ClientAddress(const std::string& peer, const std::optional<std::stri
   return client;
 }
 
+std::string RateBucketAddress(const std::string& address) {
+  auto ip = IpAddress::Parse(address);
+  if (!ip || !ip->v6) return address;
+  // One IPv6 client commonly holds a whole /64.
+  for (int i = 8; i < 16; ++i) ip->bytes[i] = 0;
+  return ip->ToString() + "/64";
+}
+
 std::optional<HttpResponse> App::Limited(const std::string& name, const RateLimit& limit,
                                          std::string_view message) {
   int64_t wait = limiter_.Take(name, limit, options_.steady_now());
@@ -78,16 +86,14 @@ Status App::Authenticate(const Route& route, const std::string& token, RequestCo
                          int64_t* retry_after) {
   const RateLimit& failures = options_.rate_limits.auth_failures;
   auto now = options_.steady_now();
-  // A key id is public (it is in the key and in logs): its own bucket
-  // stops guessing its secret from many addresses.
-  std::string key_bucket;
-  if (token.rfind("lk_", 0) == 0) key_bucket = "failkey:" + token.substr(3, token.find('.') - 3);
-  std::string address_bucket = "fail:" + ctx.request.client_address;
-  int64_t wait = std::max(limiter_.Peek(address_bucket, failures, now),
-                          key_bucket.empty() ? 0 : limiter_.Peek(key_bucket, failures, now));
-  if (wait > 0) {
+  // Only the caller's own address is throttled before its token is looked
+  // at (that is what stops guessing); never a key id, which anyone may
+  // send, or one client could lock any key out. Repeated failures against
+  // one key are aggregated in its audit events instead.
+  std::string bucket = "fail:" + RateBucketAddress(ctx.request.client_address);
+  if (int64_t wait = limiter_.Peek(bucket, failures, now); wait > 0) {
     *retry_after = wait;
-    return ResourceExhausted("too many failed authentications from this address or for this key");
+    return ResourceExhausted("too many failed authentications from this address");
   }
   Status result = Status::Ok();
   if (route.auth == AuthKind::kAdmin) {
@@ -105,10 +111,7 @@ Status App::Authenticate(const Route& route, const std::string& token, RequestCo
       result = principal.status();
     }
   }
-  if (result.code() == StatusCode::kUnauthenticated) {
-    limiter_.Take(address_bucket, failures, now);
-    if (!key_bucket.empty()) limiter_.Take(key_bucket, failures, now);
-  }
+  if (result.code() == StatusCode::kUnauthenticated) limiter_.Take(bucket, failures, now);
   return result;
 }
 
@@ -118,7 +121,7 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
     case Router::MatchKind::kNotFound:
       return ErrorResponse(404, "NOT_FOUND", "no route for " + request.method + " " + request.path);
     case Router::MatchKind::kBadPath:
-      return ErrorResponse(400, "BAD_REQUEST", "malformed percent-encoding in the path");
+      return ErrorResponse(400, "BAD_REQUEST", "malformed percent-encoding or UTF-8 in the path");
     case Router::MatchKind::kMethodNotAllowed: {
       std::string allow;
       for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
@@ -139,8 +142,9 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
   RequestContext ctx{request, std::nullopt,
                      AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) {
-    if (auto limited = Limited("ip:" + request.client_address, options_.rate_limits.per_address,
-                               "too many requests from this address")) {
+    if (auto limited =
+            Limited("ip:" + RateBucketAddress(request.client_address),
+                    options_.rate_limits.per_address, "too many requests from this address")) {
       return *limited;
     }
     return route.handler(ctx);

@@ -49,6 +49,10 @@ struct AppOptions {
   std::function<RateLimiter::Time()> steady_now = [] { return std::chrono::steady_clock::now(); };
 };
 
+// The part of a client address that rate limits and connection caps count
+// by: the address itself for IPv4, its /64 for IPv6.
+std::string RateBucketAddress(const std::string& address);
+
 // The client's address: the peer's, or with a trusted peer the last address
 // in X-Forwarded-For that is not itself a trusted proxy.
 std::string ClientAddress(const std::string& peer, const std::optional<std::string>& forwarded_for,

@@ -59,6 +59,9 @@ struct PeerState {
   std::chrono::steady_clock::time_point request_started = std::chrono::steady_clock::now();
   bool served = false;  // at least one response went out on this connection
   bool closed = false;  // no more input is read
+  // The descriptor may be closed at any moment (onDisconnection ran, or we
+  // shut it down): the sweeper must not touch it again.
+  bool gone = false;
   // Once one write had to wait in Pistache's queue, every later write on
   // this connection goes through the queue too, so bytes stay in order.
   bool queued = false;
@@ -68,10 +71,11 @@ struct PeerState {
   // at any time (a timeout); this one stays valid, and never names a
   // newer connection, until the last writer is gone.
   int stream_fd = -1;
-  // Since when a response has been waiting for the client to read it
-  // (steady clock, ns; 0 when nothing waits). Written by the reactor's
+  // Since when queued responses have waited for the client to read any of
+  // them (steady clock, ns; 0 when nothing waits). Written by the reactor's
   // write callbacks, read by the timeout sweeper.
   std::atomic<int64_t> write_waiting_since{0};
+  std::atomic<int> writes_queued{0};  // responses waiting in Pistache's queue
   // Holds the connection's place in the per-address and total counts;
   // released when the connection's state is destroyed.
   std::shared_ptr<void> slot;

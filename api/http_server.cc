@@ -22,6 +22,7 @@
 #include "api/responses.h"
 #include "api/stream_writer.h"
 #include "common/ids.h"
+#include "common/json_text.h"
 
 namespace latchkey {
 
@@ -76,7 +77,6 @@ class Connections : public std::enable_shared_from_this<Connections> {
     int& count = per_address_[address];
     if (count >= max_per_address_) {
       *why = "too many open connections from this address";
-      if (count == 0) per_address_.erase(address);
       return nullptr;
     }
     ++count;
@@ -199,7 +199,7 @@ void Handler::onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
   peer->putData(ParserData, std::make_shared<PH::RequestParser>(4096));
   auto st = StateOf(peer);
   const char* why = nullptr;
-  st->slot = connections_->Admit(peer->address().host(), &why);
+  st->slot = connections_->Admit(RateBucketAddress(peer->address().host()), &why);
   if (!st->slot) {
     std::lock_guard<std::mutex> lock(st->mu);
     core_->logger.Warn("connection_refused", {{"client", peer->address().host()}, {"reason", why}});
@@ -217,6 +217,7 @@ void Handler::onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
   {
     std::lock_guard<std::mutex> lock(st->mu);
     st->closed = true;
+    st->gone = true;
   }
   connections_->Unregister(st.get());
 }
@@ -367,7 +368,7 @@ bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::
     auto key = PercentDecode(std::string(pair.substr(0, eq)), true);
     auto value = PercentDecode(
         eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)), true);
-    if (!key || !value) return false;
+    if (!key || !value || !IsValidUtf8(*key) || !IsValidUtf8(*value)) return false;
     out->emplace_back(std::move(*key), std::move(*value));
   }
   return true;
@@ -401,7 +402,8 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
     response = ErrorResponse(503, "UNAVAILABLE", "server is shutting down");
     keep_alive = false;
   } else if (bad_query) {
-    response = ErrorResponse(400, "BAD_REQUEST", "malformed percent-encoding in the query string");
+    response = ErrorResponse(400, "BAD_REQUEST",
+                             "malformed percent-encoding or UTF-8 in the query string");
   } else {
     response = core_->app.Handle(req);
   }
@@ -502,11 +504,13 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
   size_t rest = data.size() - sent;
   // The sweeper cuts a client that leaves this unread past the body timeout.
   std::weak_ptr<PeerState> weak_state = StateOf(peer);
-  int64_t since = std::chrono::steady_clock::now().time_since_epoch().count();
-  int64_t none = 0;
-  st.write_waiting_since.compare_exchange_strong(none, since);
-  auto finished = [done, weak_state] {
-    if (auto state = weak_state.lock()) state->write_waiting_since = 0;
+  auto now = [] { return std::chrono::steady_clock::now().time_since_epoch().count(); };
+  if (st.writes_queued.fetch_add(1) == 0) st.write_waiting_since = now();
+  auto finished = [done, weak_state, now] {
+    if (auto state = weak_state.lock()) {
+      // Progress: the clock restarts for what is still queued.
+      state->write_waiting_since = state->writes_queued.fetch_sub(1) > 1 ? now() : 0;
+    }
     if (done) done();
   };
   peer->send(P::RawBuffer(data.substr(sent), rest))
@@ -582,18 +586,21 @@ class TimeoutSweeper {
       // A connection whose request is being handled holds its lock; it is
       // not waiting on the client.
       std::unique_lock<std::mutex> lock(st->mu, std::try_to_lock);
-      if (!lock.owns_lock() || st->closed || st->streaming) continue;
+      if (!lock.owns_lock() || st->streaming || st->gone) continue;
       int fd = peer->fd();
       int64_t waiting = st->write_waiting_since.load();
       if (waiting != 0 && now.time_since_epoch().count() - waiting >
                               std::chrono::nanoseconds(o.body_timeout).count()) {
-        // A client that does not read what it asked for.
+        // A client that does not read what it asked for (also after a
+        // last response, on a connection that reads no more input).
         core_->logger.Info("connection_cut", {{"client", peer->address().host()},
                                               {"reason", "response not read in time"}});
         st->closed = true;
+        st->gone = true;
         ::shutdown(fd, SHUT_RDWR);
         continue;
       }
+      if (st->closed) continue;
       bool idle = st->served && st->pending.empty() && !st->head;
       if (idle) continue;  // between requests: Pistache's keep-alive timeout
       auto limit = st->head ? o.body_timeout : o.header_timeout;
@@ -603,6 +610,7 @@ class TimeoutSweeper {
       int unread = 0;
       if (::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) continue;
       st->closed = true;
+      st->gone = true;
       if (waiting == 0) {
         std::string request_id = NewId("req");
         std::string reply =
@@ -656,14 +664,16 @@ Status HttpServer::Start(const std::function<void(uint16_t port)>& on_bound) {
     // Pistache's own timeouts only back ours up (its 408 has no JSON body):
     // the sweeper answers first.
     auto backstop = std::chrono::seconds(5);
-    auto opts =
-        PH::Endpoint::options()
-            .threads(options_.threads)
-            .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
-            .maxRequestSize(4096)
-            .headerTimeout(options_.header_timeout + backstop)
-            .bodyTimeout(std::max(options_.header_timeout, options_.body_timeout) + backstop)
-            .keepaliveTimeout(options_.keepalive_timeout);
+    // Its parser is never fed, so it applies the header timeout to the whole
+    // exchange: give it the longer of ours.
+    auto longest = std::max(options_.header_timeout, options_.body_timeout);
+    auto opts = PH::Endpoint::options()
+                    .threads(options_.threads)
+                    .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)
+                    .maxRequestSize(4096)
+                    .headerTimeout(longest + backstop)
+                    .bodyTimeout(longest + backstop)
+                    .keepaliveTimeout(options_.keepalive_timeout);
     impl_->endpoint->init(opts);
     impl_->endpoint->setHandler(std::make_shared<Handler>(core_, impl_->connections));
     impl_->endpoint->serveThreaded();

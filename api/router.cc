@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/json_text.h"
+
 namespace latchkey {
 namespace {
 
@@ -43,7 +45,9 @@ bool Router::Fits(const std::vector<std::string>& parts, const std::vector<std::
     if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
       if (segments[i].empty()) return false;
       auto decoded = PercentDecode(segments[i], false);
-      if (!decoded) {
+      // Identifiers are text: bytes that are not UTF-8 are a malformed
+      // path (PostgreSQL would refuse them as a text parameter).
+      if (!decoded || !IsValidUtf8(*decoded)) {
         *bad = true;
         return false;
       }

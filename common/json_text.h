@@ -17,6 +17,10 @@ std::string JsonQuote(std::string_view text);
 // {"k":"v",...} from string pairs, in the given order.
 std::string JsonFlatObject(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms,
+// surrogates or code points past U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 // How deeply untrusted JSON may nest. nlohmann's parser is iterative, but
 // copying, comparing and dump() recurse once per level, so a body of 60,000
 // '[' would overflow the stack far from the parser. Every parse of text we

@@ -13,12 +13,21 @@ void RateLimiter::Refill(Bucket& b, const RateLimit& limit, Time now) {
   b.updated = now;
 }
 
-void RateLimiter::MakeRoom(Shard& shard, const RateLimit& limit, Time now) {
+void RateLimiter::MakeRoom(Shard& shard, Time now) {
+  auto oldest = shard.buckets.end();
   for (auto it = shard.buckets.begin(); it != shard.buckets.end();) {
-    Refill(it->second, limit, now);
-    it = it->second.tokens >= limit.burst ? shard.buckets.erase(it) : std::next(it);
+    Bucket& b = it->second;
+    Refill(b, b.limit, now);
+    if (b.tokens >= b.limit.burst) {
+      it = shard.buckets.erase(it);
+      continue;
+    }
+    if (oldest == shard.buckets.end() || b.used < oldest->second.used) oldest = it;
+    ++it;
   }
-  if (shard.buckets.size() >= shard_capacity_) shard.buckets.clear();
+  if (shard.buckets.size() >= shard_capacity_ && oldest != shard.buckets.end()) {
+    shard.buckets.erase(oldest);
+  }
 }
 
 int64_t RateLimiter::Use(std::string_view name, const RateLimit& limit, Time now, bool take) {
@@ -28,10 +37,12 @@ int64_t RateLimiter::Use(std::string_view name, const RateLimit& limit, Time now
   auto it = shard.buckets.find(std::string(name));
   if (it == shard.buckets.end()) {
     if (!take) return 0;  // an unknown bucket is full
-    if (shard.buckets.size() >= shard_capacity_) MakeRoom(shard, limit, now);
-    it = shard.buckets.emplace(std::string(name), Bucket{limit.burst, now}).first;
+    if (shard.buckets.size() >= shard_capacity_) MakeRoom(shard, now);
+    it = shard.buckets.emplace(std::string(name), Bucket{limit.burst, now, now, limit}).first;
   }
   Bucket& b = it->second;
+  b.limit = limit;
+  b.used = now;
   Refill(b, limit, now);
   if (b.tokens >= 1) {
     if (take) b.tokens -= 1;

@@ -5,7 +5,8 @@
 // Buckets live in this process: with N replicas behind a load balancer a
 // client may get up to N times a limit (documented in docs/operations).
 // Memory is bounded: past `capacity` buckets, full ones (which hold no
-// information) are dropped first, then everything in the shard.
+// information) are dropped first, then the one untouched longest; each is
+// judged by its own limit, so flooding new names cannot refill anyone's.
 //
 // Time is passed in (a steady clock in production, any value in tests).
 //
@@ -44,7 +45,9 @@ class RateLimiter {
   static constexpr size_t kShards = 16;
   struct Bucket {
     double tokens = 0;
-    Time updated;
+    Time updated;     // refilled up to
+    Time used;        // last asked about (for eviction)
+    RateLimit limit;  // the limit it was last used with
   };
   struct Shard {
     std::mutex mu;
@@ -54,7 +57,7 @@ class RateLimiter {
   int64_t Use(std::string_view name, const RateLimit& limit, Time now, bool take);
   // Refills `b` to `now`.
   static void Refill(Bucket& b, const RateLimit& limit, Time now);
-  void MakeRoom(Shard& shard, const RateLimit& limit, Time now);
+  void MakeRoom(Shard& shard, Time now);
 
   const size_t shard_capacity_;
   std::array<Shard, kShards> shards_;

@@ -43,7 +43,7 @@ class KeyPool {
   // At most this many RSA keys are generated on demand at once, and at most
   // one for any one owner (an account): a tenant asking for 4096-bit keys
   // in parallel cannot occupy every request thread.
-  static constexpr int kMaxOnDemand = 2;
+  static constexpr int kMaxOnDemand = 1;
 
   // A key never handed out before: a pooled one for RS256/2048 when ready,
   // otherwise generated now. Errors as AsymmetricKey::Generate, and

@@ -50,10 +50,25 @@ BOOST_AUTO_TEST_CASE(ADisabledLimitAlwaysAllows) {
 
 BOOST_AUTO_TEST_CASE(MemoryStaysBoundedUnderManyNames) {
   RateLimit one{1, 1};
-  BOOST_TEST(limiter.Take("victim", one, t0) == 0);
   for (int i = 0; i < 100000; ++i) limiter.Take("n" + std::to_string(i), one, t0);
   // Still answers (the shard was trimmed, not grown without bound).
   BOOST_TEST(limiter.Take("fresh", one, t0) == 0);
+}
+
+// Review finding: a flood of new names evicted buckets judged by the
+// flood's limit (refilling a strict bucket at once) and then cleared all.
+BOOST_AUTO_TEST_CASE(AFloodOfNamesDoesNotRefillAStrictBucket) {
+  RateLimiter small(160);  // 10 per shard
+  RateLimit strict{1.0 / 3600, 1};
+  BOOST_TEST(small.Take("fail:victim", strict, t0) == 0);
+  BOOST_TEST(small.Take("fail:victim", strict, t0) > 0);
+  RateLimit generous{1000, 1};
+  for (int i = 0; i < 5000; ++i) {
+    small.Take("ip:" + std::to_string(i), generous, t0 + 1s + i * 2ms);
+  }
+  // The flood's buckets refill (and go) by their own limit; the strict one
+  // keeps its state.
+  BOOST_TEST(small.Take("fail:victim", strict, t0 + 20s) > 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
