@@ -27,7 +27,7 @@ Result<AsymmetricKey> KeyPool::Take(KeyAlgorithm alg, int rsa_bits, std::string_
       return ResourceExhausted(
           "a key is already being generated for this account; retry when it is done");
     }
-    if (generating_ >= kMaxOnDemand) {
+    if (rsa_bits != kPooledBits && generating_ >= kMaxOnDemand) {
       return ResourceExhausted("the server is busy generating keys; retry shortly");
     }
     ++generating_;

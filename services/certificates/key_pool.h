@@ -40,9 +40,10 @@ class KeyPool {
   KeyPool(const KeyPool&) = delete;
   KeyPool& operator=(const KeyPool&) = delete;
 
-  // At most this many RSA keys are generated on demand at once, and at most
-  // one for any one owner (an account): a tenant asking for 4096-bit keys
-  // in parallel cannot occupy every request thread.
+  // At most one RSA key is generated on demand for any one owner (an
+  // account) at a time, and at most this many of the slow sizes (3072 and
+  // 4096 bits) in all: tenants asking for big keys in parallel cannot
+  // occupy every request thread.
   static constexpr int kMaxOnDemand = 1;
 
   // A key never handed out before: a pooled one for RS256/2048 when ready,
