@@ -202,6 +202,8 @@ int RunServer(const Config& config) {
     }
   });
 
+  scheduler.Every("auth.denials.flush", ApiKeyService::kDenialWindow,
+                  [&] { api_keys.FlushDenials(); });
   scheduler.Every("oauth.sessions.purge", std::chrono::seconds(3600), [&] {
     auto purged = oauth.flows.PurgeExpiredSessions();
     if (!purged.ok())

@@ -264,25 +264,59 @@ void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_vi
 
 void ApiKeyService::RecordDenied(const std::string& account_id, const std::string& key_id,
                                  std::string_view reason, const AuditContext& ctx) {
-  TimePoint now = clock_.Now();
-  int64_t suppressed = 0;
+  bool full;
   {
     std::lock_guard<std::mutex> lock(denials_mu_);
-    if (denials_.size() > 100000) denials_.clear();
-    auto [it, fresh] = denials_.try_emplace(key_id + " " + std::string(reason), DenialWindow{now});
+    full = denials_.size() >= kMaxDenialWindows;
+  }
+  if (full) FlushDenials();
+  TimePoint now = clock_.Now();
+  DenialWindow report;
+  {
+    std::lock_guard<std::mutex> lock(denials_mu_);
+    if (denials_.size() >= kMaxDenialWindows) denials_.clear();
+    auto [it, fresh] = denials_.try_emplace(key_id + " " + std::string(reason));
     DenialWindow& w = it->second;
     if (!fresh && now - w.started < kDenialWindow) {
       ++w.suppressed;
+      w.last = ctx;
       return;
     }
-    suppressed = w.suppressed;
-    w = DenialWindow{now};
+    report = std::move(w);
+    w = DenialWindow{now, 0, account_id, key_id, std::string(reason), {}};
   }
+  report.account_id = account_id;
+  report.key_id = key_id;
+  report.reason = std::string(reason);
+  AppendDenied(report, ctx);
+}
+
+int ApiKeyService::FlushDenials() {
+  TimePoint now = clock_.Now();
+  std::vector<DenialWindow> ended;
+  {
+    std::lock_guard<std::mutex> lock(denials_mu_);
+    for (auto it = denials_.begin(); it != denials_.end();) {
+      if (now - it->second.started < kDenialWindow) {
+        ++it;
+        continue;
+      }
+      if (it->second.suppressed > 0) ended.push_back(std::move(it->second));
+      it = denials_.erase(it);
+    }
+  }
+  for (const DenialWindow& w : ended) AppendDenied(w, w.last);
+  return static_cast<int>(ended.size());
+}
+
+void ApiKeyService::AppendDenied(const DenialWindow& window, const AuditContext& ctx) {
   db_.Transaction([&](SqlExecutor& tx) -> Status {
-       AuditEvent event = AuditEvent::For(ctx, account_id, "auth.denied", key_id, "denied");
-       event.actor = key_id;
-       event.details = {{"reason", std::string(reason)}};
-       if (suppressed > 0) event.details.emplace_back("suppressed", std::to_string(suppressed));
+       AuditEvent event =
+           AuditEvent::For(ctx, window.account_id, "auth.denied", window.key_id, "denied");
+       event.actor = window.key_id;
+       event.details = {{"reason", window.reason}};
+       if (window.suppressed > 0)
+         event.details.emplace_back("suppressed", std::to_string(window.suppressed));
        return audit_.Append(tx, std::move(event)).status();
      })
       .IgnoreError();  // the request is refused either way

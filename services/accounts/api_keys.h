@@ -113,9 +113,16 @@ class ApiKeyService {
   // expired or revoked key. Failed attempts against a real key id are
   // audited in that key's account: the first of each kind per key in a
   // kDenialWindow as an event of its own, the rest counted and reported
-  // (as "suppressed") in the next event for that key and kind, so a caller
-  // who knows a key id cannot grow the account's chain at will.
+  // (as "suppressed") in the next event for that key and kind, or by
+  // FlushDenials() once the window has ended, so a caller who knows a key id
+  // cannot grow the account's chain at will and no denial goes unreported.
   Result<Principal> Authenticate(std::string_view token, const AuditContext& ctx);
+
+  // Reports the denials still counted in windows that have ended (one
+  // auth.denied event each, with "suppressed") and forgets those windows.
+  // Run periodically (the daemon: every kDenialWindow); returns how many
+  // events it wrote.
+  int FlushDenials();
 
   // Audits a request refused for a missing scope.
   void RecordScopeDenied(const Principal& principal, std::string_view scope,
@@ -150,9 +157,17 @@ class ApiKeyService {
   struct DenialWindow {
     TimePoint started;
     int64_t suppressed = 0;  // denials since the last event, not yet reported
+    std::string account_id;
+    std::string key_id;
+    std::string reason;
+    AuditContext last;       // of the newest suppressed denial
   };
+  void AppendDenied(const DenialWindow& window, const AuditContext& ctx);
+
+  static constexpr size_t kMaxDenialWindows = 100000;
   std::mutex denials_mu_;
-  // Guarded by denials_mu_; by key id + reason, bounded (cleared when large).
+  // Guarded by denials_mu_; by key id + reason. Bounded: when full, windows
+  // that have ended are flushed first, and only then is the map cleared.
   std::unordered_map<std::string, DenialWindow> denials_;
 };
 

@@ -503,6 +503,7 @@ class CrashTest(unittest.TestCase):
             self.violation("latchkeyd exited on its own (code %s) before the kill"
                            % proc.returncode)
         self.crashes.append(("latchkeyd", time.time(), proc.pid))
+        self.server.stopping = True
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stdout.close()

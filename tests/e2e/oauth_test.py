@@ -525,6 +525,7 @@ class ProvidersFileTest(unittest.TestCase):
                     server.start()
                 self.assertEqual(server.proc.wait(timeout=10), 2)
                 self.assertIn(field, server.stderr())
+                server.stopping = True  # the exit is the expected outcome
                 server.cleanup()
 
 

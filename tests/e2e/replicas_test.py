@@ -135,6 +135,7 @@ class ReplicasTest(unittest.TestCase):
         owner = wait_until(holder, timeout=30, what="a replica holding a lease")
         victim = [r for r in self.replicas if r.port == owners[owner]][0]
         self.replicas.remove(victim)
+        victim.stopping = True
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
         leased = "SELECT id, lease_owner, lease_until FROM oauth_tokens WHERE lease_owner IS NOT NULL"

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -50,12 +51,14 @@ class Server:
         self.env.pop("LATCHKEY_MASTER_KEYS", None)
         self.env.update(env or {})
         self.proc = None
+        self.stopping = False
         self.stdout = ""
         parent = os.path.dirname(os.path.abspath(data_dir))
         os.makedirs(parent, exist_ok=True)
         self.stderr_path = os.path.join(parent, os.path.basename(data_dir) + ".stderr.log")
 
     def start(self):
+        self.stopping = False
         self.stderr_file = open(self.stderr_path, "ab")
         extra = []
         if PG_URL:
@@ -89,6 +92,7 @@ class Server:
         return m.group(1) if m else None
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
+        self.stopping = True
         self.proc.send_signal(sig)
         code = self.proc.wait(timeout=timeout)
         self.stdout += self.proc.stdout.read()
@@ -156,6 +160,11 @@ class Server:
         return resp.status, parsed, resp
 
     def cleanup(self):
+        if self.proc and not self.stopping and self.proc.poll() is not None:
+            # It died on its own (a crash, or a sanitizer report under
+            # halt_on_error): show why, since nobody else will.
+            sys.stderr.write("latchkeyd exited with %s; its stderr:\n%s\n"
+                             % (self.proc.returncode, self.stderr()[-20000:]))
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

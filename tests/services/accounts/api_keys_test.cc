@@ -73,6 +73,32 @@ BOOST_AUTO_TEST_CASE(RepeatedDenialsAreOneEventPerWindowWithACount) {
   BOOST_TEST(events[0].details[1].second == "50");
 }
 
+BOOST_AUTO_TEST_CASE(DenialsLeftInAWindowAreReportedWhenItEnds) {
+  std::string wrong = acme.first_key.token;
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  AuditFilter f{account()};
+  f.action = "auth.denied";
+  AuditContext last = ctx;
+  last.request_id = "req_last";
+  for (int i = 0; i < 6; ++i) BOOST_TEST(!api_keys.Authenticate(wrong, i == 5 ? last : ctx).ok());
+  BOOST_TEST(api_keys.FlushDenials() == 0);  // the window is still open
+  BOOST_TEST(audit.List(*db, f)->events.size() == 1u);
+  clock.Advance(ApiKeyService::kDenialWindow);
+  BOOST_TEST(api_keys.FlushDenials() == 1);
+  auto events = audit.List(*db, f)->events;
+  BOOST_REQUIRE(events.size() == 2u);
+  BOOST_REQUIRE(events[0].details.size() == 2u);
+  BOOST_TEST(events[0].details[1].second == "5");
+  BOOST_TEST(events[0].request_id == "req_last");
+  // Reported once: nothing is left to flush, and the next denial starts a
+  // window of its own (an event without a count).
+  BOOST_TEST(api_keys.FlushDenials() == 0);
+  BOOST_TEST(!api_keys.Authenticate(wrong, ctx).ok());
+  events = audit.List(*db, f)->events;
+  BOOST_REQUIRE(events.size() == 3u);
+  BOOST_TEST(events[0].details.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(CreateValidatesScopesNameAndExpiry) {
   BOOST_TEST(!api_keys.Create(account(), {"x", {}, {}}, ctx).ok());
   auto unknown = api_keys.Create(account(), {"x", {"root"}, {}}, ctx);
