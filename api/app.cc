@@ -139,16 +139,22 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
     return PayloadTooLarge("request body exceeds " + std::to_string(options_.max_body_bytes) +
                            " bytes");
   }
-  RequestContext ctx{request, std::nullopt,
-                     AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) {
+    // Before any queueing: a flood of public requests is refused here.
     if (auto limited =
             Limited("ip:" + RateBucketAddress(request.client_address),
                     options_.rate_limits.per_address, "too many requests from this address")) {
       return *limited;
     }
-    return route.handler(ctx);
   }
+  if (route.blocking && services_.workers) return Defer(route, request);
+  return Invoke(route, request);
+}
+
+Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request) {
+  RequestContext ctx{request, std::nullopt,
+                     AuditContext{"", request.request_id, request.client_address}};
+  if (route.auth == AuthKind::kPublic) return route.handler(ctx);
   auto token = BearerToken(request);
   if (!token) return Unauthenticated("missing or invalid API key");
   int64_t retry_after = 0;
@@ -173,13 +179,42 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
   return route.handler(ctx);
 }
 
+HttpResponse App::Defer(const Route& route, const HttpRequest& request) {
+  // The worker owns its copy: the transport's request ends with this call.
+  auto owned = std::make_shared<HttpRequest>(request);
+  HttpResponse deferred;
+  deferred.stream = [this, &route, owned](std::shared_ptr<ResponseStream> out) {
+    bool queued = services_.workers->TrySubmit([this, &route, owned, out] {
+      HttpResponse response = Guarded(*owned, [&] { return Invoke(route, *owned); });
+      if (response.stream) {
+        response.stream(out);  // e.g. the proxy: it ends the stream itself
+        return;
+      }
+      out->Respond(response);
+      out->End();
+    });
+    if (!queued) {
+      HttpResponse busy = ErrorResponse(503, "UNAVAILABLE", "the server is busy; retry");
+      busy.headers.emplace_back("Retry-After", "1");
+      out->Respond(busy);
+      out->End();
+    }
+  };
+  return deferred;
+}
+
 HttpResponse App::Handle(HttpRequest& request) {
   if (!options_.trusted_proxies.empty()) {
     request.client_address = ClientAddress(
         request.client_address, request.Header("X-Forwarded-For"), options_.trusted_proxies);
   }
+  return Guarded(request, [&] { return Dispatch(request); });
+}
+
+HttpResponse App::Guarded(const HttpRequest& request,
+                          const std::function<Result<HttpResponse>()>& run) {
   try {
-    Result<HttpResponse> result = Dispatch(request);
+    Result<HttpResponse> result = run();
     if (result.ok()) return std::move(result).value();
     const Status& s = result.status();
     if (HttpStatusFor(s.code()) >= 500) {

@@ -14,6 +14,7 @@
 #include "common/audit_log.h"
 #include "common/logger.h"
 #include "common/rate_limiter.h"
+#include "common/worker_pool.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
@@ -83,6 +84,9 @@ struct AppServices {
   OAuthClients& oauth_clients;
   OAuthFlows& oauth_flows;
   OAuthTokens& oauth_tokens;
+  // Where blocking routes run; without one (tests calling Handle) they run
+  // on the caller's thread.
+  WorkerPool* workers = nullptr;
 };
 
 class App {
@@ -102,6 +106,14 @@ class App {
 
  private:
   Result<HttpResponse> Dispatch(HttpRequest& request);
+  // Authenticates the caller of a matched route and runs its handler.
+  Result<HttpResponse> Invoke(const Route& route, HttpRequest& request);
+  // A response that runs Invoke on the worker pool and streams its answer
+  // back (503 with Retry-After when the pool's queue is full).
+  HttpResponse Defer(const Route& route, const HttpRequest& request);
+  // `run`'s response, with failures and exceptions made JSON errors.
+  HttpResponse Guarded(const HttpRequest& request,
+                       const std::function<Result<HttpResponse>()>& run);
   // Authenticates an API-key or admin route; refuses callers that failed
   // too often (429) and counts each new failure.
   // Sets *retry_after (seconds) when it refuses for that reason.

@@ -121,6 +121,13 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
                  "Failed authentications per minute allowed from one address, and against one"
                  " key id, before 429s (0: no limit)")
       ->envname("LATCHKEY_AUTH_FAILURE_LIMIT");
+  app.add_option("--workers", config.workers,
+                 "Threads for requests that may wait (database writes, provider calls, key"
+                 " generation); the network threads never wait")
+      ->envname("LATCHKEY_WORKERS");
+  app.add_option("--worker-queue", config.worker_queue,
+                 "Such requests waiting for a worker before new ones get 503")
+      ->envname("LATCHKEY_WORKER_QUEUE");
   app.add_option("--trusted-proxies", config.trusted_proxies,
                  "CIDR[,CIDR]: reverse proxies whose X-Forwarded-For names the client")
       ->envname("LATCHKEY_TRUSTED_PROXIES");
@@ -159,6 +166,12 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
     return InvalidArgument("timeouts must be positive");
   }
   if (pool < 0 || pool > 64) return InvalidArgument("--key-pool-size must be 0-64");
+  if (config.workers < 1 || config.workers > 1024) {
+    return InvalidArgument("--workers must be 1-1024");
+  }
+  if (config.worker_queue < 1 || config.worker_queue > 1'000'000) {
+    return InvalidArgument("--worker-queue must be 1-1000000");
+  }
   if (config.max_connections < 1 || config.max_connections > 1'000'000) {
     return InvalidArgument("--max-connections must be 1-1000000");
   }

@@ -20,6 +20,7 @@
 #include "common/migrations.h"
 #include "common/postgres_database.h"
 #include "common/scheduler.h"
+#include "common/worker_pool.h"
 #include "common/sqlite_database.h"
 #include "common/strings.h"
 #include "services/accounts/accounts.h"
@@ -248,9 +249,10 @@ int RunServer(const Config& config) {
   std::string host_for_url =
       config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   app_options.public_url = config.public_url;
+  WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
   AppServices services{db,     accounts,      api_keys,    audit,       *admin,
                        logger, certificates,  tokens,      key_pool,    credentials,
-                       proxy,  oauth.clients, oauth.flows, oauth.tokens};
+                       proxy,  oauth.clients, oauth.flows, oauth.tokens, &workers};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   std::string base;
@@ -281,6 +283,7 @@ int RunServer(const Config& config) {
   sigwait(&stop_signals, &sig);
   logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   int left = server.Shutdown(config.shutdown_grace);
+  workers.Stop();
   refresher.Stop();
   scheduler.Stop();
   key_pool.Stop();

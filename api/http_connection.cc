@@ -72,4 +72,19 @@ void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_o
   logger.Log(LogLevel::kInfo, "request", std::span<const LogField>(fields, count));
 }
 
+namespace {
+int64_t SteadyNanos() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+}  // namespace
+
+void NoteWriteQueued(PeerState& st) {
+  if (st.writes_queued.fetch_add(1) == 0) st.write_waiting_since = SteadyNanos();
+}
+
+void NoteWriteDone(const std::weak_ptr<PeerState>& weak) {
+  if (auto st = weak.lock()) {
+    // Progress: the clock restarts for what is still queued.
+    st->write_waiting_since = st->writes_queued.fetch_sub(1) > 1 ? SteadyNanos() : 0;
+  }
+}
+
 }  // namespace latchkey

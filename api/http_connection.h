@@ -62,9 +62,6 @@ struct PeerState {
   // The descriptor may be closed at any moment (onDisconnection ran, or we
   // shut it down): the sweeper must not touch it again.
   bool gone = false;
-  // Once one write had to wait in Pistache's queue, every later write on
-  // this connection goes through the queue too, so bytes stay in order.
-  bool queued = false;
   // A duplicate of the socket for stream writers, made by the first
   // streamed response and kept for the connection's life (one dup per
   // connection, not per request). Pistache may close its own descriptor
@@ -75,11 +72,19 @@ struct PeerState {
   // them (steady clock, ns; 0 when nothing waits). Written by the reactor's
   // write callbacks, read by the timeout sweeper.
   std::atomic<int64_t> write_waiting_since{0};
-  std::atomic<int> writes_queued{0};  // responses waiting in Pistache's queue
+  // Responses waiting in Pistache's queue. While any wait, every later
+  // write on this connection goes through the queue too, so bytes stay in
+  // order; once it is empty, writes go straight to the socket again.
+  std::atomic<int> writes_queued{0};
   // Holds the connection's place in the per-address and total counts;
   // released when the connection's state is destroyed.
   std::shared_ptr<void> slot;
 };
+
+// Bookkeeping for a write handed to Pistache's queue: call the first
+// before the send, the second from its completion (either outcome).
+void NoteWriteQueued(PeerState& st);
+void NoteWriteDone(const std::weak_ptr<PeerState>& st);
 
 // What the per-request log line says about a request, kept for when the
 // response is done (a streamed one finishes on another thread).

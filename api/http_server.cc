@@ -430,7 +430,7 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
   // An earlier response still waiting in Pistache's queue could be
   // overtaken by our direct writes; only a client that stopped reading
   // gets here.
-  if (st.queued) return refuse("connection is congested; retry");
+  if (st.writes_queued.load() > 0) return refuse("connection is congested; retry");
   if (core_->streams.fetch_add(1) >= core_->options.max_streams) {
     core_->streams.fetch_sub(1);
     return refuse("too many streaming requests; retry");
@@ -477,9 +477,9 @@ void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
 void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string data,
                         std::function<void()> done) {
   size_t sent = 0;
-  if (!st.queued) {
-    // We run on the connection's own reactor thread, so no queued write of
-    // Pistache's can interleave with this one.
+  if (st.writes_queued.load() == 0) {
+    // We run on the connection's own reactor thread, and nothing waits in
+    // Pistache's queue, so no queued write can interleave with this one.
     while (sent < data.size()) {
       ssize_t n =
           ::send(peer->fd(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -499,18 +499,13 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
       if (done) done();
       return;
     }
-    st.queued = true;
   }
   size_t rest = data.size() - sent;
   // The sweeper cuts a client that leaves this unread past the body timeout.
   std::weak_ptr<PeerState> weak_state = StateOf(peer);
-  auto now = [] { return std::chrono::steady_clock::now().time_since_epoch().count(); };
-  if (st.writes_queued.fetch_add(1) == 0) st.write_waiting_since = now();
-  auto finished = [done, weak_state, now] {
-    if (auto state = weak_state.lock()) {
-      // Progress: the clock restarts for what is still queued.
-      state->write_waiting_since = state->writes_queued.fetch_sub(1) > 1 ? now() : 0;
-    }
+  NoteWriteQueued(st);
+  auto finished = [done, weak_state] {
+    NoteWriteDone(weak_state);
     if (done) done();
   };
   peer->send(P::RawBuffer(data.substr(sent), rest))

@@ -71,7 +71,11 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
 HttpResponse ErrorResponse(const Status& status) {
   int http = HttpStatusFor(status.code());
   if (http == 500) return ErrorResponse(500, "INTERNAL", "internal error");
-  if (http == 503) return ErrorResponse(503, "UNAVAILABLE", "service temporarily unavailable");
+  if (http == 503) {
+    HttpResponse r = ErrorResponse(503, "UNAVAILABLE", "service temporarily unavailable");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   HttpResponse r = ErrorResponse(http, StatusCodeName(status.code()), status.message());
   if (http == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
   if (http == 429) r.headers.emplace_back("Retry-After", "1");

@@ -38,7 +38,18 @@ struct Route {
   std::string scope;  // required scope when auth == kApiKey
   std::function<Result<HttpResponse>(RequestContext&)> handler;
   RouteDoc doc;
+  // May wait (database writes, provider calls, key generation, waits for
+  // another replica): runs on the worker pool, never on the thread that
+  // serves connections. Only routes answered from memory (or one indexed
+  // read) are not.
+  bool blocking = true;
 };
+
+// `route`, declared as answered without waiting (see Route::blocking).
+inline Route NonBlocking(Route route) {
+  route.blocking = false;
+  return route;
+}
 
 class Router {
  public:

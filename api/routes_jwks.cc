@@ -48,7 +48,7 @@ void AddCaching(HttpResponse& r, int64_t max_age, const std::string& etag) {
 }  // namespace
 
 void AddJwksRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add({"GET", "/certificates/public/{kid}", AuthKind::kPublic, "",
+  router.Add(NonBlocking({"GET", "/certificates/public/{kid}", AuthKind::kPublic, "",
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(Certificate cert, s.certificates.FindPublic(ctx.param("kid")));
                 return JsonResponse(200, {{"kid", cert.kid},
@@ -56,9 +56,9 @@ void AddJwksRoutes(Router& router, AppServices& s, const AppOptions& options) {
                                           {"algorithm", AlgorithmName(cert.algorithm)}});
               },
               {"A verifiable public key by kid (404 once revoked or expired)", "public", "",
-               R"({"type":"object","properties":{"kid":{"type":"string"},"publicKey":{"type":"string"},"algorithm":{"type":"string"}}})"}});
+               R"({"type":"object","properties":{"kid":{"type":"string"},"publicKey":{"type":"string"},"algorithm":{"type":"string"}}})"}}));
 
-  router.Add({"GET", "/accounts/{accountId}/.well-known/jwks.json", AuthKind::kPublic, "",
+  router.Add(NonBlocking({"GET", "/accounts/{accountId}/.well-known/jwks.json", AuthKind::kPublic, "",
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto snap, AccountSnapshot(s, ctx.param("accountId")));
                 HttpResponse r;
@@ -72,9 +72,9 @@ void AddJwksRoutes(Router& router, AppServices& s, const AppOptions& options) {
                 return r;
               },
               {"The account's JWK Set (RFC 7517): active keys and keys inside their overlap",
-               "public", "", R"({"$ref":"#/components/schemas/Jwks"})"}});
+               "public", "", R"({"$ref":"#/components/schemas/Jwks"})"}}));
 
-  router.Add({"GET", "/accounts/{accountId}/.well-known/openid-configuration", AuthKind::kPublic,
+  router.Add(NonBlocking({"GET", "/accounts/{accountId}/.well-known/openid-configuration", AuthKind::kPublic,
               "",
               [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
                 const std::string& account_id = ctx.param("accountId");
@@ -93,7 +93,7 @@ void AddJwksRoutes(Router& router, AppServices& s, const AppOptions& options) {
                 return r;
               },
               {"OpenID discovery document pointing at the account's JWKS", "public", "",
-               R"({"type":"object","properties":{"issuer":{"type":"string"},"jwks_uri":{"type":"string"},"id_token_signing_alg_values_supported":{"type":"array","items":{"type":"string"}}}})"}});
+               R"({"type":"object","properties":{"issuer":{"type":"string"},"jwks_uri":{"type":"string"},"id_token_signing_alg_values_supported":{"type":"array","items":{"type":"string"}}}})"}}));
 }
 
 }  // namespace latchkey

@@ -138,12 +138,12 @@ nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url)
 }
 
 void AddSystemRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add({"GET", "/healthz", AuthKind::kPublic, "",
+  router.Add(NonBlocking({"GET", "/healthz", AuthKind::kPublic, "",
               [](RequestContext&) -> Result<HttpResponse> {
                 return JsonResponse(200, {{"status", "ok"}});
               },
               {"Liveness: the process is up", "system", "",
-               R"({"type":"object","properties":{"status":{"type":"string"}}})"}});
+               R"({"type":"object","properties":{"status":{"type":"string"}}})"}}));
   router.Add({"GET", "/readyz", AuthKind::kPublic, "",
               [&s](RequestContext&) -> Result<HttpResponse> {
                 Status ping = s.db.Ping();
@@ -154,11 +154,11 @@ void AddSystemRoutes(Router& router, AppServices& s, const AppOptions& options) 
               },
               {"Readiness: the database answers", "system", "",
                R"({"type":"object","properties":{"status":{"type":"string"},"database":{"type":"string"}}})"}});
-  router.Add({"GET", "/openapi.json", AuthKind::kPublic, "",
+  router.Add(NonBlocking({"GET", "/openapi.json", AuthKind::kPublic, "",
               [&router, &options](RequestContext&) -> Result<HttpResponse> {
                 return JsonResponse(200, BuildOpenApi(router, options.public_url));
               },
-              {"This OpenAPI 3.1 document", "system", "", R"({"type":"object"})"}});
+              {"This OpenAPI 3.1 document", "system", "", R"({"type":"object"})"}}));
 }
 
 }  // namespace latchkey

@@ -30,7 +30,7 @@ std::string AccountIssuer(const AppOptions& options, const std::string& account_
 }
 
 void AddTokenRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add({"POST", "/tokens", AuthKind::kApiKey, scopes::kTokensSign,
+  router.Add(NonBlocking({"POST", "/tokens", AuthKind::kApiKey, scopes::kTokensSign,
               [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
                 int64_t max_lifetime = s.certificates.options().max_token_lifetime.count();
                 ASSIGN_OR_RETURN(TokenRequest request,
@@ -58,9 +58,9 @@ void AddTokenRoutes(Router& router, AppServices& s, const AppOptions& options) {
                  "expiresIn":{"type":"integer","description":"seconds, default 900"},
                  "audience":{"oneOf":[{"type":"string"},{"type":"array","items":{"type":"string"}}]},
                  "subject":{"type":"string"}}})",
-               R"({"type":"object","properties":{"token":{"type":"string"},"kid":{"type":"string"},"jti":{"type":"string"},"expiresAt":{"type":"string","format":"date-time"}}})"}});
+               R"({"type":"object","properties":{"token":{"type":"string"},"kid":{"type":"string"},"jti":{"type":"string"},"expiresAt":{"type":"string","format":"date-time"}}})"}}));
 
-  router.Add({"POST", "/tokens/verify", AuthKind::kApiKey, scopes::kTokensSign,
+  router.Add(NonBlocking({"POST", "/tokens/verify", AuthKind::kApiKey, scopes::kTokensSign,
               [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(JsonBody body,
                                  JsonBody::Parse(ctx.request.body, {"token", "audience"}));
@@ -78,7 +78,7 @@ void AddTokenRoutes(Router& router, AppServices& s, const AppOptions& options) {
               },
               {"Verify a JWT against the account's own keys", "tokens",
                R"({"type":"object","required":["token"],"properties":{"token":{"type":"string"},"audience":{"type":"string"}}})",
-               R"({"type":"object","properties":{"valid":{"type":"boolean"},"reason":{"type":"string"},"claims":{"type":"object"},"kid":{"type":"string"},"algorithm":{"type":"string"}}})"}});
+               R"({"type":"object","properties":{"valid":{"type":"boolean"},"reason":{"type":"string"},"claims":{"type":"object"},"kid":{"type":"string"},"algorithm":{"type":"string"}}})"}}));
 }
 
 }  // namespace latchkey

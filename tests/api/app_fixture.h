@@ -26,7 +26,7 @@ struct AppFixture : CertificatesFixture {
   AppServices Services() {
     return AppServices{*db,    accounts,      api_keys,    audit,       admin,
                        logger, certs,         tokens,      pool,        credentials,
-                       proxy,  oauth.clients, oauth.flows, oauth.tokens};
+                       proxy,  oauth.clients, oauth.flows, oauth.tokens, nullptr};
   }
   App app{Services(), AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {
