@@ -369,8 +369,10 @@ Status OAuthTokens::RefreshShared(const std::string& id) {
 
 Status OAuthTokens::WaitForOtherHolder(const std::string& id) {
   // Another process holds the lease; its result lands in the row. Poll the
-  // row (cheap, by primary key) until the lease is released or runs out.
-  auto deadline = std::chrono::steady_clock::now() + options_.lease;
+  // row (cheap, by primary key) until the lease is released or runs out,
+  // or the caller has waited long enough (it runs on a worker, never on a
+  // network thread, but workers are few).
+  auto deadline = std::chrono::steady_clock::now() + std::min(options_.lease, options_.holder_wait);
   while (std::chrono::steady_clock::now() < deadline) {
     ASSIGN_OR_RETURN(Row row, Load(db_, id));
     if (!row.lease_until || *row.lease_until <= ToUnix(clock_.Now())) return Status::Ok();

@@ -51,6 +51,9 @@ namespace latchkey {
 struct OAuthTokenOptions {
   std::chrono::seconds refresh_margin{300};
   std::chrono::seconds lease{90};  // longer than the token endpoint's total timeout
+  // How long a caller waits for another replica's refresh of the same
+  // token before it gets Unavailable (503, retry) instead.
+  std::chrono::seconds holder_wait{20};
   std::chrono::seconds first_backoff{10};
   std::chrono::seconds max_backoff{3600};
   int refresh_workers = 4;  // concurrent refreshes in one scheduler pass

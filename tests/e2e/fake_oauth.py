@@ -55,6 +55,8 @@ class FakeProviders:
         self.notion_non_expiring = False
         self.issued = []           # every token value handed out
         self.refresh_delay = 0.0   # seconds each token request takes (outside the lock)
+        self.api_delay = 0.0       # seconds each /api request takes
+        self.stalled = 0           # requests held by one of the delays now
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -80,12 +82,14 @@ class FakeProviders:
                 if parts[-1] == "authorize":
                     return fake.authorize(self, parts, query)
                 if parts[0] == "api":
+                    if fake.api_delay:
+                        fake.stall(fake.api_delay)
                     return fake.api(self)
                 self.send(404, {"error": "not_found"})
 
             def do_POST(self):
                 if fake.refresh_delay:
-                    time.sleep(fake.refresh_delay)
+                    fake.stall(fake.refresh_delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
@@ -103,6 +107,15 @@ class FakeProviders:
         self.port = self.httpd.server_address[1]
         self.base = "http://127.0.0.1:%d" % self.port
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stall(self, seconds):
+        with self.lock:
+            self.stalled += 1
+        try:
+            time.sleep(seconds)
+        finally:
+            with self.lock:
+                self.stalled -= 1
 
     def close(self):
         self.httpd.shutdown()

@@ -17,12 +17,12 @@ from server import Server
 APP = "http://127.0.0.1:9/oauth/done"
 
 
-def browse(url, stop_prefix=APP, max_hops=10):
+def browse(url, stop_prefix=APP, max_hops=10, timeout=10):
     """Follows redirects like a browser until one points at `stop_prefix`.
     Returns (status, location-or-url, body)."""
     for _ in range(max_hops):
         u = urllib.parse.urlsplit(url)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
         conn.request("GET", u.path + ("?" + u.query if u.query else ""))
         resp = conn.getresponse()
         body = resp.read()
