@@ -35,8 +35,7 @@ namespace latchkey {
 struct RateLimits {
   RateLimit per_key{500, 1000};            // requests authenticated by one API key
   RateLimit per_address{200, 400};         // public routes, per client address
-  RateLimit auth_failures{60.0 / 60, 60};  // failed authentications per address, and
-                                           // failed attempts at one key id
+  RateLimit auth_failures{60.0 / 60, 60};  // failed authentications per client address
 };
 
 struct AppOptions {

@@ -47,7 +47,8 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       ->envname("LATCHKEY_LISTEN");
   app.add_option("--data-dir", config.data_dir, "Directory for the SQLite database and master.key")
       ->envname("LATCHKEY_DATA_DIR");
-  app.add_option("--threads", config.threads, "HTTP worker threads")->envname("LATCHKEY_THREADS");
+  app.add_option("--threads", config.threads, "Network threads (they never wait; see --workers)")
+      ->envname("LATCHKEY_THREADS");
   app.add_option("--public-url", config.public_url, "Base URL for issuer and redirect URLs")
       ->envname("LATCHKEY_PUBLIC_URL");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
@@ -118,8 +119,8 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
                  " that (0: no limit)")
       ->envname("LATCHKEY_RATE_LIMIT_PER_ADDRESS");
   app.add_option("--auth-failure-limit", config.auth_failure_limit,
-                 "Failed authentications per minute allowed from one address, and against one"
-                 " key id, before 429s (0: no limit)")
+                 "Failed authentications per minute allowed from one client address before"
+                 " 429s (0: no limit)")
       ->envname("LATCHKEY_AUTH_FAILURE_LIMIT");
   app.add_option("--workers", config.workers,
                  "Threads for requests that may wait (database writes, provider calls, key"

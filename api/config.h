@@ -50,7 +50,7 @@ struct Config {
   int max_connections_per_address = 256;  // from one client address
   double rate_limit_per_key = 500;        // requests/s per API key (burst twice that)
   double rate_limit_per_address = 200;    // public requests/s per client address (burst 2x)
-  double auth_failure_limit = 60;         // failed authentications per minute per address/key
+  double auth_failure_limit = 60;         // failed authentications per minute per address
   std::string trusted_proxies;            // CIDRs whose X-Forwarded-For is believed
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS

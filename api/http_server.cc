@@ -31,7 +31,6 @@ namespace PH = Pistache::Http;
 
 namespace {
 
-constexpr char kStateKey[] = "latchkey.peer";
 
 // A response header with a name chosen at run time (Pistache drops raw
 // response headers, so each must be a Header object).
@@ -84,18 +83,26 @@ class Connections : public std::enable_shared_from_this<Connections> {
     return std::make_shared<Slot>(shared_from_this(), address);
   }
 
-  void Register(const std::shared_ptr<P::Tcp::Peer>& peer, const std::shared_ptr<PeerState>& st) {
+  // The connection's state lives here, not in the Peer's data: Pistache
+  // (not instrumented) would then drop the last reference, and
+  // ThreadSanitizer could not see that the drop comes after every use.
+  void Register(const std::shared_ptr<P::Tcp::Peer>& peer, std::shared_ptr<PeerState> st) {
     std::lock_guard<std::mutex> lock(mu_);
-    live_[st.get()] = Entry{peer, st};
+    live_[peer.get()] = Entry{peer, std::move(st)};
   }
-  void Unregister(const PeerState* st) {
+  void Unregister(const P::Tcp::Peer* peer) {
     std::lock_guard<std::mutex> lock(mu_);
-    live_.erase(st);
+    live_.erase(peer);
+  }
+  std::shared_ptr<PeerState> Find(const P::Tcp::Peer* peer) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(peer);
+    return it == live_.end() ? nullptr : it->second.state;
   }
 
   struct Entry {
     std::weak_ptr<P::Tcp::Peer> peer;
-    std::weak_ptr<PeerState> state;
+    std::shared_ptr<PeerState> state;
   };
   // The registered connections still alive (the dead are dropped).
   std::vector<Entry> Snapshot() {
@@ -103,7 +110,7 @@ class Connections : public std::enable_shared_from_this<Connections> {
     std::vector<Entry> out;
     out.reserve(live_.size());
     for (auto it = live_.begin(); it != live_.end();) {
-      if (it->second.state.expired()) {
+      if (it->second.peer.expired()) {
         it = live_.erase(it);
       } else {
         out.push_back(it->second);
@@ -136,7 +143,7 @@ class Connections : public std::enable_shared_from_this<Connections> {
   // Guarded by mu_:
   int total_ = 0;
   std::unordered_map<std::string, int> per_address_;
-  std::unordered_map<const PeerState*, Entry> live_;
+  std::unordered_map<const P::Tcp::Peer*, Entry> live_;
 };
 
 class Handler final : public PH::Handler {
@@ -185,10 +192,10 @@ class Handler final : public PH::Handler {
 };
 
 std::shared_ptr<PeerState> Handler::StateOf(const std::shared_ptr<P::Tcp::Peer>& peer) {
-  auto data = peer->tryGetData(kStateKey);
-  if (data) return std::static_pointer_cast<PeerState>(data);
+  if (auto st = connections_->Find(peer.get())) return st;
+  // Not seen by onConnection (it always is, first): a state of its own.
   auto st = std::make_shared<PeerState>();
-  peer->putData(kStateKey, st);
+  connections_->Register(peer, st);
   return st;
 }
 
@@ -197,7 +204,8 @@ void Handler::onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
   // own idle sweeper reads every peer's parser. It is never fed, so it is
   // small; its clock is reset as each request starts.
   peer->putData(ParserData, std::make_shared<PH::RequestParser>(4096));
-  auto st = StateOf(peer);
+  auto st = std::make_shared<PeerState>();
+  connections_->Register(peer, st);
   const char* why = nullptr;
   st->slot = connections_->Admit(RateBucketAddress(peer->address().host()), &why);
   if (!st->slot) {
@@ -207,7 +215,6 @@ void Handler::onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
     ::shutdown(peer->fd(), SHUT_RD);
     return;
   }
-  connections_->Register(peer, st);
 }
 
 void Handler::onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
@@ -219,7 +226,7 @@ void Handler::onDisconnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
     st->closed = true;
     st->gone = true;
   }
-  connections_->Unregister(st.get());
+  connections_->Unregister(peer.get());
 }
 
 void Handler::onInput(const char* buffer, size_t len, const std::shared_ptr<P::Tcp::Peer>& peer) {
@@ -576,8 +583,8 @@ class TimeoutSweeper {
     const HttpServerOptions& o = core_->options;
     for (const auto& entry : connections_->Snapshot()) {
       auto peer = entry.peer.lock();
-      auto st = entry.state.lock();
-      if (!peer || !st) continue;
+      const std::shared_ptr<PeerState>& st = entry.state;
+      if (!peer) continue;
       // A connection whose request is being handled holds its lock; it is
       // not waiting on the client.
       std::unique_lock<std::mutex> lock(st->mu, std::try_to_lock);

@@ -51,18 +51,34 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
   return out;
 }
 
+// On PostgreSQL, replicas that start together take turns: each step's
+// transaction first takes this transaction-scoped advisory lock, so the
+// second replica sees the first one's step recorded (and skips it) instead
+// of failing on "already exists". SQLite serializes writers by itself.
+constexpr int64_t kMigrationLock = 0x6c6b6d6967;  // "lkmig"
+
+Status TakeMigrationLock(Database& db, SqlExecutor& tx) {
+  if (db.dialect() != SqlDialect::kPostgres) return Status::Ok();
+  return tx.Query("SELECT pg_advisory_xact_lock(?)", {kMigrationLock}).status();
+}
+
 }  // namespace
 
 Status ApplyMigrations(Database& db, std::string_view component,
                        const std::vector<Migration>& migrations) {
-  RETURN_IF_ERROR(db.Execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                             " component TEXT NOT NULL,"
-                             " version INTEGER NOT NULL,"
-                             " PRIMARY KEY (component, version))",
-                             {})
-                      .status());
+  RETURN_IF_ERROR(db.Transaction([&](SqlExecutor& tx) -> Status {
+    RETURN_IF_ERROR(TakeMigrationLock(db, tx));
+    return tx
+        .Execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " component TEXT NOT NULL,"
+                 " version INTEGER NOT NULL,"
+                 " PRIMARY KEY (component, version))",
+                 {})
+        .status();
+  }));
   for (const Migration& m : migrations) {
     Status s = db.Transaction([&](SqlExecutor& tx) -> Status {
+      RETURN_IF_ERROR(TakeMigrationLock(db, tx));
       ASSIGN_OR_RETURN(
           auto rows, tx.Query("SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
                               {std::string(component), int64_t{m.version}}));

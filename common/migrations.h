@@ -1,6 +1,8 @@
 // Schema migrations: each component (a service, or a common/ piece that owns
 // tables) keeps an ordered list of SQL steps; ApplyMigrations runs the ones
-// not yet recorded in `schema_migrations`, each in its own transaction.
+// not yet recorded in `schema_migrations`, each in its own transaction. On
+// PostgreSQL each transaction holds an advisory lock, so replicas started
+// at the same moment apply every step once and all start.
 //
 // SQL may use ${BLOB} and ${BIGINT} for the column types that differ between
 // SQLite and PostgreSQL.

@@ -26,10 +26,20 @@ Result<AdminKey> AdminKey::Initialize(Database& db, const std::optional<std::str
   Bytes secret = RandomBytes(32);
   std::string key = "lk_admin." + Base64UrlEncode(AsView(secret));
   SecureWipe(secret.data(), secret.size());
-  RETURN_IF_ERROR(
-      db.Execute("INSERT INTO server_settings (name, value) VALUES ('admin_key_hash', ?)",
-                 {Sha256Hex(key)})
-          .status());
+  // Replicas starting together on one empty database race here: the first
+  // insert wins, and the others use (and do not print) its key.
+  ASSIGN_OR_RETURN(
+      int64_t inserted,
+      db.Execute("INSERT INTO server_settings (name, value) VALUES ('admin_key_hash', ?)"
+                 " ON CONFLICT (name) DO NOTHING",
+                 {Sha256Hex(key)}));
+  if (inserted == 0) {
+    ASSIGN_OR_RETURN(rows, db.Query("SELECT value FROM server_settings"
+                                    " WHERE name = 'admin_key_hash'",
+                                    {}));
+    if (rows.empty()) return Internal("the stored admin key vanished");
+    return AdminKey(rows[0].Text(0));
+  }
   AdminKey admin(Sha256Hex(key));
   *generated = std::move(key);
   return admin;

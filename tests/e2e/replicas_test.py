@@ -3,6 +3,7 @@ tests/pg/with_postgres.sh; skipped on SQLite): background work done once,
 changes seen everywhere within a second, one valid audit chain."""
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -41,6 +42,55 @@ class ReplicasTest(unittest.TestCase):
             self.replicas.append(Server(data_dir=self.data, env={"LATCHKEY_ADMIN_KEY": ADMIN}, args=[
                 "--oauth-providers-file", self.providers, "--proxy-allow-http", "127.0.0.1",
                 "--proxy-allow-private", "127.0.0.1/32"] + list(extra)).start())
+
+    def start_together(self, env):
+        """Three replicas started at the same moment on one empty database;
+        returns them once all have started."""
+        srv.postgres_for(self.data)  # the empty database they share
+        replicas = [Server(data_dir=self.data, env=env, args=[
+            "--oauth-providers-file", self.providers]) for _ in range(3)]
+        self.replicas.extend(replicas)
+        errors = []
+        barrier = threading.Barrier(len(replicas))
+
+        def start(r):
+            barrier.wait()
+            try:
+                r.start()
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(str(e))
+        threads = [threading.Thread(target=start, args=(r,)) for r in replicas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        # Each migration step ran once.
+        self.assertEqual(replicas[0].sql_value(
+            "SELECT COUNT(*) - COUNT(DISTINCT component || '/' || version) FROM schema_migrations"),
+            0)
+        return replicas
+
+    def test_replicas_started_together_on_an_empty_database_all_start(self):
+        replicas = self.start_together({"LATCHKEY_ADMIN_KEY": ADMIN})
+        for r in replicas:
+            self.assertEqual(self.call(r, "GET", "/readyz", None)["status"], "ready")
+        # The schema is whole: a write on one replica is read on another.
+        acct = self.call(replicas[1], "POST", "/admin/accounts", ADMIN, {"name": "t"}, expect=201)
+        listed = self.call(replicas[2], "GET", "/admin/accounts", ADMIN)["accounts"]
+        self.assertIn(acct["id"], [a["id"] for a in listed])
+
+    def test_replicas_started_together_agree_on_one_generated_admin_key(self):
+        replicas = self.start_together({})
+        for r in replicas:
+            r.stop()
+        printed = [m.group(1) for r in replicas for m in [
+            re.search(r"admin key \(shown once, store it now\): (\S+)", r.stdout)] if m]
+        self.assertEqual(len(printed), 1, "exactly one replica generated and showed a key")
+        # That key is the one every replica checks against.
+        for r in replicas:
+            r.start()
+            self.assertEqual(self.call(r, "GET", "/admin/accounts", printed[0])["accounts"], [])
 
     def call(self, replica, method, path, key, body=None, expect=200):
         status, parsed, _ = replica.request(method, path, key, body)
