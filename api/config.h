@@ -26,7 +26,7 @@ struct Config {
   int threads = 2;
   int workers = 32;         // threads for routes that may block
   int worker_queue = 1024;  // blocking requests waiting for one; 503 past it
-  std::string public_url;  // empty: derived from the bound address
+  std::string public_url;   // empty: derived from the bound address
   LogLevel log_level = LogLevel::kInfo;
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds header_timeout{10000};

@@ -20,9 +20,9 @@
 #include "common/migrations.h"
 #include "common/postgres_database.h"
 #include "common/scheduler.h"
-#include "common/worker_pool.h"
 #include "common/sqlite_database.h"
 #include "common/strings.h"
+#include "common/worker_pool.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
@@ -250,8 +250,8 @@ int RunServer(const Config& config) {
       config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   app_options.public_url = config.public_url;
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
-  AppServices services{db,     accounts,      api_keys,    audit,       *admin,
-                       logger, certificates,  tokens,      key_pool,    credentials,
+  AppServices services{db,     accounts,      api_keys,    audit,        *admin,
+                       logger, certificates,  tokens,      key_pool,     credentials,
                        proxy,  oauth.clients, oauth.flows, oauth.tokens, &workers};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);

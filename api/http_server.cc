@@ -31,7 +31,6 @@ namespace PH = Pistache::Http;
 
 namespace {
 
-
 // A response header with a name chosen at run time (Pistache drops raw
 // response headers, so each must be a Header object).
 class NamedHeader final : public PH::Header::Header {

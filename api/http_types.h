@@ -23,8 +23,8 @@ struct CaseInsensitiveLess {
 };
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // percent-encoded path, no query string
+  std::string method;                                      // "GET", "POST", ...
+  std::string path;                                        // percent-encoded path, no query string
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
   std::string body;

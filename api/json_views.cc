@@ -17,7 +17,8 @@ nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t) {
 }
 
 nlohmann::json ToJson(const Account& account) {
-  return {{"id", account.id}, {"name", account.name}, {"createdAt", FormatIso8601(account.created_at)}};
+  return {
+      {"id", account.id}, {"name", account.name}, {"createdAt", FormatIso8601(account.created_at)}};
 }
 
 nlohmann::json ToJson(const ApiKey& key) {
@@ -105,15 +106,15 @@ nlohmann::json ToJson(const SecretInfo& s) {
     parts.push_back({{"part", p.part}, {"last4", last4}});
   }
   nlohmann::json out = {{"id", s.id},
-              {"name", s.name},
-              {"type", std::string(SecretTypeName(s.type))},
-              {"allowedHosts", s.allowed_hosts},
-              {"masked", parts},
-              {"version", s.version},
-              {"createdAt", FormatIso8601(s.created_at)},
-              {"updatedAt", FormatIso8601(s.updated_at)},
-              {"lastUsedAt", OptionalTimeJson(s.last_used_at)},
-              {"useCount", s.use_count}};
+                        {"name", s.name},
+                        {"type", std::string(SecretTypeName(s.type))},
+                        {"allowedHosts", s.allowed_hosts},
+                        {"masked", parts},
+                        {"version", s.version},
+                        {"createdAt", FormatIso8601(s.created_at)},
+                        {"updatedAt", FormatIso8601(s.updated_at)},
+                        {"lastUsedAt", OptionalTimeJson(s.last_used_at)},
+                        {"useCount", s.use_count}};
   if (s.param) out["param"] = *s.param;
   return out;
 }

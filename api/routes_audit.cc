@@ -49,20 +49,32 @@ const char kVerifySchema[] =
 }  // namespace
 
 void AddAuditRoutes(Router& router, AppServices& s) {
-  const std::vector<std::string> filters = {"action", "resource", "since", "until", "limit",
-                                            "cursor"};
-  router.Add({"GET", "/audit-events", AuthKind::kApiKey, scopes::kAuditRead,
-              [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, ctx.account_id()); },
-              {"List the account's audit events, newest first", "audit", "", kListSchema, 200,
-               filters}});
-  router.Add({"GET", "/audit-events/verify", AuthKind::kApiKey, scopes::kAuditRead,
+  const std::vector<std::string> filters = {"action", "resource", "since",
+                                            "until",  "limit",    "cursor"};
+  router.Add(
+      {"GET",
+       "/audit-events",
+       AuthKind::kApiKey,
+       scopes::kAuditRead,
+       [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, ctx.account_id()); },
+       {"List the account's audit events, newest first", "audit", "", kListSchema, 200, filters}});
+  router.Add({"GET",
+              "/audit-events/verify",
+              AuthKind::kApiKey,
+              scopes::kAuditRead,
               [&s](RequestContext& ctx) { return VerifyChain(s, ctx.account_id()); },
               {"Recompute the account's audit hash chain", "audit", "", kVerifySchema}});
-  router.Add({"GET", "/admin/audit-events", AuthKind::kAdmin, "",
-              [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, kSystemChain); },
-              {"List system audit events (account deletions)", "admin", "", kListSchema, 200,
-               filters}});
-  router.Add({"GET", "/admin/audit-events/verify", AuthKind::kAdmin, "",
+  router.Add(
+      {"GET",
+       "/admin/audit-events",
+       AuthKind::kAdmin,
+       "",
+       [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, kSystemChain); },
+       {"List system audit events (account deletions)", "admin", "", kListSchema, 200, filters}});
+  router.Add({"GET",
+              "/admin/audit-events/verify",
+              AuthKind::kAdmin,
+              "",
               [&s](RequestContext&) { return VerifyChain(s, kSystemChain); },
               {"Recompute the system audit hash chain", "admin", "", kVerifySchema}});
 }

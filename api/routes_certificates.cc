@@ -56,10 +56,14 @@ Result<CertificateFilter> ParseFilter(const HttpRequest& request) {
   CertificateFilter filter;
   for (const auto& [name, value] : request.query) {
     if (name == "status") {
-      if (value == "active") filter.status = CertificateStatus::kActive;
-      else if (value == "revoked") filter.status = CertificateStatus::kRevoked;
-      else if (value == "expired") filter.status = CertificateStatus::kExpired;
-      else return InvalidArgument("status must be active, revoked or expired");
+      if (value == "active")
+        filter.status = CertificateStatus::kActive;
+      else if (value == "revoked")
+        filter.status = CertificateStatus::kRevoked;
+      else if (value == "expired")
+        filter.status = CertificateStatus::kExpired;
+      else
+        return InvalidArgument("status must be active, revoked or expired");
     } else if (name.rfind("metadata.", 0) == 0 && name.size() > 9) {
       filter.metadata[name.substr(9)] = value;
     } else {
@@ -89,7 +93,10 @@ nlohmann::json CertificateList(const std::vector<Certificate>& certs) {
 }  // namespace
 
 void AddCertificateRoutes(Router& router, AppServices& s) {
-  router.Add({"POST", "/certificates", AuthKind::kApiKey, scopes::kCertificatesWrite,
+  router.Add({"POST",
+              "/certificates",
+              AuthKind::kApiKey,
+              scopes::kCertificatesWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
                 ASSIGN_OR_RETURN(CreatedCertificate created,
@@ -106,26 +113,38 @@ void AddCertificateRoutes(Router& router, AppServices& s) {
                  "custody":{"enum":["exported","managed"]}}})",
                R"({"$ref":"#/components/schemas/CreatedCertificate"})", 201}});
 
-  router.Add({"GET", "/certificates", AuthKind::kApiKey, scopes::kCertificatesRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
-                ASSIGN_OR_RETURN(auto certs, s.certificates.List(ctx.account_id(), filter));
-                return JsonResponse(200, CertificateList(certs));
-              },
-              {"List the account's certificates, newest first (no private keys)", "certificates",
-               "",
-               R"({"type":"object","properties":{"certificates":{"type":"array","items":{"$ref":"#/components/schemas/Certificate"}}}})",
-               200, {"status", "metadata.KEY"}}});
+  router.Add(
+      {"GET",
+       "/certificates",
+       AuthKind::kApiKey,
+       scopes::kCertificatesRead,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
+         ASSIGN_OR_RETURN(auto certs, s.certificates.List(ctx.account_id(), filter));
+         return JsonResponse(200, CertificateList(certs));
+       },
+       {"List the account's certificates, newest first (no private keys)",
+        "certificates",
+        "",
+        R"({"type":"object","properties":{"certificates":{"type":"array","items":{"$ref":"#/components/schemas/Certificate"}}}})",
+        200,
+        {"status", "metadata.KEY"}}});
 
-  router.Add({"GET", "/certificates/active", AuthKind::kApiKey, scopes::kCertificatesRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(Certificate cert, s.certificates.Active(ctx.account_id()));
-                return JsonResponse(200, ToJson(cert));
-              },
-              {"The most recently created certificate in effect", "certificates", "",
-               kCertificateRef}});
+  router.Add(
+      {"GET",
+       "/certificates/active",
+       AuthKind::kApiKey,
+       scopes::kCertificatesRead,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(Certificate cert, s.certificates.Active(ctx.account_id()));
+         return JsonResponse(200, ToJson(cert));
+       },
+       {"The most recently created certificate in effect", "certificates", "", kCertificateRef}});
 
-  router.Add({"GET", "/certificates/{id}", AuthKind::kApiKey, scopes::kCertificatesRead,
+  router.Add({"GET",
+              "/certificates/{id}",
+              AuthKind::kApiKey,
+              scopes::kCertificatesRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(Certificate cert,
                                  s.certificates.Get(ctx.account_id(), ctx.param("id")));
@@ -133,25 +152,35 @@ void AddCertificateRoutes(Router& router, AppServices& s) {
               },
               {"Read a certificate", "certificates", "", kCertificateRef}});
 
-  router.Add({"POST", "/certificates/{id}/revoke", AuthKind::kApiKey, scopes::kCertificatesWrite,
+  router.Add({"POST",
+              "/certificates/{id}/revoke",
+              AuthKind::kApiKey,
+              scopes::kCertificatesWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(Certificate cert, s.certificates.Revoke(
-                                                       ctx.account_id(), ctx.param("id"), ctx.audit));
+                ASSIGN_OR_RETURN(
+                    Certificate cert,
+                    s.certificates.Revoke(ctx.account_id(), ctx.param("id"), ctx.audit));
                 return JsonResponse(200, ToJson(cert));
               },
-              {"Revoke a certificate: it leaves the JWKS and stops signing at once",
-               "certificates", "", kCertificateRef}});
+              {"Revoke a certificate: it leaves the JWKS and stops signing at once", "certificates",
+               "", kCertificateRef}});
 
-  router.Add({"DELETE", "/certificates/{id}", AuthKind::kApiKey, scopes::kCertificatesWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                const std::string& id = ctx.param("id");
-                RETURN_IF_ERROR(s.certificates.Delete(ctx.account_id(), id, ctx.audit));
-                return JsonResponse(200, {{"id", id}, {"deleted", true}});
-              },
-              {"Delete a revoked or expired certificate", "certificates", "",
-               R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
+  router.Add(
+      {"DELETE",
+       "/certificates/{id}",
+       AuthKind::kApiKey,
+       scopes::kCertificatesWrite,
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         const std::string& id = ctx.param("id");
+         RETURN_IF_ERROR(s.certificates.Delete(ctx.account_id(), id, ctx.audit));
+         return JsonResponse(200, {{"id", id}, {"deleted", true}});
+       },
+       {"Delete a revoked or expired certificate", "certificates", "",
+        R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
 
-  router.Add({"PUT", "/certificates/rotation-policy", AuthKind::kApiKey,
+  router.Add({"PUT",
+              "/certificates/rotation-policy",
+              AuthKind::kApiKey,
               scopes::kCertificatesWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(RotationPolicyInput input, ParsePolicy(ctx.request.body));
@@ -167,14 +196,20 @@ void AddCertificateRoutes(Router& router, AppServices& s) {
                  "algorithm":{"enum":["RS256","ES256"]},"keySize":{"enum":[2048,3072,4096]}}})",
                kPolicyRef}});
 
-  router.Add({"GET", "/certificates/rotation-policy", AuthKind::kApiKey, scopes::kCertificatesRead,
+  router.Add({"GET",
+              "/certificates/rotation-policy",
+              AuthKind::kApiKey,
+              scopes::kCertificatesRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(RotationPolicy policy, s.certificates.GetPolicy(ctx.account_id()));
                 return JsonResponse(200, ToJson(policy));
               },
               {"Read the rotation policy", "certificates", "", kPolicyRef}});
 
-  router.Add({"POST", "/certificates/rotate", AuthKind::kApiKey, scopes::kCertificatesWrite,
+  router.Add({"POST",
+              "/certificates/rotate",
+              AuthKind::kApiKey,
+              scopes::kCertificatesWrite,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 if (!ctx.request.body.empty() && ctx.request.body != "{}") {
                   return InvalidArgument("rotate takes no request body");
@@ -183,8 +218,8 @@ void AddCertificateRoutes(Router& router, AppServices& s) {
                                  s.certificates.Rotate(ctx.account_id(), ctx.audit));
                 return JsonResponse(201, ToJson(next));
               },
-              {"Publish a new managed key now; it signs after the JWKS max-age", "certificates",
-               "", kCertificateRef, 201}});
+              {"Publish a new managed key now; it signs after the JWKS max-age", "certificates", "",
+               kCertificateRef, 201}});
 }
 
 }  // namespace latchkey

@@ -48,52 +48,63 @@ void AddCaching(HttpResponse& r, int64_t max_age, const std::string& etag) {
 }  // namespace
 
 void AddJwksRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add(NonBlocking({"GET", "/certificates/public/{kid}", AuthKind::kPublic, "",
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(Certificate cert, s.certificates.FindPublic(ctx.param("kid")));
-                return JsonResponse(200, {{"kid", cert.kid},
-                                          {"publicKey", cert.public_key_pem},
-                                          {"algorithm", AlgorithmName(cert.algorithm)}});
-              },
-              {"A verifiable public key by kid (404 once revoked or expired)", "public", "",
-               R"({"type":"object","properties":{"kid":{"type":"string"},"publicKey":{"type":"string"},"algorithm":{"type":"string"}}})"}}));
+  router.Add(NonBlocking(
+      {"GET",
+       "/certificates/public/{kid}",
+       AuthKind::kPublic,
+       "",
+       [&s](RequestContext& ctx) -> Result<HttpResponse> {
+         ASSIGN_OR_RETURN(Certificate cert, s.certificates.FindPublic(ctx.param("kid")));
+         return JsonResponse(200, {{"kid", cert.kid},
+                                   {"publicKey", cert.public_key_pem},
+                                   {"algorithm", AlgorithmName(cert.algorithm)}});
+       },
+       {"A verifiable public key by kid (404 once revoked or expired)", "public", "",
+        R"({"type":"object","properties":{"kid":{"type":"string"},"publicKey":{"type":"string"},"algorithm":{"type":"string"}}})"}}));
 
-  router.Add(NonBlocking({"GET", "/accounts/{accountId}/.well-known/jwks.json", AuthKind::kPublic, "",
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(auto snap, AccountSnapshot(s, ctx.param("accountId")));
-                HttpResponse r;
-                r.content_type = "application/jwk-set+json";
-                AddCaching(r, s.certificates.JwksMaxAge(*snap), snap->etag);
-                if (NoneMatch(ctx.request.Header("If-None-Match"), snap->etag)) {
-                  r.status = 304;
-                } else {
-                  r.body = snap->jwks_json;
-                }
-                return r;
-              },
-              {"The account's JWK Set (RFC 7517): active keys and keys inside their overlap",
-               "public", "", R"({"$ref":"#/components/schemas/Jwks"})"}}));
+  router.Add(
+      NonBlocking({"GET",
+                   "/accounts/{accountId}/.well-known/jwks.json",
+                   AuthKind::kPublic,
+                   "",
+                   [&s](RequestContext& ctx) -> Result<HttpResponse> {
+                     ASSIGN_OR_RETURN(auto snap, AccountSnapshot(s, ctx.param("accountId")));
+                     HttpResponse r;
+                     r.content_type = "application/jwk-set+json";
+                     AddCaching(r, s.certificates.JwksMaxAge(*snap), snap->etag);
+                     if (NoneMatch(ctx.request.Header("If-None-Match"), snap->etag)) {
+                       r.status = 304;
+                     } else {
+                       r.body = snap->jwks_json;
+                     }
+                     return r;
+                   },
+                   {"The account's JWK Set (RFC 7517): active keys and keys inside their overlap",
+                    "public", "", R"({"$ref":"#/components/schemas/Jwks"})"}}));
 
-  router.Add(NonBlocking({"GET", "/accounts/{accountId}/.well-known/openid-configuration", AuthKind::kPublic,
-              "",
-              [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
-                const std::string& account_id = ctx.param("accountId");
-                ASSIGN_OR_RETURN(auto snap, AccountSnapshot(s, account_id));
-                std::vector<std::string> algs = snap->Algorithms();
-                if (algs.empty()) algs = {"RS256"};
-                std::string issuer = AccountIssuer(options, account_id);
-                HttpResponse r = JsonResponse(
-                    200, {{"issuer", issuer},
-                          {"jwks_uri", issuer + "/.well-known/jwks.json"},
-                          {"id_token_signing_alg_values_supported", algs},
-                          {"response_types_supported", {"id_token"}},
-                          {"subject_types_supported", {"public"}}});
-                r.headers.emplace_back("Cache-Control", "public, max-age=" + std::to_string(
-                                           s.certificates.JwksMaxAge(*snap)));
-                return r;
-              },
-              {"OpenID discovery document pointing at the account's JWKS", "public", "",
-               R"({"type":"object","properties":{"issuer":{"type":"string"},"jwks_uri":{"type":"string"},"id_token_signing_alg_values_supported":{"type":"array","items":{"type":"string"}}}})"}}));
+  router.Add(NonBlocking(
+      {"GET",
+       "/accounts/{accountId}/.well-known/openid-configuration",
+       AuthKind::kPublic,
+       "",
+       [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
+         const std::string& account_id = ctx.param("accountId");
+         ASSIGN_OR_RETURN(auto snap, AccountSnapshot(s, account_id));
+         std::vector<std::string> algs = snap->Algorithms();
+         if (algs.empty()) algs = {"RS256"};
+         std::string issuer = AccountIssuer(options, account_id);
+         HttpResponse r = JsonResponse(200, {{"issuer", issuer},
+                                             {"jwks_uri", issuer + "/.well-known/jwks.json"},
+                                             {"id_token_signing_alg_values_supported", algs},
+                                             {"response_types_supported", {"id_token"}},
+                                             {"subject_types_supported", {"public"}}});
+         r.headers.emplace_back(
+             "Cache-Control",
+             "public, max-age=" + std::to_string(s.certificates.JwksMaxAge(*snap)));
+         return r;
+       },
+       {"OpenID discovery document pointing at the account's JWKS", "public", "",
+        R"({"type":"object","properties":{"issuer":{"type":"string"},"jwks_uri":{"type":"string"},"id_token_signing_alg_values_supported":{"type":"array","items":{"type":"string"}}}})"}}));
 }
 
 }  // namespace latchkey

@@ -1,8 +1,8 @@
 // Health, readiness and the OpenAPI document. Public.
+#include <nlohmann/json.hpp>
+
 #include "api/app.h"
 #include "api/responses.h"
-
-#include <nlohmann/json.hpp>
 
 namespace latchkey {
 namespace {
@@ -58,9 +58,9 @@ nlohmann::json Schemas() {
 }
 
 nlohmann::json ErrorRef(const std::string& description) {
-  return {{"description", description},
-          {"content",
-           {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  return {
+      {"description", description},
+      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
 }
 
 nlohmann::json Operation(const Route& route) {
@@ -71,12 +71,12 @@ nlohmann::json Operation(const Route& route) {
   for (size_t pos = route.pattern.find('{'); pos != std::string::npos;
        pos = route.pattern.find('{', pos + 1)) {
     std::string name = route.pattern.substr(pos + 1, route.pattern.find('}', pos) - pos - 1);
-    params.push_back({{"name", name}, {"in", "path"}, {"required", true},
-                      {"schema", {{"type", "string"}}}});
+    params.push_back(
+        {{"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
   }
   for (const auto& q : route.doc.query_params) {
-    params.push_back({{"name", q}, {"in", "query"}, {"required", false},
-                      {"schema", {{"type", "string"}}}});
+    params.push_back(
+        {{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
   }
   if (!params.empty()) op["parameters"] = params;
   if (!route.doc.request_schema.empty()) {
@@ -131,34 +131,48 @@ nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url)
           {"components",
            {{"schemas", Schemas()},
             {"securitySchemes",
-             {{"apiKey", {{"type", "http"}, {"scheme", "bearer"},
-                          {"description", "An account API key (lk_key_...)"}}},
-              {"adminKey", {{"type", "http"}, {"scheme", "bearer"},
-                            {"description", "The operator's admin key"}}}}}}}};
+             {{"apiKey",
+               {{"type", "http"},
+                {"scheme", "bearer"},
+                {"description", "An account API key (lk_key_...)"}}},
+              {"adminKey",
+               {{"type", "http"},
+                {"scheme", "bearer"},
+                {"description", "The operator's admin key"}}}}}}}};
 }
 
 void AddSystemRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add(NonBlocking({"GET", "/healthz", AuthKind::kPublic, "",
-              [](RequestContext&) -> Result<HttpResponse> {
-                return JsonResponse(200, {{"status", "ok"}});
-              },
-              {"Liveness: the process is up", "system", "",
-               R"({"type":"object","properties":{"status":{"type":"string"}}})"}}));
-  router.Add({"GET", "/readyz", AuthKind::kPublic, "",
-              [&s](RequestContext&) -> Result<HttpResponse> {
-                Status ping = s.db.Ping();
-                if (!ping.ok()) {
-                  return ErrorResponse(503, "UNAVAILABLE", "database is not reachable");
-                }
-                return JsonResponse(200, {{"status", "ready"}, {"database", "ok"}});
-              },
-              {"Readiness: the database answers", "system", "",
-               R"({"type":"object","properties":{"status":{"type":"string"},"database":{"type":"string"}}})"}});
-  router.Add(NonBlocking({"GET", "/openapi.json", AuthKind::kPublic, "",
-              [&router, &options](RequestContext&) -> Result<HttpResponse> {
-                return JsonResponse(200, BuildOpenApi(router, options.public_url));
-              },
-              {"This OpenAPI 3.1 document", "system", "", R"({"type":"object"})"}}));
+  router.Add(NonBlocking({"GET",
+                          "/healthz",
+                          AuthKind::kPublic,
+                          "",
+                          [](RequestContext&) -> Result<HttpResponse> {
+                            return JsonResponse(200, {{"status", "ok"}});
+                          },
+                          {"Liveness: the process is up", "system", "",
+                           R"({"type":"object","properties":{"status":{"type":"string"}}})"}}));
+  router.Add(
+      {"GET",
+       "/readyz",
+       AuthKind::kPublic,
+       "",
+       [&s](RequestContext&) -> Result<HttpResponse> {
+         Status ping = s.db.Ping();
+         if (!ping.ok()) {
+           return ErrorResponse(503, "UNAVAILABLE", "database is not reachable");
+         }
+         return JsonResponse(200, {{"status", "ready"}, {"database", "ok"}});
+       },
+       {"Readiness: the database answers", "system", "",
+        R"({"type":"object","properties":{"status":{"type":"string"},"database":{"type":"string"}}})"}});
+  router.Add(NonBlocking({"GET",
+                          "/openapi.json",
+                          AuthKind::kPublic,
+                          "",
+                          [&router, &options](RequestContext&) -> Result<HttpResponse> {
+                            return JsonResponse(200, BuildOpenApi(router, options.public_url));
+                          },
+                          {"This OpenAPI 3.1 document", "system", "", R"({"type":"object"})"}}));
 }
 
 }  // namespace latchkey

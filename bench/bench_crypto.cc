@@ -2,20 +2,20 @@
 // in the same run: Envelope::Seal/Open against a direct AesGcmSeal/Open call
 // (the cost of the data-key lookup and unwrap), and API key authentication
 // against a bare SHA-256 of the token (the cost of the database lookup).
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-
 #include "bench/bench_store.h"
 #include "common/envelope.h"
-#include "services/certificates/asymmetric_key.h"
 #include "common/sqlite_database.h"
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
+#include "services/certificates/asymmetric_key.h"
 
 using namespace latchkey;
 
@@ -23,7 +23,8 @@ static double OpsPerSecond(const std::function<void()>& fn, double seconds = 1.0
   for (int i = 0; i < 100; ++i) fn();  // warm up
   auto start = std::chrono::steady_clock::now();
   long n = 0;
-  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < seconds) {
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+         seconds) {
     for (int i = 0; i < 100; ++i) fn();
     n += 100;
   }
@@ -49,12 +50,17 @@ int main() {
   Bytes raw_sealed = *AesGcmSeal(raw_key, secret, "aad");
 
   std::printf("latchkey crypto benchmark (1 thread, 64-byte secrets)\n");
-  Report("Envelope::Seal", OpsPerSecond([&] { (void)envelope.Seal(*db, acct, "credential", "openai", secret); }),
+  Report("Envelope::Seal",
+         OpsPerSecond([&] { (void)envelope.Seal(*db, acct, "credential", "openai", secret); }),
          "AesGcmSeal (direct)", OpsPerSecond([&] { (void)AesGcmSeal(raw_key, secret, "aad"); }));
-  Report("Envelope::Open", OpsPerSecond([&] { (void)envelope.Open(*db, acct, "credential", "openai", AsView(sealed)); }),
-         "AesGcmOpen (direct)", OpsPerSecond([&] { (void)AesGcmOpen(raw_key, AsView(raw_sealed), "aad"); }));
+  Report("Envelope::Open", OpsPerSecond([&] {
+           (void)envelope.Open(*db, acct, "credential", "openai", AsView(sealed));
+         }),
+         "AesGcmOpen (direct)",
+         OpsPerSecond([&] { (void)AesGcmOpen(raw_key, AsView(raw_sealed), "aad"); }));
   AuditContext ctx{"", "r", "127.0.0.1"};
-  Report("ApiKeyService::Authenticate", OpsPerSecond([&] { (void)api_keys.Authenticate(created.first_key.token, ctx); }),
+  Report("ApiKeyService::Authenticate",
+         OpsPerSecond([&] { (void)api_keys.Authenticate(created.first_key.token, ctx); }),
          "Sha256Hex(token)", OpsPerSecond([&] { (void)Sha256Hex(created.first_key.token); }));
 
   // RS256 signing: our path (digest + sign through a fresh EVP_MD_CTX each
@@ -70,10 +76,13 @@ int main() {
   unsigned char sig[512];
   std::string input(300, 'x');
   Report("AsymmetricKey::Sign RS256", OpsPerSecond([&] { (void)rsa.Sign(input); }, 2.0),
-         "EVP_PKEY_sign (raw)", OpsPerSecond([&] {
-           size_t len = sizeof(sig);
-           EVP_PKEY_sign(pctx, sig, &len, digest.data(), digest.size());
-         }, 2.0));
+         "EVP_PKEY_sign (raw)",
+         OpsPerSecond(
+             [&] {
+               size_t len = sizeof(sig);
+               EVP_PKEY_sign(pctx, sig, &len, digest.data(), digest.size());
+             },
+             2.0));
   EVP_PKEY_CTX_free(pctx);
   EVP_PKEY_free(raw);
   db->Close();

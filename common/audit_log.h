@@ -30,25 +30,25 @@ inline constexpr char kSystemChain[] = "system";
 // Who did it and from where; passed down from the HTTP layer with every
 // operation that is audited.
 struct AuditContext {
-  std::string actor;           // API key id, or "admin"
+  std::string actor;  // API key id, or "admin"
   std::string request_id;
   std::string client_address;
 };
 
 struct AuditEvent {
-  std::string id;              // "evt_..."; set by Append
-  std::string account_id;      // chain: an account id or kSystemChain
-  int64_t seq = 0;             // 1, 2, ... within the chain; set by Append
-  TimePoint time;              // set by Append from the clock
-  std::string actor;           // API key id, or "admin"
-  std::string action;          // "account.create", "api_key.revoke", ...
-  std::string resource;        // id of what was acted on
-  std::string outcome;         // "success", "denied", "failure"
+  std::string id;          // "evt_..."; set by Append
+  std::string account_id;  // chain: an account id or kSystemChain
+  int64_t seq = 0;         // 1, 2, ... within the chain; set by Append
+  TimePoint time;          // set by Append from the clock
+  std::string actor;       // API key id, or "admin"
+  std::string action;      // "account.create", "api_key.revoke", ...
+  std::string resource;    // id of what was acted on
+  std::string outcome;     // "success", "denied", "failure"
   std::string request_id;
   std::string client_address;
   std::vector<std::pair<std::string, std::string>> details;  // non-secret context
-  std::string prev_hash;       // set by Append
-  std::string hash;            // set by Append
+  std::string prev_hash;                                     // set by Append
+  std::string hash;                                          // set by Append
 
   // An event in `account_id`'s chain, attributed to the caller in `ctx`.
   static AuditEvent For(const AuditContext& ctx, std::string account_id, std::string action,
@@ -69,15 +69,15 @@ struct AuditFilter {
   std::string account_id;  // chain to read (required)
   std::optional<std::string> action;
   std::optional<std::string> resource;
-  std::optional<TimePoint> since;  // inclusive
-  std::optional<TimePoint> until;  // exclusive
-  int limit = 100;                 // 1..1000
+  std::optional<TimePoint> since;     // inclusive
+  std::optional<TimePoint> until;     // exclusive
+  int limit = 100;                    // 1..1000
   std::optional<int64_t> before_seq;  // cursor: events with seq < this
 };
 
 struct AuditPage {
-  std::vector<AuditEvent> events;          // newest first
-  std::optional<int64_t> next_cursor;      // pass as before_seq for the next page
+  std::vector<AuditEvent> events;      // newest first
+  std::optional<int64_t> next_cursor;  // pass as before_seq for the next page
 };
 
 struct AuditVerification {

@@ -73,12 +73,18 @@ Result<Bytes> Base64DecodeWith(std::string_view text, bool url) {
   int bits = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == (url ? '-' : '+')) v = 62;
-    else if (c == (url ? '_' : '/')) v = 63;
-    else return InvalidArgument("invalid base64 character");
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == (url ? '-' : '+'))
+      v = 62;
+    else if (c == (url ? '_' : '/'))
+      v = 63;
+    else
+      return InvalidArgument("invalid base64 character");
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -120,7 +126,9 @@ Bytes RandomBytes(size_t n) {
   return out;
 }
 
-std::string Base64UrlEncode(std::string_view data) { return Base64EncodeWith(data, kB64Url, false); }
+std::string Base64UrlEncode(std::string_view data) {
+  return Base64EncodeWith(data, kB64Url, false);
+}
 Result<Bytes> Base64UrlDecode(std::string_view text) { return Base64DecodeWith(text, true); }
 std::string Base64Encode(std::string_view data) { return Base64EncodeWith(data, kB64Std, true); }
 Result<Bytes> Base64Decode(std::string_view text) {

@@ -41,7 +41,9 @@ class SecretBytes {
   explicit SecretBytes(Bytes bytes) : bytes_(std::move(bytes)) {}
   explicit SecretBytes(std::string_view text) : bytes_(text.begin(), text.end()) {}
   ~SecretBytes() { Wipe(); }
-  SecretBytes(SecretBytes&& other) noexcept : bytes_(std::move(other.bytes_)) { other.bytes_.clear(); }
+  SecretBytes(SecretBytes&& other) noexcept : bytes_(std::move(other.bytes_)) {
+    other.bytes_.clear();
+  }
   SecretBytes& operator=(SecretBytes&& other) noexcept;
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
@@ -95,6 +97,7 @@ Result<Bytes> AesGcmSeal(const SecretBytes& key, std::string_view plaintext, std
 
 // Inverse of AesGcmSeal. DataLoss if the input is truncated, was altered, or
 // was sealed with another key or AAD; the message never says which.
-Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed, std::string_view aad);
+Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
+                               std::string_view aad);
 
 }  // namespace latchkey

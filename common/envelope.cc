@@ -5,7 +5,9 @@ namespace {
 
 constexpr uint8_t kSealVersion = 1;
 
-std::string DekAad(std::string_view account_id) { return "latchkey-dek:" + std::string(account_id); }
+std::string DekAad(std::string_view account_id) {
+  return "latchkey-dek:" + std::string(account_id);
+}
 
 std::string ValueAad(std::string_view account, std::string_view kind, std::string_view resource) {
   std::string aad(account);
@@ -50,9 +52,9 @@ Status Envelope::DeleteDataKey(SqlExecutor& tx, std::string_view account_id) {
 
 Result<Envelope::WrappedKey> Envelope::ReadDataKey(SqlExecutor& exec,
                                                    std::string_view account_id) const {
-  ASSIGN_OR_RETURN(auto rows,
-                   exec.Query("SELECT master_key_id, wrapped_key FROM data_keys WHERE account_id = ?",
-                              {std::string(account_id)}));
+  ASSIGN_OR_RETURN(
+      auto rows, exec.Query("SELECT master_key_id, wrapped_key FROM data_keys WHERE account_id = ?",
+                            {std::string(account_id)}));
   if (rows.empty()) return NotFound("account has no data key");
   return WrappedKey{rows[0].Text(0), rows[0].Blob(1)};
 }
@@ -65,7 +67,8 @@ Result<Bytes> Envelope::Seal(SqlExecutor& exec, std::string_view account_id, std
                              std::string_view resource_id, std::string_view plaintext) const {
   ASSIGN_OR_RETURN(WrappedKey wrapped, ReadDataKey(exec, account_id));
   ASSIGN_OR_RETURN(SecretBytes dek, Unwrap(wrapped, account_id));
-  ASSIGN_OR_RETURN(Bytes sealed, AesGcmSeal(dek, plaintext, ValueAad(account_id, kind, resource_id)));
+  ASSIGN_OR_RETURN(Bytes sealed,
+                   AesGcmSeal(dek, plaintext, ValueAad(account_id, kind, resource_id)));
   sealed.insert(sealed.begin(), kSealVersion);
   return sealed;
 }
@@ -100,10 +103,11 @@ Result<int64_t> Envelope::RewrapAll() {
                       "cannot unwrap the data key of " + account + ": " + dek.status().message());
       }
       ASSIGN_OR_RETURN(Bytes rewrapped, keys_.Wrap(dek->view(), DekAad(account)));
-      RETURN_IF_ERROR(tx.Execute("UPDATE data_keys SET master_key_id = ?, wrapped_key = ?,"
-                                 " rewrapped_at = ? WHERE account_id = ?",
-                                 {keys_.active_id(), std::move(rewrapped), ToUnix(clock_.Now()), account})
-                          .status());
+      RETURN_IF_ERROR(
+          tx.Execute("UPDATE data_keys SET master_key_id = ?, wrapped_key = ?,"
+                     " rewrapped_at = ? WHERE account_id = ?",
+                     {keys_.active_id(), std::move(rewrapped), ToUnix(clock_.Now()), account})
+              .status());
       ++count;
     }
     return Status::Ok();

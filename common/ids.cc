@@ -29,9 +29,8 @@ struct RandomBuffer {
 
 void PublicRandomBytes(uint8_t* out, size_t n) {
   static std::once_flag registered;
-  std::call_once(registered, [] {
-    pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
-  });
+  std::call_once(registered,
+                 [] { pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); }); });
   thread_local RandomBuffer buffer;
   while (n > 0) {
     uint64_t generation = fork_generation.load(std::memory_order_relaxed);

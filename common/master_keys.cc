@@ -23,12 +23,12 @@ bool ValidKeyId(std::string_view id) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' ||
-                        s.front() == '\t')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                        s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -54,7 +54,7 @@ Result<MasterKeyring> MasterKeyring::Parse(std::string_view spec) {
     if (!ValidKeyId(id)) return InvalidArgument(where + " has an invalid id");
     if (ring.Has(id)) return InvalidArgument(where + " repeats id '" + std::string(id) + "'");
     auto key = b64.find_first_of("-_") != std::string_view::npos ? Base64UrlDecode(b64)
-                                                                  : Base64Decode(b64);
+                                                                 : Base64Decode(b64);
     if (!key.ok()) key = Base64UrlDecode(b64);
     if (!key.ok()) return InvalidArgument(where + " ('" + std::string(id) + "') is not base64");
     if (key->size() != kAesKeySize) {

@@ -69,11 +69,12 @@ Status ApplyMigrations(Database& db, std::string_view component,
   RETURN_IF_ERROR(db.Transaction([&](SqlExecutor& tx) -> Status {
     RETURN_IF_ERROR(TakeMigrationLock(db, tx));
     return tx
-        .Execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                 " component TEXT NOT NULL,"
-                 " version INTEGER NOT NULL,"
-                 " PRIMARY KEY (component, version))",
-                 {})
+        .Execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " component TEXT NOT NULL,"
+            " version INTEGER NOT NULL,"
+            " PRIMARY KEY (component, version))",
+            {})
         .status();
   }));
   for (const Migration& m : migrations) {

@@ -105,8 +105,10 @@ class SqliteDatabase::Connection final : public SqlExecutor {
 
   static SqlValue Column(sqlite3_stmt* stmt, int i) {
     switch (sqlite3_column_type(stmt, i)) {
-      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
-      case SQLITE_FLOAT: return static_cast<int64_t>(sqlite3_column_double(stmt, i));
+      case SQLITE_INTEGER:
+        return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
+      case SQLITE_FLOAT:
+        return static_cast<int64_t>(sqlite3_column_double(stmt, i));
       case SQLITE_TEXT: {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
         return std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
@@ -115,7 +117,8 @@ class SqliteDatabase::Connection final : public SqlExecutor {
         const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt, i));
         return Bytes(p, p + sqlite3_column_bytes(stmt, i));
       }
-      default: return nullptr;
+      default:
+        return nullptr;
     }
   }
 
@@ -208,16 +211,16 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions
   auto pool = std::make_unique<Pool>();
   for (int i = 0; i < pool_size; ++i) {
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(options.path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(options.path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::make_unique<Connection>(raw);
     if (rc != SQLITE_OK) {
       return Unavailable("cannot open database " + options.path + ": " + sqlite3_errstr(rc));
     }
     sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
       Status s = conn->ExecRaw(pragma);
       if (!s.ok()) return Unavailable("cannot configure database: " + s.message());
     }
@@ -230,10 +233,10 @@ SqliteDatabase::SqliteDatabase(std::unique_ptr<Pool> pool) : pool_(std::move(poo
 
 SqliteDatabase::~SqliteDatabase() { Close(); }
 
-#define LATCHKEY_WITH_CONNECTION(var)                                        \
-  std::unique_ptr<Connection> var##_owned = pool_->Take();                   \
-  if (!var##_owned) return Unavailable("database is closed");                \
-  Connection* var = var##_owned.get();                                       \
+#define LATCHKEY_WITH_CONNECTION(var)                         \
+  std::unique_ptr<Connection> var##_owned = pool_->Take();    \
+  if (!var##_owned) return Unavailable("database is closed"); \
+  Connection* var = var##_owned.get();                        \
   Lease var##_lease(var, [&] { pool_->Give(std::move(var##_owned)); })
 
 Result<std::vector<Row>> SqliteDatabase::Query(std::string_view sql, const SqlParams& params) {

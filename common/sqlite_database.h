@@ -16,8 +16,8 @@
 namespace latchkey {
 
 struct SqliteOptions {
-  std::string path;          // a file path, or ":memory:" (forces one connection)
-  int pool_size = 4;         // connections kept open
+  std::string path;   // a file path, or ":memory:" (forces one connection)
+  int pool_size = 4;  // connections kept open
   int busy_timeout_ms = 5000;
 };
 

@@ -8,7 +8,7 @@ PACKAGES=(
   libpistache-dev libssl-dev nlohmann-json3-dev libcpp-jwt-dev
   libboost-test-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libcli11-dev libspdlog-dev sqlite3 python3 python3-jwt python3-cryptography curl
-  openssl ca-certificates postgresql
+  openssl ca-certificates postgresql clang-format
 )
 
 # Node.js runs the real authorization server (oidc-provider) in the OAuth

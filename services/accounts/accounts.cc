@@ -32,8 +32,9 @@ Result<CreatedAccount> AccountService::Create(const std::string& name, const Aud
     AuditEvent event = AuditEvent::For(ctx, account.id, "account.create", account.id);
     event.details = {{"name", account.name}};
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
-    ASSIGN_OR_RETURN(created.first_key,
-                     keys_.CreateInTx(tx, account.id, NewApiKey{"default", scopes::All(), {}}, ctx));
+    ASSIGN_OR_RETURN(
+        created.first_key,
+        keys_.CreateInTx(tx, account.id, NewApiKey{"default", scopes::All(), {}}, ctx));
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -41,10 +42,12 @@ Result<CreatedAccount> AccountService::Create(const std::string& name, const Aud
 }
 
 Result<std::vector<Account>> AccountService::List() {
-  ASSIGN_OR_RETURN(auto rows,
-                   db_.Query("SELECT id, name, created_at FROM accounts ORDER BY created_at, id", {}));
+  ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query("SELECT id, name, created_at FROM accounts ORDER BY created_at, id", {}));
   std::vector<Account> out;
-  for (const Row& row : rows) out.push_back(Account{row.Text(0), row.Text(1), FromUnix(row.Int(2))});
+  for (const Row& row : rows)
+    out.push_back(Account{row.Text(0), row.Text(1), FromUnix(row.Int(2))});
   return out;
 }
 

@@ -160,7 +160,7 @@ class ApiKeyService {
     std::string account_id;
     std::string key_id;
     std::string reason;
-    AuditContext last;       // of the newest suppressed denial
+    AuditContext last;  // of the newest suppressed denial
   };
   void AppendDenied(const DenialWindow& window, const AuditContext& ctx);
 

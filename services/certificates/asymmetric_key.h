@@ -35,8 +35,8 @@ Result<KeyAlgorithm> ParseAlgorithm(std::string_view name);
 
 // The public members of a JWK (RFC 7517/7518), base64url without padding.
 struct JwkPublic {
-  std::string kty;  // "RSA" or "EC"
-  std::string n, e;     // RSA: modulus and exponent, no leading zero bytes
+  std::string kty;        // "RSA" or "EC"
+  std::string n, e;       // RSA: modulus and exponent, no leading zero bytes
   std::string crv, x, y;  // EC: "P-256" and 32-byte coordinates
 };
 

@@ -11,9 +11,12 @@ std::string_view CustodyName(Custody custody) {
 
 std::string_view StatusName(CertificateStatus status) {
   switch (status) {
-    case CertificateStatus::kActive: return "active";
-    case CertificateStatus::kRevoked: return "revoked";
-    case CertificateStatus::kExpired: return "expired";
+    case CertificateStatus::kActive:
+      return "active";
+    case CertificateStatus::kRevoked:
+      return "revoked";
+    case CertificateStatus::kExpired:
+      return "expired";
   }
   return "active";
 }

@@ -44,7 +44,9 @@ struct Certificate {
 
   CertificateStatus EffectiveStatus(TimePoint now) const;
   // In the JWKS: active, not expired, not retired.
-  bool Verifiable(TimePoint now) const { return EffectiveStatus(now) == CertificateStatus::kActive; }
+  bool Verifiable(TimePoint now) const {
+    return EffectiveStatus(now) == CertificateStatus::kActive;
+  }
   // Managed, verifiable and past its activation time.
   bool CanSign(TimePoint now) const;
 };

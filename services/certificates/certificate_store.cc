@@ -55,9 +55,9 @@ Certificate FromRow(const Row& row) {
 
 Result<std::vector<Certificate>> Select(SqlExecutor& exec, const std::string& where,
                                         const SqlParams& params) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query(std::string("SELECT ") + kColumns +
-                                             " FROM certificates WHERE " + where,
-                                         params));
+  ASSIGN_OR_RETURN(
+      auto rows,
+      exec.Query(std::string("SELECT ") + kColumns + " FROM certificates WHERE " + where, params));
   std::vector<Certificate> out;
   out.reserve(rows.size());
   for (const Row& row : rows) out.push_back(FromRow(row));
@@ -140,18 +140,19 @@ Result<Certificate> CertificateStore::Insert(SqlExecutor& tx, Certificate c,
   ASSIGN_OR_RETURN(c.seq, BumpVersion(tx, c.account_id));
   SqlValue sealed_value = nullptr;
   if (sealed) sealed_value = *sealed;
-  RETURN_IF_ERROR(tx.Execute(
-          "INSERT INTO certificates (id, account_id, kid, name, public_key, algorithm, key_size, "
-          "custody, private_key_sealed, status, metadata, created_at, updated_at, expires_at, "
-          "activates_at, retires_at, revoked_at, seq) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {c.id, c.account_id, c.kid, c.name, c.public_key_pem,
-           std::string(AlgorithmName(c.algorithm)), static_cast<int64_t>(c.key_size),
-           std::string(CustodyName(c.custody)), sealed_value, std::string(StatusName(c.status)),
-           MetadataText(c.metadata), ToUnix(c.created_at), ToUnix(c.updated_at),
-           TimeOrNull(c.expires_at), TimeOrNull(c.activates_at), TimeOrNull(c.retires_at),
-           TimeOrNull(c.revoked_at), c.seq})
-      .status());
+  RETURN_IF_ERROR(
+      tx.Execute(
+            "INSERT INTO certificates (id, account_id, kid, name, public_key, algorithm, key_size, "
+            "custody, private_key_sealed, status, metadata, created_at, updated_at, expires_at, "
+            "activates_at, retires_at, revoked_at, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {c.id, c.account_id, c.kid, c.name, c.public_key_pem,
+             std::string(AlgorithmName(c.algorithm)), static_cast<int64_t>(c.key_size),
+             std::string(CustodyName(c.custody)), sealed_value, std::string(StatusName(c.status)),
+             MetadataText(c.metadata), ToUnix(c.created_at), ToUnix(c.updated_at),
+             TimeOrNull(c.expires_at), TimeOrNull(c.activates_at), TimeOrNull(c.retires_at),
+             TimeOrNull(c.revoked_at), c.seq})
+          .status());
   return c;
 }
 
@@ -207,9 +208,10 @@ Result<bool> CertificateStore::Transition(SqlExecutor& tx, const Certificate& ce
 Status CertificateStore::SetRetiresAt(SqlExecutor& tx, const Certificate& cert,
                                       TimePoint retires_at, TimePoint now) {
   return tx
-      .Execute("UPDATE certificates SET retires_at = ?, updated_at = ? "
-               "WHERE account_id = ? AND id = ?",
-               {ToUnix(retires_at), ToUnix(now), cert.account_id, cert.id})
+      .Execute(
+          "UPDATE certificates SET retires_at = ?, updated_at = ? "
+          "WHERE account_id = ? AND id = ?",
+          {ToUnix(retires_at), ToUnix(now), cert.account_id, cert.id})
       .status();
 }
 
@@ -272,10 +274,9 @@ Result<std::vector<RotationPolicy>> CertificateStore::DuePolicies(SqlExecutor& e
 
 Result<bool> CertificateStore::ClaimRotation(SqlExecutor& tx, const std::string& account_id,
                                              TimePoint expected, TimePoint next) {
-  ASSIGN_OR_RETURN(int64_t changed,
-                   tx.Execute("UPDATE rotation_policies SET next_rotation_at = ? "
-                              "WHERE account_id = ? AND next_rotation_at = ?",
-                              {ToUnix(next), account_id, ToUnix(expected)}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Execute("UPDATE rotation_policies SET next_rotation_at = ? "
+                                               "WHERE account_id = ? AND next_rotation_at = ?",
+                                               {ToUnix(next), account_id, ToUnix(expected)}));
   return changed > 0;
 }
 

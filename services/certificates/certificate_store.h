@@ -43,8 +43,8 @@ class CertificateStore {
 
   // Moves an active certificate to `status`; returns false if it was not
   // active (someone else got there first).
-  static Result<bool> Transition(SqlExecutor& tx, const Certificate& cert,
-                                 CertificateStatus status, TimePoint now);
+  static Result<bool> Transition(SqlExecutor& tx, const Certificate& cert, CertificateStatus status,
+                                 TimePoint now);
   static Status SetRetiresAt(SqlExecutor& tx, const Certificate& cert, TimePoint retires_at,
                              TimePoint now);
   static Status Delete(SqlExecutor& tx, const std::string& account_id, const std::string& id);

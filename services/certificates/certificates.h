@@ -114,8 +114,8 @@ class CertificateService {
   // Creates the next managed key inside `tx` from `key`; sets older managed
   // keys to retire `overlap` after it starts signing.
   Result<Certificate> RotateInTx(SqlExecutor& tx, const std::string& account_id,
-                                 const AsymmetricKey& key, int64_t overlap,
-                                 const AuditContext& ctx, TimePoint now);
+                                 const AsymmetricKey& key, int64_t overlap, const AuditContext& ctx,
+                                 TimePoint now);
   Result<Certificate> Insert(SqlExecutor& tx, Certificate cert, const AsymmetricKey& key,
                              const AuditContext& ctx);
   Status ExpireDue(MaintenanceReport* report);

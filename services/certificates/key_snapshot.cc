@@ -8,15 +8,13 @@
 namespace latchkey {
 namespace {
 
-TimePoint Earlier(TimePoint a, const std::optional<TimePoint>& b) {
-  return b && *b < a ? *b : a;
-}
+TimePoint Earlier(TimePoint a, const std::optional<TimePoint>& b) { return b && *b < a ? *b : a; }
 
 // One JWK; every value is base64url or a fixed name, so none needs escaping.
 std::string JwkJson(const PublishedKey& k, const JwkPublic& jwk) {
   std::string alg(AlgorithmName(k.cert.algorithm));
-  std::string head = R"({"kty":")" + jwk.kty + R"(","use":"sig","alg":")" + alg +
-                     R"(","kid":")" + k.cert.kid + "\",";
+  std::string head = R"({"kty":")" + jwk.kty + R"(","use":"sig","alg":")" + alg + R"(","kid":")" +
+                     k.cert.kid + "\",";
   if (jwk.kty == "RSA") return head + R"("n":")" + jwk.n + R"(","e":")" + jwk.e + "\"}";
   return head + R"("crv":")" + jwk.crv + R"(","x":")" + jwk.x + R"(","y":")" + jwk.y + "\"}";
 }
@@ -35,8 +33,8 @@ Result<PublishedKey> OpenSigner(SqlExecutor& exec, const Envelope& envelope,
                                 const Certificate& cert) {
   ASSIGN_OR_RETURN(auto sealed, CertificateStore::SealedPrivateKey(exec, cert.account_id, cert.id));
   if (!sealed) return FailedPrecondition("the signing key has no private key");
-  ASSIGN_OR_RETURN(SecretBytes pem, envelope.Open(exec, cert.account_id, kPrivateKeyKind, cert.id,
-                                                  AsView(*sealed)));
+  ASSIGN_OR_RETURN(SecretBytes pem,
+                   envelope.Open(exec, cert.account_id, kPrivateKeyKind, cert.id, AsView(*sealed)));
   auto key = AsymmetricKey::FromPrivatePem(cert.algorithm, pem.view());
   if (!key.ok()) return DataLoss("stored private key does not parse");
   return PublishedKey{cert, std::move(*key)};
@@ -60,15 +58,15 @@ std::vector<std::string> KeySnapshot::Algorithms() const {
 Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Build(SqlExecutor& exec,
                                                                    const Envelope& envelope,
                                                                    const std::string& account_id,
-                                                                   int64_t version,
-                                                                   TimePoint now) {
+                                                                   int64_t version, TimePoint now) {
   auto snap = std::make_shared<KeySnapshot>();
   snap->account_id = account_id;
   snap->version = version;
   snap->built_at = now;
   ASSIGN_OR_RETURN(auto certs, CertificateStore::List(exec, account_id));
   ASSIGN_OR_RETURN(auto policy, CertificateStore::GetPolicy(exec, account_id));
-  if (policy) snap->jwks_changes_at = std::max(policy->next_rotation_at, now + std::chrono::seconds(1));
+  if (policy)
+    snap->jwks_changes_at = std::max(policy->next_rotation_at, now + std::chrono::seconds(1));
 
   std::string jwks = R"({"keys":[)";
   TimePoint next_activation = TimePoint::max();
@@ -93,16 +91,17 @@ Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Build(SqlExecutor& 
 
   if (const Certificate* signer = CurrentSigner(certs, now)) {
     auto opened = OpenSigner(exec, envelope, *signer);
-    if (opened.ok()) snap->signer = std::move(*opened);
-    else snap->signer_status = opened.status();
+    if (opened.ok())
+      snap->signer = std::move(*opened);
+    else
+      snap->signer_status = opened.status();
   } else {
     snap->signer_status = NoSigner();
   }
   return std::shared_ptr<const KeySnapshot>(std::move(snap));
 }
 
-Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(
-    const std::string& account_id) {
+Result<std::shared_ptr<const KeySnapshot>> KeySnapshotCache::Get(const std::string& account_id) {
   TimePoint now = clock_.Now();
   std::shared_ptr<const KeySnapshot> current;
   uint64_t generation;

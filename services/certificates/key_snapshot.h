@@ -49,8 +49,8 @@ struct KeySnapshot {
   TimePoint jwks_changes_at = TimePoint::max();
   // When this snapshot stops being right (also covers a signer switch).
   TimePoint rebuild_at = TimePoint::max();
-  std::string jwks_json;  // RFC 7517 JWK Set
-  std::string etag;       // strong, quoted
+  std::string jwks_json;           // RFC 7517 JWK Set
+  std::string etag;                // strong, quoted
   std::vector<PublishedKey> keys;  // verifiable keys, newest first
   // The managed key that signs now, with its private half.
   std::optional<PublishedKey> signer;

@@ -48,8 +48,9 @@ Status ValidateRequest(const TokenRequest& r, int64_t max_lifetime) {
   if (r.subject && r.claims.contains("sub")) {
     return InvalidArgument("give the subject as subject or as claims.sub, not both");
   }
-  const nlohmann::json* aud = r.audience ? &*r.audience
-                              : r.claims.contains("aud") ? &r.claims["aud"] : nullptr;
+  const nlohmann::json* aud = r.audience                 ? &*r.audience
+                              : r.claims.contains("aud") ? &r.claims["aud"]
+                                                         : nullptr;
   if (aud && !IsAudience(*aud)) {
     return InvalidArgument("audience must be a non-empty string or array of strings");
   }
@@ -100,8 +101,7 @@ Result<SignedToken> TokenService::Sign(const std::string& account_id, const std:
                                        const TokenRequest& request) {
   const CertificateOptions& options = certificates_.options();
   RETURN_IF_ERROR(ValidateRequest(request, options.max_token_lifetime.count()));
-  ASSIGN_OR_RETURN(auto snap,
-                   certificates_.Snapshot(account_id));
+  ASSIGN_OR_RETURN(auto snap, certificates_.Snapshot(account_id));
   if (!snap->signer) return snap->signer_status;
   const PublishedKey& signer = *snap->signer;
 
@@ -138,8 +138,7 @@ Result<TokenVerification> TokenService::Verify(const std::string& account_id,
   if (!header.contains("kid") || !header["kid"].is_string()) return Invalid("token has no kid");
   std::string kid = header["kid"];
 
-  ASSIGN_OR_RETURN(auto snap,
-                   certificates_.Snapshot(account_id));
+  ASSIGN_OR_RETURN(auto snap, certificates_.Snapshot(account_id));
   const PublishedKey* key = snap->Find(kid);
   if (!key) return Invalid("unknown or revoked key");
   if (*parsed_alg != key->cert.algorithm) return Invalid("algorithm does not match the key");

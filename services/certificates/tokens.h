@@ -24,8 +24,8 @@ namespace latchkey {
 
 struct TokenRequest {
   nlohmann::json claims = nlohmann::json::object();
-  std::optional<int64_t> expires_in;          // seconds; default 900
-  std::optional<nlohmann::json> audience;     // a string or an array of strings
+  std::optional<int64_t> expires_in;       // seconds; default 900
+  std::optional<nlohmann::json> audience;  // a string or an array of strings
   std::optional<std::string> subject;
 };
 

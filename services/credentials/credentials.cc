@@ -58,9 +58,9 @@ bool IsTokenChar(char c) {
 
 // Headers a secret may not set: framing, routing and the proxy's own.
 bool IsReservedHeader(std::string_view name) {
-  static const char* kReserved[] = {"host",    "content-length", "transfer-encoding",
-                                    "connection", "keep-alive",  "upgrade",
-                                    "te",      "trailer",        "expect"};
+  static const char* kReserved[] = {"host",       "content-length", "transfer-encoding",
+                                    "connection", "keep-alive",     "upgrade",
+                                    "te",         "trailer",        "expect"};
   for (const char* r : kReserved) {
     if (name.size() == strlen(r) && strncasecmp(name.data(), r, name.size()) == 0) return true;
   }
@@ -81,9 +81,8 @@ Status CheckSecretValue(SecretType type, const SecretValue& v) {
     }
     return Status::Ok();
   };
-  RETURN_IF_ERROR(must_be_empty(type == SecretType::kApiKey || type == SecretType::kQueryParam ||
-                                    v.value.empty(),
-                                "value"));
+  RETURN_IF_ERROR(must_be_empty(
+      type == SecretType::kApiKey || type == SecretType::kQueryParam || v.value.empty(), "value"));
   RETURN_IF_ERROR(must_be_empty(type == SecretType::kBasicAuth || v.username.empty(), "username"));
   RETURN_IF_ERROR(must_be_empty(type == SecretType::kBasicAuth || v.password.empty(), "password"));
   RETURN_IF_ERROR(must_be_empty(type == SecretType::kCookie || v.cookies.empty(), "cookies"));
@@ -111,7 +110,8 @@ Status CheckSecretValue(SecretType type, const SecretValue& v) {
           return InvalidArgument("headers: a header name must be 1-128 characters");
         }
         for (char c : name) {
-          if (!IsTokenChar(c)) return InvalidArgument("headers: '" + name + "' is not a header name");
+          if (!IsTokenChar(c))
+            return InvalidArgument("headers: '" + name + "' is not a header name");
         }
         if (IsReservedHeader(name)) {
           return InvalidArgument("headers: '" + name + "' cannot be set by a secret");
@@ -127,7 +127,8 @@ Status CheckSecretValue(SecretType type, const SecretValue& v) {
       for (char c : v.param) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '_' || c == '.' || c == '~';
-        if (!ok) return InvalidArgument("param may contain only letters, digits, '-', '_', '.', '~'");
+        if (!ok)
+          return InvalidArgument("param may contain only letters, digits, '-', '_', '.', '~'");
       }
       return CheckValue(v.value, "value", 1);
   }
@@ -252,11 +253,16 @@ SecretValue::~SecretValue() {
 
 std::string_view SecretTypeName(SecretType t) {
   switch (t) {
-    case SecretType::kApiKey: return "API_KEY";
-    case SecretType::kBasicAuth: return "BASIC_AUTH";
-    case SecretType::kCookie: return "COOKIE";
-    case SecretType::kCustomHeader: return "CUSTOM_HEADER";
-    case SecretType::kQueryParam: return "QUERY_PARAM";
+    case SecretType::kApiKey:
+      return "API_KEY";
+    case SecretType::kBasicAuth:
+      return "BASIC_AUTH";
+    case SecretType::kCookie:
+      return "COOKIE";
+    case SecretType::kCustomHeader:
+      return "CUSTOM_HEADER";
+    case SecretType::kQueryParam:
+      return "QUERY_PARAM";
   }
   return "API_KEY";
 }
@@ -318,51 +324,53 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
     if (!p) return InvalidArgument("unknown provider '" + id + "'");
     if (hosts) RETURN_IF_ERROR(CheckHosts(*hosts, "allowedHosts." + id));
   }
-  auto summary = TransactionValue<
-      CredentialsSummary>(db_, [&](SqlExecutor& tx) -> Result<CredentialsSummary> {
-    int64_t now = ToUnix(clock_.Now());
-    std::string set, removed, hosts_changed;
-    auto append = [](std::string& list, const std::string& item) {
-      if (!list.empty()) list += ',';
-      list += item;
-    };
-    for (const auto& [id, key] : update.keys) {
-      if (key) {
-        ASSIGN_OR_RETURN(Bytes sealed, envelope_.Seal(tx, account_id, kProviderKind, id, *key));
-        auto last4 = MaskedLast4(*key);
-        RETURN_IF_ERROR(tx.Execute("INSERT INTO provider_credentials (account_id, provider, sealed,"
-                                   " last4, updated_at) VALUES (?, ?, ?, ?, ?)"
-                                   " ON CONFLICT (account_id, provider) DO UPDATE SET"
-                                   " sealed = excluded.sealed, last4 = excluded.last4,"
-                                   " updated_at = excluded.updated_at",
-                                   {account_id, id, sealed, *last4, now})
-                            .status());
-        append(set, id);
-      } else {
-        ASSIGN_OR_RETURN(int64_t n, tx.Execute("DELETE FROM provider_credentials WHERE"
-                                               " account_id = ? AND provider = ?",
-                                               {account_id, id}));
-        if (n > 0) append(removed, id);
-      }
-    }
-    for (const auto& [id, hosts] : update.hosts) {
-      SqlValue value = hosts ? SqlValue(HostsJson(*hosts)) : SqlValue(nullptr);
-      ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE provider_credentials SET allowed_hosts = ?,"
-                                             " updated_at = ? WHERE account_id = ? AND provider = ?",
-                                             {value, now, account_id, id}));
-      if (n == 0 && hosts) {
-        return InvalidArgument("allowedHosts." + id + ": set " + FindProvider(id)->field +
-                               " first");
-      }
-      append(hosts_changed, id);
-    }
-    AuditEvent event = AuditEvent::For(ctx, account_id, "credentials.update", "credentials");
-    if (!set.empty()) event.details.emplace_back("set", set);
-    if (!removed.empty()) event.details.emplace_back("removed", removed);
-    if (!hosts_changed.empty()) event.details.emplace_back("allowed_hosts", hosts_changed);
-    RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
-    return SummaryIn(tx, account_id);
-  });
+  auto summary =
+      TransactionValue<CredentialsSummary>(db_, [&](SqlExecutor& tx) -> Result<CredentialsSummary> {
+        int64_t now = ToUnix(clock_.Now());
+        std::string set, removed, hosts_changed;
+        auto append = [](std::string& list, const std::string& item) {
+          if (!list.empty()) list += ',';
+          list += item;
+        };
+        for (const auto& [id, key] : update.keys) {
+          if (key) {
+            ASSIGN_OR_RETURN(Bytes sealed, envelope_.Seal(tx, account_id, kProviderKind, id, *key));
+            auto last4 = MaskedLast4(*key);
+            RETURN_IF_ERROR(
+                tx.Execute("INSERT INTO provider_credentials (account_id, provider, sealed,"
+                           " last4, updated_at) VALUES (?, ?, ?, ?, ?)"
+                           " ON CONFLICT (account_id, provider) DO UPDATE SET"
+                           " sealed = excluded.sealed, last4 = excluded.last4,"
+                           " updated_at = excluded.updated_at",
+                           {account_id, id, sealed, *last4, now})
+                    .status());
+            append(set, id);
+          } else {
+            ASSIGN_OR_RETURN(int64_t n, tx.Execute("DELETE FROM provider_credentials WHERE"
+                                                   " account_id = ? AND provider = ?",
+                                                   {account_id, id}));
+            if (n > 0) append(removed, id);
+          }
+        }
+        for (const auto& [id, hosts] : update.hosts) {
+          SqlValue value = hosts ? SqlValue(HostsJson(*hosts)) : SqlValue(nullptr);
+          ASSIGN_OR_RETURN(int64_t n,
+                           tx.Execute("UPDATE provider_credentials SET allowed_hosts = ?,"
+                                      " updated_at = ? WHERE account_id = ? AND provider = ?",
+                                      {value, now, account_id, id}));
+          if (n == 0 && hosts) {
+            return InvalidArgument("allowedHosts." + id + ": set " + FindProvider(id)->field +
+                                   " first");
+          }
+          append(hosts_changed, id);
+        }
+        AuditEvent event = AuditEvent::For(ctx, account_id, "credentials.update", "credentials");
+        if (!set.empty()) event.details.emplace_back("set", set);
+        if (!removed.empty()) event.details.emplace_back("removed", removed);
+        if (!hosts_changed.empty()) event.details.emplace_back("allowed_hosts", hosts_changed);
+        RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
+        return SummaryIn(tx, account_id);
+      });
   ForgetAccount(account_id);  // the proxy uses the new keys at once
   return summary;
 }
@@ -411,11 +419,11 @@ Result<SecretInfo> CredentialService::CreateSecret(const std::string& account_id
   RETURN_IF_ERROR(CheckHosts(*write.allowed_hosts, "allowedHosts"));
   RETURN_IF_ERROR(CheckSecretValue(write.type, write.value));
   return TransactionValue<SecretInfo>(db_, [&](SqlExecutor& tx) -> Result<SecretInfo> {
-    ASSIGN_OR_RETURN(auto count, tx.Query("SELECT COUNT(*) FROM secrets WHERE account_id = ?",
-                                          {account_id}));
+    ASSIGN_OR_RETURN(auto count,
+                     tx.Query("SELECT COUNT(*) FROM secrets WHERE account_id = ?", {account_id}));
     if (count[0].Int(0) >= kMaxSecretsPerAccount) {
-      return FailedPrecondition("the account already has " +
-                                std::to_string(kMaxSecretsPerAccount) + " secrets");
+      return FailedPrecondition("the account already has " + std::to_string(kMaxSecretsPerAccount) +
+                                " secrets");
     }
     ASSIGN_OR_RETURN(auto taken, tx.Query("SELECT 1 FROM secrets WHERE account_id = ? AND name = ?",
                                           {account_id, name}));
@@ -424,19 +432,19 @@ Result<SecretInfo> CredentialService::CreateSecret(const std::string& account_id
     std::string id = NewId("sec");
     Wiped plain{SealedJson(write.value)};
     ASSIGN_OR_RETURN(Bytes sealed, envelope_.Seal(tx, account_id, kSecretKind, name, plain.text));
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO secrets (id, account_id, name, type, sealed, masked,"
-                               " allowed_hosts, version, created_at, updated_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                               {id, account_id, name, std::string(SecretTypeName(write.type)),
-                                sealed, MaskedText(write.type, write.value),
-                                HostsJson(*write.allowed_hosts), now, now})
-                        .status());
+    RETURN_IF_ERROR(
+        tx.Execute("INSERT INTO secrets (id, account_id, name, type, sealed, masked,"
+                   " allowed_hosts, version, created_at, updated_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                   {id, account_id, name, std::string(SecretTypeName(write.type)), sealed,
+                    MaskedText(write.type, write.value), HostsJson(*write.allowed_hosts), now, now})
+            .status());
     AuditEvent event = AuditEvent::For(ctx, account_id, "secret.create", id);
     event.details = {{"name", name}, {"type", std::string(SecretTypeName(write.type))}};
     RETURN_IF_ERROR(audit_.Append(tx, std::move(event)).status());
-    ASSIGN_OR_RETURN(auto rows, tx.Query(std::string("SELECT ") + kSecretColumns +
-                                             " FROM secrets WHERE id = ?",
-                                         {id}));
+    ASSIGN_OR_RETURN(
+        auto rows,
+        tx.Query(std::string("SELECT ") + kSecretColumns + " FROM secrets WHERE id = ?", {id}));
     return SecretFromRow(rows[0]);
   });
 }
@@ -474,16 +482,16 @@ Result<SecretInfo> CredentialService::ReplaceSecret(const std::string& account_i
     std::string hosts = write.allowed_hosts ? HostsJson(*write.allowed_hosts) : rows[0].Text(1);
     Wiped plain{SealedJson(write.value)};
     ASSIGN_OR_RETURN(Bytes sealed, envelope_.Seal(tx, account_id, kSecretKind, name, plain.text));
-    RETURN_IF_ERROR(tx.Execute("UPDATE secrets SET type = ?, sealed = ?, masked = ?,"
-                               " allowed_hosts = ?, version = version + 1, updated_at = ?"
-                               " WHERE id = ?",
-                               {std::string(SecretTypeName(write.type)), sealed,
-                                MaskedText(write.type, write.value), hosts,
-                                ToUnix(clock_.Now()), id})
-                        .status());
-    ASSIGN_OR_RETURN(auto updated, tx.Query(std::string("SELECT ") + kSecretColumns +
-                                                " FROM secrets WHERE id = ?",
-                                            {id}));
+    RETURN_IF_ERROR(
+        tx.Execute("UPDATE secrets SET type = ?, sealed = ?, masked = ?,"
+                   " allowed_hosts = ?, version = version + 1, updated_at = ?"
+                   " WHERE id = ?",
+                   {std::string(SecretTypeName(write.type)), sealed,
+                    MaskedText(write.type, write.value), hosts, ToUnix(clock_.Now()), id})
+            .status());
+    ASSIGN_OR_RETURN(
+        auto updated,
+        tx.Query(std::string("SELECT ") + kSecretColumns + " FROM secrets WHERE id = ?", {id}));
     SecretInfo info = SecretFromRow(updated[0]);
     AuditEvent event = AuditEvent::For(ctx, account_id, "secret.update", id);
     event.details = {{"name", name},
@@ -595,8 +603,7 @@ Result<Injection> CredentialService::Resolve(const std::string& account_id,
 }
 
 Status CredentialService::RecordUses(SqlExecutor& tx, const std::string& account_id,
-                                     const std::string& name, int64_t count,
-                                     TimePoint last_used) {
+                                     const std::string& name, int64_t count, TimePoint last_used) {
   const char* sql = FindProvider(name)
                         ? "UPDATE provider_credentials SET last_used_at = ?, use_count ="
                           " use_count + ? WHERE account_id = ? AND provider = ?"

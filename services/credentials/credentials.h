@@ -86,7 +86,7 @@ struct SecretWrite {
 };
 
 struct MaskedPart {
-  std::string part;                  // "value", "password", "headers.X-Api-Key", ...
+  std::string part;  // "value", "password", "headers.X-Api-Key", ...
   std::optional<std::string> last4;
 };
 

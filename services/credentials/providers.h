@@ -9,10 +9,10 @@
 namespace latchkey {
 
 struct ProviderInfo {
-  std::string id;      // "openai": the X-Credential-Name the proxy takes
-  std::string field;   // "openaiApiKey": the PUT /credentials field
-  std::string header;  // header the key is injected into
-  bool bearer;         // injected as "Bearer <key>" rather than the bare key
+  std::string id;                  // "openai": the X-Credential-Name the proxy takes
+  std::string field;               // "openaiApiKey": the PUT /credentials field
+  std::string header;              // header the key is injected into
+  bool bearer;                     // injected as "Bearer <key>" rather than the bare key
   std::vector<std::string> hosts;  // default allowed hosts
 };
 

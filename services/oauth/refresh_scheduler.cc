@@ -58,8 +58,8 @@ void RefreshScheduler::Loop() {
     if (!next.ok() && on_error_) on_error_(next.status());
     // Without a due time to go by (the database failed), look again soon
     // rather than after max_sleep.
-    auto wait = next.ok() ? SleepFor(*next, clock_.Now(), max_sleep_)
-                          : std::chrono::milliseconds(1000);
+    auto wait =
+        next.ok() ? SleepFor(*next, clock_.Now(), max_sleep_) : std::chrono::milliseconds(1000);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
   }

@@ -178,7 +178,7 @@ class ProxyService {
   std::mutex mu_;
   std::condition_variable queued_;
   std::condition_variable committed_;
-  std::deque<Record> queue_;  // records waiting for the next commit
+  std::deque<Record> queue_;   // records waiting for the next commit
   uint64_t queued_count_ = 0;  // records ever queued
   uint64_t done_count_ = 0;    // of those, committed (or given up on)
   int syncing_ = 0;            // readers waiting in Sync

@@ -24,8 +24,8 @@ struct AppFixture : CertificatesFixture {
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
   ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
   AppServices Services() {
-    return AppServices{*db,    accounts,      api_keys,    audit,       admin,
-                       logger, certs,         tokens,      pool,        credentials,
+    return AppServices{*db,    accounts,      api_keys,    audit,        admin,
+                       logger, certs,         tokens,      pool,         credentials,
                        proxy,  oauth.clients, oauth.flows, oauth.tokens, nullptr};
   }
   App app{Services(), AppOptions{1 << 20, "http://lk.test"}};

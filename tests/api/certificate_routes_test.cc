@@ -14,16 +14,18 @@ struct Fixture : testing::AppFixture {
     BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
     return Json(r);
   }
-  std::string Jwks(const std::string& acct) { return "/accounts/" + acct + "/.well-known/jwks.json"; }
+  std::string Jwks(const std::string& acct) {
+    return "/accounts/" + acct + "/.well-known/jwks.json";
+  }
 };
 
 BOOST_FIXTURE_TEST_SUITE(CertificateRoutesTest, Fixture)
 
 BOOST_AUTO_TEST_CASE(CreateReturnsTheObjectAndThePrivateKeyOnce) {
   auto c = Create(R"({"name":"web","algorithm":"ES256","metadata":{"env":"prod"}})");
-  for (const char* field : {"id", "account", "kid", "name", "publicKey", "algorithm", "custody",
-                            "status", "expiresAt", "metadata", "createdAt", "updatedAt",
-                            "activatesAt", "retiresAt", "privateKey"}) {
+  for (const char* field :
+       {"id", "account", "kid", "name", "publicKey", "algorithm", "custody", "status", "expiresAt",
+        "metadata", "createdAt", "updatedAt", "activatesAt", "retiresAt", "privateKey"}) {
     BOOST_TEST(c.contains(field), field);
   }
   BOOST_TEST(c["account"] == id);
@@ -64,7 +66,8 @@ BOOST_AUTO_TEST_CASE(BadInputIs400AndCreatesNothing) {
     ExpectError(Call("POST", "/certificates", key, body), 400, "BAD_REQUEST");
   }
   std::string huge = R"({"name":"x","metadata":{)";
-  for (int i = 0; i < 100; ++i) huge += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
+  for (int i = 0; i < 100; ++i)
+    huge += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
   ExpectError(Call("POST", "/certificates", key, huge + "}}"), 400, "BAD_REQUEST");
   ExpectError(Call("GET", "/certificates?status=gone", key), 400, "BAD_REQUEST");
   ExpectError(Call("GET", "/certificates?sort=name", key), 400, "BAD_REQUEST");
@@ -72,8 +75,8 @@ BOOST_AUTO_TEST_CASE(BadInputIs400AndCreatesNothing) {
 }
 
 BOOST_AUTO_TEST_CASE(ScopesAreEnforced) {
-  auto reader = Json(Call("POST", "/api-keys", key,
-                          R"({"name":"r","scopes":["certificates:read"]})"))["apiKey"];
+  auto reader = Json(
+      Call("POST", "/api-keys", key, R"({"name":"r","scopes":["certificates:read"]})"))["apiKey"];
   ExpectError(Call("POST", "/certificates", reader, R"({"name":"x"})"), 403, "FORBIDDEN");
   ExpectError(Call("POST", "/tokens", reader, "{}"), 403, "FORBIDDEN");
   BOOST_TEST(Call("GET", "/certificates", reader).status == 200);
@@ -146,8 +149,9 @@ BOOST_AUTO_TEST_CASE(DiscoveryAndPublicKeyRoutes) {
   BOOST_TEST(doc["jwks_uri"] == "http://lk.test/accounts/" + id + "/.well-known/jwks.json");
   BOOST_TEST(doc["id_token_signing_alg_values_supported"] == nlohmann::json({"RS256"}));
   auto pub = Json(Call("GET", "/certificates/public/" + std::string(c["kid"])));
-  BOOST_TEST(pub == nlohmann::json({{"kid", c["kid"]}, {"publicKey", c["publicKey"]},
-                                    {"algorithm", "RS256"}}));
+  BOOST_TEST(
+      pub ==
+      nlohmann::json({{"kid", c["kid"]}, {"publicKey", c["publicKey"]}, {"algorithm", "RS256"}}));
   Call("POST", "/certificates/" + std::string(c["id"]) + "/revoke", key);
   ExpectError(Call("GET", "/certificates/public/" + std::string(c["kid"])), 404, "NOT_FOUND");
   ExpectError(Call("GET", "/certificates/public/unknown"), 404, "NOT_FOUND");
@@ -156,8 +160,9 @@ BOOST_AUTO_TEST_CASE(DiscoveryAndPublicKeyRoutes) {
 BOOST_AUTO_TEST_CASE(TokensSignAndVerifyOverHttp) {
   ExpectError(Call("POST", "/tokens", key, "{}"), 409, "CONFLICT");  // no managed key yet
   Create(R"({"name":"m","algorithm":"ES256","custody":"managed"})");
-  auto signed_r = Call("POST", "/tokens", key,
-                       R"({"claims":{"scope":"read"},"audience":"api","subject":"agent","expiresIn":60})");
+  auto signed_r =
+      Call("POST", "/tokens", key,
+           R"({"claims":{"scope":"read"},"audience":"api","subject":"agent","expiresIn":60})");
   BOOST_REQUIRE(signed_r.status == 200);
   auto t = Json(signed_r);
   BOOST_TEST(t["expiresAt"] == FormatIso8601(clock.Now() + std::chrono::seconds(60)));
@@ -169,8 +174,8 @@ BOOST_AUTO_TEST_CASE(TokensSignAndVerifyOverHttp) {
   auto bad = Json(Call("POST", "/tokens/verify", key, R"({"token":"a.b.c"})"));
   BOOST_TEST(bad == nlohmann::json({{"valid", false}, {"reason", "malformed token"}}));
   for (const char* body : {R"({"claims":{"exp":1}})", R"({"claims":[1]})", R"({"expiresIn":0})",
-                           R"({"expiresIn":999999})", R"({"expiresIn":"60"})",
-                           R"({"audience":5})", R"({"unknown":1})"}) {
+                           R"({"expiresIn":999999})", R"({"expiresIn":"60"})", R"({"audience":5})",
+                           R"({"unknown":1})"}) {
     ExpectError(Call("POST", "/tokens", key, body), 400, "BAD_REQUEST");
   }
   ExpectError(Call("POST", "/tokens/verify", key, "{}"), 400, "BAD_REQUEST");
@@ -178,8 +183,9 @@ BOOST_AUTO_TEST_CASE(TokensSignAndVerifyOverHttp) {
 
 BOOST_AUTO_TEST_CASE(RotationPolicyRoutes) {
   ExpectError(Call("GET", "/certificates/rotation-policy", key), 404, "NOT_FOUND");
-  ExpectError(Call("PUT", "/certificates/rotation-policy", key,
-                   R"({"rotationPeriod":86400,"overlap":60})"), 400, "BAD_REQUEST");
+  ExpectError(
+      Call("PUT", "/certificates/rotation-policy", key, R"({"rotationPeriod":86400,"overlap":60})"),
+      400, "BAD_REQUEST");
   ExpectError(Call("PUT", "/certificates/rotation-policy", key, R"({"overlap":3600})"), 400,
               "BAD_REQUEST");
   auto put = Call("PUT", "/certificates/rotation-policy", key,

@@ -27,7 +27,8 @@ BOOST_AUTO_TEST_CASE(ReadsFlags) {
   BOOST_TEST(c->public_url == "https://lk.example");
   BOOST_TEST((c->log_level == LogLevel::kDebug));
   BOOST_TEST((Parse({"rewrap"}, &code)->command == Config::Command::kRewrap));
-  auto oauth = Parse({"--oauth-providers-file", "/etc/p.json", "--oauth-refresh-margin", "60"}, &code);
+  auto oauth =
+      Parse({"--oauth-providers-file", "/etc/p.json", "--oauth-refresh-margin", "60"}, &code);
   BOOST_REQUIRE(oauth.ok());
   BOOST_TEST(oauth->oauth_providers_file == "/etc/p.json");
   BOOST_TEST(oauth->oauth_refresh_margin.count() == 60);
@@ -35,11 +36,16 @@ BOOST_AUTO_TEST_CASE(ReadsFlags) {
 }
 
 BOOST_AUTO_TEST_CASE(BadValuesFailWithOneLineAndExitCode2) {
-  for (std::vector<std::string> bad :
-       {std::vector<std::string>{"--listen", "nope"}, {"--listen", "1.2.3.4:70000"},
-        {"--threads", "0"}, {"--threads", "abc"}, {"--log-level", "loud"},
-        {"--public-url", "ftp://x"}, {"--max-body-bytes", "5"}, {"--unknown-flag"},
-        {"--oauth-refresh-margin", "-1"}, {"--oauth-refresh-margin", "86401"}}) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--listen", "nope"},
+                                       {"--listen", "1.2.3.4:70000"},
+                                       {"--threads", "0"},
+                                       {"--threads", "abc"},
+                                       {"--log-level", "loud"},
+                                       {"--public-url", "ftp://x"},
+                                       {"--max-body-bytes", "5"},
+                                       {"--unknown-flag"},
+                                       {"--oauth-refresh-margin", "-1"},
+                                       {"--oauth-refresh-margin", "86401"}}) {
     int code = 0;
     auto c = Parse(bad, &code);
     BOOST_TEST(!c.ok(), bad[0]);

@@ -8,8 +8,9 @@ namespace {
 BOOST_AUTO_TEST_SUITE(JsonBodyTest)
 
 BOOST_AUTO_TEST_CASE(ReadsTypedFields) {
-  auto body = JsonBody::Parse(R"({"name":"n","scopes":["a","b"],"expiresAt":"2030-01-01T00:00:00Z"})",
-                              {"name", "scopes", "expiresAt"});
+  auto body =
+      JsonBody::Parse(R"({"name":"n","scopes":["a","b"],"expiresAt":"2030-01-01T00:00:00Z"})",
+                      {"name", "scopes", "expiresAt"});
   BOOST_REQUIRE(body.ok());
   BOOST_TEST(*body->RequiredString("name") == "n");
   BOOST_TEST(body->RequiredStringArray("scopes")->size() == 2u);

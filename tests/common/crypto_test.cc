@@ -90,7 +90,8 @@ BOOST_AUTO_TEST_CASE(SecretBytesWipesOnMoveAndReset) {
 }
 
 BOOST_AUTO_TEST_CASE(WipeJsonStringsReachesNestedValues) {
-  auto j = nlohmann::json::parse(R"({"a":"secret-1","h":[["X-Key","secret-2"]],"n":{"m":"secret-3"},"k":7})");
+  auto j = nlohmann::json::parse(
+      R"({"a":"secret-1","h":[["X-Key","secret-2"]],"n":{"m":"secret-3"},"k":7})");
   WipeJsonStrings(j);
   std::string dump = j.dump();
   BOOST_TEST(dump.find("secret") == std::string::npos);

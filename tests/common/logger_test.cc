@@ -24,8 +24,8 @@ BOOST_AUTO_TEST_CASE(WritesOneJsonObjectPerLine) {
   logger.Info("request", {{"path", "/a\"b"}, {"status", 200}, {"ms", 1.5}});
   std::string text = Contents(f);
   BOOST_TEST(text.back() == '\n');
-  BOOST_TEST(text.find("\"level\":\"info\",\"event\":\"request\",\"path\":\"/a\\\"b\",\"status\":200,\"ms\":1.500}") !=
-             std::string::npos);
+  BOOST_TEST(text.find("\"level\":\"info\",\"event\":\"request\",\"path\":\"/"
+                       "a\\\"b\",\"status\":200,\"ms\":1.500}") != std::string::npos);
   std::fclose(f);
 }
 

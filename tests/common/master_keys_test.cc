@@ -39,8 +39,8 @@ BOOST_AUTO_TEST_CASE(WrapUsesActiveKeyAndUnwrapNeedsTheRightOne) {
   BOOST_TEST(ring.Unwrap("k1", AsView(wrapped), "aad")->view() == "data key bytes");
   BOOST_TEST((ring.Unwrap("k2", AsView(wrapped), "aad").status().code() ==
               StatusCode::kFailedPrecondition));
-  BOOST_TEST((ring.Unwrap("k1", AsView(wrapped), "other").status().code() ==
-              StatusCode::kDataLoss));
+  BOOST_TEST(
+      (ring.Unwrap("k1", AsView(wrapped), "other").status().code() == StatusCode::kDataLoss));
 }
 
 BOOST_AUTO_TEST_CASE(CreatesFileWithMode0600AndLoadsIt) {

@@ -12,7 +12,8 @@ BOOST_AUTO_TEST_CASE(RunsJobsWhenTheClockSaysTheyAreDue) {
   FakeClock clock;
   Scheduler scheduler(clock);
   int runs = 0;
-  scheduler.Every("count", std::chrono::seconds(60), [&] { ++runs; }, std::chrono::seconds(10));
+  scheduler.Every(
+      "count", std::chrono::seconds(60), [&] { ++runs; }, std::chrono::seconds(10));
   BOOST_TEST(scheduler.RunDue() == 0);
   clock.Advance(std::chrono::seconds(10));
   BOOST_TEST(scheduler.RunDue() == 1);
@@ -27,9 +28,8 @@ BOOST_AUTO_TEST_CASE(RunsJobsWhenTheClockSaysTheyAreDue) {
 BOOST_AUTO_TEST_CASE(AThrowingJobIsReportedAndRescheduled) {
   FakeClock clock;
   std::string failed;
-  Scheduler scheduler(clock, [&](const std::string& job, const std::string& what) {
-    failed = job + ": " + what;
-  });
+  Scheduler scheduler(
+      clock, [&](const std::string& job, const std::string& what) { failed = job + ": " + what; });
   int runs = 0;
   scheduler.Every("boom", std::chrono::seconds(5), [&] {
     ++runs;

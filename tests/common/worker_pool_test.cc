@@ -1,8 +1,7 @@
 #include "common/worker_pool.h"
 
-#include <boost/test/unit_test.hpp>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <future>
 #include <stdexcept>
 

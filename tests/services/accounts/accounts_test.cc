@@ -1,6 +1,6 @@
 #include "services/accounts/accounts.h"
-#include "services/accounts/scopes.h"
 
+#include "services/accounts/scopes.h"
 #include "tests/services/accounts/fixture.h"
 
 namespace latchkey {
@@ -36,12 +36,13 @@ BOOST_AUTO_TEST_CASE(DeleteRemovesEveryOwnedRowAndLeavesOthers) {
   accounts.RegisterOwnedTable("widgets");
   auto a = *accounts.Create("a", ctx);
   auto b = *accounts.Create("b", ctx);
-  BOOST_REQUIRE(db->Execute("INSERT INTO widgets VALUES (?, 'x'), (?, 'y')",
-                            {a.account.id, b.account.id}).ok());
+  BOOST_REQUIRE(
+      db->Execute("INSERT INTO widgets VALUES (?, 'x'), (?, 'y')", {a.account.id, b.account.id})
+          .ok());
   BOOST_REQUIRE(accounts.Delete(a.account.id, ctx).ok());
-  for (const char* table : {"accounts WHERE id", "api_keys WHERE account_id",
-                            "data_keys WHERE account_id", "audit_events WHERE account_id",
-                            "widgets WHERE account_id"}) {
+  for (const char* table :
+       {"accounts WHERE id", "api_keys WHERE account_id", "data_keys WHERE account_id",
+        "audit_events WHERE account_id", "widgets WHERE account_id"}) {
     BOOST_TEST(Count(std::string("SELECT COUNT(*) FROM ") + table + " = ?", {a.account.id}) == 0,
                table);
   }

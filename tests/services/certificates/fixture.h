@@ -37,8 +37,7 @@ struct CertificatesFixture : AccountsFixture {
 
   // An ES256 certificate (fast to generate) unless told otherwise.
   CreatedCertificate Make(Custody custody = Custody::kManaged,
-                          KeyAlgorithm alg = KeyAlgorithm::kEs256,
-                          const std::string& acct = "") {
+                          KeyAlgorithm alg = KeyAlgorithm::kEs256, const std::string& acct = "") {
     NewCertificate n;
     n.name = "test";
     n.algorithm = alg;

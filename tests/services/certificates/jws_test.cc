@@ -36,11 +36,11 @@ BOOST_AUTO_TEST_CASE(RefusesMalformedTokens) {
       h + ".." + sig,
       "." + p + "." + sig,
       h + "." + p + ".",
-      h + "=." + p + "." + sig,              // padding
+      h + "=." + p + "." + sig,  // padding
       h + "." + p + "." + sig + "=",
       h + "." + p + "." + sig.substr(0, sig.size() - 1) + "!",  // not base64url
-      B64("[1,2]") + "." + p + "." + sig,    // header not an object
-      h + "." + B64("\"str\"") + "." + sig,  // payload not an object
+      B64("[1,2]") + "." + p + "." + sig,                       // header not an object
+      h + "." + B64("\"str\"") + "." + sig,                     // payload not an object
       B64("{bad json") + "." + p + "." + sig,
       std::string(kMaxTokenBytes + 1, 'a'),
   };

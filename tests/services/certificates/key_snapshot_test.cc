@@ -7,7 +7,6 @@
 namespace latchkey {
 namespace {
 
-
 struct Fixture : testing::CertificatesFixture {
   nlohmann::json Jwks(const std::string& acct = "") {
     return nlohmann::json::parse(Snap(acct)->jwks_json);

@@ -60,23 +60,23 @@ BOOST_AUTO_TEST_CASE(PublishesBeforeSigningAndRetiresAfterTheOverlap) {
   clock.Advance(seconds(kDay - 300));
   BOOST_TEST(certs.RunMaintenance()->rotated == 1);
   auto snap = Snap();
-  BOOST_TEST(snap->keys.size() == 2u);                // the next key is published...
-  BOOST_TEST(snap->signer->cert.kid == first);        // ...but does not sign yet
+  BOOST_TEST(snap->keys.size() == 2u);          // the next key is published...
+  BOOST_TEST(snap->signer->cert.kid == first);  // ...but does not sign yet
   std::string second = snap->keys[0].cert.kid;
   BOOST_TEST(second != first);
   clock.Advance(seconds(299));
-  SignedToken before = Sign(Lifetime(3600));          // the longest lifetime, just before the switch
+  SignedToken before = Sign(Lifetime(3600));  // the longest lifetime, just before the switch
   BOOST_TEST(before.kid == first);
   clock.Advance(seconds(1));
   BOOST_TEST(Snap()->signer->cert.kid == second);
   clock.Advance(seconds(3598));
-  BOOST_TEST(Check(before.token).valid);              // its last valid second: old key still there
+  BOOST_TEST(Check(before.token).valid);  // its last valid second: old key still there
   BOOST_TEST(Snap()->keys.size() == 2u);
   clock.Advance(seconds(2));
-  BOOST_TEST(Snap()->keys.size() == 1u);              // retired exactly at the overlap's end
+  BOOST_TEST(Snap()->keys.size() == 1u);  // retired exactly at the overlap's end
   BOOST_TEST(certs.RunMaintenance()->expired == 1);
   BOOST_TEST(Count("certificate.retire") == 1);
-  BOOST_TEST(Count("certificate.rotate") == 2);       // the first key, and this one
+  BOOST_TEST(Count("certificate.rotate") == 2);  // the first key, and this one
 }
 
 BOOST_AUTO_TEST_CASE(EachRotationHappensOnceAcrossReplicas) {

@@ -1,9 +1,8 @@
 #include "services/certificates/tokens.h"
 
-#include <jwt/jwt.hpp>
-
 #include <boost/test/unit_test.hpp>
 #include <ctime>
+#include <jwt/jwt.hpp>
 
 #include "services/certificates/jws.h"
 #include "tests/services/certificates/fixture.h"
@@ -132,10 +131,11 @@ BOOST_AUTO_TEST_CASE(RefusesForgedAndInvalidTokens) {
   BOOST_TEST(reason(Forge(R"({"alg":"none","kid":")" + kid + "\"}", GoodClaims())) ==
              "algorithm none is not allowed");
   // HS256 keyed with the public PEM: the classic confusion attack.
-  std::string hs_input = B64(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." +
-                         B64(GoodClaims().dump());
-  std::string hs = hs_input + "." +
-                   B64(std::string(AsView(HmacSha256(managed.certificate.public_key_pem, hs_input))));
+  std::string hs_input =
+      B64(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + B64(GoodClaims().dump());
+  std::string hs =
+      hs_input + "." +
+      B64(std::string(AsView(HmacSha256(managed.certificate.public_key_pem, hs_input))));
   BOOST_TEST(reason(hs) == "algorithm HS256 is not allowed");
   BOOST_TEST(reason(Forge(R"({"alg":"ES256","kid":")" + kid + "\"}", GoodClaims(), key)) ==
              "algorithm does not match the key");
@@ -143,16 +143,16 @@ BOOST_AUTO_TEST_CASE(RefusesForgedAndInvalidTokens) {
   BOOST_TEST(reason(Forge(R"({"kid":")" + kid + "\"}", GoodClaims(), key)) == "token has no alg");
   BOOST_TEST(reason(Forge(R"({"alg":"RS256","kid":"nope"})", GoodClaims(), key)) ==
              "unknown or revoked key");
-  BOOST_TEST(reason(Forge(R"({"alg":"RS256","kid":")" + kid + R"(","crit":["exp"]})",
-                          GoodClaims(), key)) == "unsupported critical header parameters");
+  BOOST_TEST(reason(Forge(R"({"alg":"RS256","kid":")" + kid + R"(","crit":["exp"]})", GoodClaims(),
+                          key)) == "unsupported critical header parameters");
   BOOST_TEST(reason(Forge(h, GoodClaims())) == "invalid signature");
 
   // Same header and signature, altered payload.
   std::string good = Forge(h, GoodClaims(), key);
   nlohmann::json altered = GoodClaims();
   altered["admin"] = true;
-  std::string tampered = good.substr(0, good.find('.')) + "." + B64(altered.dump()) +
-                         good.substr(good.rfind('.'));
+  std::string tampered =
+      good.substr(0, good.find('.')) + "." + B64(altered.dump()) + good.substr(good.rfind('.'));
   BOOST_TEST(reason(tampered) == "invalid signature");
 
   auto claims = GoodClaims();
@@ -233,8 +233,9 @@ BOOST_AUTO_TEST_CASE(CrossChecksWithCppJwt) {
     jwt::jwt_object obj{jwt::params::algorithm(name),
                         jwt::params::secret(*exported.private_key_pem)};
     obj.header().add_header("kid", exported.certificate.kid);
-    obj.add_claim("iss", issuer).add_claim("sub", "cpp-jwt").add_claim("exp",
-                                                                       std::time(nullptr) + 60);
+    obj.add_claim("iss", issuer)
+        .add_claim("sub", "cpp-jwt")
+        .add_claim("exp", std::time(nullptr) + 60);
     auto v = Check(obj.signature());
     BOOST_TEST(v.valid, name << ": " << v.reason);
     BOOST_TEST(v.claims["sub"] == "cpp-jwt");

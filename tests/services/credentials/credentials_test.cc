@@ -44,7 +44,8 @@ struct Fixture : testing::AccountsFixture {
 BOOST_FIXTURE_TEST_SUITE(CredentialsTest, Fixture)
 
 BOOST_AUTO_TEST_CASE(ProviderKeysAreWriteOnlyWithMaskedSummaries) {
-  auto s = creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx);
+  auto s =
+      creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx);
   BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
   BOOST_TEST(Find(*s, "openai").has_key);
   BOOST_TEST(*Find(*s, "openai").last4 == "abcd");
@@ -63,10 +64,12 @@ BOOST_AUTO_TEST_CASE(ProviderKeysAreWriteOnlyWithMaskedSummaries) {
 
 BOOST_AUTO_TEST_CASE(BadProviderInputChangesNothing) {
   BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
-  auto short_key = creds.PutProviderKeys(account, Keys({{"anthropic", kAnthropic}, {"groq", "short"}}), ctx);
+  auto short_key =
+      creds.PutProviderKeys(account, Keys({{"anthropic", kAnthropic}, {"groq", "short"}}), ctx);
   BOOST_TEST((short_key.status().code() == StatusCode::kInvalidArgument));
   BOOST_TEST(short_key.status().message().find("groqApiKey") != std::string::npos);
-  auto control = creds.PutProviderKeys(account, Keys({{"openai", "sk-new-value\nInjected: 1"}}), ctx);
+  auto control =
+      creds.PutProviderKeys(account, Keys({{"openai", "sk-new-value\nInjected: 1"}}), ctx);
   BOOST_TEST(control.status().message().find("control characters") != std::string::npos);
   BOOST_TEST(!creds.PutProviderKeys(account, Keys({{"nosuch", kOpenAi}}), ctx).ok());
   ProviderKeysUpdate hosts;
@@ -79,7 +82,9 @@ BOOST_AUTO_TEST_CASE(BadProviderInputChangesNothing) {
 }
 
 BOOST_AUTO_TEST_CASE(ProviderInjectionAndHostOverride) {
-  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx).ok());
+  BOOST_REQUIRE(
+      creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}, {"anthropic", kAnthropic}}), ctx)
+          .ok());
   auto openai = creds.Resolve(account, "openai");
   BOOST_REQUIRE(openai.ok());
   BOOST_TEST(openai->headers.at(0).first == "Authorization");
@@ -143,8 +148,10 @@ BOOST_AUTO_TEST_CASE(EachSecretTypeInjectsAsSpecified) {
   BOOST_TEST(qi->query.at(0).first == "key");
   BOOST_TEST(qi->query.at(0).second == "planted-query-5555");
 
-  BOOST_REQUIRE(creds.CreateSecret(account, "bearer", ApiKeySecret("planted-bearer-4242"), ctx).ok());
-  BOOST_TEST(creds.Resolve(account, "bearer")->headers.at(0).second == "Bearer planted-bearer-4242");
+  BOOST_REQUIRE(
+      creds.CreateSecret(account, "bearer", ApiKeySecret("planted-bearer-4242"), ctx).ok());
+  BOOST_TEST(creds.Resolve(account, "bearer")->headers.at(0).second ==
+             "Bearer planted-bearer-4242");
 }
 
 BOOST_AUTO_TEST_CASE(SecretsAreMaskedVersionedAndScopedToTheAccount) {
@@ -152,8 +159,9 @@ BOOST_AUTO_TEST_CASE(SecretsAreMaskedVersionedAndScopedToTheAccount) {
   BOOST_REQUIRE(created.ok());
   BOOST_TEST(created->version == 1);
   BOOST_TEST(*created->parts.at(0).last4 == "0001");
-  BOOST_TEST((creds.CreateSecret(account, "svc", ApiKeySecret("planted-value-0002"), ctx)
-                  .status().code() == StatusCode::kAlreadyExists));
+  BOOST_TEST((
+      creds.CreateSecret(account, "svc", ApiKeySecret("planted-value-0002"), ctx).status().code() ==
+      StatusCode::kAlreadyExists));
   BOOST_TEST(creds.CreateSecret(other, "svc", ApiKeySecret("planted-value-0003"), ctx).ok());
 
   SecretWrite replace = ApiKeySecret("planted-value-0004");
@@ -166,8 +174,8 @@ BOOST_AUTO_TEST_CASE(SecretsAreMaskedVersionedAndScopedToTheAccount) {
   BOOST_TEST(creds.Resolve(other, "svc")->headers.at(0).second == "Bearer planted-value-0003");
 
   BOOST_REQUIRE(db->Transaction([&](SqlExecutor& tx) {
-                  return creds.RecordUses(tx, account, "svc", 1, clock.Now());
-                }).ok());
+                    return creds.RecordUses(tx, account, "svc", 1, clock.Now());
+                  }).ok());
   auto used = *creds.GetSecret(account, "svc");
   BOOST_TEST(used.use_count == 1);
   BOOST_TEST(used.last_used_at.has_value());
