@@ -139,12 +139,23 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
     return PayloadTooLarge("request body exceeds " + std::to_string(options_.max_body_bytes) +
                            " bytes");
   }
+  // The cheap refusals come before any queueing, so that a flood of them
+  // cannot fill the worker pool's queue.
   if (route.auth == AuthKind::kPublic) {
-    // Before any queueing: a flood of public requests is refused here.
     if (auto limited =
             Limited("ip:" + RateBucketAddress(request.client_address),
                     options_.rate_limits.per_address, "too many requests from this address")) {
       return *limited;
+    }
+  } else {
+    if (!BearerToken(request)) return Unauthenticated("missing or invalid API key");
+    int64_t wait = limiter_.Peek("fail:" + RateBucketAddress(request.client_address),
+                                 options_.rate_limits.auth_failures, options_.steady_now());
+    if (wait > 0) {
+      HttpResponse r =
+          ErrorResponse(429, "RATE_LIMITED", "too many failed authentications from this address");
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
     }
   }
   if (route.blocking && services_.workers) return Defer(route, request);
@@ -183,15 +194,38 @@ HttpResponse App::Defer(const Route& route, const HttpRequest& request) {
   // The worker owns its copy: the transport's request ends with this call.
   auto owned = std::make_shared<HttpRequest>(request);
   HttpResponse deferred;
+  deferred.deferred = true;
   deferred.stream = [this, &route, owned](std::shared_ptr<ResponseStream> out) {
     bool queued = services_.workers->TrySubmit([this, &route, owned, out] {
-      HttpResponse response = Guarded(*owned, [&] { return Invoke(route, *owned); });
-      if (response.stream) {
-        response.stream(out);  // e.g. the proxy: it ends the stream itself
+      if (out->cancelled()) {
+        // Shutting down: queued work is not started, only answered.
+        HttpResponse gone = ErrorResponse(503, "UNAVAILABLE", "server is shutting down");
+        gone.headers.emplace_back("Retry-After", "1");
+        out->Respond(gone);
+        out->End();
         return;
       }
-      out->Respond(response);
-      out->End();
+      HttpResponse response = Guarded(*owned, [&] { return Invoke(route, *owned); });
+      if (!response.stream) {
+        out->Respond(response);
+        out->End();
+        return;
+      }
+      if (!out->AdmitProxied()) {
+        HttpResponse busy = ErrorResponse(503, "UNAVAILABLE", "too many streaming requests; retry");
+        busy.headers.emplace_back("Retry-After", "1");
+        out->Respond(busy);
+        out->End();
+        return;
+      }
+      try {
+        response.stream(out);  // the proxy: it ends the stream itself
+      } catch (const std::exception& e) {
+        services_.logger.Error("stream_exception",
+                               {{"request_id", owned->request_id}, {"what", e.what()}});
+        out->Respond(ErrorResponse(500, "INTERNAL", "internal error"));
+        out->End();
+      }
     });
     if (!queued) {
       HttpResponse busy = ErrorResponse(503, "UNAVAILABLE", "the server is busy; retry");

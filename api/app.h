@@ -12,6 +12,7 @@
 #include "api/http_types.h"
 #include "api/router.h"
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/logger.h"
 #include "common/rate_limiter.h"
 #include "common/worker_pool.h"
@@ -83,6 +84,9 @@ struct AppServices {
   OAuthClients& oauth_clients;
   OAuthFlows& oauth_flows;
   OAuthTokens& oauth_tokens;
+  // Audit events written off the request path; reads of the audit log and
+  // of use counts sync with it.
+  AuditWriter& audit_writer;
   // Where blocking routes run; without one (tests calling Handle) they run
   // on the caller's thread.
   WorkerPool* workers = nullptr;

@@ -14,6 +14,7 @@
 #include "api/app.h"
 #include "api/http_server.h"
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/envelope.h"
 #include "common/ids.h"
 #include "common/master_keys.h"
@@ -151,7 +152,12 @@ int RunServer(const Config& config) {
 
   Envelope envelope(db, *storage.keys, clock);
   AuditLog audit(clock);
-  ApiKeyService api_keys(db, audit, clock);
+  // Before the services that queue into it, so it is destroyed after them;
+  // stopped (everything committed) before the database closes.
+  AuditWriter audit_writer(db, audit);
+  ApiKeyOptions api_key_options;
+  api_key_options.writer = &audit_writer;
+  ApiKeyService api_keys(db, audit, clock, api_key_options);
   AccountService accounts(db, envelope, audit, api_keys, clock);
   for (const auto& table : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(table);
   KeyPool key_pool(static_cast<size_t>(config.key_pool_size));
@@ -161,7 +167,7 @@ int RunServer(const Config& config) {
   CertificateService certificates(db, envelope, audit, clock, key_pool, cert_options);
   TokenService tokens(certificates, clock);
   for (const auto& table : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(table);
-  CredentialService credentials(db, envelope, audit, clock);
+  CredentialService credentials(db, envelope, audit, clock, &audit_writer);
   accounts.OnDeleted([&credentials](const std::string& id) { credentials.ForgetAccount(id); });
   auto oauth_providers = LoadOAuthProviders(config.oauth_providers_file);
   if (!oauth_providers.ok()) return ConfigError(oauth_providers.status().message());
@@ -169,7 +175,8 @@ int RunServer(const Config& config) {
   OAuthTokenOptions oauth_options;
   oauth_options.refresh_margin = config.oauth_refresh_margin;
   oauth_options.lease = config.oauth_refresh_lease;
-  oauth_options.owner = NewId("own");  // this process, in the leases it takes
+  oauth_options.owner = NewId("own");
+  oauth_options.uses_writer = &audit_writer;  // this process, in the leases it takes
   // A token request must end before its lease does, or another replica
   // could refresh the same token meanwhile.
   TokenEndpointOptions endpoint_options;
@@ -189,7 +196,7 @@ int RunServer(const Config& config) {
   proxy_options.connect_timeout = config.proxy_connect_timeout;
   proxy_options.total_timeout = config.proxy_timeout;
   proxy_options.max_body_bytes = config.max_body_bytes;
-  ProxyService proxy(proxy_credentials, db, audit, clock, proxy_options);
+  ProxyService proxy(proxy_credentials, audit_writer, clock, proxy_options);
   Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
     logger.Error("job_failed", {{"job", job}, {"what", what}});
   });
@@ -231,6 +238,8 @@ int RunServer(const Config& config) {
   server_options.body_timeout = config.body_timeout;
   server_options.keepalive_timeout = config.keepalive_timeout;
   server_options.max_streams = config.proxy_streams;
+  server_options.longest_exchange =
+      std::max<std::chrono::milliseconds>(config.proxy_timeout, std::chrono::minutes(2));
   server_options.max_connections = config.max_connections;
   server_options.max_connections_per_address = config.max_connections_per_address;
 
@@ -250,9 +259,9 @@ int RunServer(const Config& config) {
       config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
   app_options.public_url = config.public_url;
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
-  AppServices services{db,     accounts,      api_keys,    audit,        *admin,
-                       logger, certificates,  tokens,      key_pool,     credentials,
-                       proxy,  oauth.clients, oauth.flows, oauth.tokens, &workers};
+  AppServices services{db,           accounts,     api_keys,     audit,       *admin, logger,
+                       certificates, tokens,       key_pool,     credentials, proxy,  oauth.clients,
+                       oauth.flows,  oauth.tokens, audit_writer, &workers};
   App app(services, app_options);
   HttpServer server(app, logger, server_options);
   std::string base;
@@ -287,8 +296,11 @@ int RunServer(const Config& config) {
   refresher.Stop();
   scheduler.Stop();
   key_pool.Stop();
-  // The records of the last proxy calls go in before the database closes.
-  if (!proxy.Sync(std::chrono::seconds(5))) logger.Error("proxy_records_unwritten", {});
+  // The last audit records (proxy calls, denials) go in before the
+  // database closes.
+  api_keys.FlushDenials(/*all=*/true);
+  if (!audit_writer.Sync().ok()) logger.Error("audit_records_unwritten", {});
+  audit_writer.Stop();
   db.Close();
   logger.Info("stopped", {{"unfinished_requests", left}});
   return 0;

@@ -33,6 +33,7 @@ struct HttpServer::Core {
   std::atomic<bool> accepting{false};
   std::atomic<bool> cancelled{false};  // streams should stop now
   std::atomic<int> streams{0};         // streamed responses not yet ended
+  std::atomic<int> proxied{0};         // of those, proxied ones (capped by max_streams)
 };
 
 inline constexpr char kCsp[] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";

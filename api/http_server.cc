@@ -85,13 +85,21 @@ class Connections : public std::enable_shared_from_this<Connections> {
   // The connection's state lives here, not in the Peer's data: Pistache
   // (not instrumented) would then drop the last reference, and
   // ThreadSanitizer could not see that the drop comes after every use.
+  // A state is never destroyed under mu_: its slot's release takes mu_.
   void Register(const std::shared_ptr<P::Tcp::Peer>& peer, std::shared_ptr<PeerState> st) {
+    Entry replaced;  // a dead peer's, at a reused address: destroyed after unlocking
     std::lock_guard<std::mutex> lock(mu_);
-    live_[peer.get()] = Entry{peer, std::move(st)};
+    Entry& e = live_[peer.get()];
+    replaced = std::move(e);
+    e = Entry{peer, std::move(st)};
   }
   void Unregister(const P::Tcp::Peer* peer) {
+    Entry removed;
     std::lock_guard<std::mutex> lock(mu_);
-    live_.erase(peer);
+    auto it = live_.find(peer);
+    if (it == live_.end()) return;
+    removed = std::move(it->second);
+    live_.erase(it);
   }
   std::shared_ptr<PeerState> Find(const P::Tcp::Peer* peer) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -103,13 +111,16 @@ class Connections : public std::enable_shared_from_this<Connections> {
     std::weak_ptr<P::Tcp::Peer> peer;
     std::shared_ptr<PeerState> state;
   };
-  // The registered connections still alive (the dead are dropped).
+  // The registered connections still alive. Those whose peer Pistache
+  // dropped without telling us (its own idle and backstop timeouts) go.
   std::vector<Entry> Snapshot() {
+    std::vector<Entry> dead;  // destroyed after unlocking
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Entry> out;
     out.reserve(live_.size());
     for (auto it = live_.begin(); it != live_.end();) {
       if (it->second.peer.expired()) {
+        dead.push_back(std::move(it->second));
         it = live_.erase(it);
       } else {
         out.push_back(it->second);
@@ -121,11 +132,14 @@ class Connections : public std::enable_shared_from_this<Connections> {
 
  private:
   // Gives its place back when the connection's state goes.
+  // Weak: the table holds the states that hold the slots.
   struct Slot {
-    Slot(std::shared_ptr<Connections> o, std::string a)
+    Slot(std::weak_ptr<Connections> o, std::string a)
         : owner(std::move(o)), address(std::move(a)) {}
-    ~Slot() { owner->Release(address); }
-    std::shared_ptr<Connections> owner;
+    ~Slot() {
+      if (auto o = owner.lock()) o->Release(address);
+    }
+    std::weak_ptr<Connections> owner;
     std::string address;
   };
 
@@ -172,7 +186,7 @@ class Handler final : public PH::Handler {
   // Hands the connection's output to a stream thread running `body`.
   void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                    std::function<void(std::shared_ptr<ResponseStream>)> body, RequestLine line,
-                   bool keep_alive);
+                   bool keep_alive, bool deferred);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight,
@@ -416,7 +430,8 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
   RequestLine line{req.request_id,     req.method,      req.path,
                    req.client_address, req.body.size(), started};
   if (response.stream) {
-    StartStream(peer, st, std::move(response.stream), std::move(line), keep_alive);
+    StartStream(peer, st, std::move(response.stream), std::move(line), keep_alive,
+                response.deferred);
     return;
   }
   LogRequest(core_->logger, line, response.status, response.body.size());
@@ -427,30 +442,36 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
 
 void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                           std::function<void(std::shared_ptr<ResponseStream>)> body,
-                          RequestLine line, bool keep_alive) {
+                          RequestLine line, bool keep_alive, bool deferred) {
   auto refuse = [&](std::string_view message) {
     LogRequest(core_->logger, line, 503, 0);
-    Respond(peer, st, ErrorResponse(503, "UNAVAILABLE", message), line.request_id, false, true);
+    HttpResponse busy = ErrorResponse(503, "UNAVAILABLE", message);
+    busy.headers.emplace_back("Retry-After", "1");
+    Respond(peer, st, busy, line.request_id, false, true);
     st.closed = true;
   };
   // An earlier response still waiting in Pistache's queue could be
   // overtaken by our direct writes; only a client that stopped reading
   // gets here.
   if (st.writes_queued.load() > 0) return refuse("connection is congested; retry");
-  if (core_->streams.fetch_add(1) >= core_->options.max_streams) {
-    core_->streams.fetch_sub(1);
+  // A deferred request is bounded by the worker pool's queue; it counts
+  // as proxied only if its handler turns out to proxy (AdmitProxied).
+  bool proxied = !deferred;
+  if (proxied && core_->proxied.fetch_add(1) >= core_->options.max_streams) {
+    core_->proxied.fetch_sub(1);
     return refuse("too many streaming requests; retry");
   }
   if (st.stream_fd < 0) st.stream_fd = ::dup(peer->fd());
   if (st.stream_fd < 0) {
-    core_->streams.fetch_sub(1);
+    if (proxied) core_->proxied.fetch_sub(1);
     return refuse("server is out of resources");
   }
+  core_->streams.fetch_add(1);
   int fd = st.stream_fd;
   st.streaming = true;
   bool bodyless = line.method == "HEAD";
   auto writer = std::make_shared<StreamWriter>(core_, fd, StateOf(peer), peer, std::move(line),
-                                               keep_alive, bodyless);
+                                               keep_alive, bodyless, proxied);
   writer->start_thread_ = std::this_thread::get_id();
   try {
     body(writer);
@@ -666,8 +687,10 @@ Status HttpServer::Start(const std::function<void(uint16_t port)>& on_bound) {
     // the sweeper answers first.
     auto backstop = std::chrono::seconds(5);
     // Its parser is never fed, so it applies the header timeout to the whole
-    // exchange: give it the longer of ours.
-    auto longest = std::max(options_.header_timeout, options_.body_timeout);
+    // exchange, answering included (a deferred or streamed answer leaves
+    // the reactor free to check): give it the longest of ours.
+    auto longest =
+        std::max({options_.header_timeout, options_.body_timeout, options_.longest_exchange});
     auto opts = PH::Endpoint::options()
                     .threads(options_.threads)
                     .flags(P::Tcp::Options::ReuseAddr | P::Tcp::Options::NoDelay)

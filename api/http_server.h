@@ -38,7 +38,11 @@ struct HttpServerOptions {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{30000};
   std::chrono::milliseconds keepalive_timeout{60000};
-  int max_streams = 1024;              // streamed responses (the proxy) at once; 503 past it
+  int max_streams = 1024;  // proxied (streamed) responses at once; 503 past it
+  // The longest a received request may legitimately take to answer (a
+  // proxied exchange, a provider call on a worker). Pistache's own timeouts,
+  // which only back ours up, must not fire before it.
+  std::chrono::milliseconds longest_exchange{120000};
   size_t max_target_bytes = 8 * 1024;  // 414 past it
   size_t max_headers = 100;            // 431 past it
   // Open connections at once, in all and from one client address; a

@@ -72,6 +72,9 @@ class ResponseStream {
   virtual void End() = 0;
   // Set when the server is shutting down: long work should stop.
   virtual const std::atomic<bool>& cancelled() const = 0;
+  // Counts this response against the cap on proxied streams; false when
+  // the cap is reached (answer 503 instead). Idempotent.
+  virtual bool AdmitProxied() = 0;
 };
 
 struct HttpResponse {
@@ -83,6 +86,9 @@ struct HttpResponse {
   // with a stream for the response instead of sending `body`; everything
   // else here is ignored. The callee keeps the stream and must End it.
   std::function<void(std::shared_ptr<ResponseStream>)> stream;
+  // Set with `stream` for a request handed to the worker pool: bounded by
+  // the pool's queue, not by the cap on proxied streams.
+  bool deferred = false;
 };
 
 }  // namespace latchkey

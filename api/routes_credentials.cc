@@ -165,7 +165,6 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
        AuthKind::kApiKey,
        scopes::kCredentialsRead,
        [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         s.proxy.Sync();  // use counts include every call answered so far
          ASSIGN_OR_RETURN(CredentialsSummary summary, s.credentials.Summary(ctx.account_id()));
          return JsonResponse(200, ToJson(summary));
        },
@@ -192,7 +191,6 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               AuthKind::kApiKey,
               scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                s.proxy.Sync();
                 ASSIGN_OR_RETURN(auto list, s.credentials.ListSecrets(ctx.account_id()));
                 json out = json::array();
                 for (const auto& info : list) out.push_back(ToJson(info));
@@ -206,7 +204,6 @@ void AddCredentialRoutes(Router& router, AppServices& s) {
               AuthKind::kApiKey,
               scopes::kCredentialsRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                s.proxy.Sync();
                 ASSIGN_OR_RETURN(SecretInfo info,
                                  s.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
                 return JsonResponse(200, ToJson(info));

@@ -244,7 +244,6 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
               scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
                 ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
-                s.proxy.Sync();  // lastUsedAt includes every call answered so far
                 ASSIGN_OR_RETURN(auto list, s.oauth_tokens.List(
                                                 ctx.account_id(), ctx.request.Query("identifierId"),
                                                 ctx.request.Query("resource"),
@@ -265,7 +264,6 @@ void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
               AuthKind::kApiKey,
               scopes::kOauthRead,
               [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                s.proxy.Sync();
                 ASSIGN_OR_RETURN(OAuthTokenInfo t,
                                  s.oauth_tokens.Get(ctx.account_id(), ctx.param("id")));
                 return JsonResponse(200, TokenJson(t));

@@ -15,15 +15,24 @@ namespace P = Pistache;
 StreamWriter::~StreamWriter() { End(); }
 
 PeerState::~PeerState() {
-  // The last reference usually goes inside Pistache, whose shared_ptr
-  // release ThreadSanitizer cannot see (the library is not instrumented);
-  // the lock gives it the order every writer of these fields took.
+  // The last reference may go on any thread (a stream writer's, the
+  // sweeper's); the lock orders this after every writer of these fields.
   int fd;
   {
     std::lock_guard<std::mutex> lock(mu);
     fd = stream_fd;
   }
   if (fd >= 0) ::close(fd);
+}
+
+bool StreamWriter::AdmitProxied() {
+  if (proxied_) return true;
+  if (core_->proxied.fetch_add(1) >= core_->options.max_streams) {
+    core_->proxied.fetch_sub(1);
+    return false;
+  }
+  proxied_ = true;
+  return true;
 }
 
 bool StreamWriter::Start(int status, const std::string& content_type,
@@ -110,6 +119,7 @@ void StreamWriter::End() {
     HandBack();
   }
   LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
+  if (proxied_) core_->proxied.fetch_sub(1);
   core_->streams.fetch_sub(1);
   core_->in_flight.fetch_sub(1);
 }

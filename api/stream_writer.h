@@ -24,14 +24,15 @@ class StreamWriter final : public ResponseStream {
  public:
   StreamWriter(std::shared_ptr<HttpServer::Core> core, int fd, std::shared_ptr<PeerState> state,
                std::weak_ptr<Pistache::Tcp::Peer> peer, RequestLine line, bool keep_alive,
-               bool bodyless)
+               bool bodyless, bool proxied)
       : core_(std::move(core)),
         fd_(fd),
         state_(std::move(state)),
         peer_(std::move(peer)),
         line_(std::move(line)),
         keep_alive_(keep_alive),
-        bodyless_(bodyless) {}
+        bodyless_(bodyless),
+        proxied_(proxied) {}
   // A producer that forgot End must not leave the connection hanging.
   ~StreamWriter() override;
 
@@ -44,6 +45,7 @@ class StreamWriter final : public ResponseStream {
   int fd() const override { return fd_; }
   bool Flush() override;
   void End() override;
+  bool AdmitProxied() override;
 
   // Set while the reactor thread runs the route's stream callback.
   std::atomic<std::thread::id> start_thread_;
@@ -69,6 +71,7 @@ class StreamWriter final : public ResponseStream {
   bool body_done_ = false;  // the body's last bytes are in out_
   bool ended_ = false;
   bool broken_ = false;
+  bool proxied_;  // holds one of core_->proxied (given back at End)
   int status_ = 0;
   size_t bytes_ = 0;
 };

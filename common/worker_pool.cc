@@ -1,11 +1,13 @@
 #include "common/worker_pool.h"
 
+#include <algorithm>
+
 namespace latchkey {
 
-WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-  if (threads < 1) threads = 1;
-  threads_.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+WorkerPool::WorkerPool(int threads, size_t max_queued)
+    : max_queued_(max_queued), thread_count_(std::max(threads, 1)) {
+  threads_.reserve(static_cast<size_t>(thread_count_));
+  for (int i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 bool WorkerPool::TrySubmit(std::function<void()> job) {
@@ -19,9 +21,9 @@ bool WorkerPool::TrySubmit(std::function<void()> job) {
 }
 
 void WorkerPool::Stop() {
+  std::lock_guard<std::mutex> stop_lock(stop_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
   ready_.notify_all();

@@ -38,18 +38,20 @@ class WorkerPool {
 
   size_t queued() const;
   int busy() const;
-  int threads() const { return static_cast<int>(threads_.size()); }
+  int threads() const { return thread_count_; }
 
  private:
   void Run();
 
   const size_t max_queued_;
+  const int thread_count_;
   mutable std::mutex mu_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   int busy_ = 0;                             // guarded by mu_: jobs running
   bool stopping_ = false;                    // guarded by mu_
-  std::vector<std::thread> threads_;         // set in the constructor
+  std::vector<std::thread> threads_;         // set in the constructor, joined by Stop
+  std::mutex stop_mu_;                       // one Stop at a time
 };
 
 }  // namespace latchkey

@@ -291,13 +291,13 @@ void ApiKeyService::RecordDenied(const std::string& account_id, const std::strin
   AppendDenied(report, ctx);
 }
 
-int ApiKeyService::FlushDenials() {
+int ApiKeyService::FlushDenials(bool all) {
   TimePoint now = clock_.Now();
   std::vector<DenialWindow> ended;
   {
     std::lock_guard<std::mutex> lock(denials_mu_);
     for (auto it = denials_.begin(); it != denials_.end();) {
-      if (now - it->second.started < kDenialWindow) {
+      if (!all && now - it->second.started < kDenialWindow) {
         ++it;
         continue;
       }
@@ -310,15 +310,18 @@ int ApiKeyService::FlushDenials() {
 }
 
 void ApiKeyService::AppendDenied(const DenialWindow& window, const AuditContext& ctx) {
-  db_.Transaction([&](SqlExecutor& tx) -> Status {
-       AuditEvent event =
-           AuditEvent::For(ctx, window.account_id, "auth.denied", window.key_id, "denied");
-       event.actor = window.key_id;
-       event.details = {{"reason", window.reason}};
-       if (window.suppressed > 0)
-         event.details.emplace_back("suppressed", std::to_string(window.suppressed));
-       return audit_.Append(tx, std::move(event)).status();
-     })
+  AuditEvent event =
+      AuditEvent::For(ctx, window.account_id, "auth.denied", window.key_id, "denied");
+  event.actor = window.key_id;
+  event.details = {{"reason", window.reason}};
+  if (window.suppressed > 0) {
+    event.details.emplace_back("suppressed", std::to_string(window.suppressed));
+  }
+  if (options_.writer) {
+    options_.writer->Queue(std::move(event));
+    return;
+  }
+  db_.Transaction([&](SqlExecutor& tx) -> Status { return audit_.Append(tx, event).status(); })
       .IgnoreError();  // the request is refused either way
 }
 

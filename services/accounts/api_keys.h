@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/clock.h"
 #include "common/database.h"
 #include "common/migrations.h"
@@ -75,6 +76,9 @@ struct ApiKeyOptions {
   std::chrono::seconds cache_ttl{1};
   // Rows kept at most; past it the cache starts over.
   size_t cache_capacity = 10000;
+  // When set, denial events go through it, off the request path (the
+  // daemon); otherwise each is its own transaction.
+  AuditWriter* writer = nullptr;
 };
 
 class ApiKeyService {
@@ -122,7 +126,8 @@ class ApiKeyService {
   // auth.denied event each, with "suppressed") and forgets those windows.
   // Run periodically (the daemon: every kDenialWindow); returns how many
   // events it wrote.
-  int FlushDenials();
+  // `all` also reports windows still open (at shutdown).
+  int FlushDenials(bool all = false);
 
   // Audits a request refused for a missing scope.
   void RecordScopeDenied(const Principal& principal, std::string_view scope,

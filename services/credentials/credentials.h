@@ -12,6 +12,12 @@
 // service drop the cached row at once; a row changed by another replica is
 // read again once the cached copy is older than `cache_ttl` (1 s).
 //
+// Layout: the SQL is in credential_store.h; the provider-key methods are
+// defined in provider_keys.cc, the typed-secret ones in secrets.cc, the
+// shared parts (migrations, Resolve, RecordUses) in credentials.cc.
+//
+// Errors: a stored row or sealed value that does not read back is DataLoss.
+//
 // Thread-safety: safe for concurrent use.
 #pragma once
 
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/clock.h"
 #include "common/credential_source.h"
 #include "common/database.h"
@@ -114,38 +121,50 @@ class CredentialService final : public CredentialSource {
   static constexpr int64_t kMaxSecretsPerAccount = 1000;
   static constexpr size_t kCacheCapacity = 100000;  // cached rows
 
+  // Reads of use counts (Summary, ListSecrets, GetSecret) first sync with
+  // `uses_writer` when given: the proxy records uses through it.
   CredentialService(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
+                    AuditWriter* uses_writer = nullptr,
                     std::chrono::milliseconds cache_ttl = std::chrono::seconds(1))
       : db_(db),
         envelope_(envelope),
         audit_(audit),
         clock_(clock),
+        uses_writer_(uses_writer),
         cache_(cache_ttl, kCacheCapacity) {}
 
+  // Applied under the component name "credentials".
   static const std::vector<Migration>& Migrations();
+  // Tables whose rows die with their account.
   static std::vector<std::string> OwnedTables();
 
   // All-or-nothing: InvalidArgument (naming the field) for an unknown
-  // provider, a key shorter than 12 characters or with control characters,
-  // a bad host pattern, or hosts for a provider without a key.
+  // provider, a key shorter than 12 characters, with control characters or
+  // not UTF-8, a bad host pattern, or hosts for a provider without a key.
+  // Returns the summary after the change.
   Result<CredentialsSummary> PutProviderKeys(const std::string& account_id,
                                              const ProviderKeysUpdate& update,
                                              const AuditContext& ctx);
   Result<CredentialsSummary> Summary(const std::string& account_id);
 
   // InvalidArgument for a bad name, type, part or host list; AlreadyExists
-  // if the name is taken.
+  // if the name is taken; FailedPrecondition at kMaxSecretsPerAccount.
   Result<SecretInfo> CreateSecret(const std::string& account_id, const std::string& name,
                                   const SecretWrite& write, const AuditContext& ctx);
+  // Ordered by name.
   Result<std::vector<SecretInfo>> ListSecrets(const std::string& account_id);
+  // NotFound if the account has no secret by that name.
   Result<SecretInfo> GetSecret(const std::string& account_id, const std::string& name);
-  // A new version of the value (and hosts, if given); NotFound if absent.
+  // A new version of the value (and hosts, if given); NotFound if absent,
+  // InvalidArgument as CreateSecret.
   Result<SecretInfo> ReplaceSecret(const std::string& account_id, const std::string& name,
                                    const SecretWrite& write, const AuditContext& ctx);
+  // NotFound if absent.
   Status DeleteSecret(const std::string& account_id, const std::string& name,
                       const AuditContext& ctx);
 
-  // CredentialSource: a provider id ("openai") or a secret name.
+  // CredentialSource: a provider id ("openai") or a secret name. NotFound
+  // if the account has none by that name; DataLoss if it does not open.
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override;
@@ -167,11 +186,19 @@ class CredentialService final : public CredentialSource {
   Result<std::shared_ptr<const StoredCredential>> Read(const std::string& account_id,
                                                        const std::string& name);
 
+  // Waits for the uses recorded so far, if there is a writer.
+  Status SyncUses() { return uses_writer_ ? uses_writer_->Sync() : Status::Ok(); }
+
+  // Set at construction and never reassigned; each is safe for concurrent
+  // use on its own, so none needs a lock here.
   Database& db_;
   Envelope& envelope_;
   AuditLog& audit_;
   const Clock& clock_;
-  // By account id + '\n' + credential name.
+  AuditWriter* const uses_writer_;
+
+  // Guarded by its own mutex (RowCache::mu_); this class holds no lock of
+  // its own. By account id + '\n' + credential name; entries stay sealed.
   RowCache<StoredCredential> cache_;
 };
 

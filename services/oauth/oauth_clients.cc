@@ -6,7 +6,7 @@
 
 #include "common/hosts.h"
 #include "common/secret_text.h"
-#include "common/sql_time.h"
+#include "services/oauth/oauth_client_store.h"
 
 namespace latchkey {
 namespace {
@@ -21,14 +21,20 @@ constexpr size_t kMaxUriLength = 2048;
 
 }  // namespace
 
-std::string ScopeListJson(const std::vector<std::string>& scopes) { return Json(scopes).dump(); }
+std::string ScopeListJson(const std::vector<std::string>& scopes) {
+  // Scopes we validated are ASCII, but a provider may grant ones that are
+  // not UTF-8 (a form-encoded answer can carry any bytes). They are not
+  // secret and this signature has no room for an error, so such bytes are
+  // stored as U+FFFD rather than thrown over (dump's default).
+  return Json(scopes).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::vector<std::string> ParseScopeList(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   std::vector<std::string> out;
   if (!j.is_array()) return out;
-  for (const auto& s : j) {
-    if (s.is_string()) out.push_back(s.get<std::string>());
+  for (const Json& item : j) {
+    if (const auto* scope = item.get_ptr<const std::string*>()) out.push_back(*scope);
   }
   return out;
 }
@@ -96,101 +102,75 @@ Status CheckRedirectUri(const std::string& uri) {
   return Status::Ok();
 }
 
+// InvalidArgument naming the field, for Put.
+Status CheckWrite(const OAuthProvider& provider, const OAuthClientWrite& write) {
+  RETURN_IF_ERROR(CheckSecretText(write.client_id, "clientId", 1, kMaxClientId));
+  RETURN_IF_ERROR(CheckSecretText(write.client_secret, "clientSecret", 1, kMaxClientSecret));
+  if (write.scopes) RETURN_IF_ERROR(CheckOAuthScopes(*write.scopes, "scopes"));
+  if (write.tenant) {
+    if (!provider.uses_tenant) {
+      return InvalidArgument("tenant: provider '" + provider.id + "' does not take a tenant");
+    }
+    if (!IsTenant(*write.tenant)) {
+      return InvalidArgument("tenant must be 1-128 letters, digits, '-' or '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+// What a read shows of `provider`'s registration; `row` null when the
+// account has not configured it.
+OAuthClientInfo Info(const OAuthProvider& provider, const ClientRow* row) {
+  OAuthClientInfo info;
+  info.provider = &provider;
+  info.scopes = provider.scopes;
+  if (!row) return info;
+  info.configured = true;
+  info.client_id = row->client_id;
+  info.secret_last4 = row->secret_last4;
+  if (row->scopes) info.scopes = *row->scopes;
+  info.tenant = row->tenant;
+  info.updated_at = row->updated_at;
+  return info;
+}
+
 }  // namespace
 
-const std::vector<Migration>& OAuthClients::Migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1,
-       "CREATE TABLE oauth_clients ("
-       " account_id TEXT NOT NULL,"
-       " provider TEXT NOT NULL,"
-       " client_id TEXT NOT NULL,"
-       " sealed_secret ${BLOB} NOT NULL,"
-       " secret_last4 TEXT,"
-       " scopes TEXT,"
-       " tenant TEXT,"
-       " updated_at ${BIGINT} NOT NULL,"
-       " PRIMARY KEY (account_id, provider));"
-       "CREATE TABLE oauth_redirect_uris ("
-       " account_id TEXT NOT NULL,"
-       " uri TEXT NOT NULL,"
-       " PRIMARY KEY (account_id, uri))"},
-  };
-  return kMigrations;
-}
+const std::vector<Migration>& OAuthClients::Migrations() { return OAuthClientStore::Migrations(); }
 
-std::vector<std::string> OAuthClients::OwnedTables() {
-  return {"oauth_clients", "oauth_redirect_uris"};
-}
+std::vector<std::string> OAuthClients::OwnedTables() { return OAuthClientStore::OwnedTables(); }
 
 Result<OAuthClientInfo> OAuthClients::Put(const std::string& account_id,
                                           const std::string& provider_id,
                                           const OAuthClientWrite& write, const AuditContext& ctx) {
   const OAuthProvider* provider = providers_.Find(provider_id);
   if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
-  RETURN_IF_ERROR(CheckSecretText(write.client_id, "clientId", 1, kMaxClientId));
-  RETURN_IF_ERROR(CheckSecretText(write.client_secret, "clientSecret", 1, kMaxClientSecret));
-  if (write.scopes) RETURN_IF_ERROR(CheckOAuthScopes(*write.scopes, "scopes"));
-  if (write.tenant) {
-    if (!provider->uses_tenant) {
-      return InvalidArgument("tenant: provider '" + provider_id + "' does not take a tenant");
-    }
-    if (!IsTenant(*write.tenant)) {
-      return InvalidArgument("tenant must be 1-128 letters, digits, '-' or '.'");
-    }
-  }
-  TimePoint now = clock_.Now();
-  auto last4 = MaskedLast4(write.client_secret);
-  SqlValue scopes = write.scopes ? SqlValue(ScopeListJson(*write.scopes)) : SqlValue();
-  SqlValue tenant = write.tenant ? SqlValue(*write.tenant) : SqlValue();
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(Bytes sealed,
+  RETURN_IF_ERROR(CheckWrite(*provider, write));
+  ClientRow row;
+  row.provider = provider_id;
+  row.client_id = write.client_id;
+  row.secret_last4 = MaskedLast4(write.client_secret);
+  row.scopes = write.scopes;
+  row.tenant = write.tenant;
+  row.updated_at = clock_.Now();
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(row.sealed_secret,
                      envelope_.Seal(tx, account_id, kSecretKind, provider_id, write.client_secret));
-    RETURN_IF_ERROR(tx.Execute("DELETE FROM oauth_clients WHERE account_id = ? AND provider = ?",
-                               {account_id, provider_id})
-                        .status());
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO oauth_clients (account_id, provider, client_id,"
-                               " sealed_secret, secret_last4, scopes, tenant, updated_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               {account_id, provider_id, write.client_id, sealed,
-                                last4 ? SqlValue(*last4) : SqlValue(), scopes, tenant, ToUnix(now)})
-                        .status());
+    RETURN_IF_ERROR(OAuthClientStore::Put(tx, account_id, row));
     AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.client.put", provider_id);
     e.details = {{"provider", provider_id}};
     return audit_.Append(tx, e).status();
-  });
-  RETURN_IF_ERROR(s);
-  OAuthClientInfo info;
-  info.provider = provider;
-  info.configured = true;
-  info.client_id = write.client_id;
-  info.secret_last4 = last4;
-  info.scopes = write.scopes ? *write.scopes : provider->scopes;
-  info.tenant = write.tenant;
-  info.updated_at = now;
-  return info;
+  }));
+  return Info(*provider, &row);
 }
 
 Result<std::vector<OAuthClientInfo>> OAuthClients::List(const std::string& account_id) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT provider, client_id, secret_last4, scopes,"
-                                        " tenant, updated_at FROM oauth_clients"
-                                        " WHERE account_id = ?",
-                                        {account_id}));
+  ASSIGN_OR_RETURN(std::vector<ClientRow> rows, OAuthClientStore::List(db_, account_id));
   std::vector<OAuthClientInfo> out;
   for (const OAuthProvider& p : providers_.all()) {
-    OAuthClientInfo info;
-    info.provider = &p;
-    info.scopes = p.scopes;
-    for (const Row& row : rows) {
-      if (row.Text(0) != p.id) continue;
-      info.configured = true;
-      info.client_id = row.Text(1);
-      if (!row.IsNull(2)) info.secret_last4 = row.Text(2);
-      if (!row.IsNull(3)) info.scopes = ParseScopeList(row.Text(3));
-      if (!row.IsNull(4)) info.tenant = row.Text(4);
-      info.updated_at = FromUnix(row.Int(5));
-    }
-    out.push_back(std::move(info));
+    auto row = std::find_if(rows.begin(), rows.end(),
+                            [&](const ClientRow& r) { return r.provider == p.id; });
+    out.push_back(Info(p, row == rows.end() ? nullptr : &*row));
   }
   return out;
 }
@@ -208,14 +188,7 @@ Result<std::vector<std::string>> OAuthClients::SetRedirectUris(const std::string
     if (std::find(unique.begin(), unique.end(), uri) == unique.end()) unique.push_back(uri);
   }
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-    RETURN_IF_ERROR(
-        tx.Execute("DELETE FROM oauth_redirect_uris WHERE account_id = ?", {account_id}).status());
-    for (const auto& uri : unique) {
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO oauth_redirect_uris (account_id, "
-                                 "uri) VALUES (?, ?)",
-                                 {account_id, uri})
-                          .status());
-    }
+    RETURN_IF_ERROR(OAuthClientStore::PutRedirectUris(tx, account_id, unique));
     AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.redirect_uris.put", "redirect-uris");
     e.details = {{"count", std::to_string(unique.size())}};
     return audit_.Append(tx, e).status();
@@ -224,41 +197,31 @@ Result<std::vector<std::string>> OAuthClients::SetRedirectUris(const std::string
 }
 
 Result<std::vector<std::string>> OAuthClients::RedirectUris(const std::string& account_id) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT uri FROM oauth_redirect_uris WHERE account_id = ?"
-                                        " ORDER BY uri",
-                                        {account_id}));
-  std::vector<std::string> out;
-  for (const Row& r : rows) out.push_back(r.Text(0));
-  return out;
+  return OAuthClientStore::RedirectUris(db_, account_id);
 }
 
 Result<bool> OAuthClients::IsRedirectUriAllowed(const std::string& account_id,
                                                 const std::string& uri) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT 1 FROM oauth_redirect_uris"
-                                        " WHERE account_id = ? AND uri = ?",
-                                        {account_id, uri}));
-  return !rows.empty();
+  return OAuthClientStore::HasRedirectUri(db_, account_id, uri);
 }
 
 Result<OAuthClientCredentials> OAuthClients::Registration(const std::string& account_id,
                                                           const OAuthProvider& provider,
                                                           bool open_secret) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT client_id, scopes, tenant, sealed_secret"
-                                        " FROM oauth_clients WHERE account_id = ? AND provider = ?",
-                                        {account_id, provider.id}));
-  if (rows.empty()) {
+  ASSIGN_OR_RETURN(std::optional<ClientRow> row,
+                   OAuthClientStore::Get(db_, account_id, provider.id));
+  if (!row) {
     return FailedPrecondition("OAuth provider '" + provider.id +
                               "' is not configured for this account; PUT /oauth/providers/" +
                               provider.id + " first");
   }
-  const Row& row = rows[0];
   OAuthClientCredentials out;
-  out.client_id = row.Text(0);
-  out.scopes = row.IsNull(1) ? provider.scopes : ParseScopeList(row.Text(1));
-  if (!row.IsNull(2)) out.tenant = row.Text(2);
+  out.client_id = row->client_id;
+  out.scopes = row->scopes ? *row->scopes : provider.scopes;
+  if (row->tenant) out.tenant = *row->tenant;
   if (open_secret) {
     ASSIGN_OR_RETURN(SecretBytes secret, envelope_.Open(db_, account_id, kSecretKind, provider.id,
-                                                        AsView(row.Blob(3))));
+                                                        AsView(row->sealed_secret)));
     out.client_secret = std::string(secret.view());
   }
   return out;

@@ -4,14 +4,13 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "services/oauth/oauth_flow_store.h"
 
 namespace latchkey {
 namespace {
 
+// The envelope's AAD kind for sealed PKCE verifiers.
 constexpr char kVerifierKind[] = "oauth_pkce_verifier";
-constexpr char kSessionColumns[] =
-    "id, account_id, provider, identifier_id, redirect_uri, scopes, user_scopes, delivery,"
-    " sealed_verifier, expires_at, started_at, completed_at";
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
@@ -45,75 +44,42 @@ std::optional<std::string> Field(const FormFields& fields, std::string_view name
   return std::nullopt;
 }
 
-}  // namespace
-
-struct OAuthFlows::Session {
-  std::string id;
-  std::string account_id;
-  std::string provider;
-  std::string identifier_id;
-  std::string redirect_uri;
-  std::vector<std::string> scopes;
-  std::optional<std::vector<std::string>> user_scopes;
-  CodeDelivery delivery = CodeDelivery::kRedirect;
-  std::optional<Bytes> sealed_verifier;
-  int64_t expires_at = 0;
-  bool started = false;
-  bool completed = false;
-
-  static Session From(const Row& r) {
-    Session s;
-    s.id = r.Text(0);
-    s.account_id = r.Text(1);
-    s.provider = r.Text(2);
-    s.identifier_id = r.Text(3);
-    s.redirect_uri = r.Text(4);
-    s.scopes = ParseScopeList(r.Text(5));
-    if (!r.IsNull(6)) s.user_scopes = ParseScopeList(r.Text(6));
-    s.delivery = r.Text(7) == "exchange" ? CodeDelivery::kExchange : CodeDelivery::kRedirect;
-    if (!r.IsNull(8)) s.sealed_verifier = r.Blob(8);
-    s.expires_at = r.Int(9);
-    s.started = !r.IsNull(10);
-    s.completed = !r.IsNull(11);
-    return s;
+// The provider URL Authorize sends the browser to (RFC 6749 §4.1.1, with
+// RFC 7636's code challenge when `verifier` is set).
+std::string AuthorizationUrl(const OAuthSessionRow& session, const OAuthProvider& provider,
+                             const OAuthClientCredentials& client, const std::string& state,
+                             const std::string& verifier, const std::string& public_url) {
+  FormFields params = {{"response_type", "code"}, {"client_id", client.client_id}};
+  params.emplace_back("redirect_uri", session.delivery == CodeDelivery::kExchange
+                                          ? session.redirect_uri
+                                          : public_url + "/auth/callback");
+  if (!session.scopes.empty()) {
+    params.emplace_back("scope", Join(session.scopes, provider.scope_separator));
   }
-};
-
-const std::vector<Migration>& OAuthFlows::Migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1,
-       "CREATE TABLE oauth_sessions ("
-       " id TEXT PRIMARY KEY,"
-       " account_id TEXT NOT NULL,"
-       " provider TEXT NOT NULL,"
-       " identifier_id TEXT NOT NULL,"
-       " redirect_uri TEXT NOT NULL,"
-       " scopes TEXT NOT NULL,"
-       " user_scopes TEXT,"
-       " delivery TEXT NOT NULL,"
-       " state_hash TEXT UNIQUE,"
-       " sealed_verifier ${BLOB},"
-       " created_at ${BIGINT} NOT NULL,"
-       " expires_at ${BIGINT} NOT NULL,"
-       " started_at ${BIGINT},"
-       " completed_at ${BIGINT});"
-       "CREATE INDEX oauth_sessions_expiry ON oauth_sessions (expires_at)"},
-  };
-  return kMigrations;
+  if (session.user_scopes && !session.user_scopes->empty()) {
+    params.emplace_back("user_scope", Join(*session.user_scopes, provider.scope_separator));
+  }
+  params.emplace_back("state", state);
+  if (!verifier.empty()) {
+    params.emplace_back("code_challenge", Base64UrlEncode(AsView(Sha256(verifier))));
+    params.emplace_back("code_challenge_method", "S256");
+  }
+  for (const auto& p : provider.authorization_params) params.push_back(p);
+  return AppendQuery(provider.AuthorizationUrl(client.tenant), params);
 }
 
-std::vector<std::string> OAuthFlows::OwnedTables() { return {"oauth_sessions"}; }
+}  // namespace
 
-Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
-                                                 const SessionRequest& request,
-                                                 const std::string& public_url,
-                                                 const AuditContext& ctx) {
-  const OAuthProvider* provider = providers_.Find(request.provider);
-  if (!provider) return NotFound("no OAuth provider named '" + request.provider + "'");
+const std::vector<Migration>& OAuthFlows::Migrations() { return OAuthFlowStore::Migrations(); }
+
+std::vector<std::string> OAuthFlows::OwnedTables() { return OAuthFlowStore::OwnedTables(); }
+
+Status OAuthFlows::CheckSessionRequest(const std::string& account_id, const OAuthProvider& provider,
+                                       const SessionRequest& request) {
   RETURN_IF_ERROR(CheckIdentifier(request.identifier_id));
   if (request.scopes) RETURN_IF_ERROR(CheckOAuthScopes(*request.scopes, "scopes"));
   if (request.user_scopes) {
-    if (provider->dialect != TokenDialect::kSlack) {
+    if (provider.dialect != TokenDialect::kSlack) {
       return InvalidArgument("userScopes: only Slack takes user scopes");
     }
     RETURN_IF_ERROR(CheckOAuthScopes(*request.user_scopes, "userScopes"));
@@ -124,109 +90,97 @@ Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
         "redirectUri is not on this account's list (PUT /oauth/redirect-uris);"
         " it must match an entry exactly");
   }
+  return Status::Ok();
+}
+
+Result<CreatedSession> OAuthFlows::CreateSession(const std::string& account_id,
+                                                 const SessionRequest& request,
+                                                 const std::string& public_url,
+                                                 const AuditContext& ctx) {
+  const OAuthProvider* provider = providers_.Find(request.provider);
+  if (!provider) return NotFound("no OAuth provider named '" + request.provider + "'");
+  RETURN_IF_ERROR(CheckSessionRequest(account_id, *provider, request));
   ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.PublicPart(account_id, *provider));
-  std::vector<std::string> scopes = request.scopes ? *request.scopes : client.scopes;
-  CreatedSession out;
-  out.id = "oas_" + Base64UrlEncode(AsView(RandomBytes(24)));
   TimePoint now = clock_.Now();
-  out.expires_at = now + kSessionLifetime;
-  out.url = public_url + "/auth/" + provider->id + "?session=" + out.id;
+  Session session;
+  session.id = "oas_" + Base64UrlEncode(AsView(RandomBytes(24)));
+  session.account_id = account_id;
+  session.provider = provider->id;
+  session.identifier_id = request.identifier_id;
+  session.redirect_uri = request.redirect_uri;
+  session.scopes = request.scopes ? *request.scopes : client.scopes;
+  session.user_scopes = request.user_scopes;
+  session.delivery = request.delivery;
+  session.created_at = ToUnix(now);
+  session.expires_at = ToUnix(now + kSessionLifetime);
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-    RETURN_IF_ERROR(
-        tx.Execute(
-              "INSERT INTO oauth_sessions (id, account_id, provider, identifier_id,"
-              " redirect_uri, scopes, user_scopes, delivery, created_at, expires_at)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              {out.id, account_id, provider->id, request.identifier_id, request.redirect_uri,
-               ScopeListJson(scopes),
-               request.user_scopes ? SqlValue(ScopeListJson(*request.user_scopes)) : SqlValue(),
-               request.delivery == CodeDelivery::kExchange ? "exchange" : "redirect", ToUnix(now),
-               ToUnix(out.expires_at)})
-            .status());
-    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.session.create", out.id);
+    RETURN_IF_ERROR(OAuthFlowStore::Insert(tx, session));
+    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.session.create", session.id);
     e.details = {{"provider", provider->id}, {"identifierId", request.identifier_id}};
     return audit_.Append(tx, e).status();
   }));
+  CreatedSession out;
+  out.id = session.id;
+  out.url = public_url + "/auth/" + provider->id + "?session=" + session.id;
+  out.expires_at = now + kSessionLifetime;
   return out;
 }
 
 Result<std::string> OAuthFlows::Authorize(const std::string& provider_id,
                                           const std::string& session_id,
                                           const std::string& public_url) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kSessionColumns +
-                                            " FROM oauth_sessions WHERE id = ?",
-                                        {session_id}));
-  if (rows.empty()) return InvalidArgument("unknown authorization session");
-  Session session = Session::From(rows[0]);
-  if (session.provider != provider_id) {
-    return InvalidArgument("this session is for provider '" + session.provider + "'");
+  ASSIGN_OR_RETURN(std::optional<Session> session, OAuthFlowStore::Get(db_, session_id));
+  if (!session) return InvalidArgument("unknown authorization session");
+  if (session->provider != provider_id) {
+    return InvalidArgument("this session is for provider '" + session->provider + "'");
   }
-  if (session.started) return InvalidArgument("this authorization link was already used");
+  if (session->started) return InvalidArgument("this authorization link was already used");
   TimePoint now = clock_.Now();
-  if (session.expires_at <= ToUnix(now)) {
+  if (session->expires_at <= ToUnix(now)) {
     return InvalidArgument("this authorization link has expired; start a new session");
   }
   const OAuthProvider* provider = providers_.Find(provider_id);
   if (!provider) return NotFound("no OAuth provider named '" + provider_id + "'");
   ASSIGN_OR_RETURN(OAuthClientCredentials client,
-                   clients_.PublicPart(session.account_id, *provider));
+                   clients_.PublicPart(session->account_id, *provider));
 
   std::string state = Base64UrlEncode(AsView(RandomBytes(32)));
   std::string verifier;
   if (provider->pkce) verifier = Base64UrlEncode(AsView(RandomBytes(32)));  // 43 characters
-  Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    SqlValue sealed;
+  Status started = Start(*session, state, verifier, now);
+  std::string url;
+  if (started.ok())
+    url = AuthorizationUrl(*session, *provider, client, state, verifier, public_url);
+  SecureWipe(verifier.data(), verifier.size());
+  RETURN_IF_ERROR(started);
+  return url;
+}
+
+Status OAuthFlows::Start(const Session& session, const std::string& state,
+                         const std::string& verifier, TimePoint now) {
+  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+    std::optional<Bytes> sealed;
     if (!verifier.empty()) {
-      ASSIGN_OR_RETURN(Bytes b,
+      ASSIGN_OR_RETURN(sealed,
                        envelope_.Seal(tx, session.account_id, kVerifierKind, session.id, verifier));
-      sealed = std::move(b);
     }
-    ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE oauth_sessions SET started_at = ?,"
-                                           " state_hash = ?, sealed_verifier = ?"
-                                           " WHERE id = ? AND started_at IS NULL",
-                                           {ToUnix(now), Sha256Hex(state), sealed, session.id}));
-    if (n == 0) return InvalidArgument("this authorization link was already used");
+    ASSIGN_OR_RETURN(bool started,
+                     OAuthFlowStore::Start(tx, session.id, ToUnix(now), Sha256Hex(state), sealed));
+    if (!started) return InvalidArgument("this authorization link was already used");
     return Status::Ok();
   });
-  if (!s.ok()) {
-    SecureWipe(verifier.data(), verifier.size());
-    return s;
-  }
-
-  FormFields params = {{"response_type", "code"}, {"client_id", client.client_id}};
-  params.emplace_back("redirect_uri", session.delivery == CodeDelivery::kExchange
-                                          ? session.redirect_uri
-                                          : public_url + "/auth/callback");
-  if (!session.scopes.empty()) {
-    params.emplace_back("scope", Join(session.scopes, provider->scope_separator));
-  }
-  if (session.user_scopes && !session.user_scopes->empty()) {
-    params.emplace_back("user_scope", Join(*session.user_scopes, provider->scope_separator));
-  }
-  params.emplace_back("state", state);
-  if (!verifier.empty()) {
-    params.emplace_back("code_challenge", Base64UrlEncode(AsView(Sha256(verifier))));
-    params.emplace_back("code_challenge_method", "S256");
-    SecureWipe(verifier.data(), verifier.size());
-  }
-  for (const auto& p : provider->authorization_params) params.push_back(p);
-  return AppendQuery(provider->AuthorizationUrl(client.tenant), params);
 }
 
 Result<OAuthFlows::Session> OAuthFlows::FindByState(const std::string& state) {
   if (state.empty() || state.size() > 512) return InvalidArgument("unknown or used state");
-  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kSessionColumns +
-                                            " FROM oauth_sessions WHERE state_hash = ?",
-                                        {Sha256Hex(state)}));
-  if (rows.empty()) return InvalidArgument("unknown or used state");
-  return Session::From(rows[0]);
+  ASSIGN_OR_RETURN(std::optional<Session> session,
+                   OAuthFlowStore::FindByStateHash(db_, Sha256Hex(state)));
+  if (!session) return InvalidArgument("unknown or used state");
+  return std::move(*session);
 }
 
 Result<bool> OAuthFlows::Consume(const Session& session) {
-  ASSIGN_OR_RETURN(int64_t n, db_.Execute("UPDATE oauth_sessions SET completed_at = ?"
-                                          " WHERE id = ? AND completed_at IS NULL",
-                                          {ToUnix(clock_.Now()), session.id}));
-  return n == 1;
+  return OAuthFlowStore::Complete(db_, session.id, ToUnix(clock_.Now()));
 }
 
 void OAuthFlows::AuditFailure(const Session& session, const std::string& code,
@@ -342,8 +296,10 @@ Result<ExchangeResult> OAuthFlows::Exchange(const std::string& account_id, const
 }
 
 Result<int64_t> OAuthFlows::PurgeExpiredSessions() {
-  return db_.Execute("DELETE FROM oauth_sessions WHERE expires_at < ?",
-                     {ToUnix(clock_.Now()) - 24 * 3600});
+  // Kept a day past expiry: until then a late callback still sends the
+  // browser back to the app with session_expired instead of stopping at
+  // an unknown state.
+  return OAuthFlowStore::PurgeExpiredBefore(db_, ToUnix(clock_.Now()) - 24 * 3600);
 }
 
 }  // namespace latchkey

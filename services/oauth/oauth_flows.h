@@ -41,6 +41,8 @@
 
 namespace latchkey {
 
+struct OAuthSessionRow;  // services/oauth/oauth_flow_store.h
+
 enum class CodeDelivery { kRedirect, kExchange };
 
 struct SessionRequest {
@@ -112,7 +114,17 @@ class OAuthFlows {
   Result<int64_t> PurgeExpiredSessions();
 
  private:
-  struct Session;
+  using Session = OAuthSessionRow;
+
+  // InvalidArgument (naming the field) for what CreateSession refuses.
+  Status CheckSessionRequest(const std::string& account_id, const OAuthProvider& provider,
+                             const SessionRequest& request);
+  // Binds `state` (stored as its hash) and the PKCE `verifier` (sealed;
+  // empty without PKCE) to the session. InvalidArgument if it was started
+  // already.
+  Status Start(const Session& session, const std::string& state, const std::string& verifier,
+               TimePoint now);
+  // InvalidArgument for a state no session has.
   Result<Session> FindByState(const std::string& state);
   // Consumes the session; false if someone else already did.
   Result<bool> Consume(const Session& session);

@@ -2,24 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
 #include "common/ids.h"
+#include "services/oauth/oauth_token_store.h"
+#include "services/oauth/token_secrets.h"
 
 namespace latchkey {
 namespace {
-
-using Json = nlohmann::json;
-
-constexpr char kSealKind[] = "oauth_token";
-constexpr char kColumns[] =
-    "id, account_id, provider, identifier_id, resource, scopes, status, sealed, refreshable,"
-    " expires_at, next_refresh_at, lease_owner, lease_until, failures, metadata, created_at,"
-    " last_refreshed_at";
-
-SqlValue OptionalInt(const std::optional<int64_t>& v) { return v ? SqlValue(*v) : SqlValue(); }
 
 // Uniform in [0, 1), per thread; for jitter only.
 double Jitter() {
@@ -31,87 +22,64 @@ double Jitter() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-// The sealed part of a token row.
-struct Secrets {
-  std::string access_token;
-  std::string refresh_token;
-  std::string token_type;
-  ~Secrets() {
-    SecureWipe(access_token.data(), access_token.size());
-    SecureWipe(refresh_token.data(), refresh_token.size());
-  }
-};
+// Refreshes run on the scheduler or on behalf of whichever caller found the
+// token due; the audit log attributes them to the system, not that caller.
+AuditContext SystemContext() { return {"system", "", ""}; }
 
-std::string EncodeSecrets(const Secrets& s) {
-  Json j = {{"a", s.access_token}, {"r", s.refresh_token}, {"t", s.token_type}};
-  std::string text = j.dump();
-  WipeJsonStrings(j);
-  return text;
+Status NeedsReauthFor(const TokenRow& row) {
+  return NeedsReauth("the user must authorize " + row.provider + " again");
 }
 
-Result<Secrets> DecodeSecrets(std::string_view text) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j["a"].is_string() || !j["r"].is_string() ||
-      !j["t"].is_string()) {
-    return DataLoss("a sealed OAuth token is malformed");
-  }
-  Secrets s;
-  s.access_token = j["a"].get<std::string>();
-  s.refresh_token = j["r"].get<std::string>();
-  s.token_type = j["t"].get<std::string>();
-  WipeJsonStrings(j);
+// What the API shows: the stored status, or what the expiry and the
+// failure count make of it.
+TokenStatus DisplayStatus(const TokenRow& row, TimePoint now) {
+  if (row.status == TokenStatus::kNeedsReauth) return row.status;
+  bool expired = row.expires_at && *row.expires_at <= ToUnix(now);
+  if (expired && !row.refreshable) return TokenStatus::kExpired;
+  if (expired && row.failures > 0) return TokenStatus::kRefreshFailing;
+  return row.status;
+}
+
+OAuthTokenInfo Info(const TokenRow& row, TimePoint now) {
+  OAuthTokenInfo info;
+  info.id = row.id;
+  info.provider = row.provider;
+  info.identifier_id = row.identifier_id;
+  info.resource = row.resource;
+  info.scopes = row.scopes;
+  info.status = std::string(TokenStatusName(DisplayStatus(row, now)));
+  if (row.expires_at) info.expires_at = FromUnix(*row.expires_at);
+  info.created_at = FromUnix(row.created_at);
+  if (row.last_refreshed_at) info.last_refreshed_at = FromUnix(*row.last_refreshed_at);
+  info.metadata_json = row.metadata;
+  info.refreshable = row.refreshable;
+  return info;
+}
+
+TokenSecrets SecretsOf(const TokenGrant& grant) {
+  TokenSecrets s;
+  s.access_token = grant.access_token;
+  s.refresh_token = grant.refresh_token;
+  s.token_type = grant.token_type;
   return s;
 }
 
 }  // namespace
 
+// One refresh in flight in this process; its leader publishes the outcome.
 struct OAuthTokens::Flight {
   std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  Status status;
+  std::condition_variable cv;  // notified once, when done turns true
+  bool done = false;           // Guarded by mu.
+  Status status;               // Guarded by mu; final once done.
 };
 
-struct OAuthTokens::Row {
-  std::string id;
-  std::string account_id;
-  std::string provider;
-  std::string identifier_id;
-  std::string resource;
-  std::vector<std::string> scopes;
-  std::string status;
-  Bytes sealed;
-  bool refreshable = false;
-  std::optional<int64_t> expires_at;
-  std::optional<int64_t> next_refresh_at;
-  std::optional<std::string> lease_owner;
-  std::optional<int64_t> lease_until;
-  int64_t failures = 0;
-  std::string metadata;
-  int64_t created_at = 0;
-  std::optional<int64_t> last_refreshed_at;
-
-  static Row From(const latchkey::Row& r) {
-    Row row;
-    row.id = r.Text(0);
-    row.account_id = r.Text(1);
-    row.provider = r.Text(2);
-    row.identifier_id = r.Text(3);
-    row.resource = r.Text(4);
-    row.scopes = ParseScopeList(r.Text(5));
-    row.status = r.Text(6);
-    row.sealed = r.Blob(7);
-    row.refreshable = r.Int(8) != 0;
-    if (!r.IsNull(9)) row.expires_at = r.Int(9);
-    if (!r.IsNull(10)) row.next_refresh_at = r.Int(10);
-    if (!r.IsNull(11)) row.lease_owner = r.Text(11);
-    if (!r.IsNull(12)) row.lease_until = r.Int(12);
-    row.failures = r.Int(13);
-    row.metadata = r.Text(14);
-    row.created_at = r.Int(15);
-    if (!r.IsNull(16)) row.last_refreshed_at = r.Int(16);
-    return row;
-  }
+// What CallProvider brings back for CommitGrant.
+struct OAuthTokens::Refreshed {
+  SecretBytes plain;                  // the new TokenSecrets, encoded for sealing
+  std::optional<int64_t> expires_in;  // as granted
+  std::vector<std::string> scopes;    // as granted; empty when not reported
+  bool rotated = false;               // the provider sent a new refresh token
 };
 
 OAuthTokens::OAuthTokens(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
@@ -130,36 +98,9 @@ OAuthTokens::OAuthTokens(Database& db, Envelope& envelope, AuditLog& audit, cons
   options_.batch = std::max(1, options_.batch);
 }
 
-const std::vector<Migration>& OAuthTokens::Migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1,
-       "CREATE TABLE oauth_tokens ("
-       " id TEXT PRIMARY KEY,"
-       " account_id TEXT NOT NULL,"
-       " provider TEXT NOT NULL,"
-       " identifier_id TEXT NOT NULL,"
-       " resource TEXT NOT NULL,"
-       " scopes TEXT NOT NULL,"
-       " status TEXT NOT NULL,"
-       " sealed ${BLOB} NOT NULL,"
-       " refreshable INTEGER NOT NULL,"
-       " expires_at ${BIGINT},"
-       " next_refresh_at ${BIGINT},"
-       " lease_owner TEXT,"
-       " lease_until ${BIGINT},"
-       " failures INTEGER NOT NULL DEFAULT 0,"
-       " metadata TEXT NOT NULL,"
-       " created_at ${BIGINT} NOT NULL,"
-       " last_refreshed_at ${BIGINT},"
-       " last_used_at ${BIGINT});"
-       // The scheduler's only way in: no pass scans the table.
-       "CREATE INDEX oauth_tokens_due ON oauth_tokens (next_refresh_at);"
-       "CREATE INDEX oauth_tokens_identifier ON oauth_tokens (account_id, identifier_id)"},
-  };
-  return kMigrations;
-}
+const std::vector<Migration>& OAuthTokens::Migrations() { return OAuthTokenStore::Migrations(); }
 
-std::vector<std::string> OAuthTokens::OwnedTables() { return {"oauth_tokens"}; }
+std::vector<std::string> OAuthTokens::OwnedTables() { return OAuthTokenStore::OwnedTables(); }
 
 std::optional<int64_t> OAuthTokens::NextRefresh(TimePoint now, std::optional<int64_t> expires_in,
                                                 bool refreshable) const {
@@ -167,6 +108,25 @@ std::optional<int64_t> OAuthTokens::NextRefresh(TimePoint now, std::optional<int
   int64_t margin = std::min<int64_t>(options_.refresh_margin.count(), *expires_in / 2);
   int64_t jitter = static_cast<int64_t>(Jitter() * static_cast<double>(margin / 5 + 1));
   return ToUnix(now) + std::max<int64_t>(0, *expires_in - margin - std::min(jitter, margin / 5));
+}
+
+TokenRow OAuthTokens::NewRow(const std::string& account_id, const OAuthProvider& provider,
+                             const std::string& identifier_id, const TokenGrant& g,
+                             const std::vector<std::string>& requested, TimePoint now) const {
+  TokenRow row;
+  row.id = NewId("otk");
+  row.account_id = account_id;
+  row.provider = provider.id;
+  row.identifier_id = identifier_id;
+  row.resource = provider.id;
+  row.scopes = g.scopes.empty() ? requested : g.scopes;
+  row.status = TokenStatus::kActive;
+  row.refreshable = !g.refresh_token.empty();
+  if (g.expires_in) row.expires_at = ToUnix(now) + *g.expires_in;
+  row.next_refresh_at = NextRefresh(now, g.expires_in, row.refreshable);
+  row.metadata = g.metadata_json;
+  row.created_at = ToUnix(now);
+  return row;
 }
 
 Result<std::vector<std::string>> OAuthTokens::Store(SqlExecutor& tx, const std::string& account_id,
@@ -178,33 +138,15 @@ Result<std::vector<std::string>> OAuthTokens::Store(SqlExecutor& tx, const std::
   TimePoint now = clock_.Now();
   std::vector<std::string> ids;
   for (const TokenGrant* g = &grant; g != nullptr; g = g->user.get()) {
-    std::string id = NewId("otk");
-    Secrets s;
-    s.access_token = g->access_token;
-    s.refresh_token = g->refresh_token;
-    s.token_type = g->token_type;
-    std::string plain = EncodeSecrets(s);
-    auto sealed = envelope_.Seal(tx, account_id, kSealKind, id, plain);
-    SecureWipe(plain.data(), plain.size());
-    RETURN_IF_ERROR(sealed.status());
-    bool refreshable = !g->refresh_token.empty();
-    std::optional<int64_t> expires_at;
-    if (g->expires_in) expires_at = ToUnix(now) + *g->expires_in;
-    const std::vector<std::string>& scopes = g->scopes.empty() ? requested : g->scopes;
-    RETURN_IF_ERROR(
-        tx.Execute("INSERT INTO oauth_tokens (id, account_id, provider, identifier_id, resource,"
-                   " scopes, status, sealed, refreshable, expires_at, next_refresh_at, failures,"
-                   " metadata, created_at, last_refreshed_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, 0, ?, ?, NULL)",
-                   {id, account_id, provider.id, identifier_id, provider.id, ScopeListJson(scopes),
-                    *sealed, int64_t{refreshable}, OptionalInt(expires_at),
-                    OptionalInt(NextRefresh(now, g->expires_in, refreshable)), g->metadata_json,
-                    ToUnix(now)})
-            .status());
-    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.token.create", id);
+    TokenRow row = NewRow(account_id, provider, identifier_id, *g, requested, now);
+    ASSIGN_OR_RETURN(SecretBytes plain, EncodeTokenSecrets(SecretsOf(*g)));
+    ASSIGN_OR_RETURN(row.sealed,
+                     envelope_.Seal(tx, account_id, kTokenSealKind, row.id, plain.view()));
+    RETURN_IF_ERROR(OAuthTokenStore::Insert(tx, row));
+    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.token.create", row.id);
     e.details = {{"provider", provider.id}, {"identifierId", identifier_id}};
     RETURN_IF_ERROR(audit_.Append(tx, e).status());
-    ids.push_back(std::move(id));
+    ids.push_back(row.id);
   }
   return ids;
 }
@@ -223,92 +165,52 @@ void OAuthTokens::NotifyStored() {
   if (hook) hook();
 }
 
-Result<OAuthTokens::Row> OAuthTokens::Load(SqlExecutor& exec, const std::string& id) {
-  ASSIGN_OR_RETURN(
-      auto rows,
-      exec.Query(std::string("SELECT ") + kColumns + " FROM oauth_tokens WHERE id = ?", {id}));
-  if (rows.empty()) return NotFound("no OAuth token " + id);
-  return Row::From(rows[0]);
+Result<TokenRow> OAuthTokens::Load(const std::string& id) {
+  ASSIGN_OR_RETURN(std::optional<TokenRow> row, OAuthTokenStore::Get(db_, id));
+  if (!row) return NotFound("no OAuth token " + id);
+  return std::move(*row);
 }
 
-std::string OAuthTokens::DisplayStatus(const Row& row, TimePoint now) const {
-  bool expired = row.expires_at && *row.expires_at <= ToUnix(now);
-  if (row.status == "needs_reauth") return row.status;
-  if (expired && !row.refreshable) return "expired";
-  if (expired && row.failures > 0) return "refresh_failing";
-  return row.status;
+Result<TokenRow> OAuthTokens::LoadOwned(const std::string& account_id, const std::string& id) {
+  ASSIGN_OR_RETURN(TokenRow row, Load(id));
+  if (row.account_id != account_id) return NotFound("no OAuth token " + id);
+  return row;
 }
 
-OAuthTokenInfo OAuthTokens::Info(const Row& row, TimePoint now) const {
-  OAuthTokenInfo info;
-  info.id = row.id;
-  info.provider = row.provider;
-  info.identifier_id = row.identifier_id;
-  info.resource = row.resource;
-  info.scopes = row.scopes;
-  info.status = DisplayStatus(row, now);
-  if (row.expires_at) info.expires_at = FromUnix(*row.expires_at);
-  info.created_at = FromUnix(row.created_at);
-  if (row.last_refreshed_at) info.last_refreshed_at = FromUnix(*row.last_refreshed_at);
-  info.metadata_json = row.metadata;
-  info.refreshable = row.refreshable;
-  return info;
+Result<TokenSecrets> OAuthTokens::OpenSecrets(const TokenRow& row) {
+  ASSIGN_OR_RETURN(SecretBytes plain,
+                   envelope_.Open(db_, row.account_id, kTokenSealKind, row.id, AsView(row.sealed)));
+  return DecodeTokenSecrets(plain.view());
 }
 
 Result<std::vector<OAuthTokenInfo>> OAuthTokens::List(
     const std::string& account_id, const std::optional<std::string>& identifier_id,
     const std::optional<std::string>& resource, int limit) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM oauth_tokens WHERE account_id = ?";
-  SqlParams params = {account_id};
-  if (identifier_id) {
-    sql += " AND identifier_id = ?";
-    params.push_back(*identifier_id);
-  }
-  if (resource) {
-    sql += " AND resource = ?";
-    params.push_back(*resource);
-  }
-  sql += " ORDER BY created_at, id LIMIT ?";
-  params.emplace_back(std::in_place_type<int64_t>, limit);
-  ASSIGN_OR_RETURN(auto rows, db_.Query(sql, params));
+  if (options_.uses_writer) RETURN_IF_ERROR(options_.uses_writer->Sync());
+  TokenFilter filter{identifier_id, resource, limit};
+  ASSIGN_OR_RETURN(std::vector<TokenRow> rows, OAuthTokenStore::List(db_, account_id, filter));
   TimePoint now = clock_.Now();
   std::vector<OAuthTokenInfo> out;
-  for (const auto& r : rows) out.push_back(Info(Row::From(r), now));
+  out.reserve(rows.size());
+  for (const TokenRow& row : rows) out.push_back(Info(row, now));
   return out;
 }
 
 Result<OAuthTokenInfo> OAuthTokens::Get(const std::string& account_id, const std::string& id) {
-  ASSIGN_OR_RETURN(Row row, Load(db_, id));
-  if (row.account_id != account_id) return NotFound("no OAuth token " + id);
+  if (options_.uses_writer) RETURN_IF_ERROR(options_.uses_writer->Sync());
+  ASSIGN_OR_RETURN(TokenRow row, LoadOwned(account_id, id));
   return Info(row, clock_.Now());
 }
 
 Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std::string& id,
                                         const AuditContext* ctx) {
-  ASSIGN_OR_RETURN(Row row, Load(db_, id));
-  if (row.account_id != account_id) return NotFound("no OAuth token " + id);
+  ASSIGN_OR_RETURN(TokenRow row, LoadOwned(account_id, id));
   const OAuthProvider* provider = providers_.Find(row.provider);
   if (!provider) return FailedPrecondition("OAuth provider '" + row.provider + "' is gone");
-  if (row.status == "needs_reauth") {
-    return NeedsReauth("the user must authorize " + row.provider + " again");
-  }
-  int64_t now = ToUnix(clock_.Now());
-  bool due = row.next_refresh_at && *row.next_refresh_at <= now;
-  // An expired token that is not due is being refreshed right now (the
-  // claim moved next_refresh_at to the lease's end) or is backing off;
-  // joining the refresh shares the one in flight, and is a no-op otherwise.
-  bool expired = row.refreshable && row.expires_at && *row.expires_at <= now;
-  if (due || expired) {
-    Status refreshed = RefreshShared(id);
-    if (refreshed.code() == StatusCode::kNeedsReauth) return refreshed;
-    ASSIGN_OR_RETURN(row, Load(db_, id));
-    if (row.account_id != account_id) return NotFound("no OAuth token " + id);
-  }
-  now = ToUnix(clock_.Now());
-  if (row.status == "needs_reauth") {
-    return NeedsReauth("the user must authorize " + row.provider + " again");
-  }
-  if (row.expires_at && *row.expires_at <= now) {
+  if (row.status == TokenStatus::kNeedsReauth) return NeedsReauthFor(row);
+  ASSIGN_OR_RETURN(row, RefreshIfDue(std::move(row)));
+  if (row.status == TokenStatus::kNeedsReauth) return NeedsReauthFor(row);
+  if (row.expires_at && *row.expires_at <= ToUnix(clock_.Now())) {
     if (!row.refreshable) {
       return NeedsReauth(
           "the access token has expired and cannot be refreshed; the user must"
@@ -317,9 +219,7 @@ Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std
     }
     return Unavailable("the access token has expired and refreshing it is failing; retrying");
   }
-  ASSIGN_OR_RETURN(SecretBytes plain,
-                   envelope_.Open(db_, account_id, kSealKind, id, AsView(row.sealed)));
-  ASSIGN_OR_RETURN(Secrets secrets, DecodeSecrets(plain.view()));
+  ASSIGN_OR_RETURN(TokenSecrets secrets, OpenSecrets(row));
   if (ctx) {
     AuditEvent e = AuditEvent::For(*ctx, account_id, "oauth.token.access", id);
     e.details = {{"provider", row.provider}};
@@ -332,6 +232,21 @@ Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std
   if (row.expires_at) out.expires_at = FromUnix(*row.expires_at);
   out.provider = provider;
   return out;
+}
+
+Result<TokenRow> OAuthTokens::RefreshIfDue(TokenRow row) {
+  int64_t now = ToUnix(clock_.Now());
+  bool due = row.next_refresh_at && *row.next_refresh_at <= now;
+  // An expired token that is not due is being refreshed right now (the
+  // claim moved next_refresh_at to the lease's end) or is backing off;
+  // joining the refresh shares the one in flight, and is a no-op otherwise.
+  bool expired = row.refreshable && row.expires_at && *row.expires_at <= now;
+  if (!due && !expired) return row;
+  Status refreshed = RefreshShared(row.id);
+  if (refreshed.code() == StatusCode::kNeedsReauth) return refreshed;
+  // Any other failure is recorded in the row (backoff, failures) and read
+  // from it by the caller.
+  return LoadOwned(row.account_id, row.id);
 }
 
 Status OAuthTokens::RefreshShared(const std::string& id) {
@@ -367,6 +282,30 @@ Status OAuthTokens::RefreshShared(const std::string& id) {
   return status;
 }
 
+Status OAuthTokens::RefreshClaimed(const std::string& id) {
+  int64_t now = ToUnix(clock_.Now());
+  int64_t lease_until = now + options_.lease.count();
+  ASSIGN_OR_RETURN(bool claimed, OAuthTokenStore::Claim(db_, id, options_.owner, now, lease_until));
+  if (!claimed) return AfterLostClaim(id, now);
+  ASSIGN_OR_RETURN(TokenRow row, Load(id));
+  Result<Refreshed> refreshed = CallProvider(row);
+  if (refreshed.ok()) return CommitGrant(row, *refreshed);
+  if (refreshed.status().code() == StatusCode::kNeedsReauth) {
+    return MarkNeedsReauth(row, refreshed.status());
+  }
+  // Anything else may pass: network errors, timeouts, 5xx, a missing client.
+  return ScheduleRetry(row, refreshed.status());
+}
+
+Status OAuthTokens::AfterLostClaim(const std::string& id, int64_t now) {
+  ASSIGN_OR_RETURN(TokenRow row, Load(id));
+  if (row.status == TokenStatus::kNeedsReauth) return NeedsReauthFor(row);
+  if (row.lease_owner && row.lease_until && *row.lease_until > now) {
+    return WaitForOtherHolder(id);
+  }
+  return Status::Ok();  // refreshed meanwhile: no longer due
+}
+
 Status OAuthTokens::WaitForOtherHolder(const std::string& id) {
   // Another process holds the lease; its result lands in the row. Poll the
   // row (cheap, by primary key) until the lease is released or runs out,
@@ -374,193 +313,145 @@ Status OAuthTokens::WaitForOtherHolder(const std::string& id) {
   // network thread, but workers are few).
   auto deadline = std::chrono::steady_clock::now() + std::min(options_.lease, options_.holder_wait);
   while (std::chrono::steady_clock::now() < deadline) {
-    ASSIGN_OR_RETURN(Row row, Load(db_, id));
+    ASSIGN_OR_RETURN(TokenRow row, Load(id));
     if (!row.lease_until || *row.lease_until <= ToUnix(clock_.Now())) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return Unavailable("another replica is refreshing this token");
 }
 
-Status OAuthTokens::RefreshClaimed(const std::string& id) {
-  TimePoint now = clock_.Now();
-  int64_t lease_until = ToUnix(now) + options_.lease.count();
-  ASSIGN_OR_RETURN(
-      int64_t claimed,
-      db_.Execute("UPDATE oauth_tokens SET lease_owner = ?, lease_until = ?,"
-                  " next_refresh_at = ? WHERE id = ? AND next_refresh_at <= ?"
-                  " AND status <> 'needs_reauth'"
-                  " AND (lease_until IS NULL OR lease_until <= ?)",
-                  {options_.owner, lease_until, lease_until, id, ToUnix(now), ToUnix(now)}));
-  if (claimed == 0) {
-    ASSIGN_OR_RETURN(Row row, Load(db_, id));
-    if (row.status == "needs_reauth") {
-      return NeedsReauth("the user must authorize " + row.provider + " again");
-    }
-    if (row.lease_owner && row.lease_until && *row.lease_until > ToUnix(now)) {
-      return WaitForOtherHolder(id);
-    }
-    return Status::Ok();  // refreshed meanwhile: no longer due
-  }
-
-  ASSIGN_OR_RETURN(Row row, Load(db_, id));
+Result<OAuthTokens::Refreshed> OAuthTokens::CallProvider(const TokenRow& row) {
   const OAuthProvider* provider = providers_.Find(row.provider);
-  Status outcome;
-  std::optional<TokenGrant> grant;
-  std::optional<Secrets> old;
-  if (!provider) {
-    outcome = FailedPrecondition("OAuth provider '" + row.provider + "' is gone");
-  } else {
-    auto plain = envelope_.Open(db_, row.account_id, kSealKind, id, AsView(row.sealed));
-    auto secrets = plain.ok() ? DecodeSecrets(plain->view()) : Result<Secrets>(plain.status());
-    auto client = clients_.Credentials(row.account_id, *provider);
-    if (!secrets.ok()) {
-      outcome = secrets.status();
-    } else if (!client.ok()) {
-      outcome = client.status();
-    } else if (secrets->refresh_token.empty()) {
-      outcome = FailedPrecondition("the token has no refresh token");
-    } else {
-      auto refreshed = endpoint_.Refresh(*provider, *client, secrets->refresh_token);
-      if (refreshed.ok()) {
-        grant.emplace(std::move(*refreshed));
-        old.emplace(std::move(*secrets));
-      } else {
-        outcome = refreshed.status();
-      }
-    }
-  }
+  if (!provider) return FailedPrecondition("OAuth provider '" + row.provider + "' is gone");
+  ASSIGN_OR_RETURN(TokenSecrets old, OpenSecrets(row));
+  ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(row.account_id, *provider));
+  if (old.refresh_token.empty()) return FailedPrecondition("the token has no refresh token");
+  ASSIGN_OR_RETURN(TokenGrant grant, endpoint_.Refresh(*provider, client, old.refresh_token));
+  // (A Slack answer with only an authed_user token was made the grant
+  // itself by ParseResponse: either way it is this row's token.) A grant
+  // without a refresh token keeps the old one.
+  TokenSecrets next = SecretsOf(grant);
+  if (next.refresh_token.empty()) next.refresh_token = old.refresh_token;
+  Refreshed out;
+  ASSIGN_OR_RETURN(out.plain, EncodeTokenSecrets(next));
+  out.expires_in = grant.expires_in;
+  out.scopes = std::move(grant.scopes);
+  out.rotated = !grant.refresh_token.empty();
+  return out;
+}
 
-  now = clock_.Now();
-  AuditContext system{"system", "", ""};
-  if (grant) {
-    // (A Slack answer with only an authed_user token was made the grant
-    // itself by ParseResponse: either way it is this row's token.)
-    const TokenGrant& g = *grant;
-    Secrets next;
-    next.access_token = g.access_token;
-    next.refresh_token = g.refresh_token.empty() ? old->refresh_token : g.refresh_token;
-    next.token_type = g.token_type;
-    std::string plain = EncodeSecrets(next);
-    Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-      auto sealed = envelope_.Seal(tx, row.account_id, kSealKind, id, plain);
-      RETURN_IF_ERROR(sealed.status());
-      std::optional<int64_t> expires_at;
-      if (g.expires_in) expires_at = ToUnix(now) + *g.expires_in;
-      SqlValue scopes = g.scopes.empty() ? SqlValue(ScopeListJson(row.scopes))
-                                         : SqlValue(ScopeListJson(g.scopes));
-      ASSIGN_OR_RETURN(
-          int64_t n,
-          tx.Execute(
-              "UPDATE oauth_tokens SET sealed = ?, expires_at = ?, next_refresh_at = ?,"
-              " status = 'active', failures = 0, last_refreshed_at = ?, scopes = ?,"
-              " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-              {*sealed, OptionalInt(expires_at), OptionalInt(NextRefresh(now, g.expires_in, true)),
-               ToUnix(now), scopes, id, options_.owner}));
-      if (n == 0) return Unavailable("the token was deleted or its lease lost during refresh");
-      AuditEvent e = AuditEvent::For(system, row.account_id, "oauth.token.refresh", id);
-      e.details = {{"provider", row.provider},
-                   {"rotated", g.refresh_token.empty() ? "false" : "true"}};
-      return audit_.Append(tx, e).status();
-    });
-    SecureWipe(plain.data(), plain.size());
-    return s;
-  }
+Status OAuthTokens::CommitGrant(const TokenRow& row, const Refreshed& refreshed) {
+  TimePoint now = clock_.Now();
+  RefreshedToken update;
+  if (refreshed.expires_in) update.expires_at = ToUnix(now) + *refreshed.expires_in;
+  update.next_refresh_at = NextRefresh(now, refreshed.expires_in, true);
+  update.refreshed_at = ToUnix(now);
+  update.scopes = refreshed.scopes.empty() ? row.scopes : refreshed.scopes;
+  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(update.sealed, envelope_.Seal(tx, row.account_id, kTokenSealKind, row.id,
+                                                   refreshed.plain.view()));
+    ASSIGN_OR_RETURN(bool held, OAuthTokenStore::CommitRefresh(tx, row.id, options_.owner, update));
+    if (!held) return Unavailable("the token was deleted or its lease lost during refresh");
+    AuditEvent e = AuditEvent::For(SystemContext(), row.account_id, "oauth.token.refresh", row.id);
+    e.details = {{"provider", row.provider}, {"rotated", refreshed.rotated ? "true" : "false"}};
+    return audit_.Append(tx, e).status();
+  });
+}
 
-  if (outcome.code() == StatusCode::kNeedsReauth) {
-    RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-      ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE oauth_tokens SET status = 'needs_reauth',"
-                                             " next_refresh_at = NULL, lease_owner = NULL,"
-                                             " lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                                             {id, options_.owner}));
-      if (n == 0) return Status::Ok();
-      AuditEvent e =
-          AuditEvent::For(system, row.account_id, "oauth.token.needs_reauth", id, "failure");
-      e.details = {{"provider", row.provider}, {"reason", outcome.message()}};
-      return audit_.Append(tx, e).status();
-    }));
-    return outcome;
-  }
+Status OAuthTokens::MarkNeedsReauth(const TokenRow& row, const Status& reason) {
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(bool held, OAuthTokenStore::MarkNeedsReauth(tx, row.id, options_.owner));
+    if (!held) return Status::Ok();
+    AuditEvent e = AuditEvent::For(SystemContext(), row.account_id, "oauth.token.needs_reauth",
+                                   row.id, "failure");
+    e.details = {{"provider", row.provider}, {"reason", reason.message()}};
+    return audit_.Append(tx, e).status();
+  }));
+  return reason;
+}
 
-  // Anything else may pass: back off exponentially (with jitter) and retry.
+Status OAuthTokens::ScheduleRetry(const TokenRow& row, const Status& reason) {
   int64_t failures = row.failures + 1;
-  int64_t backoff = options_.first_backoff.count();
-  for (int64_t i = 1; i < failures && backoff < options_.max_backoff.count(); ++i) backoff *= 2;
-  backoff = std::min<int64_t>(backoff, options_.max_backoff.count());
-  backoff = std::max<int64_t>(1, static_cast<int64_t>(backoff * (0.5 + 0.5 * Jitter())));
+  int64_t backoff = Backoff(failures);
+  int64_t retry_at = ToUnix(clock_.Now()) + backoff;
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     // The status shown (refresh_failing once expired) follows from failures.
-    ASSIGN_OR_RETURN(int64_t n,
-                     tx.Execute("UPDATE oauth_tokens SET failures = ?, next_refresh_at = ?,"
-                                " lease_owner = NULL, lease_until = NULL"
-                                " WHERE id = ? AND lease_owner = ?",
-                                {failures, ToUnix(now) + backoff, id, options_.owner}));
-    if (n == 0) return Status::Ok();
-    AuditEvent e = AuditEvent::For(system, row.account_id, "oauth.token.refresh", id, "failure");
+    ASSIGN_OR_RETURN(
+        bool held, OAuthTokenStore::ScheduleRetry(tx, row.id, options_.owner, failures, retry_at));
+    if (!held) return Status::Ok();
+    AuditEvent e =
+        AuditEvent::For(SystemContext(), row.account_id, "oauth.token.refresh", row.id, "failure");
     e.details = {{"provider", row.provider},
-                 {"reason", outcome.message()},
+                 {"reason", reason.message()},
                  {"retryInSeconds", std::to_string(backoff)}};
     return audit_.Append(tx, e).status();
   }));
-  return outcome;
+  return reason;
+}
+
+int64_t OAuthTokens::Backoff(int64_t failures) const {
+  int64_t backoff = options_.first_backoff.count();
+  for (int64_t i = 1; i < failures && backoff < options_.max_backoff.count(); ++i) backoff *= 2;
+  backoff = std::min<int64_t>(backoff, options_.max_backoff.count());
+  // Half to all of it, so replicas that failed together do not retry together.
+  return std::max<int64_t>(1, static_cast<int64_t>(backoff * (0.5 + 0.5 * Jitter())));
 }
 
 Status OAuthTokens::Delete(const std::string& account_id, const std::string& id, bool revoke,
                            const AuditContext& ctx) {
-  ASSIGN_OR_RETURN(Row row, Load(db_, id));
-  if (row.account_id != account_id) return NotFound("no OAuth token " + id);
-  const OAuthProvider* provider = providers_.Find(row.provider);
+  ASSIGN_OR_RETURN(TokenRow row, LoadOwned(account_id, id));
   bool revoked = false;
-  if (revoke && provider && provider->revocation_url) {
-    ASSIGN_OR_RETURN(SecretBytes plain,
-                     envelope_.Open(db_, account_id, kSealKind, id, AsView(row.sealed)));
-    ASSIGN_OR_RETURN(Secrets secrets, DecodeSecrets(plain.view()));
-    ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(account_id, *provider));
-    // Revoking the refresh token ends the whole grant where the provider
-    // ties them (RFC 7009 §2.1); Slack revokes by the access token.
-    bool by_refresh = !secrets.refresh_token.empty() && provider->dialect != TokenDialect::kSlack;
-    Status s = endpoint_.Revoke(*provider, client,
-                                by_refresh ? secrets.refresh_token : secrets.access_token,
-                                by_refresh ? "refresh_token" : "access_token");
-    if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
-    revoked = s.ok();
+  if (revoke) {
+    ASSIGN_OR_RETURN(revoked, RevokeAtProvider(row));
   }
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(int64_t n, tx.Execute("DELETE FROM oauth_tokens WHERE id = ? AND"
-                                           " account_id = ?",
-                                           {id, account_id}));
-    if (n == 0) return NotFound("no OAuth token " + id);
+    ASSIGN_OR_RETURN(bool deleted, OAuthTokenStore::Delete(tx, account_id, id));
+    if (!deleted) return NotFound("no OAuth token " + id);
     AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.token.delete", id);
     e.details = {{"provider", row.provider}, {"revoked", revoked ? "true" : "false"}};
     return audit_.Append(tx, e).status();
   });
 }
 
+Result<bool> OAuthTokens::RevokeAtProvider(const TokenRow& row) {
+  const OAuthProvider* provider = providers_.Find(row.provider);
+  if (!provider || !provider->revocation_url) return false;
+  ASSIGN_OR_RETURN(TokenSecrets secrets, OpenSecrets(row));
+  ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(row.account_id, *provider));
+  // Revoking the refresh token ends the whole grant where the provider
+  // ties them (RFC 7009 §2.1); Slack revokes by the access token.
+  bool by_refresh = !secrets.refresh_token.empty() && provider->dialect != TokenDialect::kSlack;
+  Status s =
+      endpoint_.Revoke(*provider, client, by_refresh ? secrets.refresh_token : secrets.access_token,
+                       by_refresh ? "refresh_token" : "access_token");
+  // FailedPrecondition: the provider says the token is already invalid.
+  if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
+  return s.ok();
+}
+
 Result<int> OAuthTokens::RunDue() {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT id FROM oauth_tokens WHERE next_refresh_at <= ?"
-                                        " ORDER BY next_refresh_at LIMIT ?",
-                                        {ToUnix(clock_.Now()), int64_t{options_.batch}}));
-  if (rows.empty()) return 0;
+  ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                   OAuthTokenStore::DueIds(db_, ToUnix(clock_.Now()), options_.batch));
+  if (ids.empty()) return 0;
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < rows.size(); i = next++) {
+    for (size_t i = next++; i < ids.size(); i = next++) {
       // Outcomes land in the row (status, backoff) and the audit log.
-      RefreshShared(rows[i].Text(0)).IgnoreError();
+      RefreshShared(ids[i]).IgnoreError();
     }
   };
-  size_t workers = std::min<size_t>(rows.size(), static_cast<size_t>(options_.refresh_workers));
+  size_t workers = std::min<size_t>(ids.size(), static_cast<size_t>(options_.refresh_workers));
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
-  return static_cast<int>(rows.size());
+  return static_cast<int>(ids.size());
 }
 
 Result<std::optional<TimePoint>> OAuthTokens::NextDue() {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT next_refresh_at FROM oauth_tokens"
-                                        " WHERE next_refresh_at IS NOT NULL"
-                                        " ORDER BY next_refresh_at LIMIT 1"));
-  if (rows.empty()) return std::optional<TimePoint>();
-  return std::optional<TimePoint>(FromUnix(rows[0].Int(0)));
+  ASSIGN_OR_RETURN(std::optional<int64_t> next, OAuthTokenStore::NextDue(db_));
+  if (!next) return std::optional<TimePoint>();
+  return std::optional<TimePoint>(FromUnix(*next));
 }
 
 Result<Injection> OAuthTokenCredentials::Resolve(const std::string& account_id,
@@ -576,11 +467,8 @@ Result<Injection> OAuthTokenCredentials::Resolve(const std::string& account_id,
 Status OAuthTokenCredentials::RecordUses(SqlExecutor& tx, const std::string& account_id,
                                          const std::string& name, int64_t count,
                                          TimePoint last_used) {
-  (void)count;
-  return tx
-      .Execute("UPDATE oauth_tokens SET last_used_at = ? WHERE id = ? AND account_id = ?",
-               {ToUnix(last_used), name, account_id})
-      .status();
+  (void)count;  // only the last use is kept for OAuth tokens
+  return OAuthTokenStore::RecordUse(tx, account_id, name, ToUnix(last_used));
 }
 
 }  // namespace latchkey

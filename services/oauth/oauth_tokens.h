@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/clock.h"
 #include "common/credential_source.h"
 #include "common/database.h"
@@ -47,6 +48,9 @@
 #include "services/oauth/token_endpoint.h"
 
 namespace latchkey {
+
+struct TokenRow;      // services/oauth/oauth_token_store.h
+struct TokenSecrets;  // services/oauth/token_secrets.h
 
 struct OAuthTokenOptions {
   std::chrono::seconds refresh_margin{300};
@@ -59,6 +63,9 @@ struct OAuthTokenOptions {
   int refresh_workers = 4;  // concurrent refreshes in one scheduler pass
   int batch = 256;          // tokens claimed per pass
   std::string owner;        // this process's lease owner id; random if empty
+  // When set, List and Get first sync with it: the proxy records each use
+  // (lastUsedAt) through it.
+  AuditWriter* uses_writer = nullptr;
 };
 
 struct OAuthTokenInfo {
@@ -67,8 +74,8 @@ struct OAuthTokenInfo {
   std::string identifier_id;
   std::string resource;  // the provider id
   std::vector<std::string> scopes;
-  // active | refresh_failing | needs_reauth | expired (expired and not
-  // refreshable)
+  // TokenStatusName of the token's TokenStatus (token_status.h): active |
+  // refresh_failing | needs_reauth | expired (expired and not refreshable)
   std::string status;
   std::optional<TimePoint> expires_at;
   TimePoint created_at;
@@ -143,17 +150,47 @@ class OAuthTokens {
 
  private:
   struct Flight;
-  struct Row;
+  struct Refreshed;
 
-  Result<Row> Load(SqlExecutor& exec, const std::string& id);
-  // Single flight: runs RefreshClaimed once for any number of callers.
+  // The token, from any account; NotFound when there is none.
+  Result<TokenRow> Load(const std::string& id);
+  // The token when it belongs to `account_id`; NotFound otherwise, so
+  // another account's ids look like ids that do not exist.
+  Result<TokenRow> LoadOwned(const std::string& account_id, const std::string& id);
+  Result<TokenSecrets> OpenSecrets(const TokenRow& row);
+  TokenRow NewRow(const std::string& account_id, const OAuthProvider& provider,
+                  const std::string& identifier_id, const TokenGrant& grant,
+                  const std::vector<std::string>& requested_scopes, TimePoint now) const;
+  // Refreshes first when the token is due (or expired and refreshable);
+  // returns the row as it stands afterwards, or NeedsReauth when the
+  // refresh found the grant dead. Other refresh failures are recorded in
+  // the row (failures, backoff) rather than returned.
+  Result<TokenRow> RefreshIfDue(TokenRow row);
+  // True when the provider revoked the grant; false when it has no
+  // revocation endpoint or said the token was already invalid.
+  Result<bool> RevokeAtProvider(const TokenRow& row);
+
+  // Single flight: runs RefreshClaimed once for any number of callers in
+  // this process, and hands each the same outcome.
   Status RefreshShared(const std::string& id);
+  // One refresh as named steps: claim the lease, call the provider, then
+  // exactly one of CommitGrant, MarkNeedsReauth or ScheduleRetry, each of
+  // which releases the lease in the transaction that records the outcome.
   Status RefreshClaimed(const std::string& id);
+  // The claim failed: NeedsReauth, the wait for another replica's refresh,
+  // or OK because the token is no longer due.
+  Status AfterLostClaim(const std::string& id, int64_t now);
+  // Unavailable once options_.holder_wait (at most the lease) has passed.
   Status WaitForOtherHolder(const std::string& id);
+  Result<Refreshed> CallProvider(const TokenRow& row);
+  Status CommitGrant(const TokenRow& row, const Refreshed& refreshed);
+  // These two return `reason` once the outcome is recorded.
+  Status MarkNeedsReauth(const TokenRow& row, const Status& reason);
+  Status ScheduleRetry(const TokenRow& row, const Status& reason);
+  // Seconds until retry number `failures`: exponential, capped, jittered.
+  int64_t Backoff(int64_t failures) const;
   std::optional<int64_t> NextRefresh(TimePoint now, std::optional<int64_t> expires_in,
                                      bool refreshable) const;
-  std::string DisplayStatus(const Row& row, TimePoint now) const;
-  OAuthTokenInfo Info(const Row& row, TimePoint now) const;
 
   Database& db_;
   Envelope& envelope_;
@@ -162,10 +199,12 @@ class OAuthTokens {
   const OAuthProviders& providers_;
   OAuthClients& clients_;
   const TokenEndpoint& endpoint_;
-  OAuthTokenOptions options_;
+  OAuthTokenOptions options_;  // fixed after construction
 
-  std::mutex mu_;  // guards flights_ and on_stored_
+  std::mutex mu_;
+  // Refreshes in flight in this process, by token id. Guarded by mu_.
   std::map<std::string, std::shared_ptr<Flight>> flights_;
+  // Called by NotifyStored, outside mu_. Guarded by mu_.
   std::function<void()> on_stored_;
 };
 

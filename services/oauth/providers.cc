@@ -4,6 +4,7 @@
 
 #include "common/hosts.h"
 #include "common/json_text.h"
+#include "services/oauth/json_fields.h"
 
 namespace latchkey {
 namespace {
@@ -19,71 +20,75 @@ std::string FillTenant(std::string url, std::string_view tenant) {
   return url;
 }
 
+OAuthProvider Google() {
+  OAuthProvider p;
+  p.id = p.type = "google";
+  p.authorization_url = "https://accounts.google.com/o/oauth2/v2/auth";
+  p.token_url = "https://oauth2.googleapis.com/token";
+  p.revocation_url = "https://oauth2.googleapis.com/revoke";
+  p.scopes = {"openid", "email"};
+  // Without both, Google issues no refresh token (or only on first consent).
+  p.authorization_params = {{"access_type", "offline"}, {"prompt", "consent"}};
+  p.issuer = "https://accounts.google.com";
+  p.api_hosts = {"www.googleapis.com", "*.googleapis.com"};
+  return p;
+}
+
+OAuthProvider Microsoft() {
+  OAuthProvider p;
+  p.id = p.type = "microsoft";
+  p.authorization_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize";
+  p.token_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token";
+  // offline_access is what makes Microsoft issue a refresh token.
+  p.scopes = {"offline_access", "User.Read"};
+  p.uses_tenant = true;
+  p.api_hosts = {"graph.microsoft.com"};
+  return p;
+}
+
+OAuthProvider Slack() {
+  OAuthProvider p;
+  p.id = p.type = "slack";
+  p.authorization_url = "https://slack.com/oauth/v2/authorize";
+  p.token_url = "https://slack.com/api/oauth.v2.access";
+  p.revocation_url = "https://slack.com/api/auth.revoke";
+  p.scope_separator = ",";
+  // Enabling PKCE turns a Slack app into a public client for good, so it
+  // is off unless the operator's providers file turns it on.
+  p.pkce = false;
+  p.dialect = TokenDialect::kSlack;
+  p.api_hosts = {"slack.com"};
+  return p;
+}
+
+OAuthProvider Github() {
+  OAuthProvider p;
+  p.id = p.type = "github";
+  p.authorization_url = "https://github.com/login/oauth/authorize";
+  p.token_url = "https://github.com/login/oauth/access_token";
+  p.scopes = {"read:user"};
+  p.dialect = TokenDialect::kGithub;
+  p.api_hosts = {"api.github.com"};
+  return p;
+}
+
+OAuthProvider Notion() {
+  OAuthProvider p;
+  p.id = p.type = "notion";
+  p.authorization_url = "https://api.notion.com/v1/oauth/authorize";
+  p.token_url = "https://api.notion.com/v1/oauth/token";
+  p.revocation_url = "https://api.notion.com/v1/oauth/revoke";
+  p.authorization_params = {{"owner", "user"}};
+  p.client_auth = ClientAuth::kBasic;
+  p.body_format = BodyFormat::kJson;
+  p.pkce = false;
+  p.dialect = TokenDialect::kNotion;
+  p.api_hosts = {"api.notion.com"};
+  return p;
+}
+
 std::vector<OAuthProvider> BuiltInEntries() {
-  std::vector<OAuthProvider> out;
-  {
-    OAuthProvider p;
-    p.id = p.type = "google";
-    p.authorization_url = "https://accounts.google.com/o/oauth2/v2/auth";
-    p.token_url = "https://oauth2.googleapis.com/token";
-    p.revocation_url = "https://oauth2.googleapis.com/revoke";
-    p.scopes = {"openid", "email"};
-    // Without both, Google issues no refresh token (or only on first consent).
-    p.authorization_params = {{"access_type", "offline"}, {"prompt", "consent"}};
-    p.issuer = "https://accounts.google.com";
-    p.api_hosts = {"www.googleapis.com", "*.googleapis.com"};
-    out.push_back(std::move(p));
-  }
-  {
-    OAuthProvider p;
-    p.id = p.type = "microsoft";
-    p.authorization_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize";
-    p.token_url = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token";
-    // offline_access is what makes Microsoft issue a refresh token.
-    p.scopes = {"offline_access", "User.Read"};
-    p.uses_tenant = true;
-    p.api_hosts = {"graph.microsoft.com"};
-    out.push_back(std::move(p));
-  }
-  {
-    OAuthProvider p;
-    p.id = p.type = "slack";
-    p.authorization_url = "https://slack.com/oauth/v2/authorize";
-    p.token_url = "https://slack.com/api/oauth.v2.access";
-    p.revocation_url = "https://slack.com/api/auth.revoke";
-    p.scope_separator = ",";
-    // Enabling PKCE turns a Slack app into a public client for good, so it
-    // is off unless the operator's providers file turns it on.
-    p.pkce = false;
-    p.dialect = TokenDialect::kSlack;
-    p.api_hosts = {"slack.com"};
-    out.push_back(std::move(p));
-  }
-  {
-    OAuthProvider p;
-    p.id = p.type = "github";
-    p.authorization_url = "https://github.com/login/oauth/authorize";
-    p.token_url = "https://github.com/login/oauth/access_token";
-    p.scopes = {"read:user"};
-    p.dialect = TokenDialect::kGithub;
-    p.api_hosts = {"api.github.com"};
-    out.push_back(std::move(p));
-  }
-  {
-    OAuthProvider p;
-    p.id = p.type = "notion";
-    p.authorization_url = "https://api.notion.com/v1/oauth/authorize";
-    p.token_url = "https://api.notion.com/v1/oauth/token";
-    p.revocation_url = "https://api.notion.com/v1/oauth/revoke";
-    p.authorization_params = {{"owner", "user"}};
-    p.client_auth = ClientAuth::kBasic;
-    p.body_format = BodyFormat::kJson;
-    p.pkce = false;
-    p.dialect = TokenDialect::kNotion;
-    p.api_hosts = {"api.notion.com"};
-    out.push_back(std::move(p));
-  }
-  return out;
+  return {Google(), Microsoft(), Slack(), Github(), Notion()};
 }
 
 bool IsProviderId(std::string_view id) {
@@ -114,11 +119,21 @@ bool IsEndpointUrl(const std::string& url) {
   return true;
 }
 
+// Applies one providers-file entry over a provider, field by field, in a
+// fixed order so the first error reported for a file is always the same.
 class EntryReader {
  public:
   EntryReader(const std::string& id, const Json& j) : id_(id), j_(j) {}
 
-  Status Apply(OAuthProvider& p) {
+  Status Apply(OAuthProvider& p) const {
+    RETURN_IF_ERROR(CheckKnownFields());
+    RETURN_IF_ERROR(ApplyUrls(p));
+    RETURN_IF_ERROR(ApplyLists(p));
+    return ApplyChoices(p);
+  }
+
+ private:
+  Status CheckKnownFields() const {
     static const char* kKnown[] = {"type",
                                    "authorizationUrl",
                                    "tokenUrl",
@@ -138,45 +153,36 @@ class EntryReader {
       for (const char* k : kKnown) known |= key == k;
       if (!known) return Bad(key, "is not a known field");
     }
+    return Status::Ok();
+  }
+  Status ApplyUrls(OAuthProvider& p) const {
     RETURN_IF_ERROR(Url("authorizationUrl", p.authorization_url));
     RETURN_IF_ERROR(Url("tokenUrl", p.token_url));
-    if (j_.contains("revocationUrl")) {
-      if (j_["revocationUrl"].is_null()) {
-        p.revocation_url.reset();
-      } else {
-        std::string url;
-        RETURN_IF_ERROR(Url("revocationUrl", url));
-        p.revocation_url = url;
-      }
-    }
-    if (j_.contains("issuer")) {
-      if (j_["issuer"].is_null()) {
-        p.issuer.reset();
-      } else {
-        std::string issuer;
-        RETURN_IF_ERROR(Url("issuer", issuer));
-        p.issuer = issuer;
-      }
-    }
+    RETURN_IF_ERROR(OptionalUrl("revocationUrl", p.revocation_url));
+    return OptionalUrl("issuer", p.issuer);
+  }
+  Status ApplyLists(OAuthProvider& p) const {
     RETURN_IF_ERROR(Strings("scopes", p.scopes, false));
     RETURN_IF_ERROR(Strings("apiHosts", p.api_hosts, true));
-    if (j_.contains("scopeSeparator")) {
-      const Json& v = j_["scopeSeparator"];
-      if (!v.is_string() || (v != " " && v != ","))
+    if (const Json* v = JsonMember(j_, "scopeSeparator")) {
+      const std::string* sep = v->get_ptr<const std::string*>();
+      if (!sep || (*sep != " " && *sep != ","))
         return Bad("scopeSeparator", "must be \" \" or \",\"");
-      p.scope_separator = v.get<std::string>();
+      p.scope_separator = *sep;
     }
-    if (j_.contains("authorizationParams")) {
-      const Json& v = j_["authorizationParams"];
-      if (!v.is_object()) return Bad("authorizationParams", "must be an object of strings");
+    if (const Json* v = JsonMember(j_, "authorizationParams")) {
+      if (!v->is_object()) return Bad("authorizationParams", "must be an object of strings");
       p.authorization_params.clear();
-      for (const auto& [name, value] : v.items()) {
-        if (!value.is_string() || name.empty()) {
+      for (const auto& [name, value] : v->items()) {
+        const std::string* text = value.get_ptr<const std::string*>();
+        if (!text || name.empty())
           return Bad("authorizationParams", "must be an object of strings");
-        }
-        p.authorization_params.emplace_back(name, value.get<std::string>());
+        p.authorization_params.emplace_back(name, *text);
       }
     }
+    return Status::Ok();
+  }
+  Status ApplyChoices(OAuthProvider& p) const {
     RETURN_IF_ERROR(Choice(
         "clientAuth", {{"body", ClientAuth::kBody}, {"basic", ClientAuth::kBasic}}, p.client_auth));
     RETURN_IF_ERROR(Choice("bodyFormat", {{"form", BodyFormat::kForm}, {"json", BodyFormat::kJson}},
@@ -188,36 +194,44 @@ class EntryReader {
                             {"notion", TokenDialect::kNotion}},
                            p.dialect));
     RETURN_IF_ERROR(Bool("pkce", p.pkce));
-    RETURN_IF_ERROR(Bool("usesTenant", p.uses_tenant));
-    return Status::Ok();
+    return Bool("usesTenant", p.uses_tenant);
   }
 
- private:
   Status Bad(std::string_view field, std::string_view why) const {
     return InvalidArgument("providers file: " + id_ + "." + std::string(field) + " " +
                            std::string(why));
   }
   Status Url(const char* field, std::string& out) const {
-    if (!j_.contains(field)) return Status::Ok();
-    const Json& v = j_[field];
-    if (!v.is_string() || !IsEndpointUrl(v.get<std::string>())) {
-      return Bad(field, "must be an absolute http(s) URL");
+    const Json* v = JsonMember(j_, field);
+    if (!v) return Status::Ok();
+    const std::string* url = v->get_ptr<const std::string*>();
+    if (!url || !IsEndpointUrl(*url)) return Bad(field, "must be an absolute http(s) URL");
+    out = *url;
+    return Status::Ok();
+  }
+  // Like Url, where null removes the built-in value.
+  Status OptionalUrl(const char* field, std::optional<std::string>& out) const {
+    const Json* v = JsonMember(j_, field);
+    if (!v) return Status::Ok();
+    if (v->is_null()) {
+      out.reset();
+      return Status::Ok();
     }
-    out = v.get<std::string>();
+    std::string url;
+    RETURN_IF_ERROR(Url(field, url));
+    out = std::move(url);
     return Status::Ok();
   }
   Status Strings(const char* field, std::vector<std::string>& out, bool hosts) const {
-    if (!j_.contains(field)) return Status::Ok();
-    const Json& v = j_[field];
-    if (!v.is_array()) return Bad(field, "must be an array of strings");
+    const Json* v = JsonMember(j_, field);
+    if (!v) return Status::Ok();
+    if (!v->is_array()) return Bad(field, "must be an array of strings");
     std::vector<std::string> values;
-    for (const Json& item : v) {
-      if (!item.is_string() || item.get<std::string>().empty()) {
-        return Bad(field, "must be an array of strings");
-      }
-      std::string s = item.get<std::string>();
-      if (hosts && !ValidateHostPattern(s).ok()) return Bad(field, "has an invalid host: " + s);
-      values.push_back(std::move(s));
+    for (const Json& item : *v) {
+      const std::string* s = item.get_ptr<const std::string*>();
+      if (!s || s->empty()) return Bad(field, "must be an array of strings");
+      if (hosts && !ValidateHostPattern(*s).ok()) return Bad(field, "has an invalid host: " + *s);
+      values.push_back(*s);
     }
     out = std::move(values);
     return Status::Ok();
@@ -225,11 +239,12 @@ class EntryReader {
   template <typename E>
   Status Choice(const char* field, std::initializer_list<std::pair<const char*, E>> options,
                 E& out) const {
-    if (!j_.contains(field)) return Status::Ok();
-    const Json& v = j_[field];
+    const Json* v = JsonMember(j_, field);
+    if (!v) return Status::Ok();
+    const std::string* chosen = v->get_ptr<const std::string*>();
     std::string names;
     for (const auto& [name, value] : options) {
-      if (v.is_string() && v.get<std::string>() == name) {
+      if (chosen && *chosen == name) {
         out = value;
         return Status::Ok();
       }
@@ -238,15 +253,53 @@ class EntryReader {
     return Bad(field, "must be one of " + names);
   }
   Status Bool(const char* field, bool& out) const {
-    if (!j_.contains(field)) return Status::Ok();
-    if (!j_[field].is_boolean()) return Bad(field, "must be true or false");
-    out = j_[field].get<bool>();
+    const Json* v = JsonMember(j_, field);
+    if (!v) return Status::Ok();
+    const bool* b = v->get_ptr<const bool*>();
+    if (!b) return Bad(field, "must be true or false");
+    out = *b;
     return Status::Ok();
   }
 
   const std::string& id_;
   const Json& j_;
 };
+
+// The provider a providers-file entry applies to: the built-in one of
+// that id, or a new generic entry appended to `providers` (which must say
+// type "oauth2" and name both URLs). The pointer is valid until
+// `providers` grows again.
+Result<OAuthProvider*> EntryTarget(std::vector<OAuthProvider>& providers, const std::string& id,
+                                   const Json& entry) {
+  if (!IsProviderId(id)) {
+    return InvalidArgument("providers file: '" + id +
+                           "' is not a provider id (a-z, 0-9, - and _, up to 64)");
+  }
+  if (!entry.is_object()) return InvalidArgument("providers file: " + id + " must be an object");
+  OAuthProvider* existing = nullptr;
+  for (auto& p : providers) {
+    if (p.id == id) existing = &p;
+  }
+  const std::string* named_type = JsonStringMember(entry, "type");
+  std::string type = named_type ? *named_type : (existing ? existing->type : "");
+  if (existing) {
+    if (type != existing->type) {
+      return InvalidArgument("providers file: " + id + ".type cannot change a built-in provider");
+    }
+    return existing;
+  }
+  if (type != "oauth2") {
+    return InvalidArgument("providers file: " + id + ".type must be \"oauth2\" for a new provider");
+  }
+  if (!JsonMember(entry, "authorizationUrl") || !JsonMember(entry, "tokenUrl")) {
+    return InvalidArgument("providers file: " + id + " needs authorizationUrl and tokenUrl");
+  }
+  OAuthProvider p;
+  p.id = id;
+  p.type = "oauth2";
+  providers.push_back(std::move(p));
+  return &providers.back();
+}
 
 }  // namespace
 
@@ -280,36 +333,8 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
   }
   OAuthProviders out = BuiltIn();
   for (const auto& [id, entry] : doc.items()) {
-    if (!IsProviderId(id)) {
-      return InvalidArgument("providers file: '" + id +
-                             "' is not a provider id (a-z, 0-9, - and _, up to 64)");
-    }
-    if (!entry.is_object()) return InvalidArgument("providers file: " + id + " must be an object");
-    OAuthProvider* existing = nullptr;
-    for (auto& p : out.providers_) {
-      if (p.id == id) existing = &p;
-    }
-    std::string type = entry.contains("type") && entry["type"].is_string()
-                           ? entry["type"].get<std::string>()
-                           : (existing ? existing->type : "");
-    if (existing && type != existing->type) {
-      return InvalidArgument("providers file: " + id + ".type cannot change a built-in provider");
-    }
-    if (!existing) {
-      if (type != "oauth2") {
-        return InvalidArgument("providers file: " + id +
-                               ".type must be \"oauth2\" for a new provider");
-      }
-      if (!entry.contains("authorizationUrl") || !entry.contains("tokenUrl")) {
-        return InvalidArgument("providers file: " + id + " needs authorizationUrl and tokenUrl");
-      }
-      OAuthProvider p;
-      p.id = id;
-      p.type = "oauth2";
-      out.providers_.push_back(std::move(p));
-      existing = &out.providers_.back();
-    }
-    RETURN_IF_ERROR(EntryReader(id, entry).Apply(*existing));
+    ASSIGN_OR_RETURN(OAuthProvider * target, EntryTarget(out.providers_, id, entry));
+    RETURN_IF_ERROR(EntryReader(id, entry).Apply(*target));
   }
   return out;
 }

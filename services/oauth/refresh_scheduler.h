@@ -47,9 +47,11 @@ class RefreshScheduler {
   std::chrono::seconds max_sleep_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool woken_ = false;
-  bool stopping_ = false;
+  std::condition_variable cv_;  // notified when woken_ or stopping_ turns true
+  bool woken_ = false;          // Guarded by mu_.
+  bool stopping_ = false;       // Guarded by mu_.
+  // Started under mu_ (so a Start racing Stop cannot start it after
+  // stopping_); joined by Stop outside mu_, since the loop takes mu_.
   std::thread thread_;
 };
 

@@ -8,6 +8,7 @@
 #include "common/http_client.h"
 #include "common/json_text.h"
 #include "common/url.h"
+#include "services/oauth/json_fields.h"
 
 namespace latchkey {
 namespace {
@@ -35,10 +36,11 @@ bool IsTransientError(std::string_view code) {
 }
 
 // Provider error codes are short ASCII identifiers; anything else is cut.
-std::string SafeCode(const Json& v) {
-  if (!v.is_string()) return "unknown_error";
+std::string SafeCode(const Json* v) {
+  const std::string* code = v ? v->get_ptr<const std::string*>() : nullptr;
+  if (!code) return "unknown_error";
   std::string out;
-  for (char c : v.get<std::string>()) {
+  for (char c : *code) {
     if (out.size() >= 64) break;
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
         c == '-' || c == '.') {
@@ -61,28 +63,31 @@ Json ReadBody(std::string_view body) {
   return out;
 }
 
+// A count of seconds sent as a number or a digit string; -1 for anything
+// unusable (the caller refuses it), nullopt when the field is absent.
 std::optional<int64_t> ReadSeconds(const Json& j, const char* field) {
-  if (!j.contains(field)) return std::nullopt;
-  const Json& v = j[field];
-  int64_t n = -1;
-  if (v.is_number_integer()) {
-    n = v.get<int64_t>();
-  } else if (v.is_number_float()) {
-    n = static_cast<int64_t>(v.get<double>());
-  } else if (v.is_string()) {
-    const std::string& s = v.get_ref<const std::string&>();
-    if (s.empty() || s.size() > 12 || !std::all_of(s.begin(), s.end(), ::isdigit)) return -1;
-    n = std::stoll(s);
+  const Json* v = JsonMember(j, field);
+  if (!v) return std::nullopt;
+  if (const auto* n = v->get_ptr<const Json::number_integer_t*>()) return *n;
+  if (const auto* n = v->get_ptr<const Json::number_unsigned_t*>()) {
+    return *n <= static_cast<uint64_t>(kMaxExpiresIn) ? static_cast<int64_t>(*n) : -1;
   }
-  return n;
+  if (const auto* d = v->get_ptr<const Json::number_float_t*>()) {
+    // Out of range, the cast would be undefined; the caller refuses -1.
+    return *d >= 0 && *d <= static_cast<double>(kMaxExpiresIn) ? static_cast<int64_t>(*d) : -1;
+  }
+  const std::string* s = v->get_ptr<const std::string*>();
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!s || s->empty() || s->size() > 12 || !std::all_of(s->begin(), s->end(), digit)) return -1;
+  return std::stoll(*s);  // at most 12 digits: cannot overflow
 }
 
 std::vector<std::string> ReadScopes(const Json& j) {
   std::vector<std::string> out;
-  if (!j.contains("scope") || !j["scope"].is_string()) return out;
-  std::string text = j["scope"].get<std::string>();
+  const std::string* text = JsonStringMember(j, "scope");
+  if (!text) return out;
   std::string cur;
-  for (char c : text) {
+  for (char c : *text) {
     if (c == ' ' || c == ',') {
       if (!cur.empty()) out.push_back(std::move(cur));
       cur.clear();
@@ -97,17 +102,16 @@ std::vector<std::string> ReadScopes(const Json& j) {
 // One token out of an object holding access_token (and friends).
 Result<TokenGrant> ReadGrant(const Json& j, bool slack) {
   TokenGrant g;
-  if (!j.contains("access_token") || !j["access_token"].is_string() ||
-      j["access_token"].get_ref<const std::string&>().empty() ||
-      j["access_token"].get_ref<const std::string&>().size() > kMaxTokenLength) {
+  const std::string* access = JsonStringMember(j, "access_token");
+  if (!access || access->empty() || access->size() > kMaxTokenLength) {
     return UpstreamError("token endpoint answered without a usable access_token");
   }
-  g.access_token = j["access_token"].get<std::string>();
-  if (j.contains("refresh_token") && j["refresh_token"].is_string()) {
-    g.refresh_token = j["refresh_token"].get<std::string>();
-    if (g.refresh_token.size() > kMaxTokenLength) {
+  g.access_token = *access;
+  if (const std::string* refresh = JsonStringMember(j, "refresh_token")) {
+    if (refresh->size() > kMaxTokenLength) {
       return UpstreamError("token endpoint answered an oversized refresh_token");
     }
+    g.refresh_token = *refresh;
   }
   if (auto expires = ReadSeconds(j, "expires_in")) {
     if (*expires <= 0 || *expires > kMaxExpiresIn) {
@@ -115,9 +119,9 @@ Result<TokenGrant> ReadGrant(const Json& j, bool slack) {
     }
     g.expires_in = *expires;
   }
-  if (!slack && j.contains("token_type") && j["token_type"].is_string()) {
-    std::string type = j["token_type"].get<std::string>();
-    g.token_type = strcasecmp(type.c_str(), "bearer") == 0 || type.empty() ? "Bearer" : type;
+  const std::string* type = slack ? nullptr : JsonStringMember(j, "token_type");
+  if (type) {
+    g.token_type = strcasecmp(type->c_str(), "bearer") == 0 || type->empty() ? "Bearer" : *type;
     if (g.token_type.size() > 32) g.token_type = g.token_type.substr(0, 32);
   }
   g.scopes = ReadScopes(j);
@@ -127,42 +131,92 @@ Result<TokenGrant> ReadGrant(const Json& j, bool slack) {
 // Copies the named non-secret fields into `meta` where present.
 void Keep(const Json& from, Json& meta, std::initializer_list<const char*> fields) {
   for (const char* f : fields) {
-    if (from.contains(f) && !from[f].is_null()) meta[f] = from[f];
+    const Json* v = JsonMember(from, f);
+    if (v && !v->is_null()) meta[f] = *v;
   }
 }
 
-Result<TokenGrant> ParseSlack(const Json& j) {
+// Metadata as stored with the token. A provider's text that is not UTF-8
+// cannot be written as JSON; the answer is then as unusable as one
+// without an access token.
+Result<std::string> MetadataText(const Json& meta) {
+  std::optional<std::string> text = DumpJson(meta);
+  if (!text) return UpstreamError("token endpoint answered metadata that is not UTF-8");
+  return std::move(*text);
+}
+
+// Slack's team, enterprise and authed-user facts, kept with its tokens.
+Json SlackMetadata(const Json& j) {
   Json meta = Json::object();
-  if (j.contains("team") && j["team"].is_object()) {
-    if (j["team"].contains("id")) meta["team_id"] = j["team"]["id"];
-    if (j["team"].contains("name")) meta["team_name"] = j["team"]["name"];
+  if (const Json* team = JsonMember(j, "team"); team && team->is_object()) {
+    if (const Json* id = JsonMember(*team, "id")) meta["team_id"] = *id;
+    if (const Json* name = JsonMember(*team, "name")) meta["team_name"] = *name;
   }
-  if (j.contains("enterprise") && j["enterprise"].is_object() && j["enterprise"].contains("id")) {
-    meta["enterprise_id"] = j["enterprise"]["id"];
+  if (const Json* enterprise = JsonMember(j, "enterprise"); enterprise && enterprise->is_object()) {
+    if (const Json* id = JsonMember(*enterprise, "id")) meta["enterprise_id"] = *id;
   }
   Keep(j, meta, {"app_id", "bot_user_id", "is_enterprise_install"});
-  const Json* user =
-      j.contains("authed_user") && j["authed_user"].is_object() ? &j["authed_user"] : nullptr;
-  if (user && user->contains("id")) meta["authed_user_id"] = (*user)["id"];
+  const Json* user = JsonMember(j, "authed_user");
+  if (const Json* id = user ? JsonMember(*user, "id") : nullptr) meta["authed_user_id"] = *id;
+  return meta;
+}
 
+Result<TokenGrant> ParseSlack(const Json& j) {
+  Json meta = SlackMetadata(j);
+  const Json* user = JsonMember(j, "authed_user");
   std::unique_ptr<TokenGrant> user_grant;
-  if (user && user->contains("access_token")) {
+  if (user && JsonMember(*user, "access_token")) {
     ASSIGN_OR_RETURN(TokenGrant ug, ReadGrant(*user, true));
     Json um = meta;
     um["token_kind"] = "user";
-    ug.metadata_json = um.dump();
+    ASSIGN_OR_RETURN(ug.metadata_json, MetadataText(um));
     user_grant = std::make_unique<TokenGrant>(std::move(ug));
   }
-  if (!j.contains("access_token")) {
+  if (!JsonMember(j, "access_token")) {
     // Only user scopes were granted: the user token is the grant.
     if (!user_grant) return UpstreamError("token endpoint answered without a usable access_token");
     return std::move(*user_grant);
   }
   ASSIGN_OR_RETURN(TokenGrant g, ReadGrant(j, true));
-  std::string kind = j.contains("token_type") && j["token_type"] == "user" ? "user" : "bot";
-  meta["token_kind"] = kind;
-  g.metadata_json = meta.dump();
+  const std::string* type = JsonStringMember(j, "token_type");
+  meta["token_kind"] = type && *type == "user" ? "user" : "bot";
+  ASSIGN_OR_RETURN(g.metadata_json, MetadataText(meta));
   g.user = std::move(user_grant);
+  return g;
+}
+
+// The provider's error code, when the answer carries one.
+std::optional<std::string> ErrorCode(const Json& j, bool slack) {
+  const Json* ok = JsonMember(j, "ok");
+  const Json* error = JsonMember(j, "error");
+  if (slack && ok && *ok != true) return SafeCode(error);
+  if (error && !error->is_null()) return SafeCode(error);
+  return std::nullopt;
+}
+
+// The Status for an error answer; see the header for what each code means.
+Status ClassifyError(const std::string& error, int http_status) {
+  if (IsReauthError(error)) {
+    return NeedsReauth("the provider no longer accepts this grant (" + error + ")");
+  }
+  if (http_status >= 500 || http_status == 429 || IsTransientError(error)) {
+    return UpstreamError("the provider's token endpoint failed (" + error + ")");
+  }
+  return FailedPrecondition("the provider's token endpoint refused the request (" + error + ")");
+}
+
+// A standard, GitHub or Notion answer without an error.
+Result<TokenGrant> ParseGrant(const OAuthProvider& provider, const Json& j) {
+  ASSIGN_OR_RETURN(TokenGrant g, ReadGrant(j, false));
+  Json meta = Json::object();
+  if (provider.dialect == TokenDialect::kNotion) {
+    Keep(j, meta,
+         {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
+          "duplicated_template_id"});
+  } else if (provider.dialect == TokenDialect::kGithub) {
+    Keep(j, meta, {"refresh_token_expires_in"});
+  }
+  ASSIGN_OR_RETURN(g.metadata_json, MetadataText(meta));
   return g;
 }
 
@@ -219,40 +273,14 @@ Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, i
                                                 std::string_view body) {
   Json j = ReadBody(body);
   bool slack = provider.dialect == TokenDialect::kSlack;
-  std::optional<std::string> error;
-  if (slack && j.contains("ok") && j["ok"] != true) {
-    error = SafeCode(j.contains("error") ? j["error"] : Json());
-  } else if (j.contains("error") && !j["error"].is_null()) {
-    error = SafeCode(j["error"]);
-  }
   Result<TokenGrant> out = UpstreamError("unreachable");
-  if (error) {
-    if (IsReauthError(*error)) {
-      out = NeedsReauth("the provider no longer accepts this grant (" + *error + ")");
-    } else if (http_status >= 500 || http_status == 429 || IsTransientError(*error)) {
-      out = UpstreamError("the provider's token endpoint failed (" + *error + ")");
-    } else {
-      out =
-          FailedPrecondition("the provider's token endpoint refused the request (" + *error + ")");
-    }
+  if (std::optional<std::string> error = ErrorCode(j, slack)) {
+    out = ClassifyError(*error, http_status);
   } else if (http_status < 200 || http_status > 299) {
     out =
         UpstreamError("the provider's token endpoint answered HTTP " + std::to_string(http_status));
-  } else if (slack) {
-    out = ParseSlack(j);
   } else {
-    out = ReadGrant(j, false);
-    if (out.ok()) {
-      Json meta = Json::object();
-      if (provider.dialect == TokenDialect::kNotion) {
-        Keep(j, meta,
-             {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
-              "duplicated_template_id"});
-      } else if (provider.dialect == TokenDialect::kGithub) {
-        Keep(j, meta, {"refresh_token_expires_in"});
-      }
-      out->metadata_json = meta.dump();
-    }
+    out = slack ? ParseSlack(j) : ParseGrant(provider, j);
   }
   WipeJsonStrings(j);
   return out;
@@ -315,11 +343,11 @@ Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCre
     return UpstreamError("the provider's revocation endpoint answered HTTP " +
                          std::to_string(response->status));
   }
-  bool refused = refused_token ||
-                 (provider.dialect == TokenDialect::kSlack && j.contains("ok") && j["ok"] != true);
+  const Json* ok = JsonMember(j, "ok");
+  bool refused = refused_token || (provider.dialect == TokenDialect::kSlack && ok && *ok != true);
   if (refused) {
     return FailedPrecondition("the provider refused the revocation (" +
-                              SafeCode(j.contains("error") ? j["error"] : Json()) + ")");
+                              SafeCode(JsonMember(j, "error")) + ")");
   }
   return Status::Ok();
 }

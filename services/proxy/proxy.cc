@@ -14,10 +14,6 @@
 namespace latchkey {
 namespace {
 
-constexpr size_t kMaxBatch = 512;  // records per group commit
-constexpr std::chrono::milliseconds kRetryFirst{50};
-constexpr std::chrono::milliseconds kRetryMax{2000};
-
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -233,25 +229,23 @@ class Forwarder final : public HttpClientHandler {
 
 }  // namespace
 
-ProxyService::ProxyService(CredentialSource& credentials, Database& db, AuditLog& audit,
-                           const Clock& clock, ProxyOptions options)
+ProxyService::ProxyService(CredentialSource& credentials, AuditWriter& writer, const Clock& clock,
+                           ProxyOptions options)
     : credentials_(credentials),
-      db_(db),
-      audit_(audit),
+      writer_(writer),
       clock_(clock),
       options_(std::move(options)),
-      committer_([this] { CommitLoop(); }),
+      hook_(writer_.AddCommitHook([this](SqlExecutor& tx, const std::vector<PendingEvent>& batch) {
+        return RecordUses(tx, batch);
+      })),
       loop_(HttpClientLoopOptions{.threads = options_.threads,
                                   .stall_timeout = options_.stall_timeout}) {}
 
 ProxyService::~ProxyService() {
   loop_.Stop();  // ends running calls; their records are queued
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  queued_.notify_one();
-  committer_.join();
+  // Their use counts are written while the credentials still exist.
+  writer_.Sync().IgnoreError();
+  writer_.RemoveCommitHook(hook_);
 }
 
 void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
@@ -265,7 +259,7 @@ void ProxyService::Forward(ProxyCall call, std::shared_ptr<ProxySink> sink) {
 }
 
 void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<ProxySink> sink) {
-  if (Backlogged()) {
+  if (writer_.Backlogged()) {
     // Refused rather than made without a record.
     sink->Fail(Unavailable("the audit log is not being written; retry later"));
     sink->End();
@@ -368,102 +362,35 @@ void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, si
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   ex.started)
                 .count();
-  Record record;
-  record.event =
+  AuditEvent event =
       AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential, outcome);
-  record.event.details = {{"credential", call.credential},
-                          {"host", ex.target.host},
-                          {"method", call.method},
-                          {"path", ex.target.path},
-                          {"status", std::to_string(status)},
-                          {"latency_ms", std::to_string(ms)},
-                          {"bytes_in", std::to_string(call.body.size())},
-                          {"bytes_out", std::to_string(bytes_out)}};
-  if (!error.empty()) record.event.details.emplace_back("error", error);
-  record.used = used;
-  record.at = clock_.Now();
-  bool wake;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(record));
-    ++queued_count_;
-    // The committer sleeps on an empty queue, or until its interval ends
-    // or the batch is full; other records need not wake it.
-    wake = queue_.size() == 1 || queue_.size() == kMaxBatch;
+  event.details = {{"credential", call.credential},
+                   {"host", ex.target.host},
+                   {"method", call.method},
+                   {"path", ex.target.path},
+                   {"status", std::to_string(status)},
+                   {"latency_ms", std::to_string(ms)},
+                   {"bytes_in", std::to_string(call.body.size())},
+                   {"bytes_out", std::to_string(bytes_out)}};
+  if (!error.empty()) event.details.emplace_back("error", error);
+  // Tagged with our hook's handle when the call injected its credential:
+  // RecordUses counts those.
+  writer_.Queue(std::move(event), used ? hook_ : 0, clock_.Now());
+}
+
+Status ProxyService::RecordUses(SqlExecutor& tx, const std::vector<PendingEvent>& batch) {
+  // One use-count update per credential, however many calls it served.
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, TimePoint>> uses;
+  for (const PendingEvent& p : batch) {
+    if (p.tag != hook_) continue;
+    auto& u = uses[{p.event.account_id, p.event.resource}];
+    u.first += 1;
+    u.second = std::max(u.second, p.at);
   }
-  if (wake) queued_.notify_one();
-}
-
-bool ProxyService::Sync(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  uint64_t target = queued_count_;
-  if (done_count_ >= target) return true;
-  ++syncing_;
-  queued_.notify_one();  // commit now rather than at the interval's end
-  bool done = committed_.wait_for(lock, timeout, [&] { return done_count_ >= target; });
-  --syncing_;
-  return done;
-}
-
-void ProxyService::CommitLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto last_commit = std::chrono::steady_clock::now();
-  while (true) {
-    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything is written
-    queued_.wait_until(lock, last_commit + options_.commit_interval,
-                       [this] { return stopping_ || syncing_ > 0 || queue_.size() >= kMaxBatch; });
-    last_commit = std::chrono::steady_clock::now();
-    std::vector<Record> batch;
-    batch.reserve(std::min(queue_.size(), kMaxBatch));
-    while (!queue_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    lock.unlock();
-    // While the database is unavailable the batch is kept and retried
-    // (and new calls are refused once too many records wait). Any other
-    // failure is given up on after three tries, rather than holding every
-    // later record behind it.
-    Status s = Commit(batch);
-    auto backoff = kRetryFirst;
-    for (int attempt = 1; !s.ok(); ++attempt) {
-      lock.lock();
-      bool transient = s.code() == StatusCode::kUnavailable;
-      if (attempt >= 3 && (!transient || stopping_)) break;
-      queued_.wait_for(lock, backoff, [this] { return stopping_; });
-      lock.unlock();
-      backoff = std::min(backoff * 2, kRetryMax);
-      s = Commit(batch);
-    }
-    if (!lock.owns_lock()) lock.lock();
-    done_count_ += batch.size();
-    committed_.notify_all();
+  for (const auto& [key, use] : uses) {
+    RETURN_IF_ERROR(credentials_.RecordUses(tx, key.first, key.second, use.first, use.second));
   }
-}
-
-Status ProxyService::Commit(std::vector<Record>& batch) {
-  return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    // One use-count update per credential, however many calls it served.
-    std::map<std::pair<std::string, std::string>, std::pair<int64_t, TimePoint>> uses;
-    std::vector<AuditEvent> events;
-    events.reserve(batch.size());
-    for (const Record& r : batch) {
-      if (r.used) {
-        auto& u = uses[{r.event.account_id, r.event.resource}];
-        u.first += 1;
-        u.second = std::max(u.second, r.at);
-      }
-      events.push_back(r.event);  // a copy: a failed commit is retried
-    }
-    // Credential rows before the audit chain: the order every other writer
-    // (PUT or DELETE of a secret, then its audit event) takes them in, so
-    // that on PostgreSQL the two cannot deadlock.
-    for (const auto& [key, use] : uses) {
-      RETURN_IF_ERROR(credentials_.RecordUses(tx, key.first, key.second, use.first, use.second));
-    }
-    return audit_.AppendAll(tx, events);
-  });
+  return Status::Ok();
 }
 
 }  // namespace latchkey

@@ -18,17 +18,15 @@
 //     upstream echoes them, in headers or body;
 //   - body, connect and total-time limits (413, 504), upstream failures 502.
 // Each call is audited (credential, host, method, path without query,
-// status, latency, bytes) and counted on the credential. Those writes are
-// group-committed by one committer thread: every record queued while a
-// transaction runs goes into the next one (instead of two contended
-// transactions per call). A call's record is queued before its answer
-// ends, and the answer does not wait for the commit: the upstream has
-// acted by then whatever the caller receives, so holding the last bytes
-// back would add the commit's latency without making the record any
-// safer. Sync() lets a read see every call answered before it. If records
-// cannot be written (the database is down) they are kept and retried, and
-// once `max_pending_records` wait, new calls are refused (503) rather than
-// made unrecorded.
+// status, latency, bytes) and counted on the credential, through the
+// AuditWriter's group commit (the use counts are its commit hook). A
+// call's record is queued before its answer ends, and the answer does not
+// wait for the commit: the upstream has acted by then whatever the caller
+// receives, so holding the last bytes back would add the commit's latency
+// without making the record any safer. Readers of the audit log and use
+// counts sync with the writer. While too many records wait for the
+// database (AuditWriter::Backlogged), new calls are refused (503) rather
+// than made unrecorded.
 //
 // No thread waits on an upstream: transfers run on an HttpClientLoop, and
 // the answer is pushed into the sink as it arrives, with backpressure when
@@ -50,6 +48,7 @@
 #include <vector>
 
 #include "common/audit_log.h"
+#include "common/audit_writer.h"
 #include "common/clock.h"
 #include "common/credential_source.h"
 #include "common/database.h"
@@ -68,12 +67,6 @@ struct ProxyOptions {
   int threads = 1;  // event-loop threads for upstream transfers
   // A caller that takes no bytes for this long is cut off.
   std::chrono::milliseconds stall_timeout{30000};
-  // Records waiting for the database beyond which calls are refused.
-  size_t max_pending_records = 100000;
-  // Records gather this long after a commit before the next (unless a
-  // reader waits in Sync): fewer, larger transactions, and callers do not
-  // wait for them. A crash loses at most this much (plus one commit).
-  std::chrono::milliseconds commit_interval{5};
 };
 
 struct ProxyCall {
@@ -120,7 +113,9 @@ struct TargetUrl {
 
 class ProxyService {
  public:
-  ProxyService(CredentialSource& credentials, Database& db, AuditLog& audit, const Clock& clock,
+  // Registers the use-count commit hook on `writer`, which must outlive
+  // this service; the destructor syncs it while `credentials` still exists.
+  ProxyService(CredentialSource& credentials, AuditWriter& writer, const Clock& clock,
                ProxyOptions options);
 
   // InvalidArgument unless `url` is an absolute http(s) URL without
@@ -140,51 +135,25 @@ class ProxyService {
   // The same, for a call whose Precheck passed and gave `target`.
   void Forward(ProxyCall call, TargetUrl target, std::shared_ptr<ProxySink> sink);
 
-  // Waits until the records of every call answered so far are committed
-  // (false if that takes longer than `timeout`), so that a read of the
-  // audit log or of use counts sees them.
-  bool Sync(std::chrono::milliseconds timeout = std::chrono::seconds(5));
-
   ~ProxyService();
 
   class Exchange;  // one call in progress
 
  private:
-  struct Record {
-    AuditEvent event;
-    bool used = false;  // the credential (event.resource) was injected
-    TimePoint at;
-  };
-
   // Ends a call that never reached the upstream with `error`.
   void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
   // Queues the call's record.
   void Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
              const std::string& error, bool used);
-  void CommitLoop();
-  Status Commit(std::vector<Record>& batch);
-  bool Backlogged() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return queue_.size() >= options_.max_pending_records;
-  }
+  // The commit hook: one use-count update per credential in the batch.
+  Status RecordUses(SqlExecutor& tx, const std::vector<PendingEvent>& batch);
 
   CredentialSource& credentials_;
-  Database& db_;
-  AuditLog& audit_;
+  AuditWriter& writer_;
   const Clock& clock_;
   const ProxyOptions options_;
+  int hook_;  // RecordUses on writer_
 
-  // Guarded by mu_.
-  std::mutex mu_;
-  std::condition_variable queued_;
-  std::condition_variable committed_;
-  std::deque<Record> queue_;   // records waiting for the next commit
-  uint64_t queued_count_ = 0;  // records ever queued
-  uint64_t done_count_ = 0;    // of those, committed (or given up on)
-  int syncing_ = 0;            // readers waiting in Sync
-  bool stopping_ = false;
-
-  std::thread committer_;
   HttpClientLoop loop_;  // last: stopped first, while the rest still exists
 };
 

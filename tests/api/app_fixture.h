@@ -19,14 +19,15 @@ struct AppFixture : CertificatesFixture {
   AdminKey admin = *AdminKey::Initialize(*db, std::nullopt, &admin_token);
   bool credentials_migrated =
       ApplyMigrations(*db, "credentials", CredentialService::Migrations()).ok();
-  CredentialService credentials{*db, envelope, audit, clock};
+  AuditWriter audit_writer{*db, audit};
+  CredentialService credentials{*db, envelope, audit, clock, &audit_writer};
   bool oauth_migrated = OAuthService::Migrate(*db).ok();
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
-  ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
+  ProxyService proxy{credentials, audit_writer, clock, ProxyOptions{}};
   AppServices Services() {
-    return AppServices{*db,    accounts,      api_keys,    audit,        admin,
-                       logger, certs,         tokens,      pool,         credentials,
-                       proxy,  oauth.clients, oauth.flows, oauth.tokens, nullptr};
+    return AppServices{*db,         accounts,     api_keys,     audit,       admin, logger,
+                       certs,       tokens,       pool,         credentials, proxy, oauth.clients,
+                       oauth.flows, oauth.tokens, audit_writer, nullptr};
   }
   App app{Services(), AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {

@@ -99,14 +99,15 @@ struct FuzzWorld : CertificatesWorld {
   AdminKey& admin = Admin();
   bool credentials_migrated =
       ApplyMigrations(*db, "credentials", CredentialService::Migrations()).ok();
-  CredentialService credentials{*db, envelope, audit, clock};
+  AuditWriter audit_writer{*db, audit};
+  CredentialService credentials{*db, envelope, audit, clock, &audit_writer};
   bool oauth_migrated = OAuthService::Migrate(*db).ok();
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
-  ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
+  ProxyService proxy{credentials, audit_writer, clock, ProxyOptions{}};
   std::FILE* log_sink = std::tmpfile();
   Logger logger{log_sink};
   App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
-                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens},
+                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer},
           FuzzAppOptions()};
 
   FuzzWorld() {

@@ -40,7 +40,8 @@ struct ProxyWorld {
   FakeClock clock;
   AuditLog audit{clock};
   NoCredentials credentials;
-  ProxyService proxy{credentials, *db, audit, clock, ProxyOptions{}};
+  AuditWriter audit_writer{*db, audit};
+  ProxyService proxy{credentials, audit_writer, clock, ProxyOptions{}};
 };
 
 void CheckPercent(const std::string& text) {

@@ -314,6 +314,40 @@ BOOST_AUTO_TEST_CASE(DeletingTheAccountDropsItsCachedCredentials) {
   BOOST_TEST(Injected(creds, other, "llm") == "Bearer planted-other-one");
 }
 
+BOOST_AUTO_TEST_CASE(ValuesThatAreNotUtf8AreRefusedWithTheFieldNamed) {
+  auto key = creds.PutProviderKeys(account, Keys({{"openai", "sk-planted-\xff\xfe-0001"}}), ctx);
+  BOOST_TEST((key.status().code() == StatusCode::kInvalidArgument));
+  BOOST_TEST(key.status().message().find("openaiApiKey") != std::string::npos);
+  auto secret = creds.CreateSecret(account, "bad", ApiKeySecret("planted-\xc3-000001"), ctx);
+  BOOST_TEST((secret.status().code() == StatusCode::kInvalidArgument));
+  BOOST_TEST(secret.status().message().find("UTF-8") != std::string::npos);
+  BOOST_TEST(creds.ListSecrets(account)->empty());
+}
+
+BOOST_AUTO_TEST_CASE(AKeyOfFewCharactersButManyBytesShowsNoLast4) {
+  // 14 bytes, 7 characters: long enough to store, too short to show.
+  auto s = creds.PutProviderKeys(account,
+                                 Keys({{"openai",
+                                        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                                        "\xc3\xa9\xc3\xa9\xc3\xa9"}}),
+                                 ctx);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.status().ToString());
+  BOOST_TEST(Find(*s, "openai").has_key);
+  BOOST_TEST(!Find(*s, "openai").last4.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(ASealedValueOfTheWrongShapeIsDataLoss) {
+  BOOST_REQUIRE(creds.CreateSecret(account, "one", ApiKeySecret("planted-shape-0001"), ctx).ok());
+  for (const char* plain : {"not json", "[]", "{\"value\":5}", "{\"headers\":[1]}",
+                            "{\"headers\":[[\"X-A\"]]}", "{\"headers\":[[\"X-A\",2]]}"}) {
+    auto sealed = envelope.Seal(*db, account, "secret", "one", plain);
+    BOOST_REQUIRE(sealed.ok());
+    BOOST_REQUIRE(db->Execute("UPDATE secrets SET sealed = ? WHERE name = 'one'", {*sealed}).ok());
+    creds.ForgetAccount(account);
+    BOOST_TEST((creds.Resolve(account, "one").status().code() == StatusCode::kDataLoss), plain);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

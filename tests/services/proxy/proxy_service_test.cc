@@ -1,5 +1,5 @@
 // ProxyService's audit path on a real database, with a loopback upstream:
-// answers do not wait for their records, Sync waits for them, and calls are
+// answers do not wait for their records, the audit writer's Sync waits for them, and calls are
 // refused while too many records cannot be written.
 #include <boost/test/unit_test.hpp>
 #include <condition_variable>
@@ -62,6 +62,7 @@ struct Fixture : testing::AccountsFixture {
       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"};
   CredentialService creds{*db, envelope, audit, clock};
   std::string account;
+  std::unique_ptr<AuditWriter> writer;  // outlives the proxy
   std::unique_ptr<ProxyService> proxy;
 
   Fixture() {
@@ -72,15 +73,18 @@ struct Fixture : testing::AccountsFixture {
     w.allowed_hosts = std::vector<std::string>{"127.0.0.1"};
     w.value.value = kSecret;
     BOOST_REQUIRE(creds.CreateSecret(account, "llm", w, ctx).ok());
-    proxy = MakeProxy(ProxyOptions().max_pending_records);
+    MakeProxy(AuditWriterOptions().max_pending);
   }
 
-  std::unique_ptr<ProxyService> MakeProxy(size_t max_pending_records) {
+  void MakeProxy(size_t max_pending) {
+    proxy.reset();
+    AuditWriterOptions w;
+    w.max_pending = max_pending;
+    writer = std::make_unique<AuditWriter>(*db, audit, w);
     ProxyOptions o;
     o.allow_http_hosts = {"127.0.0.1"};
     o.addresses = *AddressPolicy::Parse({"127.0.0.1/32"});
-    o.max_pending_records = max_pending_records;
-    return std::make_unique<ProxyService>(creds, *db, audit, clock, o);
+    proxy = std::make_unique<ProxyService>(creds, *writer, clock, o);
   }
 
   std::string Call() {
@@ -105,14 +109,14 @@ BOOST_FIXTURE_TEST_SUITE(ProxyServiceTest, Fixture)
 
 BOOST_AUTO_TEST_CASE(SyncWaitsForTheRecordsOfAnsweredCalls) {
   for (int i = 0; i < 3; ++i) BOOST_TEST(Call() == "200");
-  BOOST_TEST(proxy->Sync());
+  BOOST_TEST(writer->Sync().ok());
   BOOST_TEST(Recorded() == 3);
   BOOST_TEST(creds.GetSecret(account, "llm")->use_count == 3);
   BOOST_TEST(upstream.last_request().find(std::string("Bearer ") + kSecret) != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(CallsAreRefusedWhileRecordsCannotBeWritten) {
-  proxy = MakeProxy(2);
+  MakeProxy(2);
   // Another transaction holds the audit chain (and, on SQLite, the whole
   // database) until released: the proxy's commits wait or fail and retry.
   std::promise<void> held;
@@ -142,14 +146,15 @@ BOOST_AUTO_TEST_CASE(CallsAreRefusedWhileRecordsCannotBeWritten) {
   BOOST_TEST(answers.back() == "UNAVAILABLE");
   int answered = static_cast<int>(answers.size()) - 1;
   BOOST_TEST(upstream.accepted() - before == answered);
-  BOOST_TEST(!proxy->Sync(std::chrono::milliseconds(50)));
+  Status late = writer->Sync(std::chrono::milliseconds(50));
+  BOOST_TEST((late.code() == StatusCode::kUnavailable));  // an error, never a stale read
 
   release.set_value();
   blocker.join();
-  BOOST_TEST(proxy->Sync(std::chrono::seconds(30)));
+  BOOST_TEST(writer->Sync(std::chrono::seconds(30)).ok());
   BOOST_TEST(Recorded() == answered);  // every answered call, none lost
   BOOST_TEST(Call() == "200");         // and calls go through again
-  BOOST_TEST(proxy->Sync());
+  BOOST_TEST(writer->Sync().ok());
   BOOST_TEST(Recorded() == answered + 1);
   BOOST_TEST(audit.Verify(*db, account)->ok);
 }
