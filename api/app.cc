@@ -26,16 +26,17 @@ std::optional<std::string> BearerToken(const HttpRequest& request) {
 
 App::App(AppServices services, AppOptions options)
     : services_(services), options_(std::move(options)) {
-  AddSystemRoutes(router_, services_, options_);
-  AddAdminRoutes(router_, services_);
-  AddApiKeyRoutes(router_, services_);
-  AddAuditRoutes(router_, services_);
-  AddCertificateRoutes(router_, services_);
-  AddTokenRoutes(router_, services_, options_);
-  AddJwksRoutes(router_, services_, options_);
-  AddCredentialRoutes(router_, services_);
-  AddProxyRoutes(router_, services_);
-  AddOAuthRoutes(router_, services_, options_);
+  AppServices& s = services_;
+  AddSystemRoutes(router_, {s.db, router_, options_});
+  AddAdminRoutes(router_, {s.accounts, s.key_pool});
+  AddApiKeyRoutes(router_, {s.api_keys});
+  AddAuditRoutes(router_, {s.audit_writer});
+  AddCertificateRoutes(router_, {s.certificates});
+  AddTokenRoutes(router_, {s.certificates, s.tokens, s.logger, options_});
+  AddJwksRoutes(router_, {s.certificates, s.accounts, options_});
+  AddCredentialRoutes(router_, {s.credentials});
+  AddProxyRoutes(router_, {s.proxy});
+  AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_});
 }
 
 std::string ClientAddress(const std::string& peer, const std::optional<std::string>& forwarded_for,

@@ -132,17 +132,71 @@ class App {
   RateLimiter limiter_;
 };
 
-// Route groups, one file each.
-void AddSystemRoutes(Router& router, AppServices& services, const AppOptions& options);
-void AddAdminRoutes(Router& router, AppServices& services);
-void AddApiKeyRoutes(Router& router, AppServices& services);
-void AddAuditRoutes(Router& router, AppServices& services);
-void AddCertificateRoutes(Router& router, AppServices& services);
-void AddTokenRoutes(Router& router, AppServices& services, const AppOptions& options);
-void AddJwksRoutes(Router& router, AppServices& services, const AppOptions& options);
-void AddCredentialRoutes(Router& router, AppServices& services);
-void AddProxyRoutes(Router& router, AppServices& services);
-void AddOAuthRoutes(Router& router, AppServices& services, const AppOptions& options);
+// Route families, one routes_<family>.cc each. Each family gets only the
+// services it uses (references; they outlive the App) and registers one
+// table of named handlers. `options` is the App's own, read per request:
+// its public URL is set once the port is known (SetPublicUrl).
+
+struct SystemRouteDeps {
+  Database& db;
+  const Router& router;  // for the OpenAPI document
+  const AppOptions& options;
+};
+void AddSystemRoutes(Router& router, const SystemRouteDeps& deps);
+
+struct AdminRouteDeps {
+  AccountService& accounts;
+  KeyPool& key_pool;
+};
+void AddAdminRoutes(Router& router, const AdminRouteDeps& deps);
+
+struct ApiKeyRouteDeps {
+  ApiKeyService& api_keys;
+};
+void AddApiKeyRoutes(Router& router, const ApiKeyRouteDeps& deps);
+
+struct AuditRouteDeps {
+  AuditWriter& audit_writer;  // reads sync with the events still queued
+};
+void AddAuditRoutes(Router& router, const AuditRouteDeps& deps);
+
+struct CertificateRouteDeps {
+  CertificateService& certificates;
+};
+void AddCertificateRoutes(Router& router, const CertificateRouteDeps& deps);
+
+struct TokenRouteDeps {
+  CertificateService& certificates;  // for the longest token lifetime
+  TokenService& tokens;
+  Logger& logger;  // issuance is logged, not audited
+  const AppOptions& options;
+};
+void AddTokenRoutes(Router& router, const TokenRouteDeps& deps);
+
+struct JwksRouteDeps {
+  CertificateService& certificates;
+  AccountService& accounts;  // tells an empty account from no account
+  const AppOptions& options;
+};
+void AddJwksRoutes(Router& router, const JwksRouteDeps& deps);
+
+struct CredentialRouteDeps {
+  CredentialService& credentials;
+};
+void AddCredentialRoutes(Router& router, const CredentialRouteDeps& deps);
+
+struct ProxyRouteDeps {
+  ProxyService& proxy;
+};
+void AddProxyRoutes(Router& router, const ProxyRouteDeps& deps);
+
+struct OAuthRouteDeps {
+  OAuthClients& clients;
+  OAuthFlows& flows;
+  OAuthTokens& tokens;
+  const AppOptions& options;
+};
+void AddOAuthRoutes(Router& router, const OAuthRouteDeps& deps);
 
 // "{public-url}/accounts/{id}": the `iss` of the account's tokens.
 std::string AccountIssuer(const AppOptions& options, const std::string& account_id);

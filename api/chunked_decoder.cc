@@ -21,98 +21,147 @@ ChunkedDecoder::State ChunkedDecoder::Fail(int status, std::string message) {
   return state_;
 }
 
+ChunkedDecoder::State ChunkedDecoder::TooLarge() {
+  return Fail(413, "request body exceeds " + std::to_string(max_body_bytes_) + " bytes");
+}
+
 ChunkedDecoder::State ChunkedDecoder::Feed(std::string_view encoded) {
   while (state_ == State::kMore && pos_ < encoded.size()) {
     char c = encoded[pos_];
     switch (step_) {
-      case Step::kSize: {
-        if (++line_bytes_ > kMaxLineBytes) return Fail(400, "chunk size line too long");
-        int v = HexValue(c);
-        if (v >= 0) {
-          ++size_digits_;
-          // Checked per digit, so the size never overflows (leading zeros
-          // are allowed and cost nothing).
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(v);
-          if (remaining_ > max_body_bytes_) {
-            return Fail(413, "request body exceeds " + std::to_string(max_body_bytes_) + " bytes");
-          }
-          ++pos_;
-          break;
-        }
-        if (size_digits_ == 0) return Fail(400, "malformed chunk size");
-        if (c == ';') {
-          step_ = Step::kExtension;
-        } else if (c == '\r') {
-          step_ = Step::kSizeLf;
-        } else {
-          return Fail(400, "malformed chunk size");
-        }
-        ++pos_;
+      case Step::kSize:
+        SizeByte(c);
         break;
-      }
       case Step::kExtension:
-        if (++line_bytes_ > kMaxLineBytes) return Fail(400, "chunk size line too long");
-        if (c == '\r') {
-          step_ = Step::kSizeLf;
-        } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-          return Fail(400, "control character in a chunk extension");
-        }
-        ++pos_;
+        ExtensionByte(c);
         break;
       case Step::kSizeLf:
-        if (c != '\n') return Fail(400, "chunk size line must end with CRLF");
-        ++pos_;
-        if (remaining_ > max_body_bytes_ - body_.size()) {
-          return Fail(413, "request body exceeds " + std::to_string(max_body_bytes_) + " bytes");
-        }
-        line_bytes_ = 0;
-        size_digits_ = 0;
-        step_ = remaining_ == 0 ? Step::kTrailer : Step::kData;
+        SizeLf(c);
         break;
-      case Step::kData: {
-        size_t take = static_cast<size_t>(
-            std::min<uint64_t>(remaining_, static_cast<uint64_t>(encoded.size() - pos_)));
-        body_.append(encoded.data() + pos_, take);
-        pos_ += take;
-        remaining_ -= take;
-        if (remaining_ == 0) step_ = Step::kDataCr;
+      case Step::kData:
+        Data(encoded);
         break;
-      }
       case Step::kDataCr:
-        if (c != '\r') return Fail(400, "chunk data must be followed by CRLF");
-        ++pos_;
-        step_ = Step::kDataLf;
+        Expect(c, '\r', Step::kDataLf, "chunk data must be followed by CRLF");
         break;
       case Step::kDataLf:
-        if (c != '\n') return Fail(400, "chunk data must be followed by CRLF");
-        ++pos_;
-        step_ = Step::kSize;
+        Expect(c, '\n', Step::kSize, "chunk data must be followed by CRLF");
         break;
       case Step::kTrailer:
-        // Trailer fields are read past and ignored; an empty line ends them.
-        if (++trailer_bytes_ > kMaxTrailerBytes) return Fail(400, "chunked trailer too long");
-        if (c == '\r') {
-          step_ = Step::kTrailerLf;
-        } else if (c == '\n') {
-          return Fail(400, "trailer lines must end with CRLF");
-        } else {
-          ++trailer_line_;
-        }
-        ++pos_;
+        TrailerByte(c);
         break;
       case Step::kTrailerLf:
-        if (c != '\n') return Fail(400, "trailer lines must end with CRLF");
-        ++pos_;
-        if (trailer_line_ == 0) {
-          state_ = State::kDone;
-        } else {
-          trailer_line_ = 0;
-          step_ = Step::kTrailer;
-        }
+        TrailerLf(c);
         break;
     }
   }
   return state_;
+}
+
+void ChunkedDecoder::SizeByte(char c) {
+  if (++line_bytes_ > kMaxLineBytes) {
+    Fail(400, "chunk size line too long");
+    return;
+  }
+  int v = HexValue(c);
+  if (v >= 0) {
+    ++size_digits_;
+    // Checked per digit, so the size never overflows (leading zeros are
+    // allowed and cost nothing).
+    remaining_ = remaining_ * 16 + static_cast<uint64_t>(v);
+    if (remaining_ > max_body_bytes_) {
+      TooLarge();
+      return;
+    }
+    ++pos_;
+    return;
+  }
+  if (size_digits_ == 0 || (c != ';' && c != '\r')) {
+    Fail(400, "malformed chunk size");
+    return;
+  }
+  step_ = c == ';' ? Step::kExtension : Step::kSizeLf;
+  ++pos_;
+}
+
+void ChunkedDecoder::ExtensionByte(char c) {
+  if (++line_bytes_ > kMaxLineBytes) {
+    Fail(400, "chunk size line too long");
+    return;
+  }
+  if (c == '\r') {
+    step_ = Step::kSizeLf;
+  } else if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
+    Fail(400, "control character in a chunk extension");
+    return;
+  }
+  ++pos_;
+}
+
+void ChunkedDecoder::SizeLf(char c) {
+  if (c != '\n') {
+    Fail(400, "chunk size line must end with CRLF");
+    return;
+  }
+  ++pos_;
+  // A declared size reserves nothing: the bytes are appended as they come.
+  if (remaining_ > max_body_bytes_ - body_.size()) {
+    TooLarge();
+    return;
+  }
+  line_bytes_ = 0;
+  size_digits_ = 0;
+  step_ = remaining_ == 0 ? Step::kTrailer : Step::kData;
+}
+
+void ChunkedDecoder::Data(std::string_view encoded) {
+  size_t take = static_cast<size_t>(
+      std::min<uint64_t>(remaining_, static_cast<uint64_t>(encoded.size() - pos_)));
+  body_.append(encoded.data() + pos_, take);
+  pos_ += take;
+  remaining_ -= take;
+  if (remaining_ == 0) step_ = Step::kDataCr;
+}
+
+void ChunkedDecoder::Expect(char c, char expected, Step next, const char* message) {
+  if (c != expected) {
+    Fail(400, message);
+    return;
+  }
+  ++pos_;
+  step_ = next;
+}
+
+void ChunkedDecoder::TrailerByte(char c) {
+  // Trailer fields are read past and ignored; an empty line ends them.
+  if (++trailer_bytes_ > kMaxTrailerBytes) {
+    Fail(400, "chunked trailer too long");
+    return;
+  }
+  if (c == '\n') {
+    Fail(400, "trailer lines must end with CRLF");
+    return;
+  }
+  if (c == '\r') {
+    step_ = Step::kTrailerLf;
+  } else {
+    ++trailer_line_;
+  }
+  ++pos_;
+}
+
+void ChunkedDecoder::TrailerLf(char c) {
+  if (c != '\n') {
+    Fail(400, "trailer lines must end with CRLF");
+    return;
+  }
+  ++pos_;
+  if (trailer_line_ == 0) {
+    state_ = State::kDone;
+  } else {
+    trailer_line_ = 0;
+    step_ = Step::kTrailer;
+  }
 }
 
 }  // namespace latchkey

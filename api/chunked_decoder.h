@@ -50,6 +50,16 @@ class ChunkedDecoder {
  private:
   enum class Step { kSize, kExtension, kSizeLf, kData, kDataCr, kDataLf, kTrailer, kTrailerLf };
   State Fail(int status, std::string message);
+  // One step each: consume the byte `c` (or, for Data, what is available)
+  // and move on, or Fail.
+  void SizeByte(char c);
+  void ExtensionByte(char c);
+  void SizeLf(char c);
+  void Data(std::string_view encoded);
+  void Expect(char c, char expected, Step next, const char* message);
+  void TrailerByte(char c);
+  void TrailerLf(char c);
+  State TooLarge();
 
   const size_t max_body_bytes_;
   State state_ = State::kMore;

@@ -1,7 +1,15 @@
 #include "api/config.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <concepts>
 #include <cstdlib>
+#include <iostream>
+#include <map>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "api/params.h"
 #include "common/hosts.h"
@@ -28,230 +36,433 @@ Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
 
 namespace {
 
+// --listen lands in two members, Config::host and Config::port.
+struct ListenAddress {};
+
+using Field =
+    std::variant<ListenAddress, int Config::*, size_t Config::*, double Config::*,
+                 std::chrono::milliseconds Config::*, std::chrono::seconds Config::*,
+                 std::string Config::*, LogLevel Config::*, std::vector<std::string> Config::*>;
+
+// The values a flag accepts. Numbers must lie in [min, max]; `text` says so
+// in messages ("--threads must be 1-64") and the reference, and defaults to
+// "min-max". Other flags leave min and max at 0 and describe their values in
+// `text` for the reference only (their checks word their own messages).
+struct Range {
+  constexpr Range() = default;
+  constexpr Range(std::string_view t) : text(t) {}
+  constexpr Range(double lo, double hi, std::string_view t = {}) : min(lo), max(hi), text(t) {}
+  double min = 0;
+  double max = 0;
+  std::string_view text;
+};
+
+struct Flag;
+// Runs after the value is stored: checks that need more than a range (and
+// may normalize the value).
+using Check = Status (*)(const Flag&, Config*);
+
+// One row of the configuration table. The default is the Config member's
+// initializer, shown in --help and the reference.
+struct Flag {
+  std::string_view name;     // "--threads"
+  std::string_view arg;      // what the value looks like: "N", "MS", "HOST:PORT"
+  std::string_view env;      // "LATCHKEY_THREADS"
+  Field field;               // where the value lands
+  Range range;               // what it may be
+  std::string_view help;     // --help's line; opens the reference's meaning
+  std::string_view details;  // the rest of the reference's meaning
+  std::string_view none;     // the reference's default when the default is empty
+  Check check = nullptr;
+};
+
+struct Section {
+  std::string_view title;  // --help group and reference heading
+  std::span<const Flag> flags;
+};
+
+constexpr std::string_view kLogLevelNames[] = {"debug", "info", "warn", "error"};
+
 std::optional<std::string> Env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr) return std::nullopt;
   return std::string(v);
 }
 
-}  // namespace
+std::string FormatNumber(double v) {
+  char buf[64];
+  auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed).ptr;
+  return std::string(buf, end);
+}
 
-Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
-  Config config;
-  CLI::App app{"latchkeyd: PKI and OAuth credential authority for AI agents and backends"};
-  std::string listen = "127.0.0.1:8080";
-  std::string log_level = "info";
-  int64_t max_body = 1 << 20, header_ms = 10000, body_ms = 30000, keepalive_ms = 60000,
-          grace_ms = 10000;
-  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks one)")
-      ->envname("LATCHKEY_LISTEN");
-  app.add_option("--data-dir", config.data_dir, "Directory for the SQLite database and master.key")
-      ->envname("LATCHKEY_DATA_DIR");
-  app.add_option("--threads", config.threads, "Network threads (they never wait; see --workers)")
-      ->envname("LATCHKEY_THREADS");
-  app.add_option("--public-url", config.public_url, "Base URL for issuer and redirect URLs")
-      ->envname("LATCHKEY_PUBLIC_URL");
-  app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->envname("LATCHKEY_LOG_LEVEL");
-  app.add_option("--max-body-bytes", max_body, "Largest accepted request body")
-      ->envname("LATCHKEY_MAX_BODY_BYTES");
-  app.add_option("--header-timeout-ms", header_ms, "Time allowed to receive request headers")
-      ->envname("LATCHKEY_HEADER_TIMEOUT_MS");
-  app.add_option("--body-timeout-ms", body_ms, "Time allowed to receive a request body")
-      ->envname("LATCHKEY_BODY_TIMEOUT_MS");
-  app.add_option("--keepalive-timeout-ms", keepalive_ms, "Idle keep-alive connection lifetime")
-      ->envname("LATCHKEY_KEEPALIVE_TIMEOUT_MS");
-  app.add_option("--shutdown-grace-ms", grace_ms, "Time in-flight requests get on SIGTERM")
-      ->envname("LATCHKEY_SHUTDOWN_GRACE_MS");
-  int64_t pool = 4, jwks_max_age = 300, max_lifetime = 3600, maintenance = 10;
-  app.add_option("--key-pool-size", pool, "RSA-2048 keys kept pre-generated (0 disables)")
-      ->envname("LATCHKEY_KEY_POOL_SIZE");
-  app.add_option("--jwks-max-age", jwks_max_age,
-                 "Seconds clients may cache a JWKS; rotated keys are published this far ahead")
-      ->envname("LATCHKEY_JWKS_MAX_AGE");
-  app.add_option("--max-token-lifetime", max_lifetime, "Longest expiresIn POST /tokens accepts")
-      ->envname("LATCHKEY_MAX_TOKEN_LIFETIME");
-  app.add_option("--maintenance-interval", maintenance,
-                 "Seconds between key expiry and rotation checks")
-      ->envname("LATCHKEY_MAINTENANCE_INTERVAL");
-  std::string allow_http, allow_private;
-  int64_t proxy_connect_ms = 10000, proxy_ms = 300000, proxy_streams = 1024;
-  app.add_option("--proxy-allow-http", allow_http,
-                 "HOST[,HOST]: hosts the proxy may reach over plain http (local testing)")
-      ->envname("LATCHKEY_PROXY_ALLOW_HTTP");
-  app.add_option("--proxy-allow-private", allow_private,
-                 "CIDR[,CIDR]: private/loopback ranges the proxy may connect to")
-      ->envname("LATCHKEY_PROXY_ALLOW_PRIVATE");
-  app.add_option("--proxy-connect-timeout-ms", proxy_connect_ms, "Upstream connect timeout")
-      ->envname("LATCHKEY_PROXY_CONNECT_TIMEOUT_MS");
-  app.add_option("--proxy-timeout-ms", proxy_ms, "Upstream exchange timeout, start to last byte")
-      ->envname("LATCHKEY_PROXY_TIMEOUT_MS");
-  app.add_option("--proxy-streams", proxy_streams, "Proxied requests served at once")
-      ->envname("LATCHKEY_PROXY_STREAMS");
-  int64_t database_pool = 8;
-  app.add_option("--database-url", config.database_url,
-                 "postgresql://... to share one PostgreSQL among replicas (default: SQLite)")
-      ->envname("LATCHKEY_DATABASE_URL");
-  app.add_option("--database-pool", database_pool, "PostgreSQL connections per process")
-      ->envname("LATCHKEY_DATABASE_POOL");
-  int64_t oauth_margin = 300, oauth_lease = 90;
-  app.add_option(
-         "--oauth-refresh-lease", oauth_lease,
-         "Seconds a claim on a token refresh lasts if its replica dies (token requests time out"
-         " at two thirds of it, at most 30 s)")
-      ->envname("LATCHKEY_OAUTH_REFRESH_LEASE");
-  app.add_option("--oauth-providers-file", config.oauth_providers_file,
-                 "JSON file overriding built-in OAuth providers and adding generic ones")
-      ->envname("LATCHKEY_OAUTH_PROVIDERS_FILE");
-  app.add_option("--oauth-refresh-margin", oauth_margin,
-                 "Seconds before expiry OAuth tokens are refreshed (at most half their lifetime)")
-      ->envname("LATCHKEY_OAUTH_REFRESH_MARGIN");
-  app.add_option("--max-connections", config.max_connections, "Open connections at once")
-      ->envname("LATCHKEY_MAX_CONNECTIONS");
-  app.add_option("--max-connections-per-address", config.max_connections_per_address,
-                 "Open connections at once from one client address")
-      ->envname("LATCHKEY_MAX_CONNECTIONS_PER_ADDRESS");
-  app.add_option("--rate-limit-per-key", config.rate_limit_per_key,
-                 "Requests per second one API key may make, bursts of twice that (0: no limit)")
-      ->envname("LATCHKEY_RATE_LIMIT_PER_KEY");
-  app.add_option("--rate-limit-per-address", config.rate_limit_per_address,
-                 "Requests per second to public routes from one client address, bursts of twice"
-                 " that (0: no limit)")
-      ->envname("LATCHKEY_RATE_LIMIT_PER_ADDRESS");
-  app.add_option("--auth-failure-limit", config.auth_failure_limit,
-                 "Failed authentications per minute allowed from one client address before"
-                 " 429s (0: no limit)")
-      ->envname("LATCHKEY_AUTH_FAILURE_LIMIT");
-  app.add_option("--workers", config.workers,
-                 "Threads for requests that may wait (database writes, provider calls, key"
-                 " generation); the network threads never wait")
-      ->envname("LATCHKEY_WORKERS");
-  app.add_option("--worker-queue", config.worker_queue,
-                 "Such requests waiting for a worker before new ones get 503")
-      ->envname("LATCHKEY_WORKER_QUEUE");
-  app.add_option("--trusted-proxies", config.trusted_proxies,
-                 "CIDR[,CIDR]: reverse proxies whose X-Forwarded-For names the client")
-      ->envname("LATCHKEY_TRUSTED_PROXIES");
-  auto* rewrap = app.add_subcommand(
-      "rewrap", "Re-wrap every account data key under the active master key, then exit");
+std::string RangeText(const Flag& flag) {
+  if (!flag.range.text.empty()) return std::string(flag.range.text);
+  if (flag.range.min == flag.range.max) return "";
+  return FormatNumber(flag.range.min) + "-" + FormatNumber(flag.range.max);
+}
+
+Status OutOfRange(const Flag& flag) {
+  return InvalidArgument(std::string(flag.name) + " must be " + RangeText(flag));
+}
+
+Status CheckPublicUrl(const Flag&, Config* config) {
+  std::string& u = config->public_url;
+  if (u.empty()) return Status::Ok();
+  if ((u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) || u.size() < 9) {
+    return InvalidArgument("--public-url must start with http:// or https://");
+  }
+  while (u.size() > 8 && u.back() == '/') u.pop_back();
+  return Status::Ok();
+}
+
+Status CheckDataDir(const Flag&, Config* config) {
+  if (config->data_dir.empty()) return InvalidArgument("--data-dir must not be empty");
+  return Status::Ok();
+}
+
+Status CheckDatabaseUrl(const Flag&, Config* config) {
+  const std::string& u = config->database_url;
+  if (!u.empty() && u.rfind("postgresql://", 0) != 0 && u.rfind("postgres://", 0) != 0) {
+    return InvalidArgument("--database-url must start with postgresql://");
+  }
+  return Status::Ok();
+}
+
+// Its range ends at --max-connections, which comes first in the table.
+Status CheckConnectionsPerAddress(const Flag& flag, Config* config) {
+  if (config->max_connections_per_address > config->max_connections) return OutOfRange(flag);
+  return Status::Ok();
+}
+
+Status CheckTrustedProxies(const Flag&, Config* config) {
+  for (std::string_view cidr : SplitList(config->trusted_proxies)) {
+    if (!Cidr::Parse(cidr)) {
+      return InvalidArgument("--trusted-proxies: '" + std::string(cidr) + "' is not a CIDR");
+    }
+  }
+  return Status::Ok();
+}
+
+constexpr Flag kServerFlags[] = {
+    {"--listen", "HOST:PORT", "LATCHKEY_LISTEN", ListenAddress{}, Range("HOST:PORT or [v6]:PORT"),
+     "HOST:PORT to listen on (port 0 picks one)",
+     "The line `listening on http://HOST:PORT` is printed once bound."},
+    {"--public-url", "URL", "LATCHKEY_PUBLIC_URL", &Config::public_url,
+     Range("starts with http:// or https://"), "Base URL for issuer and redirect URLs",
+     "The issuer is `{public-url}/accounts/{id}`, the OAuth callback "
+     "`{public-url}/auth/callback`; a trailing `/` is dropped. Set it whenever clients reach the "
+     "server by another name, e.g. behind a reverse proxy or on `0.0.0.0`.",
+     "`http://` + the bound address", CheckPublicUrl},
+    {"--threads", "N", "LATCHKEY_THREADS", &Config::threads, Range(1, 64),
+     "Network threads (they never wait; see --workers)",
+     "They read and parse requests, write responses, and answer the routes served from memory "
+     "(health, OpenAPI, JWKS, discovery, public keys, `POST /tokens`, `POST /tokens/verify`)."},
+    {"--workers", "N", "LATCHKEY_WORKERS", &Config::workers, Range(1, 1024),
+     "Threads for requests that may wait (database writes, provider calls, key generation); the "
+     "network threads never wait",
+     "Every route not served from memory runs on them."},
+    {"--worker-queue", "N", "LATCHKEY_WORKER_QUEUE", &Config::worker_queue, Range(1, 1'000'000),
+     "Such requests waiting for a worker before new ones get 503",
+     "The 503 carries `Retry-After`."},
+    {"--log-level", "LEVEL", "LATCHKEY_LOG_LEVEL", &Config::log_level,
+     Range("debug, info, warn or error"), "Least severe level logged"},
+    {"--max-body-bytes", "N", "LATCHKEY_MAX_BODY_BYTES", &Config::max_body_bytes,
+     Range(1024, 64 << 20), "Largest accepted request body",
+     "Larger ones get 413 before they are read (chunked ones too), also through the proxy."},
+    {"--header-timeout-ms", "MS", "LATCHKEY_HEADER_TIMEOUT_MS", &Config::header_timeout,
+     Range(1, 3'600'000), "Time allowed to receive request headers",
+     "Then a JSON 408 and the connection is closed."},
+    {"--body-timeout-ms", "MS", "LATCHKEY_BODY_TIMEOUT_MS", &Config::body_timeout,
+     Range(1, 3'600'000), "Time allowed to receive a request body",
+     "Then 408; a client that leaves a response unread this long is cut off."},
+    {"--keepalive-timeout-ms", "MS", "LATCHKEY_KEEPALIVE_TIMEOUT_MS", &Config::keepalive_timeout,
+     Range(1, 3'600'000), "Idle keep-alive connection lifetime"},
+    {"--shutdown-grace-ms", "MS", "LATCHKEY_SHUTDOWN_GRACE_MS", &Config::shutdown_grace,
+     Range(0, 3'600'000), "Time in-flight requests get on SIGTERM or SIGINT"},
+};
+
+constexpr Flag kStorageFlags[] = {
+    {"--data-dir", "DIR", "LATCHKEY_DATA_DIR", &Config::data_dir, Range("not empty"),
+     "Directory for the SQLite database and master.key",
+     "Created with mode 0700; holds `latchkey.db` and, without `LATCHKEY_MASTER_KEYS`, "
+     "`master.key`.",
+     "", CheckDataDir},
+    {"--database-url", "URL", "LATCHKEY_DATABASE_URL", &Config::database_url,
+     Range("starts with postgresql:// or postgres://"),
+     "postgresql://... to share one PostgreSQL among replicas (default: SQLite)",
+     "`postgresql://user:pass@host:port/db`; requires `LATCHKEY_MASTER_KEYS`. The password is "
+     "shown as `***` in the startup line.",
+     "none (SQLite)", CheckDatabaseUrl},
+    {"--database-pool", "N", "LATCHKEY_DATABASE_POOL", &Config::database_pool, Range(1, 256),
+     "PostgreSQL connections per process"},
+};
+
+constexpr Flag kSigningKeyFlags[] = {
+    {"--key-pool-size", "N", "LATCHKEY_KEY_POOL_SIZE", &Config::key_pool_size, Range(0, 64),
+     "RSA-2048 keys kept pre-generated (0 disables)", "They are generated in the background."},
+    {"--jwks-max-age", "S", "LATCHKEY_JWKS_MAX_AGE", &Config::jwks_max_age, Range(1, 86400),
+     "Seconds clients may cache a JWKS; rotated keys are published this far ahead",
+     "A rotation period must be at least twice this."},
+    {"--max-token-lifetime", "S", "LATCHKEY_MAX_TOKEN_LIFETIME", &Config::max_token_lifetime,
+     Range(1, 7 * 86400), "Longest expiresIn POST /tokens accepts",
+     "Rotation overlaps must be at least this."},
+    {"--maintenance-interval", "S", "LATCHKEY_MAINTENANCE_INTERVAL", &Config::maintenance_interval,
+     Range(1, 3600), "Seconds between key expiry and rotation checks",
+     "Expiries, retirements and due rotations are processed this often."},
+};
+
+constexpr Flag kProxyFlags[] = {
+    {"--proxy-allow-http", "HOST[,HOST]", "LATCHKEY_PROXY_ALLOW_HTTP", &Config::proxy_allow_http,
+     Range("host names or IP addresses"),
+     "Hosts the proxy may reach over plain http (local testing)", "Everything else is https only."},
+    {"--proxy-allow-private", "CIDR[,CIDR]", "LATCHKEY_PROXY_ALLOW_PRIVATE",
+     &Config::proxy_allow_private, Range("CIDRs"),
+     "Private/loopback ranges the proxy may connect to",
+     "E.g. `127.0.0.1/32` for a local upstream."},
+    {"--proxy-connect-timeout-ms", "MS", "LATCHKEY_PROXY_CONNECT_TIMEOUT_MS",
+     &Config::proxy_connect_timeout, Range(1, 3'600'000), "Upstream connect timeout", "Then 504."},
+    {"--proxy-timeout-ms", "MS", "LATCHKEY_PROXY_TIMEOUT_MS", &Config::proxy_timeout,
+     Range(1, 3'600'000), "Upstream exchange timeout, start to last byte",
+     "504 before the answer starts; the stream is cut after."},
+    {"--proxy-streams", "N", "LATCHKEY_PROXY_STREAMS", &Config::proxy_streams, Range(1, 65536),
+     "Proxied requests served at once",
+     "Each holds a socket and its buffers, not a thread. Despite the name, requests handed to the "
+     "worker pool (queued or running) count too, as their answers come back the same way; more "
+     "get 503."},
+};
+
+constexpr Flag kOAuthFlags[] = {
+    {"--oauth-providers-file", "FILE", "LATCHKEY_OAUTH_PROVIDERS_FILE",
+     &Config::oauth_providers_file, Range("a JSON file"),
+     "JSON file overriding built-in OAuth providers and adding generic ones",
+     "See [below](#oauth-providers-file)."},
+    {"--oauth-refresh-margin", "S", "LATCHKEY_OAUTH_REFRESH_MARGIN", &Config::oauth_refresh_margin,
+     Range(0, 86400),
+     "Seconds before expiry OAuth tokens are refreshed (at most half their lifetime)",
+     "Minus up to a fifth as jitter."},
+    {"--oauth-refresh-lease", "S", "LATCHKEY_OAUTH_REFRESH_LEASE", &Config::oauth_refresh_lease,
+     Range(2, 3600),
+     "Seconds a claim on a token refresh lasts if its replica dies (token requests time out at "
+     "two thirds of it, at most 30 s)"},
+};
+
+constexpr Flag kLimitFlags[] = {
+    {"--max-connections", "N", "LATCHKEY_MAX_CONNECTIONS", &Config::max_connections,
+     Range(1, 1'000'000), "Open connections at once",
+     "Past it a connection gets a 503 JSON error and is closed."},
+    {"--max-connections-per-address", "N", "LATCHKEY_MAX_CONNECTIONS_PER_ADDRESS",
+     &Config::max_connections_per_address, Range(1, 1'000'000, "1 to --max-connections"),
+     "Open connections at once from one client address",
+     "IPv6 by /64. Counted by the TCP peer, so behind a reverse proxy it applies to the proxy.", "",
+     CheckConnectionsPerAddress},
+    {"--rate-limit-per-key", "R", "LATCHKEY_RATE_LIMIT_PER_KEY", &Config::rate_limit_per_key,
+     Range(0, 1e7), "Requests per second one API key may make, bursts of twice that (0: no limit)",
+     "Then 429 with `Retry-After`; fractions allowed."},
+    {"--rate-limit-per-address", "R", "LATCHKEY_RATE_LIMIT_PER_ADDRESS",
+     &Config::rate_limit_per_address, Range(0, 1e7),
+     "Requests per second to public routes from one client address, bursts of twice that (0: "
+     "no limit)",
+     "Public routes: health, OpenAPI, JWKS, discovery, public keys, OAuth browser routes. IPv6 "
+     "by /64."},
+    {"--auth-failure-limit", "N", "LATCHKEY_AUTH_FAILURE_LIMIT", &Config::auth_failure_limit,
+     Range(0, 1e7),
+     "Failed authentications per minute allowed from one client address before 429s (0: no "
+     "limit)",
+     "A bucket of N refilled over a minute (IPv6 by /64); once it is empty, every request from "
+     "that address that presents a key gets 429, right key or wrong, until it refills (a key id "
+     "is never throttled: anyone may send one)."},
+    {"--trusted-proxies", "CIDR[,CIDR]", "LATCHKEY_TRUSTED_PROXIES", &Config::trusted_proxies,
+     Range("CIDRs"), "Reverse proxies whose X-Forwarded-For names the client",
+     "The client is the rightmost address that is not itself trusted; from anyone else the "
+     "header is ignored. Rate limits, logs and audit events use the client address.",
+     "", CheckTrustedProxies},
+};
+
+constexpr Section kSections[] = {
+    {"Server", kServerFlags}, {"Storage", kStorageFlags}, {"Signing keys", kSigningKeyFlags},
+    {"Proxy", kProxyFlags},   {"OAuth", kOAuthFlags},     {"Limits", kLimitFlags},
+};
+
+// A member's value as a flag's text: the default shown and parsed back.
+std::string ShowValue(const std::string& v) { return v; }
+std::string ShowValue(int v) { return std::to_string(v); }
+std::string ShowValue(size_t v) { return std::to_string(v); }
+std::string ShowValue(double v) { return FormatNumber(v); }
+std::string ShowValue(LogLevel v) { return std::string(kLogLevelNames[static_cast<int>(v)]); }
+template <class Rep, class Period>
+std::string ShowValue(std::chrono::duration<Rep, Period> v) {
+  return std::to_string(v.count());
+}
+std::string ShowValue(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& item : v) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::string ShowFlag(const Flag& flag, const Config& config) {
+  return std::visit(
+      [&](auto member) -> std::string {
+        if constexpr (std::is_same_v<decltype(member), ListenAddress>) {
+          bool v6 = config.host.find(':') != std::string::npos;
+          return (v6 ? "[" + config.host + "]" : config.host) + ":" + std::to_string(config.port);
+        } else {
+          return ShowValue(config.*member);
+        }
+      },
+      flag.field);
+}
+
+// Parses `text` into *out, or says what the flag accepts.
+template <std::integral T>
+Status StoreValue(const Flag& flag, const std::string& text, T* out) {
+  auto v = ParseInt64(text);
+  if (!v || *v < flag.range.min || *v > flag.range.max) return OutOfRange(flag);
+  *out = static_cast<T>(*v);
+  return Status::Ok();
+}
+template <class Rep, class Period>
+Status StoreValue(const Flag& flag, const std::string& text,
+                  std::chrono::duration<Rep, Period>* out) {
+  Rep count = 0;
+  RETURN_IF_ERROR(StoreValue(flag, text, &count));
+  *out = std::chrono::duration<Rep, Period>(count);
+  return Status::Ok();
+}
+Status StoreValue(const Flag& flag, const std::string& text, double* out) {
+  double v = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+      !(v >= flag.range.min && v <= flag.range.max)) {
+    return OutOfRange(flag);
+  }
+  *out = v;
+  return Status::Ok();
+}
+Status StoreValue(const Flag& flag, const std::string& text, LogLevel* out) {
+  if (!ParseLogLevel(text, out)) return OutOfRange(flag);
+  return Status::Ok();
+}
+Status StoreValue(const Flag&, const std::string& text, std::string* out) {
+  *out = text;
+  return Status::Ok();
+}
+// The one list flag, --proxy-allow-http, holds hosts.
+Status StoreValue(const Flag& flag, const std::string& text, std::vector<std::string>* out) {
+  out->clear();
+  for (std::string_view host : SplitList(text)) {
+    auto normal = NormalizeHost(host);
+    if (!normal) {
+      return InvalidArgument(std::string(flag.name) + ": '" + std::string(host) +
+                             "' is not a host");
+    }
+    out->push_back(*normal);
+  }
+  return Status::Ok();
+}
+
+Status StoreFlag(const Flag& flag, const std::string& text, Config* config) {
+  RETURN_IF_ERROR(std::visit(
+      [&](auto member) -> Status {
+        if constexpr (std::is_same_v<decltype(member), ListenAddress>) {
+          return ParseListen(text, &config->host, &config->port);
+        } else {
+          return StoreValue(flag, text, &(config->*member));
+        }
+      },
+      flag.field));
+  return flag.check == nullptr ? Status::Ok() : flag.check(flag, config);
+}
+
+// Flag name -> its text: the default until CLI11 stores the flag's or its
+// environment variable's value. A map, so the strings CLI11 binds stay put.
+using FlagTexts = std::map<std::string_view, std::string>;
+
+void RegisterFlags(const Config& defaults, CLI::App* app, FlagTexts* texts) {
+  for (const Section& section : kSections) {
+    for (const Flag& flag : section.flags) {
+      std::string& text = (*texts)[flag.name] = ShowFlag(flag, defaults);
+      std::string help(flag.help);
+      if (std::string range = RangeText(flag); !range.empty()) help += " (" + range + ")";
+      app->add_option(std::string(flag.name), text, help)
+          ->envname(std::string(flag.env))
+          ->type_name(std::string(flag.arg))
+          ->default_str(text)
+          ->group(std::string(section.title));
+    }
+  }
+}
+
+Status StoreFlags(const FlagTexts& texts, Config* config) {
+  for (const Section& section : kSections) {
+    for (const Flag& flag : section.flags) {
+      RETURN_IF_ERROR(StoreFlag(flag, texts.at(flag.name), config));
+    }
+  }
+  return Status::Ok();
+}
+
+// CLI11's own failures (unknown flag, missing value) as one line; --help
+// prints usage. Either way the caller stops with *exit_code.
+Status RunParser(CLI::App& app, int argc, char** argv, int* exit_code) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     *exit_code = app.exit(e);
     return InvalidArgument("");
   } catch (const CLI::ParseError& e) {
-    *exit_code = 2;
     std::string what = e.what();
     for (char& c : what) {
       if (c == '\n') c = ' ';
     }
     return InvalidArgument(what);
   }
+  return Status::Ok();
+}
+
+std::string ReferenceRow(const Flag& flag, const Config& defaults) {
+  std::string value = ShowFlag(flag, defaults);
+  std::string shown =
+      value.empty() ? std::string(flag.none.empty() ? "none" : flag.none) : "`" + value + "`";
+  std::string meaning = std::string(flag.help) + ".";
+  if (!flag.details.empty()) meaning += " " + std::string(flag.details);
+  return "| `" + std::string(flag.name) + " " + std::string(flag.arg) + "` | `" +
+         std::string(flag.env) + "` | " + shown + " | " + RangeText(flag) + " | " + meaning +
+         " |\n";
+}
+
+}  // namespace
+
+std::string ConfigReference() {
+  const Config defaults;
+  std::string out;
+  for (const Section& section : kSections) {
+    if (!out.empty()) out += "\n";
+    out += "## " + std::string(section.title) + "\n\n";
+    out += "| flag | env | default | accepts | meaning |\n|---|---|---|---|---|\n";
+    for (const Flag& flag : section.flags) out += ReferenceRow(flag, defaults);
+  }
+  return out;
+}
+
+Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   *exit_code = 2;
+  Config config;
+  CLI::App app{"latchkeyd: PKI and OAuth credential authority for AI agents and backends"};
+  FlagTexts texts;
+  RegisterFlags(config, &app, &texts);
+  bool print_reference = false;
+  app.add_flag("--print-config-reference", print_reference,
+               "Print the flags as Markdown (docs/configuration.md) and exit");
+  auto* rewrap = app.add_subcommand(
+      "rewrap", "Re-wrap every account data key under the active master key, then exit");
+  RETURN_IF_ERROR(RunParser(app, argc, argv, exit_code));
+  if (print_reference) {
+    std::cout << ConfigReference();
+    *exit_code = 0;
+    return InvalidArgument("");
+  }
   if (rewrap->parsed()) config.command = Config::Command::kRewrap;
-  RETURN_IF_ERROR(ParseListen(listen, &config.host, &config.port));
-  if (config.threads < 1 || config.threads > 64) return InvalidArgument("--threads must be 1-64");
-  if (!ParseLogLevel(log_level, &config.log_level)) {
-    return InvalidArgument("--log-level must be debug, info, warn or error");
-  }
-  if (max_body < 1024 || max_body > (int64_t{64} << 20)) {
-    return InvalidArgument("--max-body-bytes must be between 1024 and 67108864");
-  }
-  for (auto [name, ms] : {std::pair{"--header-timeout-ms", header_ms},
-                          {"--body-timeout-ms", body_ms},
-                          {"--keepalive-timeout-ms", keepalive_ms},
-                          {"--shutdown-grace-ms", grace_ms}}) {
-    if (ms < 0 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 0-3600000");
-  }
-  if (header_ms == 0 || body_ms == 0 || keepalive_ms == 0) {
-    return InvalidArgument("timeouts must be positive");
-  }
-  if (pool < 0 || pool > 64) return InvalidArgument("--key-pool-size must be 0-64");
-  if (config.workers < 1 || config.workers > 1024) {
-    return InvalidArgument("--workers must be 1-1024");
-  }
-  if (config.worker_queue < 1 || config.worker_queue > 1'000'000) {
-    return InvalidArgument("--worker-queue must be 1-1000000");
-  }
-  if (config.max_connections < 1 || config.max_connections > 1'000'000) {
-    return InvalidArgument("--max-connections must be 1-1000000");
-  }
-  if (config.max_connections_per_address < 1 ||
-      config.max_connections_per_address > config.max_connections) {
-    return InvalidArgument("--max-connections-per-address must be 1 to --max-connections");
-  }
-  for (auto [name, v] : {std::pair{"--rate-limit-per-key", config.rate_limit_per_key},
-                         {"--rate-limit-per-address", config.rate_limit_per_address},
-                         {"--auth-failure-limit", config.auth_failure_limit}}) {
-    if (!(v >= 0 && v <= 1e7)) return InvalidArgument(std::string(name) + " must be 0-10000000");
-  }
-  for (std::string_view cidr : SplitList(config.trusted_proxies)) {
-    if (!Cidr::Parse(cidr)) {
-      return InvalidArgument("--trusted-proxies: '" + std::string(cidr) + "' is not a CIDR");
-    }
-  }
-  for (auto [name, ms] : {std::pair{"--proxy-connect-timeout-ms", proxy_connect_ms},
-                          {"--proxy-timeout-ms", proxy_ms}}) {
-    if (ms < 1 || ms > 3'600'000) return InvalidArgument(std::string(name) + " must be 1-3600000");
-  }
-  if (proxy_streams < 1 || proxy_streams > 65536) {
-    return InvalidArgument("--proxy-streams must be 1-65536");
-  }
-  config.proxy_connect_timeout = std::chrono::milliseconds(proxy_connect_ms);
-  config.proxy_timeout = std::chrono::milliseconds(proxy_ms);
-  config.proxy_streams = static_cast<int>(proxy_streams);
-  config.proxy_allow_private = allow_private;
-  for (std::string_view host : SplitList(allow_http)) {
-    auto normal = NormalizeHost(host);
-    if (!normal) {
-      return InvalidArgument("--proxy-allow-http: '" + std::string(host) + "' is not a host");
-    }
-    config.proxy_allow_http.push_back(*normal);
-  }
-  if (jwks_max_age < 1 || jwks_max_age > 86400) {
-    return InvalidArgument("--jwks-max-age must be 1-86400");
-  }
-  if (max_lifetime < 1 || max_lifetime > 7 * 86400) {
-    return InvalidArgument("--max-token-lifetime must be 1-604800");
-  }
-  if (maintenance < 1 || maintenance > 3600) {
-    return InvalidArgument("--maintenance-interval must be 1-3600");
-  }
-  if (!config.database_url.empty() && config.database_url.rfind("postgresql://", 0) != 0 &&
-      config.database_url.rfind("postgres://", 0) != 0) {
-    return InvalidArgument("--database-url must start with postgresql://");
-  }
-  if (database_pool < 1 || database_pool > 256) {
-    return InvalidArgument("--database-pool must be 1-256");
-  }
-  config.database_pool = static_cast<int>(database_pool);
-  if (oauth_margin < 0 || oauth_margin > 86400) {
-    return InvalidArgument("--oauth-refresh-margin must be 0-86400");
-  }
-  config.oauth_refresh_margin = std::chrono::seconds(oauth_margin);
-  if (oauth_lease < 2 || oauth_lease > 3600) {
-    return InvalidArgument("--oauth-refresh-lease must be 2-3600");
-  }
-  config.oauth_refresh_lease = std::chrono::seconds(oauth_lease);
-  config.key_pool_size = static_cast<int>(pool);
-  config.jwks_max_age = std::chrono::seconds(jwks_max_age);
-  config.max_token_lifetime = std::chrono::seconds(max_lifetime);
-  config.maintenance_interval = std::chrono::seconds(maintenance);
-  config.max_body_bytes = static_cast<size_t>(max_body);
-  config.header_timeout = std::chrono::milliseconds(header_ms);
-  config.body_timeout = std::chrono::milliseconds(body_ms);
-  config.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
-  config.shutdown_grace = std::chrono::milliseconds(grace_ms);
-  if (!config.public_url.empty()) {
-    const std::string& u = config.public_url;
-    if ((u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) || u.size() < 9) {
-      return InvalidArgument("--public-url must start with http:// or https://");
-    }
-    while (config.public_url.size() > 8 && config.public_url.back() == '/') {
-      config.public_url.pop_back();
-    }
-  }
-  if (config.data_dir.empty()) return InvalidArgument("--data-dir must not be empty");
+  RETURN_IF_ERROR(StoreFlags(texts, &config));
   config.master_keys = Env("LATCHKEY_MASTER_KEYS");
   config.admin_key = Env("LATCHKEY_ADMIN_KEY");
   *exit_code = 0;

@@ -2,6 +2,10 @@
 // equivalents (a flag wins over the environment). Secrets (master keys,
 // admin key) come from the environment only, never from flags, so they do
 // not show up in `ps`.
+//
+// The member initializers below are the defaults; one table in config.cc
+// maps each flag to its member, environment variable, accepted range and
+// help, and drives parsing, `--help` and ConfigReference().
 #pragma once
 
 #include <chrono>
@@ -57,10 +61,16 @@ struct Config {
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY
 };
 
-// Parses argv. On --help, prints usage and sets *exit_code = 0 with an
-// empty error. On a bad value, returns InvalidArgument with a one-line
-// reason (the caller prints it and exits 2).
+// Parses argv. On --help or --print-config-reference, prints usage or
+// ConfigReference() to stdout and sets *exit_code = 0 with an empty error.
+// On a bad value, returns InvalidArgument with a one-line reason and sets
+// *exit_code = 2 (the caller prints the reason and exits with it).
 Result<Config> ParseConfig(int argc, char** argv, int* exit_code);
+
+// The flags as Markdown, one table per section (flag, env, default,
+// accepted values, meaning): the generated part of docs/configuration.md,
+// which a test keeps equal to this.
+std::string ConfigReference();
 
 // "HOST:PORT" or "[v6]:PORT".
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);

@@ -71,6 +71,37 @@ struct Storage {
   std::string key_source;
 };
 
+// The master keys: from LATCHKEY_MASTER_KEYS, else the data dir's key file,
+// else a new key file, but only for a database that holds nothing sealed.
+Status LoadMasterKeys(const Config& config, Database& db, bool allow_create_key, Storage* out) {
+  std::string key_file = config.data_dir + "/master.key";
+  if (config.master_keys) {
+    auto ring = MasterKeyring::Parse(*config.master_keys);
+    if (!ring.ok()) return InvalidArgument("LATCHKEY_MASTER_KEYS: " + ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = "LATCHKEY_MASTER_KEYS";
+  } else if (std::filesystem::exists(key_file)) {
+    auto ring = MasterKeyring::LoadFile(key_file);
+    if (!ring.ok()) return InvalidArgument(ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = key_file;
+  } else {
+    ASSIGN_OR_RETURN(int64_t data_keys, Envelope::CountDataKeys(db));
+    if (data_keys > 0) {
+      return InvalidArgument(
+          "the database holds sealed data but no master key is configured: set "
+          "LATCHKEY_MASTER_KEYS or restore " +
+          key_file);
+    }
+    if (!allow_create_key) return InvalidArgument("no master key configured");
+    auto ring = MasterKeyring::CreateFile(key_file);
+    if (!ring.ok()) return InvalidArgument(ring.status().message());
+    out->keys = std::move(*ring);
+    out->key_source = key_file + " (generated now)";
+  }
+  return Status::Ok();
+}
+
 Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool allow_create_key) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -100,31 +131,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
   RETURN_IF_ERROR(OAuthService::Migrate(db));
 
-  std::string key_file = config.data_dir + "/master.key";
-  if (config.master_keys) {
-    auto ring = MasterKeyring::Parse(*config.master_keys);
-    if (!ring.ok()) return InvalidArgument("LATCHKEY_MASTER_KEYS: " + ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = "LATCHKEY_MASTER_KEYS";
-  } else if (std::filesystem::exists(key_file)) {
-    auto ring = MasterKeyring::LoadFile(key_file);
-    if (!ring.ok()) return InvalidArgument(ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = key_file;
-  } else {
-    ASSIGN_OR_RETURN(int64_t data_keys, Envelope::CountDataKeys(db));
-    if (data_keys > 0) {
-      return InvalidArgument(
-          "the database holds sealed data but no master key is configured: set "
-          "LATCHKEY_MASTER_KEYS or restore " +
-          key_file);
-    }
-    if (!allow_create_key) return InvalidArgument("no master key configured");
-    auto ring = MasterKeyring::CreateFile(key_file);
-    if (!ring.ok()) return InvalidArgument(ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = key_file + " (generated now)";
-  }
+  RETURN_IF_ERROR(LoadMasterKeys(config, db, allow_create_key, out));
   Envelope envelope(db, *out->keys, clock);
   ASSIGN_OR_RETURN(auto missing, envelope.MissingMasterKeys());
   if (!missing.empty()) {
@@ -136,72 +143,111 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   return Status::Ok();
 }
 
-}  // namespace
+OAuthTokenOptions OAuthTokenOptionsFrom(const Config& config, AuditWriter& writer) {
+  OAuthTokenOptions o;
+  o.refresh_margin = config.oauth_refresh_margin;
+  o.lease = config.oauth_refresh_lease;
+  o.owner = NewId("own");  // this process, in the leases it takes
+  o.uses_writer = &writer;
+  return o;
+}
 
-int RunServer(const Config& config) {
-  Logger logger(stderr, config.log_level);
-  SystemClock& clock = SystemClock::Get();
-  Storage storage;
-  Status opened = OpenStorage(config, clock, &storage, /*allow_create_key=*/true);
-  if (!opened.ok()) return ConfigError(opened.message());
-  Database& db = *storage.db;
+// A token request must end before its lease does, or another replica could
+// refresh the same token meanwhile.
+TokenEndpointOptions TokenEndpointOptionsFrom(const Config& config) {
+  TokenEndpointOptions o;
+  o.total_timeout =
+      std::min<std::chrono::milliseconds>(o.total_timeout, config.oauth_refresh_lease * 2 / 3);
+  o.connect_timeout = std::min(o.connect_timeout, o.total_timeout);
+  return o;
+}
 
-  std::optional<std::string> generated_admin;
-  auto admin = AdminKey::Initialize(db, config.admin_key, &generated_admin);
-  if (!admin.ok()) return ConfigError(admin.status().message());
+ProxyOptions ProxyOptionsFrom(const Config& config, AddressPolicy addresses) {
+  ProxyOptions o;
+  o.addresses = std::move(addresses);
+  o.allow_http_hosts = config.proxy_allow_http;
+  o.connect_timeout = config.proxy_connect_timeout;
+  o.total_timeout = config.proxy_timeout;
+  o.max_body_bytes = config.max_body_bytes;
+  return o;
+}
 
-  Envelope envelope(db, *storage.keys, clock);
-  AuditLog audit(clock);
-  // Before the services that queue into it, so it is destroyed after them;
-  // stopped (everything committed) before the database closes.
-  AuditWriter audit_writer(db, audit);
-  ApiKeyOptions api_key_options;
-  api_key_options.writer = &audit_writer;
-  ApiKeyService api_keys(db, audit, clock, api_key_options);
-  AccountService accounts(db, envelope, audit, api_keys, clock);
-  for (const auto& table : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(table);
-  KeyPool key_pool(static_cast<size_t>(config.key_pool_size));
-  CertificateOptions cert_options;
-  cert_options.jwks_max_age = config.jwks_max_age;
-  cert_options.max_token_lifetime = config.max_token_lifetime;
-  CertificateService certificates(db, envelope, audit, clock, key_pool, cert_options);
-  TokenService tokens(certificates, clock);
-  for (const auto& table : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(table);
-  CredentialService credentials(db, envelope, audit, clock, &audit_writer);
-  accounts.OnDeleted([&credentials](const std::string& id) { credentials.ForgetAccount(id); });
-  auto oauth_providers = LoadOAuthProviders(config.oauth_providers_file);
-  if (!oauth_providers.ok()) return ConfigError(oauth_providers.status().message());
-  for (const auto& table : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(table);
-  OAuthTokenOptions oauth_options;
-  oauth_options.refresh_margin = config.oauth_refresh_margin;
-  oauth_options.lease = config.oauth_refresh_lease;
-  oauth_options.owner = NewId("own");
-  oauth_options.uses_writer = &audit_writer;  // this process, in the leases it takes
-  // A token request must end before its lease does, or another replica
-  // could refresh the same token meanwhile.
-  TokenEndpointOptions endpoint_options;
-  endpoint_options.total_timeout = std::min<std::chrono::milliseconds>(
-      endpoint_options.total_timeout, config.oauth_refresh_lease * 2 / 3);
-  endpoint_options.connect_timeout =
-      std::min(endpoint_options.connect_timeout, endpoint_options.total_timeout);
-  OAuthService oauth(db, envelope, audit, clock, std::move(*oauth_providers), oauth_options,
-                     endpoint_options);
-  CredentialRouter proxy_credentials(credentials);
-  proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
-  ProxyOptions proxy_options;
-  auto addresses = AddressPolicy::Parse(config.proxy_allow_private);
-  if (!addresses.ok()) return ConfigError("--proxy-allow-private: " + addresses.status().message());
-  proxy_options.addresses = *addresses;
-  proxy_options.allow_http_hosts = config.proxy_allow_http;
-  proxy_options.connect_timeout = config.proxy_connect_timeout;
-  proxy_options.total_timeout = config.proxy_timeout;
-  proxy_options.max_body_bytes = config.max_body_bytes;
-  ProxyService proxy(proxy_credentials, audit_writer, clock, proxy_options);
-  Scheduler scheduler(clock, [&logger](const std::string& job, const std::string& what) {
-    logger.Error("job_failed", {{"job", job}, {"what", what}});
-  });
-  scheduler.Every("certificates.maintenance", config.maintenance_interval, [&] {
-    auto report = certificates.RunMaintenance();
+HttpServerOptions ServerOptionsFrom(const Config& config) {
+  HttpServerOptions o;
+  o.host = config.host;
+  o.port = config.port;
+  o.threads = config.threads;
+  o.max_body_bytes = config.max_body_bytes;
+  o.header_timeout = config.header_timeout;
+  o.body_timeout = config.body_timeout;
+  o.keepalive_timeout = config.keepalive_timeout;
+  o.max_streams = config.proxy_streams;
+  o.longest_exchange =
+      std::max<std::chrono::milliseconds>(config.proxy_timeout, std::chrono::minutes(2));
+  o.max_connections = config.max_connections;
+  o.max_connections_per_address = config.max_connections_per_address;
+  return o;
+}
+
+AppOptions AppOptionsFrom(const Config& config) {
+  AppOptions o;
+  o.max_body_bytes = config.max_body_bytes;
+  o.rate_limits.per_key = {config.rate_limit_per_key, 2 * config.rate_limit_per_key};
+  o.rate_limits.per_address = {config.rate_limit_per_address, 2 * config.rate_limit_per_address};
+  o.rate_limits.auth_failures = {config.auth_failure_limit / 60, config.auth_failure_limit};
+  for (std::string_view cidr : SplitList(config.trusted_proxies)) {
+    o.trusted_proxies.push_back(*Cidr::Parse(cidr));  // checked by ParseConfig
+  }
+  o.public_url = config.public_url;
+  return o;
+}
+
+// Every service latchkeyd runs, constructed in dependency order and
+// destroyed in reverse. The audit writer comes before the services that
+// queue into it, so it outlives them.
+struct Services {
+  Services(const Config& config, Database& db, const MasterKeyring& keys, const Clock& clock,
+           OAuthProviders providers, AddressPolicy addresses)
+      : envelope(db, keys, clock),
+        audit(clock),
+        audit_writer(db, audit),
+        api_keys(db, audit, clock, ApiKeyOptions{.writer = &audit_writer}),
+        accounts(db, envelope, audit, api_keys, clock),
+        key_pool(static_cast<size_t>(config.key_pool_size)),
+        certificates(db, envelope, audit, clock, key_pool,
+                     CertificateOptions{.jwks_max_age = config.jwks_max_age,
+                                        .max_token_lifetime = config.max_token_lifetime}),
+        tokens(certificates, clock),
+        credentials(db, envelope, audit, clock, &audit_writer),
+        oauth(db, envelope, audit, clock, std::move(providers),
+              OAuthTokenOptionsFrom(config, audit_writer), TokenEndpointOptionsFrom(config)),
+        proxy_credentials(credentials),
+        proxy(proxy_credentials, audit_writer, clock,
+              ProxyOptionsFrom(config, std::move(addresses))) {
+    for (const auto& t : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    accounts.OnDeleted([this](const std::string& id) { credentials.ForgetAccount(id); });
+    proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
+  }
+
+  Envelope envelope;
+  AuditLog audit;
+  AuditWriter audit_writer;
+  ApiKeyService api_keys;
+  AccountService accounts;
+  KeyPool key_pool;
+  CertificateService certificates;
+  TokenService tokens;
+  CredentialService credentials;
+  OAuthService oauth;
+  CredentialRouter proxy_credentials;
+  ProxyService proxy;
+};
+
+void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Config& config) {
+  scheduler.Every("certificates.maintenance", config.maintenance_interval, [&s, &logger] {
+    auto report = s.certificates.RunMaintenance();
     if (!report.ok()) {
       logger.Error("certificate_maintenance_failed", {{"status", report.status().ToString()}});
     } else if (report->expired > 0 || report->rotated > 0) {
@@ -209,73 +255,30 @@ int RunServer(const Config& config) {
                   {{"expired", report->expired}, {"rotated", report->rotated}});
     }
   });
-
   scheduler.Every("auth.denials.flush", ApiKeyService::kDenialWindow,
-                  [&] { api_keys.FlushDenials(); });
-  scheduler.Every("oauth.sessions.purge", std::chrono::seconds(3600), [&] {
-    auto purged = oauth.flows.PurgeExpiredSessions();
-    if (!purged.ok())
+                  [&s] { s.api_keys.FlushDenials(); });
+  scheduler.Every("oauth.sessions.purge", std::chrono::seconds(3600), [&s, &logger] {
+    auto purged = s.oauth.flows.PurgeExpiredSessions();
+    if (!purged.ok()) {
       logger.Error("oauth_session_purge_failed", {{"status", purged.status().ToString()}});
+    }
   });
-  RefreshScheduler refresher(oauth.tokens, clock, [&logger](const Status& s) {
-    logger.Error("oauth_refresh_pass_failed", {{"status", s.ToString()}});
-  });
+}
 
-  // Block the stop signals in every thread; the main thread waits for them.
+// SIGTERM and SIGINT are blocked in every thread (started after this); the
+// main thread waits for them. A peer that hangs up must not kill us.
+sigset_t BlockStopSignals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
 
-  HttpServerOptions server_options;
-  server_options.host = config.host;
-  server_options.port = config.port;
-  server_options.threads = config.threads;
-  server_options.max_body_bytes = config.max_body_bytes;
-  server_options.header_timeout = config.header_timeout;
-  server_options.body_timeout = config.body_timeout;
-  server_options.keepalive_timeout = config.keepalive_timeout;
-  server_options.max_streams = config.proxy_streams;
-  server_options.longest_exchange =
-      std::max<std::chrono::milliseconds>(config.proxy_timeout, std::chrono::minutes(2));
-  server_options.max_connections = config.max_connections;
-  server_options.max_connections_per_address = config.max_connections_per_address;
-
-  AppOptions app_options;
-  app_options.max_body_bytes = config.max_body_bytes;
-  app_options.rate_limits.per_key = {config.rate_limit_per_key, 2 * config.rate_limit_per_key};
-  app_options.rate_limits.per_address = {config.rate_limit_per_address,
-                                         2 * config.rate_limit_per_address};
-  app_options.rate_limits.auth_failures = {config.auth_failure_limit / 60,
-                                           config.auth_failure_limit};
-  for (std::string_view cidr : SplitList(config.trusted_proxies)) {
-    app_options.trusted_proxies.push_back(*Cidr::Parse(cidr));
-  }
-  // The public URL is known only after binding when the port is 0; the App
-  // reads it lazily through this string, filled in before serving requests.
-  std::string host_for_url =
-      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
-  app_options.public_url = config.public_url;
-  WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
-  AppServices services{db,           accounts,     api_keys,     audit,       *admin, logger,
-                       certificates, tokens,       key_pool,     credentials, proxy,  oauth.clients,
-                       oauth.flows,  oauth.tokens, audit_writer, &workers};
-  App app(services, app_options);
-  HttpServer server(app, logger, server_options);
-  std::string base;
-  // With port 0 the default public URL is known only once bound; it is set
-  // before the server handles any request.
-  Status started = server.Start([&](uint16_t port) {
-    base = "http://" + host_for_url + ":" + std::to_string(port);
-    if (config.public_url.empty()) app.SetPublicUrl(base);
-  });
-  if (!started.ok()) return ConfigError(started.message());
-  scheduler.Start();
-  key_pool.Start();
-  refresher.Start();
-
+void PrintStarted(const std::string& base, const Storage& storage,
+                  const std::optional<std::string>& generated_admin) {
   std::printf("listening on %s\n", base.c_str());
   std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
               storage.key_source.c_str());
@@ -285,8 +288,47 @@ int RunServer(const Config& config) {
                 base.c_str());
   }
   std::fflush(stdout);
-  logger.Info("started",
-              {{"address", base}, {"data_dir", config.data_dir}, {"replica", oauth_options.owner}});
+}
+
+// Serves until SIGTERM or SIGINT, then stops in order: no new requests,
+// in-flight ones finish (up to the grace), background work stops, the last
+// audit records are written, the database closes.
+int Serve(const Config& config, Storage& storage, const AdminKey& admin,
+          const std::optional<std::string>& generated_admin, Services& s, Logger& logger) {
+  Database& db = *storage.db;
+  Scheduler scheduler(SystemClock::Get(),
+                      [&logger](const std::string& job, const std::string& what) {
+                        logger.Error("job_failed", {{"job", job}, {"what", what}});
+                      });
+  ScheduleJobs(scheduler, s, logger, config);
+  s.oauth.flows.set_logger(&logger);  // why a callback failed
+  RefreshScheduler refresher(s.oauth.tokens, SystemClock::Get(), [&logger](const Status& st) {
+    logger.Error("oauth_refresh_pass_failed", {{"status", st.ToString()}});
+  });
+  sigset_t stop_signals = BlockStopSignals();
+  WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
+  App app(AppServices{db, s.accounts, s.api_keys, s.audit, admin, logger, s.certificates, s.tokens,
+                      s.key_pool, s.credentials, s.proxy, s.oauth.clients, s.oauth.flows,
+                      s.oauth.tokens, s.audit_writer, &workers},
+          AppOptionsFrom(config));
+  HttpServer server(app, logger, ServerOptionsFrom(config));
+  std::string host =
+      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
+  std::string base;
+  // With port 0 the public URL is known only once bound; it is set before
+  // the server handles any request.
+  Status started = server.Start([&](uint16_t port) {
+    base = "http://" + host + ":" + std::to_string(port);
+    if (config.public_url.empty()) app.SetPublicUrl(base);
+  });
+  if (!started.ok()) return ConfigError(started.message());
+  scheduler.Start();
+  s.key_pool.Start();
+  refresher.Start();
+  PrintStarted(base, storage, generated_admin);
+  logger.Info("started", {{"address", base},
+                          {"data_dir", config.data_dir},
+                          {"replica", s.oauth.tokens.options().owner}});
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -295,15 +337,33 @@ int RunServer(const Config& config) {
   workers.Stop();
   refresher.Stop();
   scheduler.Stop();
-  key_pool.Stop();
-  // The last audit records (proxy calls, denials) go in before the
-  // database closes.
-  api_keys.FlushDenials(/*all=*/true);
-  if (!audit_writer.Sync().ok()) logger.Error("audit_records_unwritten", {});
-  audit_writer.Stop();
+  s.key_pool.Stop();
+  s.api_keys.FlushDenials(/*all=*/true);
+  if (!s.audit_writer.Sync().ok()) logger.Error("audit_records_unwritten", {});
+  s.audit_writer.Stop();
   db.Close();
   logger.Info("stopped", {{"unfinished_requests", left}});
   return 0;
+}
+
+}  // namespace
+
+int RunServer(const Config& config) {
+  Logger logger(stderr, config.log_level);
+  SystemClock& clock = SystemClock::Get();
+  Storage storage;
+  Status opened = OpenStorage(config, clock, &storage, /*allow_create_key=*/true);
+  if (!opened.ok()) return ConfigError(opened.message());
+  std::optional<std::string> generated_admin;
+  auto admin = AdminKey::Initialize(*storage.db, config.admin_key, &generated_admin);
+  if (!admin.ok()) return ConfigError(admin.status().message());
+  auto providers = LoadOAuthProviders(config.oauth_providers_file);
+  if (!providers.ok()) return ConfigError(providers.status().message());
+  auto addresses = AddressPolicy::Parse(config.proxy_allow_private);
+  if (!addresses.ok()) return ConfigError("--proxy-allow-private: " + addresses.status().message());
+  Services services(config, *storage.db, *storage.keys, clock, std::move(*providers),
+                    std::move(*addresses));
+  return Serve(config, storage, *admin, generated_admin, services, logger);
 }
 
 int RunRewrap(const Config& config) {

@@ -1,7 +1,13 @@
 #include "api/http_connection.h"
 
+#include <pistache/http.h>
 #include <pistache/http_defs.h>
 #include <strings.h>
+
+#include <cctype>
+
+#include "common/json_text.h"
+#include "common/url.h"
 
 namespace latchkey {
 
@@ -85,6 +91,86 @@ void NoteWriteDone(const std::weak_ptr<PeerState>& weak) {
     // Progress: the clock restarts for what is still queued.
     st->write_waiting_since = st->writes_queued.fetch_sub(1) > 1 ? SteadyNanos() : 0;
   }
+}
+
+// An X-Request-Id a client may choose: 1-64 of [A-Za-z0-9._-].
+bool ValidRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The query string's parameters, percent-decoded ('+' is a space); false
+// when one is not valid percent-encoding.
+bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::string>>* out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto key = PercentDecode(std::string(pair.substr(0, eq)), true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)), true);
+    if (!key || !value || !IsValidUtf8(*key) || !IsValidUtf8(*value)) return false;
+    out->emplace_back(std::move(*key), std::move(*value));
+  }
+  return true;
+}
+
+// Whether bytes [from, end) of `data` hold a line end or a byte no request
+// head may contain: only then can a partial head have become complete or
+// wrong. Checking the whole head on every read would be quadratic.
+bool HeadMayHaveChanged(std::string_view data, size_t from) {
+  for (size_t i = from; i < data.size(); ++i) {
+    auto c = static_cast<unsigned char>(data[i]);
+    if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// A response header with a name chosen at run time (Pistache drops raw
+// response headers, so each must be a Header object).
+class NamedHeader final : public PH::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)) {
+    for (char c : value) {
+      if (c != '\r' && c != '\n') value_ += c;
+    }
+  }
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+}  // namespace
+
+void WriteWithPistache(PH::ResponseWriter& writer, const HttpResponse& r,
+                       const std::string& request_id) {
+  auto& headers = writer.headers();
+  bool has_cache_control = false;
+  for (const auto& [name, value] : r.headers) {
+    if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
+    headers.add(std::make_shared<NamedHeader>(name, value));
+  }
+  headers.add(std::make_shared<NamedHeader>("Content-Type", r.content_type));
+  headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
+  headers.add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
+  headers.add(std::make_shared<NamedHeader>("Referrer-Policy", "no-referrer"));
+  headers.add(std::make_shared<NamedHeader>("X-Frame-Options", "DENY"));
+  headers.add(std::make_shared<NamedHeader>("Content-Security-Policy", kCsp));
+  if (!has_cache_control) headers.add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
+  headers.add<PH::Header::Connection>(PH::ConnectionControl::Close);
+  writer.send(static_cast<PH::Code>(r.status), r.body);
 }
 
 }  // namespace latchkey

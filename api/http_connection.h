@@ -19,6 +19,10 @@
 #include "api/request_head.h"
 #include "common/logger.h"
 
+namespace Pistache::Http {
+class ResponseWriter;
+}  // namespace Pistache::Http
+
 namespace latchkey {
 
 struct HttpServer::Core {
@@ -81,6 +85,23 @@ struct PeerState {
   // released when the connection's state is destroyed.
   std::shared_ptr<void> slot;
 };
+
+// The answer on the two paths where Pistache hands us a writer (its own
+// timeout, and a request it parsed itself): always closes the connection.
+void WriteWithPistache(Pistache::Http::ResponseWriter& writer, const HttpResponse& response,
+                       const std::string& request_id);
+
+// An X-Request-Id a client may choose (else the server makes one).
+bool ValidRequestId(const std::string& id);
+
+// The query string's parameters, percent-decoded ('+' is a space); false
+// when one is not valid percent-encoding or UTF-8.
+bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::string>>* out);
+
+// Whether bytes [from, end) of `data` hold a line end or a byte no request
+// head may contain: only then can a partial head have become complete or
+// wrong (checking the whole head on every read would be quadratic).
+bool HeadMayHaveChanged(std::string_view data, size_t from);
 
 // Bookkeeping for a write handed to Pistache's queue: call the first
 // before the send, the second from its completion (either outcome).

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/connections.h"
 #include "api/http_connection.h"
 #include "api/request_head.h"
 #include "api/responses.h"
@@ -30,134 +31,6 @@ namespace P = Pistache;
 namespace PH = Pistache::Http;
 
 namespace {
-
-// A response header with a name chosen at run time (Pistache drops raw
-// response headers, so each must be a Header object).
-class NamedHeader final : public PH::Header::Header {
- public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)) {
-    for (char c : value) {
-      if (c != '\r' && c != '\n') value_ += c;
-    }
-  }
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
-  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
-
- private:
-  std::string name_;
-  std::string value_;
-};
-
-bool ValidRequestId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// The open connections: counted in all and per client address, and listed
-// for the timeout sweeper.
-class Connections : public std::enable_shared_from_this<Connections> {
- public:
-  Connections(int max_total, int max_per_address)
-      : max_total_(max_total), max_per_address_(max_per_address) {}
-
-  // A slot for a new connection from `address`, or null (and why) past a cap.
-  std::shared_ptr<void> Admit(const std::string& address, const char** why) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (total_ >= max_total_) {
-      *why = "the server has too many open connections; retry later";
-      return nullptr;
-    }
-    int& count = per_address_[address];
-    if (count >= max_per_address_) {
-      *why = "too many open connections from this address";
-      return nullptr;
-    }
-    ++count;
-    ++total_;
-    return std::make_shared<Slot>(shared_from_this(), address);
-  }
-
-  // The connection's state lives here, not in the Peer's data: Pistache
-  // (not instrumented) would then drop the last reference, and
-  // ThreadSanitizer could not see that the drop comes after every use.
-  // A state is never destroyed under mu_: its slot's release takes mu_.
-  void Register(const std::shared_ptr<P::Tcp::Peer>& peer, std::shared_ptr<PeerState> st) {
-    Entry replaced;  // a dead peer's, at a reused address: destroyed after unlocking
-    std::lock_guard<std::mutex> lock(mu_);
-    Entry& e = live_[peer.get()];
-    replaced = std::move(e);
-    e = Entry{peer, std::move(st)};
-  }
-  void Unregister(const P::Tcp::Peer* peer) {
-    Entry removed;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = live_.find(peer);
-    if (it == live_.end()) return;
-    removed = std::move(it->second);
-    live_.erase(it);
-  }
-  std::shared_ptr<PeerState> Find(const P::Tcp::Peer* peer) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = live_.find(peer);
-    return it == live_.end() ? nullptr : it->second.state;
-  }
-
-  struct Entry {
-    std::weak_ptr<P::Tcp::Peer> peer;
-    std::shared_ptr<PeerState> state;
-  };
-  // The registered connections still alive. Those whose peer Pistache
-  // dropped without telling us (its own idle and backstop timeouts) go.
-  std::vector<Entry> Snapshot() {
-    std::vector<Entry> dead;  // destroyed after unlocking
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<Entry> out;
-    out.reserve(live_.size());
-    for (auto it = live_.begin(); it != live_.end();) {
-      if (it->second.peer.expired()) {
-        dead.push_back(std::move(it->second));
-        it = live_.erase(it);
-      } else {
-        out.push_back(it->second);
-        ++it;
-      }
-    }
-    return out;
-  }
-
- private:
-  // Gives its place back when the connection's state goes.
-  // Weak: the table holds the states that hold the slots.
-  struct Slot {
-    Slot(std::weak_ptr<Connections> o, std::string a)
-        : owner(std::move(o)), address(std::move(a)) {}
-    ~Slot() {
-      if (auto o = owner.lock()) o->Release(address);
-    }
-    std::weak_ptr<Connections> owner;
-    std::string address;
-  };
-
-  void Release(const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
-    --total_;
-    auto it = per_address_.find(address);
-    if (it != per_address_.end() && --it->second <= 0) per_address_.erase(it);
-  }
-
-  const int max_total_;
-  const int max_per_address_;
-  std::mutex mu_;
-  // Guarded by mu_:
-  int total_ = 0;
-  std::unordered_map<std::string, int> per_address_;
-  std::unordered_map<const P::Tcp::Peer*, Entry> live_;
-};
 
 class Handler final : public PH::Handler {
  public:
@@ -196,9 +69,6 @@ class Handler final : public PH::Handler {
   // or allocations), otherwise through Pistache's write queue.
   void SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string data,
                  std::function<void()> done);
-  // For the two paths where Pistache hands us a writer.
-  void Write(PH::ResponseWriter& writer, const HttpResponse& response,
-             const std::string& request_id, bool keep_alive, int fd, bool count_in_flight);
 
   std::shared_ptr<HttpServer::Core> core_;
   std::shared_ptr<Connections> connections_;
@@ -281,17 +151,6 @@ void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, i
   Respond(peer, st, ErrorResponse(status, code, message), request_id, false, false);
 }
 
-// Whether bytes [from, end) of `data` hold a line end or a byte no request
-// head may contain: only then can a partial head have become complete or
-// wrong. Checking the whole head on every read would be quadratic.
-bool HeadMayHaveChanged(std::string_view data, size_t from) {
-  for (size_t i = from; i < data.size(); ++i) {
-    auto c = static_cast<unsigned char>(data[i]);
-    if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return true;
-  }
-  return false;
-}
-
 bool Handler::TakeBody(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, std::string* body,
                        size_t* consumed) {
   const HttpServerOptions& o = core_->options;
@@ -367,31 +226,14 @@ void Handler::Process(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st) 
 
 void Handler::onRequest(const PH::Request& request, PH::ResponseWriter writer) {
   // Not reached: onInput dispatches through Serve(). Kept total for safety.
-  Write(writer, ErrorResponse(500, "INTERNAL", "internal error"), NewId("req"), false, -1, false);
+  WriteWithPistache(writer, ErrorResponse(500, "INTERNAL", "internal error"), NewId("req"));
   (void)request;
 }
 
 void Handler::onTimeout(const PH::Request&, PH::ResponseWriter writer) {
-  Write(writer, ErrorResponse(408, "REQUEST_TIMEOUT", "request was not received in time"),
-        NewId("req"), false, -1, false);
-}
-
-// The query string's parameters, percent-decoded ('+' is a space); false
-// when one is not valid percent-encoding.
-bool ParseQuery(std::string_view query, std::vector<std::pair<std::string, std::string>>* out) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto key = PercentDecode(std::string(pair.substr(0, eq)), true);
-    auto value = PercentDecode(
-        eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1)), true);
-    if (!key || !value || !IsValidUtf8(*key) || !IsValidUtf8(*value)) return false;
-    out->emplace_back(std::move(*key), std::move(*value));
-  }
-  return true;
+  WriteWithPistache(writer,
+                    ErrorResponse(408, "REQUEST_TIMEOUT", "request was not received in time"),
+                    NewId("req"));
 }
 
 void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HeadCheck& head,
@@ -538,126 +380,6 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
   peer->send(P::RawBuffer(data.substr(sent), rest))
       .then([finished](ssize_t) { finished(); }, [finished](std::exception_ptr) { finished(); });
 }
-
-void Handler::Write(PH::ResponseWriter& writer, const HttpResponse& r,
-                    const std::string& request_id, bool keep_alive, int fd, bool count_in_flight) {
-  auto& headers = writer.headers();
-  bool has_cache_control = false;
-  for (const auto& [name, value] : r.headers) {
-    if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
-    headers.add(std::make_shared<NamedHeader>(name, value));
-  }
-  headers.add(std::make_shared<NamedHeader>("Content-Type", r.content_type));
-  headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
-  headers.add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
-  headers.add(std::make_shared<NamedHeader>("Referrer-Policy", "no-referrer"));
-  headers.add(std::make_shared<NamedHeader>("X-Frame-Options", "DENY"));
-  headers.add(std::make_shared<NamedHeader>("Content-Security-Policy", kCsp));
-  if (!has_cache_control) headers.add(std::make_shared<NamedHeader>("Cache-Control", "no-store"));
-  headers.add<PH::Header::Connection>(keep_alive ? PH::ConnectionControl::KeepAlive
-                                                 : PH::ConnectionControl::Close);
-  auto core = core_;
-  auto done = [core, keep_alive, fd, count_in_flight](ssize_t) {
-    if (!keep_alive && fd >= 0) ::shutdown(fd, SHUT_WR);
-    if (count_in_flight) core->in_flight.fetch_sub(1);
-  };
-  auto failed = [core, count_in_flight](std::exception_ptr) {
-    if (count_in_flight) core->in_flight.fetch_sub(1);
-  };
-  writer.send(static_cast<PH::Code>(r.status), r.body).then(done, failed);
-}
-
-// Times out requests that arrive too slowly and responses left unread.
-// Runs on its own thread, so a slow client costs no reactor anything; it
-// touches a connection only under the connection's lock, and only while
-// onDisconnection has not yet marked it closed (Pistache closes the
-// descriptor after that), so it never writes to a reused descriptor.
-class TimeoutSweeper {
- public:
-  TimeoutSweeper(std::shared_ptr<HttpServer::Core> core, std::shared_ptr<Connections> connections)
-      : core_(std::move(core)), connections_(std::move(connections)) {
-    auto shortest = std::min(core_->options.header_timeout, core_->options.body_timeout);
-    tick_ = std::clamp(shortest / 5, std::chrono::milliseconds(20), std::chrono::milliseconds(500));
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~TimeoutSweeper() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  void Run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, tick_, [this] { return stop_; })) {
-      lock.unlock();
-      Sweep(std::chrono::steady_clock::now());
-      lock.lock();
-    }
-  }
-
-  void Sweep(std::chrono::steady_clock::time_point now) {
-    const HttpServerOptions& o = core_->options;
-    for (const auto& entry : connections_->Snapshot()) {
-      auto peer = entry.peer.lock();
-      const std::shared_ptr<PeerState>& st = entry.state;
-      if (!peer) continue;
-      // A connection whose request is being handled holds its lock; it is
-      // not waiting on the client.
-      std::unique_lock<std::mutex> lock(st->mu, std::try_to_lock);
-      if (!lock.owns_lock() || st->streaming || st->gone) continue;
-      int fd = peer->fd();
-      int64_t waiting = st->write_waiting_since.load();
-      if (waiting != 0 && now.time_since_epoch().count() - waiting >
-                              std::chrono::nanoseconds(o.body_timeout).count()) {
-        // A client that does not read what it asked for (also after a
-        // last response, on a connection that reads no more input).
-        core_->logger.Info("connection_cut", {{"client", peer->address().host()},
-                                              {"reason", "response not read in time"}});
-        st->closed = true;
-        st->gone = true;
-        ::shutdown(fd, SHUT_RDWR);
-        continue;
-      }
-      if (st->closed) continue;
-      bool idle = st->served && st->pending.empty() && !st->head;
-      if (idle) continue;  // between requests: Pistache's keep-alive timeout
-      auto limit = st->head ? o.body_timeout : o.header_timeout;
-      if (now - st->request_started <= limit) continue;
-      // Bytes the reactor has not read yet mean the delay is ours (a busy
-      // thread), not the client's.
-      int unread = 0;
-      if (::ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) continue;
-      st->closed = true;
-      st->gone = true;
-      if (waiting == 0) {
-        std::string request_id = NewId("req");
-        std::string reply =
-            Serialize(ErrorResponse(408, "REQUEST_TIMEOUT",
-                                    st->head ? "request body was not received in time"
-                                             : "request head was not received in time"),
-                      request_id, false);
-        ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-        core_->logger.Info("request_rejected", {{"request_id", request_id},
-                                                {"status", 408},
-                                                {"reason", "timeout"},
-                                                {"client", peer->address().host()}});
-      }
-      ::shutdown(fd, SHUT_RDWR);
-    }
-  }
-
-  std::shared_ptr<HttpServer::Core> core_;
-  std::shared_ptr<Connections> connections_;
-  std::chrono::milliseconds tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
-};
 
 }  // namespace
 

@@ -97,59 +97,27 @@ bool CheckRequestLine(std::string_view line, HeadCheck* out, std::string* why) {
   return true;
 }
 
-}  // namespace
-
-HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
-  const size_t start = 0;
+// What the header lines said so far; each step returns an error, if any.
+struct HeadState {
   HeadCheck result;
-  size_t pos = start;
-  bool first = true;
   bool saw_host = false;
   std::optional<size_t> content_length;
   bool saw_te = false;
   std::optional<bool> connection_close, connection_keep_alive;
-  while (true) {
-    size_t eol = data.find('\n', pos);
-    if (eol == std::string_view::npos) {
-      std::string_view partial = data.substr(pos);
-      for (unsigned char c : partial) {
-        if ((c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) {
-          return Bad("request contains control characters");
-        }
-      }
-      if (partial.size() >= 1 && partial.back() != '\r' &&
-          partial.find('\r') != std::string_view::npos) {
-        return Bad("bare CR in request head");
-      }
-      if (data.size() - start > limits.max_head_bytes) {
-        return Error(431, "HEADERS_TOO_LARGE", "request head exceeds the size limit");
-      }
-      return result;  // incomplete
-    }
-    if (eol == pos || data[eol - 1] != '\r') return Bad("lines must end with CRLF");
-    if (eol + 1 - start > limits.max_head_bytes) {
-      return Error(431, "HEADERS_TOO_LARGE", "request head exceeds the size limit");
-    }
-    std::string_view line = data.substr(pos, eol - 1 - pos);
-    pos = eol + 1;
-    if (line.find('\r') != std::string_view::npos) return Bad("bare CR in request head");
-    if (first) {
-      std::string why;
-      if (line.size() > limits.max_target_bytes + 32) {
-        return Error(
-            414, "URI_TOO_LONG",
-            "request target exceeds " + std::to_string(limits.max_target_bytes) + " bytes");
-      }
-      if (!CheckRequestLine(line, &result, &why)) return Bad(why);
-      if (result.target.size() > limits.max_target_bytes) {
-        return Error(
-            414, "URI_TOO_LONG",
-            "request target exceeds " + std::to_string(limits.max_target_bytes) + " bytes");
-      }
-      first = false;
-      continue;
-    }
-    if (line.empty()) break;  // end of the header section
+
+  std::optional<HeadCheck> RequestLine(std::string_view line, const HeadLimits& limits) {
+    auto too_long = [&] {
+      return Error(414, "URI_TOO_LONG",
+                   "request target exceeds " + std::to_string(limits.max_target_bytes) + " bytes");
+    };
+    if (line.size() > limits.max_target_bytes + 32) return too_long();
+    std::string why;
+    if (!CheckRequestLine(line, &result, &why)) return Bad(why);
+    if (result.target.size() > limits.max_target_bytes) return too_long();
+    return std::nullopt;
+  }
+
+  std::optional<HeadCheck> HeaderLine(std::string_view line, const HeadLimits& limits) {
     if (line[0] == ' ' || line[0] == '\t') return Bad("obsolete header line folding");
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return Bad("malformed header line");
@@ -166,6 +134,11 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
                    "request has more than " + std::to_string(limits.max_headers) + " headers");
     }
     result.headers.emplace_back(std::string(name), std::string(value));
+    return Note(name, value);
+  }
+
+  // The headers that shape how the request is read.
+  std::optional<HeadCheck> Note(std::string_view name, std::string_view value) {
     if (EqualsNoCase(name, "host")) {
       if (saw_host) return Bad("repeated Host header");
       saw_host = true;
@@ -183,36 +156,87 @@ HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
       }
       saw_te = true;
     } else if (EqualsNoCase(name, "connection")) {
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        size_t comma = rest.find(',');
-        std::string_view token = TrimOws(rest.substr(0, comma));
-        if (EqualsNoCase(token, "close")) connection_close = true;
-        if (EqualsNoCase(token, "keep-alive")) connection_keep_alive = true;
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      }
+      NoteConnection(value);
     } else if (EqualsNoCase(name, "expect")) {
       if (!EqualsNoCase(value, "100-continue")) {
         return Error(417, "EXPECTATION_FAILED", "only Expect: 100-continue is supported");
       }
       result.expect_continue = true;
     }
+    return std::nullopt;
   }
-  if (!result.http10 && !saw_host) return Bad("missing Host header");
-  if (saw_te && content_length) return Bad("both Content-Length and Transfer-Encoding");
-  if (content_length && *content_length > limits.max_body_bytes) {
-    return Error(413, "PAYLOAD_TOO_LARGE",
-                 "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+
+  void NoteConnection(std::string_view value) {
+    while (!value.empty()) {
+      size_t comma = value.find(',');
+      std::string_view token = TrimOws(value.substr(0, comma));
+      if (EqualsNoCase(token, "close")) connection_close = true;
+      if (EqualsNoCase(token, "keep-alive")) connection_keep_alive = true;
+      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    }
   }
-  if (saw_te && result.http10) return Bad("chunked encoding requires HTTP/1.1");
-  result.kind = HeadCheck::Kind::kComplete;
-  result.head_length = pos;
-  result.chunked = saw_te;
-  result.content_length = content_length.value_or(0);
-  result.keep_alive =
-      result.http10 ? connection_keep_alive.value_or(false) : !connection_close.value_or(false);
-  if (connection_close.value_or(false)) result.keep_alive = false;
-  return result;
+
+  // The head ended (its blank line) at `head_length`.
+  HeadCheck Finish(size_t head_length, const HeadLimits& limits) {
+    if (!result.http10 && !saw_host) return Bad("missing Host header");
+    if (saw_te && content_length) return Bad("both Content-Length and Transfer-Encoding");
+    if (content_length && *content_length > limits.max_body_bytes) {
+      return Error(413, "PAYLOAD_TOO_LARGE",
+                   "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+    }
+    if (saw_te && result.http10) return Bad("chunked encoding requires HTTP/1.1");
+    result.kind = HeadCheck::Kind::kComplete;
+    result.head_length = head_length;
+    result.chunked = saw_te;
+    result.content_length = content_length.value_or(0);
+    result.keep_alive =
+        result.http10 ? connection_keep_alive.value_or(false) : !connection_close.value_or(false);
+    if (connection_close.value_or(false)) result.keep_alive = false;
+    return result;
+  }
+};
+
+// The last, unterminated line: an error already, or incomplete.
+HeadCheck CheckPartialLine(std::string_view data, std::string_view partial,
+                           const HeadLimits& limits) {
+  for (unsigned char c : partial) {
+    if ((c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) {
+      return Bad("request contains control characters");
+    }
+  }
+  if (!partial.empty() && partial.back() != '\r' && partial.find('\r') != std::string_view::npos) {
+    return Bad("bare CR in request head");
+  }
+  if (data.size() > limits.max_head_bytes) {
+    return Error(431, "HEADERS_TOO_LARGE", "request head exceeds the size limit");
+  }
+  return HeadCheck{};  // incomplete
+}
+
+}  // namespace
+
+HeadCheck CheckRequestHead(std::string_view data, const HeadLimits& limits) {
+  HeadState state;
+  size_t pos = 0;
+  bool first = true;
+  while (true) {
+    size_t eol = data.find('\n', pos);
+    if (eol == std::string_view::npos) return CheckPartialLine(data, data.substr(pos), limits);
+    if (eol == pos || data[eol - 1] != '\r') return Bad("lines must end with CRLF");
+    if (eol + 1 > limits.max_head_bytes) {
+      return Error(431, "HEADERS_TOO_LARGE", "request head exceeds the size limit");
+    }
+    std::string_view line = data.substr(pos, eol - 1 - pos);
+    pos = eol + 1;
+    if (line.find('\r') != std::string_view::npos) return Bad("bare CR in request head");
+    if (first) {
+      first = false;
+      if (auto error = state.RequestLine(line, limits)) return *error;
+      continue;
+    }
+    if (line.empty()) return state.Finish(pos, limits);  // end of the header section
+    if (auto error = state.HeaderLine(line, limits)) return *error;
+  }
 }
 
 }  // namespace latchkey

@@ -8,6 +8,7 @@
 // Thread-safety: build at startup, then read-only.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -45,11 +46,30 @@ struct Route {
   bool blocking = true;
 };
 
-// `route`, declared as answered without waiting (see Route::blocking).
-inline Route NonBlocking(Route route) {
-  route.blocking = false;
-  return route;
-}
+// Values of RouteRow::blocking, so that a table says which it means.
+inline constexpr bool kBlocking = true;
+inline constexpr bool kNonBlocking = false;  // answered from memory
+
+// One row of a route family's table: a Route whose handler is a named
+// function of the family's dependencies (`Deps`, a struct of references to
+// the services the family uses), so that the family reads as data:
+//
+//   {{"GET", "/certificates/{id}", AuthKind::kApiKey, scopes::kCertificatesRead, kBlocking,
+//     GetCertificate},
+//    {"Read a certificate", "certificates", "", schemas::kCertificate}},
+template <typename Deps>
+struct RouteRow {
+  struct Endpoint {
+    const char* method;
+    const char* pattern;
+    AuthKind auth;
+    const char* scope;  // "" unless auth == kApiKey
+    bool blocking;      // see Route::blocking
+    Result<HttpResponse> (*handler)(const Deps&, RequestContext&);
+  };
+  Endpoint endpoint;
+  RouteDoc doc;
+};
 
 class Router {
  public:
@@ -75,5 +95,18 @@ class Router {
   std::vector<Route> routes_;
   std::vector<std::vector<std::string>> patterns_;  // routes_[i].pattern, split
 };
+
+// Adds every row of `table`, in order, with its handler bound to a copy of
+// `deps` (references only: the services must outlive the router).
+template <typename Deps, size_t N>
+void AddRoutes(Router& router, const Deps& deps, const RouteRow<Deps> (&table)[N]) {
+  for (const RouteRow<Deps>& row : table) {
+    const auto& e = row.endpoint;
+    auto handler = e.handler;
+    router.Add({e.method, e.pattern, e.auth, e.scope,
+                [deps, handler](RequestContext& ctx) { return handler(deps, ctx); }, row.doc,
+                e.blocking});
+  }
+}
 
 }  // namespace latchkey

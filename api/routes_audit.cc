@@ -4,12 +4,13 @@
 #include "api/json_views.h"
 #include "api/params.h"
 #include "api/responses.h"
+#include "api/schemas/audit.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
 namespace {
 
-Result<HttpResponse> ListEvents(AppServices& s, const HttpRequest& request,
+Result<HttpResponse> ListEvents(const AuditRouteDeps& d, const HttpRequest& request,
                                 const std::string& chain) {
   AuditFilter filter;
   filter.account_id = chain;
@@ -21,7 +22,7 @@ Result<HttpResponse> ListEvents(AppServices& s, const HttpRequest& request,
   if (limit) filter.limit = static_cast<int>(*limit);
   ASSIGN_OR_RETURN(filter.before_seq, QueryInt(request, "cursor", 1, INT64_MAX));
   // Synced: the records of every proxy call answered so far are in.
-  ASSIGN_OR_RETURN(AuditPage page, s.audit_writer.List(filter));
+  ASSIGN_OR_RETURN(AuditPage page, d.audit_writer.List(filter));
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : page.events) events.push_back(ToJson(e));
   nlohmann::json out = {{"events", events}};
@@ -30,8 +31,8 @@ Result<HttpResponse> ListEvents(AppServices& s, const HttpRequest& request,
   return JsonResponse(200, out);
 }
 
-Result<HttpResponse> VerifyChain(AppServices& s, const std::string& chain) {
-  ASSIGN_OR_RETURN(AuditVerification v, s.audit_writer.Verify(chain));
+Result<HttpResponse> VerifyChain(const AuditRouteDeps& d, const std::string& chain) {
+  ASSIGN_OR_RETURN(AuditVerification v, d.audit_writer.Verify(chain));
   nlohmann::json out = {{"ok", v.ok}, {"count", v.count}};
   if (!v.ok) {
     out["brokenEvent"] = ToJson(*v.first_broken);
@@ -40,42 +41,44 @@ Result<HttpResponse> VerifyChain(AppServices& s, const std::string& chain) {
   return JsonResponse(200, out);
 }
 
-const char kListSchema[] =
-    R"({"type":"object","properties":{"events":{"type":"array","items":{"$ref":"#/components/schemas/AuditEvent"}},"nextCursor":{"type":["string","null"]}}})";
-const char kVerifySchema[] =
-    R"({"type":"object","properties":{"ok":{"type":"boolean"},"count":{"type":"integer"},"reason":{"type":"string"},"brokenEvent":{"$ref":"#/components/schemas/AuditEvent"}}})";
+Result<HttpResponse> ListAccountEvents(const AuditRouteDeps& d, RequestContext& ctx) {
+  return ListEvents(d, ctx.request, ctx.account_id());
+}
+
+Result<HttpResponse> VerifyAccountChain(const AuditRouteDeps& d, RequestContext& ctx) {
+  return VerifyChain(d, ctx.account_id());
+}
+
+Result<HttpResponse> ListSystemEvents(const AuditRouteDeps& d, RequestContext& ctx) {
+  return ListEvents(d, ctx.request, kSystemChain);
+}
+
+Result<HttpResponse> VerifySystemChain(const AuditRouteDeps& d, RequestContext&) {
+  return VerifyChain(d, kSystemChain);
+}
+
+// The query parameters of both event lists.
+const std::vector<std::string> kFilters = {"action", "resource", "since",
+                                           "until",  "limit",    "cursor"};
+
+const RouteRow<AuditRouteDeps> kAuditRoutes[] = {
+    {{"GET", "/audit-events", AuthKind::kApiKey, scopes::kAuditRead, kBlocking, ListAccountEvents},
+     {"List the account's audit events, newest first", "audit", "", schemas::kAuditEventPage, 200,
+      kFilters}},
+    {{"GET", "/audit-events/verify", AuthKind::kApiKey, scopes::kAuditRead, kBlocking,
+      VerifyAccountChain},
+     {"Recompute the account's audit hash chain", "audit", "", schemas::kAuditVerification}},
+    {{"GET", "/admin/audit-events", AuthKind::kAdmin, "", kBlocking, ListSystemEvents},
+     {"List system audit events (account deletions)", "admin", "", schemas::kAuditEventPage, 200,
+      kFilters}},
+    {{"GET", "/admin/audit-events/verify", AuthKind::kAdmin, "", kBlocking, VerifySystemChain},
+     {"Recompute the system audit hash chain", "admin", "", schemas::kAuditVerification}},
+};
 
 }  // namespace
 
-void AddAuditRoutes(Router& router, AppServices& s) {
-  const std::vector<std::string> filters = {"action", "resource", "since",
-                                            "until",  "limit",    "cursor"};
-  router.Add(
-      {"GET",
-       "/audit-events",
-       AuthKind::kApiKey,
-       scopes::kAuditRead,
-       [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, ctx.account_id()); },
-       {"List the account's audit events, newest first", "audit", "", kListSchema, 200, filters}});
-  router.Add({"GET",
-              "/audit-events/verify",
-              AuthKind::kApiKey,
-              scopes::kAuditRead,
-              [&s](RequestContext& ctx) { return VerifyChain(s, ctx.account_id()); },
-              {"Recompute the account's audit hash chain", "audit", "", kVerifySchema}});
-  router.Add(
-      {"GET",
-       "/admin/audit-events",
-       AuthKind::kAdmin,
-       "",
-       [&s](RequestContext& ctx) { return ListEvents(s, ctx.request, kSystemChain); },
-       {"List system audit events (account deletions)", "admin", "", kListSchema, 200, filters}});
-  router.Add({"GET",
-              "/admin/audit-events/verify",
-              AuthKind::kAdmin,
-              "",
-              [&s](RequestContext&) { return VerifyChain(s, kSystemChain); },
-              {"Recompute the system audit hash chain", "admin", "", kVerifySchema}});
+void AddAuditRoutes(Router& router, const AuditRouteDeps& deps) {
+  AddRoutes(router, deps, kAuditRoutes);
 }
 
 }  // namespace latchkey

@@ -4,13 +4,11 @@
 #include "api/json_body.h"
 #include "api/json_views.h"
 #include "api/responses.h"
+#include "api/schemas/certificates.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
 namespace {
-
-constexpr char kCertificateRef[] = R"({"$ref":"#/components/schemas/Certificate"})";
-constexpr char kPolicyRef[] = R"({"$ref":"#/components/schemas/RotationPolicy"})";
 
 Result<KeyAlgorithm> AlgorithmField(const JsonBody& body) {
   ASSIGN_OR_RETURN(auto name, body.OptionalString("algorithm"));
@@ -90,136 +88,103 @@ nlohmann::json CertificateList(const std::vector<Certificate>& certs) {
   return {{"certificates", list}};
 }
 
+Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
+  ASSIGN_OR_RETURN(CreatedCertificate created,
+                   d.certificates.Create(ctx.account_id(), request, ctx.audit));
+  nlohmann::json out = ToJson(created.certificate);
+  if (created.private_key_pem) out["privateKey"] = *created.private_key_pem;
+  return JsonResponse(201, out);
+}
+
+Result<HttpResponse> ListCertificates(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
+  ASSIGN_OR_RETURN(auto certs, d.certificates.List(ctx.account_id(), filter));
+  return JsonResponse(200, CertificateList(certs));
+}
+
+Result<HttpResponse> ActiveCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(Certificate cert, d.certificates.Active(ctx.account_id()));
+  return JsonResponse(200, ToJson(cert));
+}
+
+Result<HttpResponse> GetCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(Certificate cert, d.certificates.Get(ctx.account_id(), ctx.param("id")));
+  return JsonResponse(200, ToJson(cert));
+}
+
+Result<HttpResponse> RevokeCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(Certificate cert,
+                   d.certificates.Revoke(ctx.account_id(), ctx.param("id"), ctx.audit));
+  return JsonResponse(200, ToJson(cert));
+}
+
+Result<HttpResponse> DeleteCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
+  const std::string& id = ctx.param("id");
+  RETURN_IF_ERROR(d.certificates.Delete(ctx.account_id(), id, ctx.audit));
+  return JsonResponse(200, {{"id", id}, {"deleted", true}});
+}
+
+Result<HttpResponse> PutRotationPolicy(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(RotationPolicyInput input, ParsePolicy(ctx.request.body));
+  ASSIGN_OR_RETURN(RotationPolicy policy,
+                   d.certificates.PutPolicy(ctx.account_id(), input, ctx.audit));
+  return JsonResponse(200, ToJson(policy));
+}
+
+Result<HttpResponse> GetRotationPolicy(const CertificateRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(RotationPolicy policy, d.certificates.GetPolicy(ctx.account_id()));
+  return JsonResponse(200, ToJson(policy));
+}
+
+Result<HttpResponse> RotateNow(const CertificateRouteDeps& d, RequestContext& ctx) {
+  if (!ctx.request.body.empty() && ctx.request.body != "{}") {
+    return InvalidArgument("rotate takes no request body");
+  }
+  ASSIGN_OR_RETURN(Certificate next, d.certificates.Rotate(ctx.account_id(), ctx.audit));
+  return JsonResponse(201, ToJson(next));
+}
+
+constexpr const char* kRead = scopes::kCertificatesRead;
+constexpr const char* kWrite = scopes::kCertificatesWrite;
+
+const RouteRow<CertificateRouteDeps> kCertificateRoutes[] = {
+    {{"POST", "/certificates", AuthKind::kApiKey, kWrite, kBlocking, CreateCertificate},
+     {"Create a key pair (an exported private key is shown once)", "certificates",
+      schemas::kCreateCertificateRequest, schemas::kCreatedCertificate, 201}},
+    {{"GET", "/certificates", AuthKind::kApiKey, kRead, kBlocking, ListCertificates},
+     {"List the account's certificates, newest first (no private keys)",
+      "certificates",
+      "",
+      schemas::kCertificateList,
+      200,
+      {"status", "metadata.KEY"}}},
+    {{"GET", "/certificates/active", AuthKind::kApiKey, kRead, kBlocking, ActiveCertificate},
+     {"The most recently created certificate in effect", "certificates", "",
+      schemas::kCertificate}},
+    {{"GET", "/certificates/{id}", AuthKind::kApiKey, kRead, kBlocking, GetCertificate},
+     {"Read a certificate", "certificates", "", schemas::kCertificate}},
+    {{"POST", "/certificates/{id}/revoke", AuthKind::kApiKey, kWrite, kBlocking, RevokeCertificate},
+     {"Revoke a certificate: it leaves the JWKS and stops signing at once", "certificates", "",
+      schemas::kCertificate}},
+    {{"DELETE", "/certificates/{id}", AuthKind::kApiKey, kWrite, kBlocking, DeleteCertificate},
+     {"Delete a revoked or expired certificate", "certificates", "", schemas::kDeletedCertificate}},
+    {{"PUT", "/certificates/rotation-policy", AuthKind::kApiKey, kWrite, kBlocking,
+      PutRotationPolicy},
+     {"Set the managed-key rotation policy (creates the first managed key if needed)",
+      "certificates", schemas::kPutRotationPolicyRequest, schemas::kRotationPolicy}},
+    {{"GET", "/certificates/rotation-policy", AuthKind::kApiKey, kRead, kBlocking,
+      GetRotationPolicy},
+     {"Read the rotation policy", "certificates", "", schemas::kRotationPolicy}},
+    {{"POST", "/certificates/rotate", AuthKind::kApiKey, kWrite, kBlocking, RotateNow},
+     {"Publish a new managed key now; it signs after the JWKS max-age", "certificates", "",
+      schemas::kCertificate, 201}},
+};
+
 }  // namespace
 
-void AddCertificateRoutes(Router& router, AppServices& s) {
-  router.Add({"POST",
-              "/certificates",
-              AuthKind::kApiKey,
-              scopes::kCertificatesWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
-                ASSIGN_OR_RETURN(CreatedCertificate created,
-                                 s.certificates.Create(ctx.account_id(), request, ctx.audit));
-                nlohmann::json out = ToJson(created.certificate);
-                if (created.private_key_pem) out["privateKey"] = *created.private_key_pem;
-                return JsonResponse(201, out);
-              },
-              {"Create a key pair (an exported private key is shown once)", "certificates",
-               R"({"type":"object","required":["name"],"properties":{"name":{"type":"string"},
-                 "algorithm":{"enum":["RS256","ES256"]},"keySize":{"enum":[2048,3072,4096]},
-                 "expiresAt":{"type":"string","format":"date-time"},
-                 "metadata":{"type":"object","additionalProperties":{"type":"string"}},
-                 "custody":{"enum":["exported","managed"]}}})",
-               R"({"$ref":"#/components/schemas/CreatedCertificate"})", 201}});
-
-  router.Add(
-      {"GET",
-       "/certificates",
-       AuthKind::kApiKey,
-       scopes::kCertificatesRead,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
-         ASSIGN_OR_RETURN(auto certs, s.certificates.List(ctx.account_id(), filter));
-         return JsonResponse(200, CertificateList(certs));
-       },
-       {"List the account's certificates, newest first (no private keys)",
-        "certificates",
-        "",
-        R"({"type":"object","properties":{"certificates":{"type":"array","items":{"$ref":"#/components/schemas/Certificate"}}}})",
-        200,
-        {"status", "metadata.KEY"}}});
-
-  router.Add(
-      {"GET",
-       "/certificates/active",
-       AuthKind::kApiKey,
-       scopes::kCertificatesRead,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(Certificate cert, s.certificates.Active(ctx.account_id()));
-         return JsonResponse(200, ToJson(cert));
-       },
-       {"The most recently created certificate in effect", "certificates", "", kCertificateRef}});
-
-  router.Add({"GET",
-              "/certificates/{id}",
-              AuthKind::kApiKey,
-              scopes::kCertificatesRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(Certificate cert,
-                                 s.certificates.Get(ctx.account_id(), ctx.param("id")));
-                return JsonResponse(200, ToJson(cert));
-              },
-              {"Read a certificate", "certificates", "", kCertificateRef}});
-
-  router.Add({"POST",
-              "/certificates/{id}/revoke",
-              AuthKind::kApiKey,
-              scopes::kCertificatesWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(
-                    Certificate cert,
-                    s.certificates.Revoke(ctx.account_id(), ctx.param("id"), ctx.audit));
-                return JsonResponse(200, ToJson(cert));
-              },
-              {"Revoke a certificate: it leaves the JWKS and stops signing at once", "certificates",
-               "", kCertificateRef}});
-
-  router.Add(
-      {"DELETE",
-       "/certificates/{id}",
-       AuthKind::kApiKey,
-       scopes::kCertificatesWrite,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         const std::string& id = ctx.param("id");
-         RETURN_IF_ERROR(s.certificates.Delete(ctx.account_id(), id, ctx.audit));
-         return JsonResponse(200, {{"id", id}, {"deleted", true}});
-       },
-       {"Delete a revoked or expired certificate", "certificates", "",
-        R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})"}});
-
-  router.Add({"PUT",
-              "/certificates/rotation-policy",
-              AuthKind::kApiKey,
-              scopes::kCertificatesWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(RotationPolicyInput input, ParsePolicy(ctx.request.body));
-                ASSIGN_OR_RETURN(RotationPolicy policy,
-                                 s.certificates.PutPolicy(ctx.account_id(), input, ctx.audit));
-                return JsonResponse(200, ToJson(policy));
-              },
-              {"Set the managed-key rotation policy (creates the first managed key if needed)",
-               "certificates",
-               R"({"type":"object","required":["rotationPeriod","overlap"],"properties":{
-                 "rotationPeriod":{"type":"integer","description":"seconds"},
-                 "overlap":{"type":"integer","description":"seconds; at least the longest token lifetime"},
-                 "algorithm":{"enum":["RS256","ES256"]},"keySize":{"enum":[2048,3072,4096]}}})",
-               kPolicyRef}});
-
-  router.Add({"GET",
-              "/certificates/rotation-policy",
-              AuthKind::kApiKey,
-              scopes::kCertificatesRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(RotationPolicy policy, s.certificates.GetPolicy(ctx.account_id()));
-                return JsonResponse(200, ToJson(policy));
-              },
-              {"Read the rotation policy", "certificates", "", kPolicyRef}});
-
-  router.Add({"POST",
-              "/certificates/rotate",
-              AuthKind::kApiKey,
-              scopes::kCertificatesWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                if (!ctx.request.body.empty() && ctx.request.body != "{}") {
-                  return InvalidArgument("rotate takes no request body");
-                }
-                ASSIGN_OR_RETURN(Certificate next,
-                                 s.certificates.Rotate(ctx.account_id(), ctx.audit));
-                return JsonResponse(201, ToJson(next));
-              },
-              {"Publish a new managed key now; it signs after the JWKS max-age", "certificates", "",
-               kCertificateRef, 201}});
+void AddCertificateRoutes(Router& router, const CertificateRouteDeps& deps) {
+  AddRoutes(router, deps, kCertificateRoutes);
 }
 
 }  // namespace latchkey

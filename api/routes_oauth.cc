@@ -7,6 +7,7 @@
 #include "api/json_views.h"
 #include "api/params.h"
 #include "api/responses.h"
+#include "api/schemas/oauth.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -66,251 +67,201 @@ Result<std::optional<std::vector<std::string>>> OptionalStrings(const JsonBody& 
   return std::optional<std::vector<std::string>>(std::move(list));
 }
 
-constexpr char kProviderSchema[] =
-    R"({"type":"object","properties":{"provider":{"type":"string"},"type":{"type":"string"},"configured":{"type":"boolean"},"clientId":{"type":["string","null"]},"clientSecretLast4":{"type":["string","null"]},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"},"pkce":{"type":"boolean"},"revocation":{"type":"boolean"},"apiHosts":{"type":"array","items":{"type":"string"}},"updatedAt":{"type":["string","null"]}}})";
-constexpr char kTokenSchema[] =
-    R"({"type":"object","properties":{"id":{"type":"string"},"provider":{"type":"string"},"identifierId":{"type":"string"},"resource":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"status":{"type":"string","enum":["active","refresh_failing","needs_reauth","expired"]},"refreshable":{"type":"boolean"},"expiresAt":{"type":["string","null"]},"createdAt":{"type":"string"},"lastRefreshedAt":{"type":["string","null"]},"metadata":{"type":"object"}}})";
-constexpr char kRedirectUrisSchema[] =
-    R"({"type":"object","properties":{"redirectUris":{"type":"array","items":{"type":"string"}}},"required":["redirectUris"]})";
+Result<HttpResponse> PutProvider(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body, {"clientId", "clientSecret",
+                                                                     "scopes", "tenant"}));
+  OAuthClientWrite write;
+  ASSIGN_OR_RETURN(write.client_id, body.RequiredString("clientId"));
+  ASSIGN_OR_RETURN(write.client_secret, body.RequiredString("clientSecret"));
+  ASSIGN_OR_RETURN(write.scopes, OptionalStrings(body, "scopes"));
+  ASSIGN_OR_RETURN(write.tenant, body.OptionalString("tenant"));
+  ASSIGN_OR_RETURN(OAuthClientInfo info,
+                   d.clients.Put(ctx.account_id(), ctx.param("provider"), write, ctx.audit));
+  return JsonResponse(200, ProviderJson(info));
+}
+
+Result<HttpResponse> ListProviders(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(auto list, d.clients.List(ctx.account_id()));
+  json data = json::array();
+  for (const auto& c : list) data.push_back(ProviderJson(c));
+  return JsonResponse(200, {{"data", data}});
+}
+
+Result<HttpResponse> PutRedirectUris(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body, {"redirectUris"}));
+  ASSIGN_OR_RETURN(auto uris, body.RequiredStringArray("redirectUris"));
+  ASSIGN_OR_RETURN(auto saved, d.clients.SetRedirectUris(ctx.account_id(), uris, ctx.audit));
+  return JsonResponse(200, {{"redirectUris", saved}});
+}
+
+Result<HttpResponse> GetRedirectUris(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(auto uris, d.clients.RedirectUris(ctx.account_id()));
+  return JsonResponse(200, {{"redirectUris", uris}});
+}
+
+Result<SessionRequest> ParseSessionRequest(const std::string& text) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text, {"provider", "identifierId", "redirectUri",
+                                                         "scopes", "userScopes", "delivery"}));
+  SessionRequest req;
+  ASSIGN_OR_RETURN(req.provider, body.RequiredString("provider"));
+  ASSIGN_OR_RETURN(req.identifier_id, body.RequiredString("identifierId"));
+  ASSIGN_OR_RETURN(req.redirect_uri, body.RequiredString("redirectUri"));
+  ASSIGN_OR_RETURN(req.scopes, OptionalStrings(body, "scopes"));
+  ASSIGN_OR_RETURN(req.user_scopes, OptionalStrings(body, "userScopes"));
+  ASSIGN_OR_RETURN(auto delivery, body.OptionalString("delivery"));
+  if (delivery && *delivery == "exchange") {
+    req.delivery = CodeDelivery::kExchange;
+  } else if (delivery && *delivery != "redirect") {
+    return InvalidArgument("delivery must be \"redirect\" or \"exchange\"");
+  }
+  return req;
+}
+
+Result<HttpResponse> CreateSession(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(SessionRequest req, ParseSessionRequest(ctx.request.body));
+  ASSIGN_OR_RETURN(CreatedSession session,
+                   d.flows.CreateSession(ctx.account_id(), req, d.options.public_url, ctx.audit));
+  return JsonResponse(201, {{"sessionId", session.id},
+                            {"url", session.url},
+                            {"expiresAt", FormatIso8601(session.expires_at)}});
+}
+
+Result<HttpResponse> ProviderCallback(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ctx.audit.actor = "browser";
+  ASSIGN_OR_RETURN(std::string location,
+                   d.flows.Callback(ctx.request.query, d.options.public_url, ctx.audit));
+  return Redirect(location);
+}
+
+Result<HttpResponse> OpenAuthorization(const OAuthRouteDeps& d, RequestContext& ctx) {
+  auto session = ctx.request.Query("session");
+  if (!session) return InvalidArgument("session is required");
+  ASSIGN_OR_RETURN(std::string location,
+                   d.flows.Authorize(ctx.param("provider"), *session, d.options.public_url));
+  return Redirect(location);
+}
+
+Result<HttpResponse> ExchangeCode(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(JsonBody body,
+                   JsonBody::Parse(ctx.request.body, {"code", "provider", "redirectUri", "state"}));
+  ASSIGN_OR_RETURN(std::string code, body.RequiredString("code"));
+  ASSIGN_OR_RETURN(std::string provider, body.RequiredString("provider"));
+  ASSIGN_OR_RETURN(std::string redirect_uri, body.RequiredString("redirectUri"));
+  ASSIGN_OR_RETURN(std::string state, body.RequiredString("state"));
+  ASSIGN_OR_RETURN(ExchangeResult r, d.flows.Exchange(ctx.account_id(), code, provider,
+                                                      redirect_uri, state, ctx.audit));
+  json out = {{"success", true},
+              {"provider", r.provider},
+              {"scopes", r.scopes},
+              {"expiresAt", OptionalTimeJson(r.expires_at)},
+              {"tokenId", r.token_ids[0]}};
+  if (r.token_ids.size() > 1) out["userTokenId"] = r.token_ids[1];
+  return JsonResponse(200, out);
+}
+
+Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
+  ASSIGN_OR_RETURN(auto list, d.tokens.List(ctx.account_id(), ctx.request.Query("identifierId"),
+                                            ctx.request.Query("resource"),
+                                            static_cast<int>(limit.value_or(100))));
+  json data = json::array();
+  for (const auto& t : list) data.push_back(TokenJson(t));
+  return JsonResponse(200, {{"data", data}});
+}
+
+Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(OAuthTokenInfo t, d.tokens.Get(ctx.account_id(), ctx.param("id")));
+  return JsonResponse(200, TokenJson(t));
+}
+
+Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(AccessToken t, d.tokens.Access(ctx.account_id(), ctx.param("id"), &ctx.audit));
+  json out = {{"accessToken", t.access_token},
+              {"tokenType", t.token_type},
+              {"expiresAt", OptionalTimeJson(t.expires_at)}};
+  HttpResponse r = JsonResponse(200, out);
+  WipeJsonStrings(out);
+  return r;
+}
+
+Result<HttpResponse> DeleteOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
+  auto revoke = ctx.request.Query("revoke");
+  if (revoke && *revoke != "true" && *revoke != "false") {
+    return InvalidArgument("revoke must be true or false");
+  }
+  RETURN_IF_ERROR(d.tokens.Delete(ctx.account_id(), ctx.param("id"),
+                                  revoke.value_or("true") == "true", ctx.audit));
+  return JsonResponse(200, {{"id", ctx.param("id")}, {"deleted", true}});
+}
+
+constexpr const char* kRead = scopes::kOauthRead;
+constexpr const char* kWrite = scopes::kOauthWrite;
+
+const RouteRow<OAuthRouteDeps> kOAuthRoutes[] = {
+    // Provider registrations and the redirect-URI allow list.
+    {{"PUT", "/oauth/providers/{provider}", AuthKind::kApiKey, kWrite, kBlocking, PutProvider},
+     {"Register the account's OAuth app with a provider (client secret write-only)", "oauth",
+      schemas::kPutOAuthProviderRequest, schemas::kOAuthProvider}},
+    {{"GET", "/oauth/providers", AuthKind::kApiKey, kRead, kBlocking, ListProviders},
+     {"Every OAuth provider and the account's registration (secrets masked)", "oauth", "",
+      schemas::kOAuthDataList}},
+    {{"PUT", "/oauth/redirect-uris", AuthKind::kApiKey, kWrite, kBlocking, PutRedirectUris},
+     {"Replace the redirect URIs sessions may return to (compared exactly)", "oauth",
+      schemas::kRedirectUris, schemas::kRedirectUris}},
+    {{"GET", "/oauth/redirect-uris", AuthKind::kApiKey, kRead, kBlocking, GetRedirectUris},
+     {"The redirect URIs sessions may return to", "oauth", "", schemas::kRedirectUris}},
+    // Authorization sessions and the browser legs.
+    {{"POST", "/auth/sessions", AuthKind::kApiKey, kWrite, kBlocking, CreateSession},
+     {"Start an authorization: a single-use link (10 minutes) to send the user's browser to",
+      "oauth", schemas::kCreateSessionRequest, schemas::kCreatedSession, 201}},
+    {{"GET", "/auth/callback", AuthKind::kPublic, "", kBlocking, ProviderCallback},
+     {"The provider's redirect back: 302 to the session's redirectUri with"
+      " status=success&tokenId=... or status=error&error=CODE",
+      "oauth",
+      "",
+      schemas::kRedirect,
+      302,
+      {"code", "state", "iss", "error"}}},
+    {{"GET", "/auth/{provider}", AuthKind::kPublic, "", kBlocking, OpenAuthorization},
+     {"Open an authorization link: 302 to the provider with state and PKCE",
+      "oauth",
+      "",
+      schemas::kRedirect,
+      302,
+      {"session"}}},
+    {{"POST", "/auth/exchange", AuthKind::kApiKey, kWrite, kBlocking, ExchangeCode},
+     {"Exchange a code the provider sent to the app's own redirect URI (sessions created with"
+      " delivery \"exchange\")",
+      "oauth", schemas::kExchangeCodeRequest, schemas::kExchangedCode}},
+    // Stored tokens.
+    {{"GET", "/oauth-tokens", AuthKind::kApiKey, kRead, kBlocking, ListOAuthTokens},
+     {"Stored OAuth tokens (metadata only, never a token value)",
+      "oauth",
+      "",
+      schemas::kOAuthDataList,
+      200,
+      {"identifierId", "resource", "limit"}}},
+    {{"GET", "/oauth-tokens/{id}", AuthKind::kApiKey, kRead, kBlocking, GetOAuthToken},
+     {"One stored OAuth token (metadata only)", "oauth", "", schemas::kOAuthToken}},
+    {{"GET", "/oauth-tokens/{id}/access-token", AuthKind::kApiKey, scopes::kOauthToken, kBlocking,
+      FreshAccessToken},
+     {"A fresh access token (refreshed first when inside the refresh margin); 409"
+      " NEEDS_REAUTH when the user must authorize again",
+      "oauth", "", schemas::kAccessToken}},
+    {{"DELETE", "/oauth-tokens/{id}", AuthKind::kApiKey, kWrite, kBlocking, DeleteOAuthToken},
+     {"Revoke at the provider (where it has a revocation endpoint; ?revoke=false skips"
+      " it), then delete",
+      "oauth",
+      "",
+      schemas::kDeletedOAuthToken,
+      200,
+      {"revoke"}}},
+};
 
 }  // namespace
 
-void AddOAuthRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add(
-      {"PUT",
-       "/oauth/providers/{provider}",
-       AuthKind::kApiKey,
-       scopes::kOauthWrite,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(
-             JsonBody body,
-             JsonBody::Parse(ctx.request.body, {"clientId", "clientSecret", "scopes", "tenant"}));
-         OAuthClientWrite write;
-         ASSIGN_OR_RETURN(write.client_id, body.RequiredString("clientId"));
-         ASSIGN_OR_RETURN(write.client_secret, body.RequiredString("clientSecret"));
-         ASSIGN_OR_RETURN(write.scopes, OptionalStrings(body, "scopes"));
-         ASSIGN_OR_RETURN(write.tenant, body.OptionalString("tenant"));
-         ASSIGN_OR_RETURN(
-             OAuthClientInfo info,
-             s.oauth_clients.Put(ctx.account_id(), ctx.param("provider"), write, ctx.audit));
-         return JsonResponse(200, ProviderJson(info));
-       },
-       {"Register the account's OAuth app with a provider (client secret write-only)", "oauth",
-        R"({"type":"object","properties":{"clientId":{"type":"string"},"clientSecret":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"}},"required":["clientId","clientSecret"]})",
-        kProviderSchema}});
-
-  router.Add({"GET",
-              "/oauth/providers",
-              AuthKind::kApiKey,
-              scopes::kOauthRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(auto list, s.oauth_clients.List(ctx.account_id()));
-                json data = json::array();
-                for (const auto& c : list) data.push_back(ProviderJson(c));
-                return JsonResponse(200, {{"data", data}});
-              },
-              {"Every OAuth provider and the account's registration (secrets masked)", "oauth", "",
-               R"({"type":"object","properties":{"data":{"type":"array"}}})"}});
-
-  router.Add({"PUT",
-              "/oauth/redirect-uris",
-              AuthKind::kApiKey,
-              scopes::kOauthWrite,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(JsonBody body,
-                                 JsonBody::Parse(ctx.request.body, {"redirectUris"}));
-                ASSIGN_OR_RETURN(auto uris, body.RequiredStringArray("redirectUris"));
-                ASSIGN_OR_RETURN(
-                    auto saved, s.oauth_clients.SetRedirectUris(ctx.account_id(), uris, ctx.audit));
-                return JsonResponse(200, {{"redirectUris", saved}});
-              },
-              {"Replace the redirect URIs sessions may return to (compared exactly)", "oauth",
-               kRedirectUrisSchema, kRedirectUrisSchema}});
-
-  router.Add({"GET",
-              "/oauth/redirect-uris",
-              AuthKind::kApiKey,
-              scopes::kOauthRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(auto uris, s.oauth_clients.RedirectUris(ctx.account_id()));
-                return JsonResponse(200, {{"redirectUris", uris}});
-              },
-              {"The redirect URIs sessions may return to", "oauth", "", kRedirectUrisSchema}});
-
-  router.Add(
-      {"POST",
-       "/auth/sessions",
-       AuthKind::kApiKey,
-       scopes::kOauthWrite,
-       [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(ctx.request.body,
-                                                         {"provider", "identifierId", "redirectUri",
-                                                          "scopes", "userScopes", "delivery"}));
-         SessionRequest req;
-         ASSIGN_OR_RETURN(req.provider, body.RequiredString("provider"));
-         ASSIGN_OR_RETURN(req.identifier_id, body.RequiredString("identifierId"));
-         ASSIGN_OR_RETURN(req.redirect_uri, body.RequiredString("redirectUri"));
-         ASSIGN_OR_RETURN(req.scopes, OptionalStrings(body, "scopes"));
-         ASSIGN_OR_RETURN(req.user_scopes, OptionalStrings(body, "userScopes"));
-         ASSIGN_OR_RETURN(auto delivery, body.OptionalString("delivery"));
-         if (delivery && *delivery == "exchange") {
-           req.delivery = CodeDelivery::kExchange;
-         } else if (delivery && *delivery != "redirect") {
-           return InvalidArgument("delivery must be \"redirect\" or \"exchange\"");
-         }
-         ASSIGN_OR_RETURN(
-             CreatedSession session,
-             s.oauth_flows.CreateSession(ctx.account_id(), req, options.public_url, ctx.audit));
-         return JsonResponse(201, {{"sessionId", session.id},
-                                   {"url", session.url},
-                                   {"expiresAt", FormatIso8601(session.expires_at)}});
-       },
-       {"Start an authorization: a single-use link (10 minutes) to send the user's browser to",
-        "oauth",
-        R"({"type":"object","properties":{"provider":{"type":"string"},"identifierId":{"type":"string"},"redirectUri":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"userScopes":{"type":"array","items":{"type":"string"}},"delivery":{"type":"string","enum":["redirect","exchange"]}},"required":["provider","identifierId","redirectUri"]})",
-        R"({"type":"object","properties":{"sessionId":{"type":"string"},"url":{"type":"string"},"expiresAt":{"type":"string"}}})",
-        201}});
-
-  router.Add({"GET",
-              "/auth/callback",
-              AuthKind::kPublic,
-              "",
-              [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
-                ctx.audit.actor = "browser";
-                ASSIGN_OR_RETURN(
-                    std::string location,
-                    s.oauth_flows.Callback(ctx.request.query, options.public_url, ctx.audit));
-                return Redirect(location);
-              },
-              {"The provider's redirect back: 302 to the session's redirectUri with"
-               " status=success&tokenId=... or status=error&error=CODE",
-               "oauth",
-               "",
-               R"({"description":"302 redirect"})",
-               302,
-               {"code", "state", "iss", "error"}}});
-
-  router.Add({"GET",
-              "/auth/{provider}",
-              AuthKind::kPublic,
-              "",
-              [&s, &options](RequestContext& ctx) -> Result<HttpResponse> {
-                auto session = ctx.request.Query("session");
-                if (!session) return InvalidArgument("session is required");
-                ASSIGN_OR_RETURN(
-                    std::string location,
-                    s.oauth_flows.Authorize(ctx.param("provider"), *session, options.public_url));
-                return Redirect(location);
-              },
-              {"Open an authorization link: 302 to the provider with state and PKCE",
-               "oauth",
-               "",
-               R"({"description":"302 redirect"})",
-               302,
-               {"session"}}});
-
-  router.Add(
-      {"POST",
-       "/auth/exchange",
-       AuthKind::kApiKey,
-       scopes::kOauthWrite,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(
-             JsonBody body,
-             JsonBody::Parse(ctx.request.body, {"code", "provider", "redirectUri", "state"}));
-         ASSIGN_OR_RETURN(std::string code, body.RequiredString("code"));
-         ASSIGN_OR_RETURN(std::string provider, body.RequiredString("provider"));
-         ASSIGN_OR_RETURN(std::string redirect_uri, body.RequiredString("redirectUri"));
-         ASSIGN_OR_RETURN(std::string state, body.RequiredString("state"));
-         ASSIGN_OR_RETURN(ExchangeResult r, s.oauth_flows.Exchange(ctx.account_id(), code, provider,
-                                                                   redirect_uri, state, ctx.audit));
-         json out = {{"success", true},
-                     {"provider", r.provider},
-                     {"scopes", r.scopes},
-                     {"expiresAt", OptionalTimeJson(r.expires_at)},
-                     {"tokenId", r.token_ids[0]}};
-         if (r.token_ids.size() > 1) out["userTokenId"] = r.token_ids[1];
-         return JsonResponse(200, out);
-       },
-       {"Exchange a code the provider sent to the app's own redirect URI (sessions created with"
-        " delivery \"exchange\")",
-        "oauth",
-        R"({"type":"object","properties":{"code":{"type":"string"},"provider":{"type":"string"},"redirectUri":{"type":"string"},"state":{"type":"string"}},"required":["code","provider","redirectUri","state"]})",
-        R"({"type":"object","properties":{"success":{"type":"boolean"},"provider":{"type":"string"},"scopes":{"type":"array"},"expiresAt":{"type":["string","null"]},"tokenId":{"type":"string"},"userTokenId":{"type":"string"}}})"}});
-
-  router.Add({"GET",
-              "/oauth-tokens",
-              AuthKind::kApiKey,
-              scopes::kOauthRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
-                ASSIGN_OR_RETURN(auto list, s.oauth_tokens.List(
-                                                ctx.account_id(), ctx.request.Query("identifierId"),
-                                                ctx.request.Query("resource"),
-                                                static_cast<int>(limit.value_or(100))));
-                json data = json::array();
-                for (const auto& t : list) data.push_back(TokenJson(t));
-                return JsonResponse(200, {{"data", data}});
-              },
-              {"Stored OAuth tokens (metadata only, never a token value)",
-               "oauth",
-               "",
-               R"({"type":"object","properties":{"data":{"type":"array"}}})",
-               200,
-               {"identifierId", "resource", "limit"}}});
-
-  router.Add({"GET",
-              "/oauth-tokens/{id}",
-              AuthKind::kApiKey,
-              scopes::kOauthRead,
-              [&s](RequestContext& ctx) -> Result<HttpResponse> {
-                ASSIGN_OR_RETURN(OAuthTokenInfo t,
-                                 s.oauth_tokens.Get(ctx.account_id(), ctx.param("id")));
-                return JsonResponse(200, TokenJson(t));
-              },
-              {"One stored OAuth token (metadata only)", "oauth", "", kTokenSchema}});
-
-  router.Add(
-      {"GET",
-       "/oauth-tokens/{id}/access-token",
-       AuthKind::kApiKey,
-       scopes::kOauthToken,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         ASSIGN_OR_RETURN(AccessToken t,
-                          s.oauth_tokens.Access(ctx.account_id(), ctx.param("id"), &ctx.audit));
-         json out = {{"accessToken", t.access_token},
-                     {"tokenType", t.token_type},
-                     {"expiresAt", OptionalTimeJson(t.expires_at)}};
-         HttpResponse r = JsonResponse(200, out);
-         WipeJsonStrings(out);
-         return r;
-       },
-       {"A fresh access token (refreshed first when inside the refresh margin); 409"
-        " NEEDS_REAUTH when the user must authorize again",
-        "oauth", "",
-        R"({"type":"object","properties":{"accessToken":{"type":"string"},"tokenType":{"type":"string"},"expiresAt":{"type":["string","null"]}}})"}});
-
-  router.Add(
-      {"DELETE",
-       "/oauth-tokens/{id}",
-       AuthKind::kApiKey,
-       scopes::kOauthWrite,
-       [&s](RequestContext& ctx) -> Result<HttpResponse> {
-         auto revoke = ctx.request.Query("revoke");
-         if (revoke && *revoke != "true" && *revoke != "false") {
-           return InvalidArgument("revoke must be true or false");
-         }
-         RETURN_IF_ERROR(s.oauth_tokens.Delete(ctx.account_id(), ctx.param("id"),
-                                               revoke.value_or("true") == "true", ctx.audit));
-         return JsonResponse(200, {{"id", ctx.param("id")}, {"deleted", true}});
-       },
-       {"Revoke at the provider (where it has a revocation endpoint; ?revoke=false skips"
-        " it), then delete",
-        "oauth",
-        "",
-        R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})",
-        200,
-        {"revoke"}}});
+void AddOAuthRoutes(Router& router, const OAuthRouteDeps& deps) {
+  AddRoutes(router, deps, kOAuthRoutes);
 }
 
 }  // namespace latchkey

@@ -4,6 +4,7 @@
 
 #include "api/app.h"
 #include "api/responses.h"
+#include "api/schemas/proxy.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -36,47 +37,66 @@ class StreamSink final : public ProxySink {
   std::shared_ptr<ResponseStream> out_;
 };
 
+// The call the request describes (headers X-Target-Url, X-Credential-Name
+// or X-Oauth-Token-Id, X-Target-Method).
+Result<std::shared_ptr<ProxyCall>> ProxyCallOf(RequestContext& ctx) {
+  auto call = std::make_shared<ProxyCall>();
+  const HttpRequest& req = ctx.request;
+  call->account_id = ctx.account_id();
+  call->allowed_credentials = ctx.principal->credentials;
+  call->credential = req.Header("X-Credential-Name").value_or("");
+  if (auto token = req.Header("X-Oauth-Token-Id")) {
+    if (!call->credential.empty()) {
+      return InvalidArgument("send X-Credential-Name or X-Oauth-Token-Id, not both");
+    }
+    call->credential = kOAuthCredentialPrefix + *token;
+  }
+  call->target_url = req.Header("X-Target-Url").value_or("");
+  call->method = req.Header("X-Target-Method").value_or(req.method);
+  for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
+  call->body = req.body;
+  call->audit = ctx.audit;
+  return call;
+}
+
+Result<HttpResponse> ForwardRequest(const ProxyRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, ProxyCallOf(ctx));
+  ASSIGN_OR_RETURN(TargetUrl target, d.proxy.Precheck(*call));
+  HttpResponse response;
+  response.stream = [&proxy = d.proxy, call,
+                     target = std::move(target)](std::shared_ptr<ResponseStream> out) mutable {
+    call->cancel = &out->cancelled();
+    proxy.Forward(std::move(*call), std::move(target), std::make_shared<StreamSink>(out));
+  };
+  return response;
+}
+
+const RouteDoc kForwardDoc = {
+    "Forward a request with a stored credential injected (headers X-Target-Url,"
+    " X-Credential-Name or X-Oauth-Token-Id, optional X-Target-Method); the"
+    " upstream's status, headers and body are streamed back",
+    "proxy", "", schemas::kProxiedResponse};
+
+// One route per method the proxy forwards.
+const RouteRow<ProxyRouteDeps> kProxyRoutes[] = {
+    {{"GET", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+    {{"POST", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+    {{"PUT", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+    {{"PATCH", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+    {{"DELETE", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+    {{"OPTIONS", "/v1/proxy", AuthKind::kApiKey, scopes::kProxy, kBlocking, ForwardRequest},
+     kForwardDoc},
+};
+
 }  // namespace
 
-void AddProxyRoutes(Router& router, AppServices& s) {
-  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
-    router.Add(
-        {method,
-         "/v1/proxy",
-         AuthKind::kApiKey,
-         scopes::kProxy,
-         [&s](RequestContext& ctx) -> Result<HttpResponse> {
-           auto call = std::make_shared<ProxyCall>();
-           const HttpRequest& req = ctx.request;
-           call->account_id = ctx.account_id();
-           call->allowed_credentials = ctx.principal->credentials;
-           call->credential = req.Header("X-Credential-Name").value_or("");
-           if (auto token = req.Header("X-Oauth-Token-Id")) {
-             if (!call->credential.empty()) {
-               return InvalidArgument("send X-Credential-Name or X-Oauth-Token-Id, not both");
-             }
-             call->credential = kOAuthCredentialPrefix + *token;
-           }
-           call->target_url = req.Header("X-Target-Url").value_or("");
-           call->method = req.Header("X-Target-Method").value_or(req.method);
-           for (const auto& [name, value] : req.headers) call->headers.emplace_back(name, value);
-           call->body = req.body;
-           call->audit = ctx.audit;
-           ASSIGN_OR_RETURN(TargetUrl target, s.proxy.Precheck(*call));
-           HttpResponse response;
-           response.stream =
-               [&s, call, target = std::move(target)](std::shared_ptr<ResponseStream> out) mutable {
-                 call->cancel = &out->cancelled();
-                 s.proxy.Forward(std::move(*call), std::move(target),
-                                 std::make_shared<StreamSink>(out));
-               };
-           return response;
-         },
-         {"Forward a request with a stored credential injected (headers X-Target-Url,"
-          " X-Credential-Name or X-Oauth-Token-Id, optional X-Target-Method); the"
-          " upstream's status, headers and body are streamed back",
-          "proxy", "", R"({"description":"the upstream's response, streamed"})"}});
-  }
+void AddProxyRoutes(Router& router, const ProxyRouteDeps& deps) {
+  AddRoutes(router, deps, kProxyRoutes);
 }
 
 }  // namespace latchkey

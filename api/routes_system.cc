@@ -3,59 +3,10 @@
 
 #include "api/app.h"
 #include "api/responses.h"
+#include "api/schemas/system.h"
 
 namespace latchkey {
 namespace {
-
-nlohmann::json Schemas() {
-  return nlohmann::json::parse(R"({
-    "Error": {"type":"object","required":["error","code","status"],
-      "properties":{"error":{"type":"string"},"code":{"type":"string"},"status":{"type":"integer"}}},
-    "Account": {"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},
-      "createdAt":{"type":"string","format":"date-time"}}},
-    "CreatedAccount": {"allOf":[{"$ref":"#/components/schemas/Account"},
-      {"type":"object","properties":{"apiKey":{"type":"string"},"apiKeyId":{"type":"string"}}}]},
-    "ApiKey": {"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},
-      "scopes":{"type":"array","items":{"type":"string"}},
-      "createdAt":{"type":"string","format":"date-time"},
-      "expiresAt":{"type":["string","null"],"format":"date-time"},
-      "lastUsedAt":{"type":["string","null"],"format":"date-time"},
-      "credentials":{"type":["array","null"],"items":{"type":"string"}}}},
-    "CreatedApiKey": {"allOf":[{"$ref":"#/components/schemas/ApiKey"},
-      {"type":"object","properties":{"apiKey":{"type":"string"}}}]},
-    "AuditEvent": {"type":"object","properties":{"id":{"type":"string"},"account":{"type":"string"},
-      "seq":{"type":"integer"},"time":{"type":"string","format":"date-time"},
-      "actor":{"type":"string"},"action":{"type":"string"},"resource":{"type":"string"},
-      "outcome":{"type":"string"},"requestId":{"type":"string"},"clientAddress":{"type":"string"},
-      "details":{"type":"object","additionalProperties":{"type":"string"}},
-      "prevHash":{"type":"string"},"hash":{"type":"string"}}},
-    "Certificate": {"type":"object","properties":{"id":{"type":"string"},
-      "account":{"type":"string"},"kid":{"type":"string"},"name":{"type":"string"},
-      "publicKey":{"type":"string","description":"SPKI PEM"},
-      "algorithm":{"enum":["RS256","ES256"]},"keySize":{"type":"integer"},
-      "custody":{"enum":["exported","managed"]},"status":{"enum":["active","revoked","expired"]},
-      "expiresAt":{"type":["string","null"],"format":"date-time"},
-      "metadata":{"type":"object","additionalProperties":{"type":"string"}},
-      "createdAt":{"type":"string","format":"date-time"},
-      "updatedAt":{"type":"string","format":"date-time"},
-      "activatesAt":{"type":["string","null"],"format":"date-time"},
-      "retiresAt":{"type":["string","null"],"format":"date-time"},
-      "revokedAt":{"type":["string","null"],"format":"date-time"}}},
-    "CreatedCertificate": {"allOf":[{"$ref":"#/components/schemas/Certificate"},
-      {"type":"object","properties":{"privateKey":{"type":"string",
-        "description":"PKCS#8 PEM; exported custody only, shown once"}}}]},
-    "RotationPolicy": {"type":"object","properties":{"rotationPeriod":{"type":"integer"},
-      "overlap":{"type":"integer"},"algorithm":{"enum":["RS256","ES256"]},
-      "keySize":{"type":"integer"},"nextRotationAt":{"type":"string","format":"date-time"},
-      "createdAt":{"type":"string","format":"date-time"},
-      "updatedAt":{"type":"string","format":"date-time"}}},
-    "Jwks": {"type":"object","required":["keys"],"properties":{"keys":{"type":"array",
-      "items":{"type":"object","properties":{"kty":{"type":"string"},"use":{"type":"string"},
-        "alg":{"type":"string"},"kid":{"type":"string"},"n":{"type":"string"},
-        "e":{"type":"string"},"crv":{"type":"string"},"x":{"type":"string"},
-        "y":{"type":"string"}}}}}}
-  })");
-}
 
 nlohmann::json ErrorRef(const std::string& description) {
   return {
@@ -114,8 +65,7 @@ std::string Lower(std::string s) {
   return s;
 }
 
-}  // namespace
-
+// The OpenAPI 3.1 document of every route in `router`.
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url) {
   nlohmann::json paths = nlohmann::json::object();
   for (const Route& route : router.routes()) {
@@ -129,7 +79,7 @@ nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url)
           {"servers", nlohmann::json::array({{{"url", public_url}}})},
           {"paths", paths},
           {"components",
-           {{"schemas", Schemas()},
+           {{"schemas", nlohmann::json::parse(schemas::kComponents)},
             {"securitySchemes",
              {{"apiKey",
                {{"type", "http"},
@@ -141,38 +91,33 @@ nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url)
                 {"description", "The operator's admin key"}}}}}}}};
 }
 
-void AddSystemRoutes(Router& router, AppServices& s, const AppOptions& options) {
-  router.Add(NonBlocking({"GET",
-                          "/healthz",
-                          AuthKind::kPublic,
-                          "",
-                          [](RequestContext&) -> Result<HttpResponse> {
-                            return JsonResponse(200, {{"status", "ok"}});
-                          },
-                          {"Liveness: the process is up", "system", "",
-                           R"({"type":"object","properties":{"status":{"type":"string"}}})"}}));
-  router.Add(
-      {"GET",
-       "/readyz",
-       AuthKind::kPublic,
-       "",
-       [&s](RequestContext&) -> Result<HttpResponse> {
-         Status ping = s.db.Ping();
-         if (!ping.ok()) {
-           return ErrorResponse(503, "UNAVAILABLE", "database is not reachable");
-         }
-         return JsonResponse(200, {{"status", "ready"}, {"database", "ok"}});
-       },
-       {"Readiness: the database answers", "system", "",
-        R"({"type":"object","properties":{"status":{"type":"string"},"database":{"type":"string"}}})"}});
-  router.Add(NonBlocking({"GET",
-                          "/openapi.json",
-                          AuthKind::kPublic,
-                          "",
-                          [&router, &options](RequestContext&) -> Result<HttpResponse> {
-                            return JsonResponse(200, BuildOpenApi(router, options.public_url));
-                          },
-                          {"This OpenAPI 3.1 document", "system", "", R"({"type":"object"})"}}));
+Result<HttpResponse> Health(const SystemRouteDeps&, RequestContext&) {
+  return JsonResponse(200, {{"status", "ok"}});
+}
+
+Result<HttpResponse> Readiness(const SystemRouteDeps& d, RequestContext&) {
+  Status ping = d.db.Ping();
+  if (!ping.ok()) return ErrorResponse(503, "UNAVAILABLE", "database is not reachable");
+  return JsonResponse(200, {{"status", "ready"}, {"database", "ok"}});
+}
+
+Result<HttpResponse> OpenApiDocument(const SystemRouteDeps& d, RequestContext&) {
+  return JsonResponse(200, BuildOpenApi(d.router, d.options.public_url));
+}
+
+const RouteRow<SystemRouteDeps> kSystemRoutes[] = {
+    {{"GET", "/healthz", AuthKind::kPublic, "", kNonBlocking, Health},
+     {"Liveness: the process is up", "system", "", schemas::kHealth}},
+    {{"GET", "/readyz", AuthKind::kPublic, "", kBlocking, Readiness},
+     {"Readiness: the database answers", "system", "", schemas::kReadiness}},
+    {{"GET", "/openapi.json", AuthKind::kPublic, "", kNonBlocking, OpenApiDocument},
+     {"This OpenAPI 3.1 document", "system", "", schemas::kOpenApiDocument}},
+};
+
+}  // namespace
+
+void AddSystemRoutes(Router& router, const SystemRouteDeps& deps) {
+  AddRoutes(router, deps, kSystemRoutes);
 }
 
 }  // namespace latchkey

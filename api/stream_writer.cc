@@ -73,6 +73,7 @@ void StreamWriter::Respond(const HttpResponse& r) {
   if (started_ || ended_) return;
   started_ = true;
   body_done_ = true;
+  whole_ = true;
   status_ = r.status;
   bytes_ = r.body.size();
   out_ = Serialize(r, line_.request_id, keep_alive_, line_.method == "HEAD");
@@ -111,6 +112,9 @@ void StreamWriter::End() {
   if (!started_) Respond(ErrorResponse(502, "UPSTREAM_ERROR", "upstream sent no response"));
   if (!body_done_ && !bodyless_) out_ += "0\r\n\r\n";
   body_done_ = true;
+  // A whole response (not streamed) is logged before it leaves, as the
+  // reactor's are, so the line exists once a client has its answer.
+  if (whole_) LogRequest(core_->logger, line_, status_, bytes_);
   // The reactor thread that started this stream already holds the lock.
   if (std::this_thread::get_id() == start_thread_) {
     HandBack();
@@ -118,7 +122,7 @@ void StreamWriter::End() {
     std::lock_guard<std::mutex> lock(state_->mu);
     HandBack();
   }
-  LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
+  if (!whole_) LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
   if (proxied_) core_->proxied.fetch_sub(1);
   core_->streams.fetch_sub(1);
   core_->in_flight.fetch_sub(1);

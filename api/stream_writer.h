@@ -71,7 +71,8 @@ class StreamWriter final : public ResponseStream {
   bool body_done_ = false;  // the body's last bytes are in out_
   bool ended_ = false;
   bool broken_ = false;
-  bool proxied_;  // holds one of core_->proxied (given back at End)
+  bool whole_ = false;  // Respond() gave a complete response
+  bool proxied_;        // holds one of core_->proxied (given back at End)
   int status_ = 0;
   size_t bytes_ = 0;
 };

@@ -7,7 +7,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/names.h"
-#include "common/sql_time.h"
+#include "services/accounts/api_key_store.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -26,60 +26,13 @@ std::string JoinScopes(const std::vector<std::string>& scopes) {
   return out;
 }
 
-std::vector<std::string> SplitScopes(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(' ', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-constexpr char kKeyColumns[] =
-    "id, account_id, name, scopes, created_at, expires_at, revoked_at, last_used_at, credentials";
-
-ApiKey KeyFromRow(const Row& row) {
-  ApiKey k;
-  k.id = row.Text(0);
-  k.account_id = row.Text(1);
-  k.name = row.Text(2);
-  k.scopes = SplitScopes(row.Text(3));
-  k.created_at = FromUnix(row.Int(4));
-  k.expires_at = OptionalTimeAt(row, 5);
-  k.revoked_at = OptionalTimeAt(row, 6);
-  k.last_used_at = OptionalTimeAt(row, 7);
-  if (!row.IsNull(8)) k.credentials = SplitScopes(row.Text(8));
-  return k;
-}
-
 }  // namespace
 
 bool Principal::HasScope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
-const std::vector<Migration>& ApiKeyService::Migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1,
-       "CREATE TABLE api_keys ("
-       " id TEXT PRIMARY KEY,"
-       " account_id TEXT NOT NULL,"
-       " name TEXT NOT NULL,"
-       " scopes TEXT NOT NULL,"
-       " secret_hash TEXT NOT NULL,"
-       " created_at ${BIGINT} NOT NULL,"
-       " expires_at ${BIGINT},"
-       " revoked_at ${BIGINT},"
-       " last_used_at ${BIGINT});"
-       "CREATE INDEX api_keys_account ON api_keys (account_id)"},
-      // The proxy restriction: space-separated credential names, or NULL.
-      {2, "ALTER TABLE api_keys ADD COLUMN credentials TEXT"},
-  };
-  return kMigrations;
-}
+const std::vector<Migration>& ApiKeyService::Migrations() { return ApiKeyStore::Migrations(); }
 
 Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id, const NewApiKey& request,
                                             const AuditContext& ctx) {
@@ -159,14 +112,7 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   Bytes secret = RandomBytes(32);
   created.token = kTokenPrefix + key.id + "." + Base64UrlEncode(AsView(secret));
   SecureWipe(secret.data(), secret.size());
-  SqlValue credentials = nullptr;
-  if (key.credentials) credentials = JoinScopes(*key.credentials);
-  RETURN_IF_ERROR(
-      tx.Execute("INSERT INTO api_keys (id, account_id, name, scopes, secret_hash,"
-                 " created_at, expires_at, credentials) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 {key.id, account_id, key.name, JoinScopes(key.scopes), Sha256Hex(created.token),
-                  ToUnix(now), TimeOrNull(key.expires_at), credentials})
-          .status());
+  RETURN_IF_ERROR(ApiKeyStore::Insert(tx, key, Sha256Hex(created.token)));
   AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.create", key.id);
   event.details = {{"name", key.name}, {"scopes", JoinScopes(key.scopes)}};
   if (key.credentials) event.details.emplace_back("credentials", JoinScopes(*key.credentials));
@@ -175,23 +121,14 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
 }
 
 Result<std::vector<ApiKey>> ApiKeyService::List(const std::string& account_id) {
-  ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
-                                            " FROM api_keys WHERE account_id = ? AND revoked_at"
-                                            " IS NULL ORDER BY created_at DESC, id",
-                                        {account_id}));
-  std::vector<ApiKey> keys;
-  for (const Row& row : rows) keys.push_back(KeyFromRow(row));
-  return keys;
+  return ApiKeyStore::ListActive(db_, account_id);
 }
 
 Status ApiKeyService::Revoke(const std::string& account_id, const std::string& key_id,
                              const AuditContext& ctx) {
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(int64_t changed,
-                     tx.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ?"
-                                " AND revoked_at IS NULL",
-                                {ToUnix(clock_.Now()), key_id, account_id}));
-    if (changed == 0) return NotFound("API key not found");
+    ASSIGN_OR_RETURN(bool revoked, ApiKeyStore::Revoke(tx, account_id, key_id, clock_.Now()));
+    if (!revoked) return NotFound("API key not found");
     AuditEvent event = AuditEvent::For(ctx, account_id, "api_key.revoke", key_id);
     return audit_.Append(tx, std::move(event)).status();
   }));
@@ -209,13 +146,11 @@ void ApiKeyService::ForgetAccount(const std::string& account_id) {
 Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
     const std::string& key_id, TimePoint now) {
   return cache_.Get(key_id, now, [&]() -> Result<std::shared_ptr<const CachedKey>> {
-    ASSIGN_OR_RETURN(auto rows, db_.Query(std::string("SELECT ") + kKeyColumns +
-                                              ", secret_hash FROM api_keys WHERE id = ?",
-                                          {key_id}));
-    if (rows.empty()) return std::shared_ptr<const CachedKey>();
+    ASSIGN_OR_RETURN(std::optional<StoredApiKey> stored, ApiKeyStore::Get(db_, key_id));
+    if (!stored) return std::shared_ptr<const CachedKey>();
     auto cached = std::make_shared<CachedKey>();
-    cached->key = KeyFromRow(rows[0]);
-    cached->secret_hash = rows[0].Text(9);
+    cached->key = std::move(stored->key);
+    cached->secret_hash = std::move(stored->secret_hash);
     if (cached->key.last_used_at) cached->last_used_at = ToUnix(*cached->key.last_used_at);
     return std::shared_ptr<const CachedKey>(std::move(cached));
   });
@@ -250,9 +185,7 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
   if ((last_used == 0 || ToUnix(now) - last_used >= kLastUsedGranularity) &&
       cached->last_used_at.compare_exchange_strong(last_used, ToUnix(now))) {
     // Best effort: a failed bookkeeping write must not refuse a valid key.
-    db_.Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {ToUnix(now), key.id})
-        .status()
-        .IgnoreError();
+    ApiKeyStore::SetLastUsed(db_, key.id, now).IgnoreError();
   }
   return Principal{key.account_id, key.id, key.scopes, key.credentials, key.expires_at};
 }
@@ -326,7 +259,7 @@ void ApiKeyService::AppendDenied(const DenialWindow& window, const AuditContext&
 }
 
 Status ApiKeyService::DeleteAll(SqlExecutor& tx, const std::string& account_id) {
-  return tx.Execute("DELETE FROM api_keys WHERE account_id = ?", {account_id}).status();
+  return ApiKeyStore::DeleteAll(tx, account_id);
 }
 
 }  // namespace latchkey

@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/logger.h"
 #include "services/oauth/oauth_flow_store.h"
 
 namespace latchkey {
@@ -35,6 +36,53 @@ std::string SafeErrorCode(const std::string& code) {
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') out += c;
   }
   return out.empty() ? "provider_error" : out;
+}
+
+// TokenEndpoint names the provider's error code in parentheses at the end
+// of its message ("... refused the request (invalid_client)"); nullopt when
+// the message carries none. Cut to what SafeErrorCode lets through and a
+// little more (provider codes may hold '-' and '.'), so nothing else of the
+// message can reach the audit log.
+std::optional<std::string> ProviderCode(const std::string& message) {
+  if (message.rfind("the provider", 0) != 0 || message.empty() || message.back() != ')') {
+    return std::nullopt;
+  }
+  size_t open = message.rfind('(');
+  if (open == std::string::npos) return std::nullopt;
+  std::string out;
+  for (char c : message.substr(open + 1, message.size() - open - 2)) {
+    if (out.size() >= 64) break;
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '-' || c == '.';
+    if (!safe) return std::nullopt;
+    out += c;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+// Why a code exchange failed, for the audit event and the log: the
+// provider's error code when the token endpoint said one; else timeout,
+// tls, connect (could not be reached) or bad_response (an answer we could
+// not use); internal for a failure on our side. TokenEndpoint folds DNS,
+// connect and TLS failures into one message, so tls appears only if a
+// message names TLS.
+std::string ExchangeFailureReason(const Status& error) {
+  const std::string& m = error.message();
+  switch (error.code()) {
+    case StatusCode::kUpstreamTimeout:
+      return "timeout";
+    case StatusCode::kNeedsReauth:
+    case StatusCode::kFailedPrecondition:
+      return ProviderCode(m).value_or("internal");
+    case StatusCode::kUpstreamError:
+      if (auto code = ProviderCode(m)) return *code;
+      if (m.find("TLS") != std::string::npos) return "tls";
+      if (m.find("could not be reached") != std::string::npos) return "connect";
+      return "bad_response";
+    default:
+      return "internal";
+  }
 }
 
 std::optional<std::string> Field(const FormFields& fields, std::string_view name) {
@@ -184,11 +232,21 @@ Result<bool> OAuthFlows::Consume(const Session& session) {
 }
 
 void OAuthFlows::AuditFailure(const Session& session, const std::string& code,
-                              const AuditContext& ctx) {
+                              const std::string& reason, const AuditContext& ctx) {
   AuditEvent e = AuditEvent::For(ctx, session.account_id, "oauth.flow", session.id, "failure");
-  e.details = {{"provider", session.provider}, {"error", code}};
+  // Codes and reasons only: never the authorization code, a token or the
+  // client secret.
+  e.details = {{"provider", session.provider}, {"error", code}, {"reason", reason}};
   // Best effort: the browser is told either way.
   db_.Transaction([&](SqlExecutor& tx) { return audit_.Append(tx, e).status(); }).IgnoreError();
+  if (logger_) {
+    logger_->Warn("oauth.flow.failure", {{"session", session.id},
+                                         {"account", session.account_id},
+                                         {"provider", session.provider},
+                                         {"request_id", ctx.request_id},
+                                         {"error", code},
+                                         {"reason", reason}});
+  }
 }
 
 Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthProvider& provider,
@@ -228,8 +286,9 @@ Result<std::string> OAuthFlows::Callback(const FormFields& query, const std::str
   ASSIGN_OR_RETURN(bool consumed, Consume(session));
   if (!consumed) return InvalidArgument("unknown or used state");
 
-  auto fail = [&](const std::string& code) -> std::string {
-    AuditFailure(session, code, ctx);
+  // The browser learns only `code`; the audit log and the log also `reason`.
+  auto fail = [&](const std::string& code, const std::string& reason = "") -> std::string {
+    AuditFailure(session, code, reason.empty() ? code : reason, ctx);
     return AppendQuery(session.redirect_uri, {{"status", "error"}, {"error", code}});
   };
   if (session.delivery != CodeDelivery::kRedirect) return fail("invalid_request");
@@ -253,7 +312,9 @@ Result<std::string> OAuthFlows::Callback(const FormFields& query, const std::str
     return fail("invalid_request");
   }
   auto result = Redeem(session, *provider, *code, public_url + "/auth/callback", ctx);
-  if (!result.ok()) return fail("token_exchange_failed");
+  if (!result.ok()) {
+    return fail("token_exchange_failed", ExchangeFailureReason(result.status()));
+  }
   FormFields params = {{"status", "success"}, {"tokenId", result->token_ids[0]}};
   if (result->token_ids.size() > 1) params.emplace_back("userTokenId", result->token_ids[1]);
   return AppendQuery(session.redirect_uri, params);
@@ -285,7 +346,7 @@ Result<ExchangeResult> OAuthFlows::Exchange(const std::string& account_id, const
   if (!consumed) return InvalidArgument("unknown or used state");
   auto result = Redeem(session, *provider, code, session.redirect_uri, ctx);
   if (!result.ok()) {
-    AuditFailure(session, "token_exchange_failed", ctx);
+    AuditFailure(session, "token_exchange_failed", ExchangeFailureReason(result.status()), ctx);
     StatusCode c = result.status().code();
     if (c == StatusCode::kNeedsReauth || c == StatusCode::kFailedPrecondition) {
       // The provider refused this code (used, expired, wrong verifier).

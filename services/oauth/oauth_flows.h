@@ -32,6 +32,7 @@
 #include "common/clock.h"
 #include "common/database.h"
 #include "common/envelope.h"
+#include "common/logger.h"
 #include "common/migrations.h"
 #include "common/url.h"
 #include "services/oauth/oauth_clients.h"
@@ -86,6 +87,11 @@ class OAuthFlows {
   static const std::vector<Migration>& Migrations();
   static std::vector<std::string> OwnedTables();
 
+  // Where failed flows are logged (event "oauth.flow.failure", with the
+  // reason); unset, they are only audited. Call at startup, before any
+  // request; `logger` must outlive this object.
+  void set_logger(Logger* logger) { logger_ = logger; }
+
   // NotFound for an unknown provider; FailedPrecondition when the account
   // has not configured it; InvalidArgument for a redirectUri not on the
   // list, a bad identifierId or scopes.
@@ -131,7 +137,12 @@ class OAuthFlows {
   Result<ExchangeResult> Redeem(const Session& session, const OAuthProvider& provider,
                                 const std::string& code, const std::string& redirect_uri,
                                 const AuditContext& ctx);
-  void AuditFailure(const Session& session, const std::string& code, const AuditContext& ctx);
+  // Records a failed flow: `code` is what the browser or app was told,
+  // `reason` why (the provider's error code, timeout, tls, connect,
+  // bad_response, internal, or `code` itself); also logged when a logger is
+  // set.
+  void AuditFailure(const Session& session, const std::string& code, const std::string& reason,
+                    const AuditContext& ctx);
 
   Database& db_;
   Envelope& envelope_;
@@ -141,6 +152,7 @@ class OAuthFlows {
   OAuthClients& clients_;
   OAuthTokens& tokens_;
   const TokenEndpoint& endpoint_;
+  Logger* logger_ = nullptr;  // set at startup only (set_logger)
 };
 
 }  // namespace latchkey

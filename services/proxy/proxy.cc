@@ -1,14 +1,11 @@
 #include "services/proxy/proxy.h"
 
-#include <curl/curl.h>
 #include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <map>
 
-#include "common/hosts.h"
-#include "common/strings.h"
 #include "services/proxy/redactor.h"
 
 namespace latchkey {
@@ -18,105 +15,7 @@ bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool IStartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && strncasecmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
-
-bool IsHopByHop(std::string_view name) {
-  for (std::string_view h : {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
-                             "upgrade", "proxy-connection"}) {
-    if (IEquals(name, h)) return true;
-  }
-  return false;
-}
-
-// Names listed in the caller's Connection header are hop-by-hop too.
-std::vector<std::string> ConnectionTokens(const HeaderList& headers) {
-  std::vector<std::string> out;
-  for (const auto& [name, value] : headers) {
-    if (!IEquals(name, "connection")) continue;
-    for (std::string_view token : SplitList(value)) out.emplace_back(token);
-  }
-  return out;
-}
-
-bool DropOutbound(std::string_view name, const std::vector<std::string>& connection_tokens) {
-  if (IsHopByHop(name) || IStartsWith(name, "proxy-") || IStartsWith(name, "x-target-") ||
-      IStartsWith(name, "x-credential-") || IStartsWith(name, "x-oauth-")) {
-    return true;
-  }
-  // Range and If-Range go too: a caller who picks the byte range of an echo
-  // could cut a secret so that no part of it is recognizable.
-  for (std::string_view h : {"authorization", "cookie", "host", "content-length", "expect",
-                             "accept-encoding", "range", "if-range"}) {
-    if (IEquals(name, h)) return true;
-  }
-  for (const auto& t : connection_tokens) {
-    if (IEquals(name, t)) return true;
-  }
-  return false;
-}
-
-// Upstream headers the caller does not get: framing we redo, and the ones
-// our HTTP layer sets itself.
-bool DropInbound(std::string_view name) {
-  if (IsHopByHop(name) || IStartsWith(name, "proxy-")) return true;
-  for (std::string_view h : {"content-length", "x-request-id", "x-content-type-options",
-                             "referrer-policy", "x-frame-options", "content-security-policy"}) {
-    if (IEquals(name, h)) return true;
-  }
-  return false;
-}
-
-bool IsAllowedMethod(std::string_view m) {
-  for (std::string_view ok : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
-    if (m == ok) return true;
-  }
-  return false;
-}
-
-struct CurlUrl {
-  CURLU* u = curl_url();
-  ~CurlUrl() { curl_url_cleanup(u); }
-  std::optional<std::string> Get(CURLUPart part, unsigned flags = 0) const {
-    char* out = nullptr;
-    if (curl_url_get(u, part, &out, flags) != CURLUE_OK || !out) return std::nullopt;
-    std::string s(out);
-    curl_free(out);
-    return s;
-  }
-};
-
 }  // namespace
-
-Result<TargetUrl> ProxyService::ParseTarget(const std::string& url) {
-  constexpr char kBad[] = "X-Target-Url must be an absolute http(s) URL";
-  if (url.empty() || url.size() > 8192) return InvalidArgument(kBad);
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c == 0x7f) return InvalidArgument(kBad);
-  }
-  CurlUrl u;
-  if (!u.u || curl_url_set(u.u, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    return InvalidArgument(kBad);
-  }
-  TargetUrl t;
-  t.scheme = u.Get(CURLUPART_SCHEME).value_or("");
-  if (t.scheme != "https" && t.scheme != "http") return InvalidArgument(kBad);
-  if (u.Get(CURLUPART_USER) || u.Get(CURLUPART_PASSWORD)) {
-    return InvalidArgument("X-Target-Url must not carry a user name or password");
-  }
-  std::string host = u.Get(CURLUPART_HOST).value_or("");
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  auto normal = NormalizeHost(host);
-  if (!normal) return InvalidArgument("X-Target-Url has an invalid host");
-  t.host = *normal;
-  t.port = std::atoi(u.Get(CURLUPART_PORT, CURLU_DEFAULT_PORT).value_or("0").c_str());
-  if (t.port < 1 || t.port > 65535) return InvalidArgument("X-Target-Url has an invalid port");
-  t.path = u.Get(CURLUPART_PATH).value_or("/");
-  return t;
-}
 
 Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
   if (call.target_url.empty()) return InvalidArgument("X-Target-Url header is required");
@@ -137,7 +36,7 @@ Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
                 call.credential) == call.allowed_credentials->end()) {
     return PermissionDenied("this API key may not use credential '" + call.credential + "'");
   }
-  return ParseTarget(call.target_url);
+  return ParseTargetUrl(call.target_url);
 }
 
 // One call in progress: what the audit record needs, and the sink.
@@ -162,19 +61,14 @@ class Forwarder final : public HttpClientHandler {
       : sink_(std::move(sink)), redactor_(secrets), done_(std::move(done)) {}
 
   bool OnHead(int status, const HeaderList& headers) override {
-    HeaderList out;
     for (const auto& [name, value] : headers) {
       if (IEquals(name, "content-length")) {
         char* end = nullptr;
         long long n = std::strtoll(value.c_str(), &end, 10);
         if (end && *end == '\0' && n >= 0) expected_ = n;
       }
-      if (DropInbound(name)) continue;
-      // A name cannot hold "[REDACTED]" (brackets are not token
-      // characters): a header whose name echoes a secret goes entirely.
-      if (redactor_.Contains(name)) continue;
-      out.emplace_back(name, redactor_.Redact(value));
     }
+    HeaderList out = InboundHeaders(headers, redactor_);
     status_ = status;
     started_ = true;
     alive_ = sink_->Start(status, out);
@@ -209,10 +103,9 @@ class Forwarder final : public HttpClientHandler {
     done_(*this, status);
   }
 
-  bool started() const { return started_; }
-  bool alive() const { return alive_; }
-  int status() const { return status_; }
-  size_t bytes() const { return bytes_; }
+  ProxyService::Transfer transfer() const {
+    return ProxyService::Transfer{started_, alive_, status_, bytes_};
+  }
 
  private:
   std::shared_ptr<ProxySink> sink_;
@@ -277,32 +170,40 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
     return;
   }
   const TargetUrl& t = ex->target;
-  if (t.scheme == "http" &&
-      std::find(options_.allow_http_hosts.begin(), options_.allow_http_hosts.end(), t.host) ==
-          options_.allow_http_hosts.end()) {
+  if (!SchemeAllowed(t, options_.allow_http_hosts)) {
     return Refuse(ex, InvalidArgument("plain http is not allowed to " + t.host + "; use https"));
   }
-  if (!HostAllowed(injection->allowed_hosts, t.host)) {
+  if (!TargetHostAllowed(injection->allowed_hosts, t)) {
     return Refuse(ex, PermissionDenied(t.host + " is not an allowed host for credential '" +
                                        c.credential + "'"));
   }
+  auto out = BuildRequest(*ex, *injection);
+  if (!out.ok()) {
+    // Our failure, not a refusal: the call is on record as failed, unsent.
+    Audit(*ex, 0, "failure", 0, out.status().message(), false);
+    ex->sink->Fail(out.status());
+    ex->sink->End();
+    return;
+  }
 
+  std::vector<std::string> secrets = injection->secrets;
+  for (const auto& [name, value] : injection->headers) secrets.push_back(value);
+  auto forwarder = std::make_shared<Forwarder>(
+      ex->sink, secrets,
+      [this, ex](const Forwarder& f, const Status& fetched) { Finish(ex, f.transfer(), fetched); });
+  for (auto& s : secrets) SecureWipe(s.data(), s.size());
+  loop_.Submit(std::move(*out), std::move(forwarder));
+}
+
+Result<HttpClientRequest> ProxyService::BuildRequest(const Exchange& ex,
+                                                     const Injection& injection) const {
+  const ProxyCall& c = ex.call;
   HttpClientRequest out;
   out.method = c.method;
-  out.url = c.target_url;
-  if (!injection->query.empty()) {
-    CurlUrl u;
-    curl_url_set(u.u, CURLUPART_URL, c.target_url.c_str(), 0);
-    for (const auto& [name, value] : injection->query) {
-      std::string pair = name + "=" + value;
-      curl_url_set(u.u, CURLUPART_QUERY, pair.c_str(), CURLU_APPENDQUERY | CURLU_URLENCODE);
-      SecureWipe(pair.data(), pair.size());
-    }
-    out.url = u.Get(CURLUPART_URL).value_or(c.target_url);
-  }
-  out.allow_http = t.scheme == "http";
-  out.check_address = [policy = &options_.addresses,
-                       host = t.host](const sockaddr* address) -> std::optional<std::string> {
+  ASSIGN_OR_RETURN(out.url, AppendTargetQuery(c.target_url, injection.query));
+  out.allow_http = ex.target.scheme == "http";
+  out.check_address = [policy = &options_.addresses, host = ex.target.host](
+                          const sockaddr* address) -> std::optional<std::string> {
     IpAddress ip = IpAddress::FromSockaddr(address);
     auto reason = policy->Check(ip);
     if (!reason) return std::nullopt;
@@ -313,40 +214,26 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
   out.total_timeout = options_.total_timeout;
   out.cancel = c.cancel;
   out.body = c.body;
-  auto connection_tokens = ConnectionTokens(c.headers);
-  for (const auto& [name, value] : c.headers) {
-    if (DropOutbound(name, connection_tokens)) continue;
-    bool injected = false;
-    for (const auto& [iname, ivalue] : injection->headers) injected |= IEquals(name, iname);
-    if (!injected) out.headers.emplace_back(name, value);
-  }
-  for (const auto& [name, value] : injection->headers) out.headers.emplace_back(name, value);
-  out.headers.emplace_back("Accept-Encoding",
-                           "identity");  // so echoes can be redacted
+  out.headers = OutboundHeaders(c.headers, injection.headers);
+  return out;
+}
 
-  std::vector<std::string> secrets = injection->secrets;
-  for (const auto& [name, value] : injection->headers) secrets.push_back(value);
-  auto forwarder = std::make_shared<Forwarder>(
-      ex->sink, secrets, [this, ex](const Forwarder& f, const Status& fetched) {
-        if (!f.started()) {
-          Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
-          if (error.code() == StatusCode::kUnavailable) {
-            error = UpstreamError("upstream request failed");
-          }
-          if (error.code() == StatusCode::kPermissionDenied) return Refuse(ex, error);
-          Audit(*ex, 0, "failure", 0, error.message(), true);
-          ex->sink->Fail(error);
-          ex->sink->End();
-          return;
-        }
-        bool complete = fetched.ok() && f.alive();
-        std::string error;
-        if (!fetched.ok()) error = f.alive() ? fetched.message() : "caller went away";
-        Audit(*ex, f.status(), complete ? "success" : "failure", f.bytes(), error, true);
-        ex->sink->End();
-      });
-  for (auto& s : secrets) SecureWipe(s.data(), s.size());
-  loop_.Submit(std::move(out), std::move(forwarder));
+void ProxyService::Finish(const std::shared_ptr<Exchange>& ex, const Transfer& transfer,
+                          const Status& fetched) {
+  if (!transfer.started) {
+    Status error = fetched.ok() ? UpstreamError("upstream sent no response") : fetched;
+    if (error.code() == StatusCode::kUnavailable) error = UpstreamError("upstream request failed");
+    if (error.code() == StatusCode::kPermissionDenied) return Refuse(ex, error);
+    Audit(*ex, 0, "failure", 0, error.message(), true);
+    ex->sink->Fail(error);
+    ex->sink->End();
+    return;
+  }
+  bool complete = fetched.ok() && transfer.alive;
+  std::string error;
+  if (!fetched.ok()) error = transfer.alive ? fetched.message() : "caller went away";
+  Audit(*ex, transfer.status, complete ? "success" : "failure", transfer.bytes, error, true);
+  ex->sink->End();
 }
 
 void ProxyService::Refuse(const std::shared_ptr<Exchange>& ex, const Status& error) {

@@ -13,7 +13,8 @@
 //     between the check and the connection;
 //   - redirects are returned, never followed;
 //   - the caller's Authorization, Cookie, Proxy-*, X-Target-*,
-//     X-Credential-* and hop-by-hop headers are dropped;
+//     X-Credential-* and hop-by-hop headers are dropped (the full list,
+//     both ways, is in request_policy.h);
 //   - the injected secrets are replaced by [REDACTED] wherever the
 //     upstream echoes them, in headers or body;
 //   - body, connect and total-time limits (413, 504), upstream failures 502.
@@ -55,6 +56,7 @@
 #include "common/http_client.h"
 #include "common/http_client_loop.h"
 #include "services/proxy/address_policy.h"
+#include "services/proxy/request_policy.h"
 
 namespace latchkey {
 
@@ -103,14 +105,6 @@ class ProxySink {
   virtual void End() = 0;
 };
 
-// The parts of a target URL the proxy checks.
-struct TargetUrl {
-  std::string scheme;  // "https" or "http"
-  std::string host;    // normalized; IPv6 without brackets
-  int port = 0;
-  std::string path;  // without the query string
-};
-
 class ProxyService {
  public:
   // Registers the use-count commit hook on `writer`, which must outlive
@@ -119,8 +113,8 @@ class ProxyService {
                ProxyOptions options);
 
   // InvalidArgument unless `url` is an absolute http(s) URL without
-  // credentials in it.
-  static Result<TargetUrl> ParseTarget(const std::string& url);
+  // credentials in it (ParseTargetUrl, request_policy.h).
+  static Result<TargetUrl> ParseTarget(const std::string& url) { return ParseTargetUrl(url); }
 
   // The checks that need no I/O: required headers, method, body size, the
   // key's restriction, the target URL's form. Run them first to answer a
@@ -139,7 +133,21 @@ class ProxyService {
 
   class Exchange;  // one call in progress
 
+  // What a transfer that has ended reports.
+  struct Transfer {
+    bool started = false;  // the upstream's head reached the sink
+    bool alive = true;     // the caller is still there
+    int status = 0;        // the upstream's
+    size_t bytes = 0;      // body bytes passed to the caller
+  };
+
  private:
+  // The upstream request for a call that passed every check, with the
+  // credential injected. Internal if the credential's query parameters
+  // cannot be added to the URL (the call is refused, not sent without them).
+  Result<HttpClientRequest> BuildRequest(const Exchange& ex, const Injection& injection) const;
+  // Ends the call once its transfer is over, and queues its record.
+  void Finish(const std::shared_ptr<Exchange>& ex, const Transfer& transfer, const Status& fetched);
   // Ends a call that never reached the upstream with `error`.
   void Refuse(const std::shared_ptr<Exchange>& ex, const Status& error);
   // Queues the call's record.

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "common/logger.h"
 #include "common/url.h"
 #include "services/oauth/oauth.h"
 #include "tests/services/accounts/fixture.h"
@@ -56,6 +57,47 @@ struct Fixture : testing::AccountsFixture {
   }
   int64_t Tokens() { return Count("SELECT COUNT(*) FROM oauth_tokens"); }
 };
+
+// A callback whose code exchange fails against `token_url`: the browser is
+// told only token_exchange_failed; returns the audited failure's details.
+std::string FailedExchangeDetails(Fixture& f, const std::string& token_url,
+                                  Logger* logger = nullptr) {
+  TokenEndpointOptions fast;
+  fast.connect_timeout = std::chrono::milliseconds(500);
+  fast.total_timeout = std::chrono::milliseconds(500);
+  OAuthService other{
+      *f.db,
+      f.envelope,
+      f.audit,
+      f.clock,
+      *OAuthProviders::WithOverrides(R"({"google": {"tokenUrl": ")" + token_url + R"("}})"),
+      {},
+      fast};
+  other.flows.set_logger(logger);
+  SessionRequest r;
+  r.provider = "google";
+  r.identifier_id = "user-1";
+  r.redirect_uri = kApp;
+  auto session = other.flows.CreateSession(f.account, r, kPublic, f.ctx);
+  BOOST_REQUIRE(session.ok());
+  auto url = other.flows.Authorize("google", session->id, kPublic);
+  BOOST_REQUIRE(url.ok());
+  FormFields q = *FormDecode(url->substr(url->find('?') + 1));
+  auto location = other.flows.Callback(
+      {{"code", "the-authorization-code"}, {"state", Fixture::Get(q, "state")}}, kPublic, f.ctx);
+  BOOST_REQUIRE(location.ok());
+  BOOST_TEST(*location == std::string(kApp) + "?status=error&error=token_exchange_failed");
+  auto rows = *f.db->Query(
+      "SELECT details FROM audit_events WHERE action = 'oauth.flow' AND outcome = 'failure'"
+      " AND resource = ?",
+      {session->id});
+  BOOST_REQUIRE(rows.size() == 1u);
+  std::string details = rows[0].Text(0);
+  for (const char* secret : {"the-authorization-code", "client-secret-123"}) {
+    BOOST_TEST(details.find(secret) == std::string::npos);
+  }
+  return details;
+}
 
 BOOST_FIXTURE_TEST_SUITE(OAuthFlowsTest, Fixture)
 
@@ -155,6 +197,72 @@ BOOST_AUTO_TEST_CASE(ExpiredSessionsArePurgedAfterADay) {
   BOOST_TEST(*oauth.flows.PurgeExpiredSessions() == 0);
   clock.Advance(std::chrono::minutes(11));
   BOOST_TEST(*oauth.flows.PurgeExpiredSessions() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(FailedExchangeRecordsTheProvidersErrorCode) {
+  struct Case {
+    int status;
+    std::string body;
+    std::string reason;
+  } cases[] = {
+      {401, R"({"error":"invalid_client","error_description":"bad secret"})", "invalid_client"},
+      {400, R"({"error":"invalid_grant"})", "invalid_grant"},
+      {503, R"({"error":"temporarily_unavailable"})", "temporarily_unavailable"},
+      {502, "<html>bad gateway</html>", "bad_response"},
+      {200, R"({"token_type":"Bearer"})", "bad_response"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("reason: " << c.reason) {
+      testing::TokenServer provider{
+          [&](const testing::TokenRequest&) { return std::make_pair(c.status, c.body); }};
+      std::string details = FailedExchangeDetails(*this, provider.url("/token"));
+      BOOST_CHECK_MESSAGE(details.find("\"reason\":\"" + c.reason + "\"") != std::string::npos,
+                          details);
+      BOOST_TEST(details.find("\"error\":\"token_exchange_failed\"") != std::string::npos);
+    }
+  }
+  BOOST_TEST(Tokens() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(FailedExchangeRecordsConnectionRefusedAsConnect) {
+  int port = 0;
+  int fd = testing::ListenOnLoopback(&port);
+  ::close(fd);  // nothing listens there now
+  std::FILE* log_file = std::tmpfile();
+  BOOST_REQUIRE(log_file);
+  Logger logger(log_file);
+  std::string details =
+      FailedExchangeDetails(*this, "http://127.0.0.1:" + std::to_string(port) + "/token", &logger);
+  BOOST_CHECK_MESSAGE(details.find("\"reason\":\"connect\"") != std::string::npos, details);
+  // The log says why too, without the code.
+  std::rewind(log_file);
+  std::string logged;
+  char buf[1024];
+  while (size_t n = std::fread(buf, 1, sizeof(buf), log_file)) logged.append(buf, n);
+  std::fclose(log_file);
+  BOOST_CHECK_MESSAGE(logged.find("oauth.flow.failure") != std::string::npos, logged);
+  BOOST_CHECK_MESSAGE(logged.find("\"reason\":\"connect\"") != std::string::npos, logged);
+  BOOST_TEST(logged.find("the-authorization-code") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(FailedExchangeRecordsASilentProviderAsTimeout) {
+  int port = 0;
+  int fd = testing::ListenOnLoopback(&port);  // accepts into the backlog, never answers
+  std::string details =
+      FailedExchangeDetails(*this, "http://127.0.0.1:" + std::to_string(port) + "/token");
+  ::close(fd);
+  BOOST_CHECK_MESSAGE(details.find("\"reason\":\"timeout\"") != std::string::npos, details);
+}
+
+BOOST_AUTO_TEST_CASE(RedirectErrorsRecordTheProvidersCodeAsTheReason) {
+  FormFields q = Authorize(Session());
+  auto location =
+      oauth.flows.Callback({{"error", "access_denied"}, {"state", Get(q, "state")}}, kPublic, ctx);
+  BOOST_REQUIRE(location.ok());
+  auto rows = *db->Query(
+      "SELECT details FROM audit_events WHERE action = 'oauth.flow' AND outcome = 'failure'");
+  BOOST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST(rows[0].Text(0).find("\"reason\":\"access_denied\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
