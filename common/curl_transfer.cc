@@ -21,46 +21,61 @@ CurlTransfer::~CurlTransfer() {
   SecureWipe(request_.url.data(), request_.url.size());
 }
 
-void CurlTransfer::Prepare(CURL* c) {
+Status CurlTransfer::Prepare(CURL* c) {
   for (const auto& [name, value] : request_.headers) {
     std::string line = name + ": " + value;
     if (value.empty()) line = name + ";";  // curl's form for an empty value
-    headers_ = curl_slist_append(headers_, line.c_str());
+    curl_slist* grown = curl_slist_append(headers_, line.c_str());
     std::memset(line.data(), 0, line.size());
+    // Out of memory: the list so far is kept (and freed by the destructor);
+    // a request without its headers (an injected credential) never goes.
+    if (!grown) return Internal("curl could not take the request headers");
+    headers_ = grown;
   }
-  headers_ = curl_slist_append(headers_, "Expect:");
-  curl_easy_setopt(c, CURLOPT_URL, request_.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, request_.allow_http ? "http,https" : "https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_PROXY, "");
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(request_.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request_.total_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers_);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeaderLine);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBodyData);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
-  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
-  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, this);
-  curl_easy_setopt(c, CURLOPT_PRIVATE, this);
+  curl_slist* grown = curl_slist_append(headers_, "Expect:");
+  if (!grown) return Internal("curl could not take the request headers");
+  headers_ = grown;
+  // Every option matters (the protocols, TLS checks and the socket hook that
+  // checks each address): one curl refuses fails the transfer.
+  CURLcode rc = CURLE_OK;
+  auto set = [&](CURLoption option, auto value) {
+    if (rc == CURLE_OK) rc = curl_easy_setopt(c, option, value);
+  };
+  set(CURLOPT_URL, request_.url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, request_.allow_http ? "http,https" : "https");
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_PROXY, "");
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request_.connect_timeout.count()));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(request_.total_timeout.count()));
+  set(CURLOPT_HTTPHEADER, headers_);
+  set(CURLOPT_HEADERFUNCTION, OnHeaderLine);
+  set(CURLOPT_HEADERDATA, this);
+  set(CURLOPT_WRITEFUNCTION, OnBodyData);
+  set(CURLOPT_WRITEDATA, this);
+  set(CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+  set(CURLOPT_OPENSOCKETDATA, this);
+  set(CURLOPT_PRIVATE, this);
   if (request_.cancel) {
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, this);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    set(CURLOPT_XFERINFOFUNCTION, OnProgress);
+    set(CURLOPT_XFERINFODATA, this);
+    set(CURLOPT_NOPROGRESS, 0L);
   }
   if (request_.method == "GET" && request_.body.empty()) {
-    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    set(CURLOPT_HTTPGET, 1L);
   } else if (request_.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    set(CURLOPT_NOBODY, 1L);
   } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request_.body.data());
+    set(CURLOPT_CUSTOMREQUEST, request_.method.c_str());
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request_.body.size()));
+    set(CURLOPT_POSTFIELDS, request_.body.data());
   }
+  if (rc != CURLE_OK) {
+    return Internal(std::string("curl refused an option: ") + curl_easy_strerror(rc));
+  }
+  return Status::Ok();
 }
 
 Status CurlTransfer::Result(CURLcode rc) const {

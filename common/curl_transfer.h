@@ -28,7 +28,9 @@ class CurlTransfer {
   CurlTransfer(const CurlTransfer&) = delete;
   CurlTransfer& operator=(const CurlTransfer&) = delete;
 
-  void Prepare(CURL* curl);
+  // Internal if curl refuses an option or runs out of memory: the
+  // transfer must not start then.
+  Status Prepare(CURL* curl);
   // The transfer's outcome once curl reports `rc`; see HttpClient::Fetch.
   Status Result(CURLcode rc) const;
 

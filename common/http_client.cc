@@ -47,6 +47,8 @@ class Collector final : public HttpClientHandler {
 
 void HttpClient::GlobalInit() {
   static std::once_flag init;
+  // A failed global init leaves every handle null: Fetch then answers
+  // "curl is not available".
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
@@ -58,8 +60,8 @@ Status HttpClient::Fetch(const HttpClientRequest& request, HttpClientHandler& ha
   Status result;
   {
     CurlTransfer t(request, handler);
-    t.Prepare(c);
-    result = t.Result(curl_easy_perform(c));
+    result = t.Prepare(c);
+    if (result.ok()) result = t.Result(curl_easy_perform(c));
   }
   // The header list the transfer pointed curl at is gone.
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);

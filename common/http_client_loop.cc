@@ -37,11 +37,14 @@ class HttpClientLoop::Worker {
     ev.data.u64 = Tag(kWake, wake_);
     epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
     multi_ = curl_multi_init();
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections);
+    // Without its callbacks the loop could never drive a transfer: then
+    // every one is refused at once (Start) rather than left hanging.
+    usable_ = multi_ != nullptr && epoll_ >= 0 && wake_ >= 0 &&
+              curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket) == CURLM_OK &&
+              curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this) == CURLM_OK &&
+              curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer) == CURLM_OK &&
+              curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this) == CURLM_OK &&
+              curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_connections) == CURLM_OK;
     thread_ = std::thread([this] { Run(); });
   }
 
@@ -121,7 +124,7 @@ class HttpClientLoop::Worker {
       if (timer_ && now >= *timer_) {
         timer_.reset();
         int running = 0;
-        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        CheckMulti(curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running));
       }
       ReadCompletions();
       WatchPaused();
@@ -170,6 +173,10 @@ class HttpClientLoop::Worker {
   }
 
   void Start(Job job) {
+    if (!usable_) {
+      Done(*job.handler, Internal("curl's event loop could not be set up"));
+      return;
+    }
     CURL* easy = nullptr;
     if (!spare_.empty()) {
       easy = spare_.back();
@@ -179,8 +186,8 @@ class HttpClientLoop::Worker {
       easy = curl_easy_init();
     }
     auto transfer = std::make_unique<CurlTransfer>(std::move(job.request), *job.handler);
-    if (easy) transfer->Prepare(easy);
-    if (!easy || curl_multi_add_handle(multi_, easy) != CURLM_OK) {
+    bool prepared = easy && transfer->Prepare(easy).ok();
+    if (!prepared || curl_multi_add_handle(multi_, easy) != CURLM_OK) {
       transfer.reset();
       if (easy) curl_easy_cleanup(easy);
       Done(*job.handler, Internal("curl could not start the transfer"));
@@ -201,7 +208,17 @@ class HttpClientLoop::Worker {
     if (events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
     if (events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
     int running = 0;
-    curl_multi_socket_action(multi_, fd, flags, &running);
+    CheckMulti(curl_multi_socket_action(multi_, fd, flags, &running));
+  }
+
+  // A multi handle that failed (other than for a socket curl already
+  // forgot) cannot finish what it runs: fail every transfer rather than
+  // leave callers waiting for their timeouts.
+  void CheckMulti(CURLMcode rc) {
+    if (rc == CURLM_OK || rc == CURLM_BAD_SOCKET) return;
+    std::vector<CurlTransfer*> all;
+    for (const auto& [t, a] : active_) all.push_back(t);
+    for (CurlTransfer* t : all) Finish(t, Internal("curl's event loop failed"));
   }
 
   void ReadCompletions() {
@@ -209,9 +226,14 @@ class HttpClientLoop::Worker {
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       CurlTransfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+      // CURLOPT_PRIVATE is set on every handle we add (Prepare checks it).
+      if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t)) !=
+              CURLE_OK ||
+          !t) {
+        continue;
+      }
       CURLcode rc = msg->data.result;
-      if (t) Finish(t, t->Result(rc));
+      Finish(t, t->Result(rc));
     }
   }
 
@@ -250,7 +272,10 @@ class HttpClientLoop::Worker {
   void Resume(CurlTransfer* t, Active& a) {
     Unwatch(a);
     t->paused = false;
-    curl_easy_pause(a.easy, CURLPAUSE_CONT);  // may deliver (and pause) at once
+    // May deliver (and pause) at once.
+    if (curl_easy_pause(a.easy, CURLPAUSE_CONT) != CURLE_OK) {
+      Finish(t, UpstreamError("the upstream transfer could not resume"));
+    }
   }
 
   void Unwatch(Active& a) {
@@ -287,9 +312,9 @@ class HttpClientLoop::Worker {
     std::unique_ptr<Active> a = std::move(it->second);
     active_.erase(it);
     Unwatch(*a);
-    curl_multi_remove_handle(multi_, a->easy);
+    bool removed = curl_multi_remove_handle(multi_, a->easy) == CURLM_OK;
     a->transfer.reset();  // wipes the request's header lines
-    if (spare_.size() < kSpareHandles) {
+    if (removed && spare_.size() < kSpareHandles) {
       spare_.push_back(a->easy);
     } else {
       curl_easy_cleanup(a->easy);
@@ -317,7 +342,9 @@ class HttpClientLoop::Worker {
     if (epoll_ctl(w->epoll_, op, s, &ev) != 0 && errno == EEXIST) {
       epoll_ctl(w->epoll_, EPOLL_CTL_MOD, s, &ev);
     }
-    if (!socketp) curl_multi_assign(w->multi_, s, w);  // marks the socket as registered
+    // Marks the socket as registered; if curl cannot, the next call ADDs it
+    // again and the EEXIST fallback above makes that a MOD.
+    if (!socketp && curl_multi_assign(w->multi_, s, w) != CURLM_OK) return 0;
     return 0;
   }
 
@@ -336,6 +363,7 @@ class HttpClientLoop::Worker {
   int epoll_ = -1;
   int wake_ = -1;
   CURLM* multi_ = nullptr;
+  bool usable_ = false;  // set in the constructor
 
   // Owned by the loop thread.
   std::optional<SteadyTime> timer_;  // curl's next timeout
