@@ -125,9 +125,11 @@ void Handler::onInput(const char* buffer, size_t len, const std::shared_ptr<P::T
   }
   st->pending.append(buffer, len);
   if (st->streaming) {
-    // Pipelined behind a streamed response; the connection closes after it.
+    // Pipelined behind a streamed or deferred response: read once it ends.
+    // A client that sends more than one request can hold is cut off then.
     if (st->pending.size() > core_->options.max_head_bytes + core_->options.max_body_bytes) {
       st->pending.clear();
+      st->closed = true;
     }
     return;
   }
@@ -315,6 +317,26 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
   auto writer = std::make_shared<StreamWriter>(core_, fd, StateOf(peer), peer, std::move(line),
                                                keep_alive, bodyless, proxied);
   writer->start_thread_ = std::this_thread::get_id();
+  if (deferred) {
+    // A worker ends it: requests pipelined behind it are read from there
+    // (the state's lock is taken as the reactor takes it).
+    std::weak_ptr<P::Tcp::Peer> weak = peer;
+    auto self = std::make_shared<Handler>(core_, connections_);
+    writer->resume_ = [self, weak] {
+      auto p = weak.lock();
+      if (!p) return;
+      auto state = self->connections_->Find(p.get());
+      if (!state) return;
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (state->closed || state->streaming) return;
+      try {
+        self->Process(p, *state);
+      } catch (const std::exception& e) {
+        self->core_->logger.Error("connection_error", {{"what", e.what()}});
+        self->Reject(p, *state, 500, "INTERNAL", "internal error");
+      }
+    };
+  }
   try {
     body(writer);
   } catch (const std::exception& e) {
@@ -347,8 +369,9 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
                         std::function<void()> done) {
   size_t sent = 0;
   if (st.writes_queued.load() == 0) {
-    // We run on the connection's own reactor thread, and nothing waits in
-    // Pistache's queue, so no queued write can interleave with this one.
+    // We hold the connection's lock (on its reactor thread, or on the
+    // worker reading requests pipelined behind a deferred one), and nothing
+    // waits in Pistache's queue, so no other write can interleave.
     while (sent < data.size()) {
       ssize_t n =
           ::send(peer->fd(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -115,22 +115,29 @@ void StreamWriter::End() {
   // A whole response (not streamed) is logged before it leaves, as the
   // reactor's are, so the line exists once a client has its answer.
   if (whole_) LogRequest(core_->logger, line_, status_, bytes_);
-  // The reactor thread that started this stream already holds the lock.
-  if (std::this_thread::get_id() == start_thread_) {
-    HandBack();
+  // The reactor thread that started this stream already holds the lock,
+  // and reads on once it returns.
+  bool on_reactor = std::this_thread::get_id() == start_thread_;
+  bool resume = !on_reactor && resume_ && !proxied_;
+  if (on_reactor) {
+    HandBack(true);
   } else {
     std::lock_guard<std::mutex> lock(state_->mu);
-    HandBack();
+    HandBack(resume);
   }
   if (!whole_) LogRequest(core_->logger, line_, status_, bytes_, broken_ ? "broken" : "complete");
   if (proxied_) core_->proxied.fetch_sub(1);
   core_->streams.fetch_sub(1);
   core_->in_flight.fetch_sub(1);
+  if (resume) resume_();
 }
 
-void StreamWriter::HandBack() {
+void StreamWriter::HandBack(bool reads_on) {
   PeerState& st = *state_;
-  bool closing = !st.pending.empty() || !keep_alive_ || core_->cancelled;
+  // Requests already pipelined behind this one are read by whoever reads
+  // on; without one, the connection closes after this response.
+  bool closing =
+      st.closed || (!st.pending.empty() && !reads_on) || !keep_alive_ || core_->cancelled;
   Flush();
   st.streaming = false;
   if (closing) st.closed = true;

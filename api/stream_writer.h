@@ -12,6 +12,7 @@
 #include <pistache/peer.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +50,10 @@ class StreamWriter final : public ResponseStream {
 
   // Set while the reactor thread runs the route's stream callback.
   std::atomic<std::thread::id> start_thread_;
+  // Reads requests pipelined behind this one, once it has ended on a
+  // worker thread (a reactor that ended it reads on by itself). Not set
+  // for streams the reactor cannot hand reading to, such as the proxy's.
+  std::function<void()> resume_;
 
  private:
   static constexpr size_t kCongestedBytes = 256 * 1024;
@@ -56,7 +61,9 @@ class StreamWriter final : public ResponseStream {
   // Sends the end and returns the connection to the reactor, under the
   // connection's lock, so that a request the client sends once it has the
   // end is read as the next request, not as one pipelined behind this.
-  void HandBack();
+  // `reads_on`: requests already pipelined will be read (by the reactor
+  // or resume_), so they need not close the connection.
+  void HandBack(bool reads_on);
 
   std::shared_ptr<HttpServer::Core> core_;
   int fd_;

@@ -165,6 +165,29 @@ class ServerTest(unittest.TestCase):
                                b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertIn(b"connection: close", data.lower())  # and the server closed: recv returned b""
 
+    def test_requests_pipelined_behind_a_worker_request_are_answered_in_order(self):
+        # POST /api-keys runs on a worker; the requests behind it (one on the
+        # reactor, two more on workers) are read once it has answered.
+        key = self.create_account()["apiKey"]
+        body = b'{"name":"piped","scopes":["proxy"]}'
+        post = (b"POST /api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\nX-Request-Id: r%%d\r\n\r\n%s"
+                % (key.encode(), len(body), body))
+        get = b"GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key.encode() + b"\r\nX-Request-Id: r%d\r\n\r\n"
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        s.settimeout(10)
+        s.sendall(post % 0 + get % (b"/healthz", 1) + post % 2 + get % (b"/api-keys", 3))
+        data = b""
+        while data.count(b"X-Request-Id: ") < 4 or not data.rstrip().endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.assertEqual(re.findall(rb"X-Request-Id: r(\d)", data), [b"0", b"1", b"2", b"3"])
+        self.assertEqual(re.findall(rb"HTTP/1.1 (\d+)", data), [b"201", b"200", b"201", b"200"])
+        self.assertEqual(data.count(b'"name":"piped"'), 4)  # two creates, both listed
+
     def test_slow_header_times_out_with_a_json_408(self):
         data, took = raw_exchange(self.server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait=8)
         self.assertIn(b"408", data.split(b"\r\n")[0])
