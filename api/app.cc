@@ -159,7 +159,11 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       return r;
     }
   }
-  if (route.blocking && services_.workers) return Defer(route, request);
+  // A route that answers from memory stays on the request thread unless
+  // its caller's key must be read (or its last use written) first.
+  bool blocking = route.blocking || (route.auth == AuthKind::kApiKey &&
+                                     !services_.api_keys.AnswersFromMemory(*BearerToken(request)));
+  if (blocking && services_.workers) return Defer(route, request);
   return Invoke(route, request);
 }
 

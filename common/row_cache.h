@@ -54,6 +54,16 @@ class RowCache {
     return loaded;
   }
 
+  // The fresh entry for `key`, or null; never loads.
+  std::shared_ptr<const V> Peek(const std::string& key, TimePoint now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || now < it->second.fetched_at || now - it->second.fetched_at >= ttl_) {
+      return nullptr;
+    }
+    return it->second.value;
+  }
+
   // Drops every entry for which `matches(key, value)` holds.
   template <typename Matches>
   void Forget(Matches matches) {

@@ -26,6 +26,22 @@ std::string JoinScopes(const std::vector<std::string>& scopes) {
   return out;
 }
 
+// The id embedded in "lk_key_<20>.<43>", or nullopt for a malformed token.
+std::optional<std::string> KeyIdOf(std::string_view token) {
+  std::string_view prefix = kTokenPrefix;
+  size_t dot = token.find('.');
+  if (token.substr(0, prefix.size()) != prefix || dot == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string key_id(token.substr(prefix.size(), dot - prefix.size()));
+  if (!IsValidId(key_id, "key")) return std::nullopt;
+  return key_id;
+}
+
+bool LastUsedDue(int64_t last_used, TimePoint now) {
+  return last_used == 0 || ToUnix(now) - last_used >= kLastUsedGranularity;
+}
+
 }  // namespace
 
 bool Principal::HasScope(std::string_view scope) const {
@@ -156,15 +172,18 @@ Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
   });
 }
 
+bool ApiKeyService::AnswersFromMemory(std::string_view token) const {
+  std::optional<std::string> key_id = KeyIdOf(token);
+  if (!key_id) return true;  // refused without a lookup
+  TimePoint now = clock_.Now();
+  std::shared_ptr<const CachedKey> cached = cache_.Peek(*key_id, now);
+  return cached && !LastUsedDue(cached->last_used_at.load(), now);
+}
+
 Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
-  // lk_key_<20>.<43>
-  std::string_view prefix = kTokenPrefix;
-  size_t dot = token.find('.');
-  if (token.substr(0, prefix.size()) != prefix || dot == std::string_view::npos) {
-    return Unauthenticated(kUnauthenticated);
-  }
-  std::string key_id(token.substr(prefix.size(), dot - prefix.size()));
-  if (!IsValidId(key_id, "key")) return Unauthenticated(kUnauthenticated);
+  std::optional<std::string> key_id_of = KeyIdOf(token);
+  if (!key_id_of) return Unauthenticated(kUnauthenticated);
+  const std::string& key_id = *key_id_of;
   TimePoint now = clock_.Now();
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedKey> cached, Lookup(key_id, now));
   if (!cached) return Unauthenticated(kUnauthenticated);
@@ -182,7 +201,7 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
     return Unauthenticated(kUnauthenticated);
   }
   int64_t last_used = cached->last_used_at.load();
-  if ((last_used == 0 || ToUnix(now) - last_used >= kLastUsedGranularity) &&
+  if (LastUsedDue(last_used, now) &&
       cached->last_used_at.compare_exchange_strong(last_used, ToUnix(now))) {
     // Best effort: a failed bookkeeping write must not refuse a valid key.
     ApiKeyStore::SetLastUsed(db_, key.id, now).IgnoreError();

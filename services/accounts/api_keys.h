@@ -122,6 +122,12 @@ class ApiKeyService {
   // cannot grow the account's chain at will and no denial goes unreported.
   Result<Principal> Authenticate(std::string_view token, const AuditContext& ctx);
 
+  // True when Authenticate(token) would not touch the database: the key's
+  // row is cached and its last-used time is not due to be written. Lets a
+  // request thread decide whether to authenticate itself or hand the
+  // request to a worker.
+  bool AnswersFromMemory(std::string_view token) const;
+
   // Reports the denials still counted in windows that have ended (one
   // auth.denied event each, with "suppressed") and forgets those windows.
   // Run periodically (the daemon: every kDenialWindow); returns how many
@@ -157,7 +163,7 @@ class ApiKeyService {
   const Clock& clock_;
   const ApiKeyOptions options_;
 
-  RowCache<CachedKey> cache_;  // by key id
+  mutable RowCache<CachedKey> cache_;  // by key id
 
   struct DenialWindow {
     TimePoint started;

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/worker_pool.h"
 #include "tests/api/app_fixture.h"
 
 namespace latchkey {
@@ -38,6 +39,26 @@ BOOST_AUTO_TEST_CASE(AuthRulesAre401Then403Then404) {
   ExpectError(Call("DELETE", "/api-keys/" + std::string(limited["id"]), other), 404, "NOT_FOUND");
   BOOST_TEST(Call("DELETE", "/api-keys/" + std::string(limited["id"]), key).status == 200);
   ExpectError(Call("GET", "/audit-events", reader), 401, "UNAUTHORIZED");
+}
+
+// With a worker pool, a request stays on the caller's (the reactor's)
+// thread only when its route answers from memory and its key is cached.
+BOOST_AUTO_TEST_CASE(WithWorkersOnlyWhatAnswersFromMemoryStaysOnTheCallersThread) {
+  WorkerPool workers(1, 8);
+  AppServices services = Services();
+  services.workers = &workers;
+  App threaded(services, AppOptions{1 << 20, "http://lk.test"});
+  std::string key = NewAccount("acme");
+  BOOST_TEST(!CallOn(threaded, "GET", "/healthz").deferred);
+  BOOST_TEST(CallOn(threaded, "GET", "/api-keys", key).deferred);     // a blocking route
+  BOOST_TEST(CallOn(threaded, "POST", "/tokens", key, "{}").deferred);  // its key is not cached
+  BOOST_TEST(Call("POST", "/certificates", key,
+                  R"({"name":"m","algorithm":"ES256","custody":"managed"})")
+                 .status == 201);  // and now its key is cached
+  auto signed_here = CallOn(threaded, "POST", "/tokens", key, "{}");
+  BOOST_TEST(!signed_here.deferred);
+  BOOST_TEST(signed_here.status == 200);
+  ExpectError(CallOn(threaded, "POST", "/tokens", "lk_key_garbage.x", "{}"), 401, "UNAUTHORIZED");
 }
 
 BOOST_AUTO_TEST_CASE(BadBodiesAre400NamingTheFieldAndChangeNothing) {

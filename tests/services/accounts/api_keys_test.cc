@@ -140,6 +140,26 @@ BOOST_AUTO_TEST_CASE(ZeroCacheTtlReadsTheDatabaseOnEveryRequest) {
   BOOST_TEST(!uncached.Authenticate(acme.first_key.token, ctx).ok());
 }
 
+// The request thread authenticates itself only when that reads nothing
+// and writes nothing; otherwise a worker does.
+BOOST_AUTO_TEST_CASE(AnswersFromMemoryOnlyWhileTheRowIsCachedAndNoLastUseWriteIsDue) {
+  const std::string& token = acme.first_key.token;
+  BOOST_TEST(api_keys.AnswersFromMemory("lk_nope"));  // refused without a lookup
+  BOOST_TEST(!api_keys.AnswersFromMemory(token));     // not read yet
+  BOOST_REQUIRE(api_keys.Authenticate(token, ctx).ok());
+  BOOST_TEST(api_keys.AnswersFromMemory(token));
+  clock.Advance(std::chrono::seconds(1));  // the cached row is cache_ttl old
+  BOOST_TEST(!api_keys.AnswersFromMemory(token));
+
+  ApiKeyService long_lived(*db, audit, clock, ApiKeyOptions{std::chrono::hours(1)});
+  BOOST_REQUIRE(long_lived.Authenticate(token, ctx).ok());
+  BOOST_TEST(long_lived.AnswersFromMemory(token));
+  clock.Advance(std::chrono::minutes(1));  // its last use is due to be written
+  BOOST_TEST(!long_lived.AnswersFromMemory(token));
+  BOOST_REQUIRE(long_lived.Authenticate(token, ctx).ok());
+  BOOST_TEST(long_lived.AnswersFromMemory(token));
+}
+
 BOOST_AUTO_TEST_CASE(DeletingTheAccountRefusesItsCachedKeysAtOnce) {
   BOOST_REQUIRE(api_keys.Authenticate(acme.first_key.token, ctx).ok());
   BOOST_REQUIRE(accounts.Delete(account(), ctx).ok());
