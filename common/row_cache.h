@@ -58,7 +58,8 @@ class RowCache {
   std::shared_ptr<const V> Peek(const std::string& key, TimePoint now) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(key);
-    if (it == entries_.end() || now < it->second.fetched_at || now - it->second.fetched_at >= ttl_) {
+    if (it == entries_.end() || now < it->second.fetched_at ||
+        now - it->second.fetched_at >= ttl_) {
       return nullptr;
     }
     return it->second.value;

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(WithWorkersOnlyWhatAnswersFromMemoryStaysOnTheCallersThread
   App threaded(services, AppOptions{1 << 20, "http://lk.test"});
   std::string key = NewAccount("acme");
   BOOST_TEST(!CallOn(threaded, "GET", "/healthz").deferred);
-  BOOST_TEST(CallOn(threaded, "GET", "/api-keys", key).deferred);     // a blocking route
+  BOOST_TEST(CallOn(threaded, "GET", "/api-keys", key).deferred);       // a blocking route
   BOOST_TEST(CallOn(threaded, "POST", "/tokens", key, "{}").deferred);  // its key is not cached
   BOOST_TEST(Call("POST", "/certificates", key,
                   R"({"name":"m","algorithm":"ES256","custody":"managed"})")
