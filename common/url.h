@@ -1,5 +1,7 @@
-// URL text: percent-encoding (RFC 3986) and application/x-www-form-urlencoded
-// bodies and query strings (the WHATWG form, as OAuth endpoints use it).
+// URLs: percent-encoding (RFC 3986), application/x-www-form-urlencoded
+// bodies and query strings (the WHATWG form, as OAuth endpoints use it), and
+// absolute http(s) URLs read by libcurl's parser, the one our HTTP clients
+// send with, so that a host checked here is the host connected to.
 #pragma once
 
 #include <optional>
@@ -7,6 +9,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "common/status.h"
 
 namespace latchkey {
 
@@ -25,7 +29,27 @@ std::string FormEncode(const FormFields& fields);
 // The fields of "a=1&b=x+y"; nullopt if any escape is malformed.
 std::optional<FormFields> FormDecode(std::string_view text);
 
-// `url` with the encoded fields appended to its query ('?' or '&').
+// `url` with the encoded fields appended to its query ('?' or '&'), as
+// text: for URLs without a fragment, such as configured endpoints.
 std::string AppendQuery(std::string url, const FormFields& fields);
+
+// An absolute http(s) URL, as libcurl reads it.
+struct HttpUrl {
+  std::string scheme;  // "https" or "http"
+  std::string host;    // normalized (NormalizeHost); IPv6 without brackets
+  int port = 0;        // explicit, else the scheme's
+  std::string path;    // "/" when empty; without query or fragment
+};
+
+// InvalidArgument, its message starting with `name`, unless `url` is at
+// most `max_length` bytes without spaces or control characters, which
+// libcurl reads as http or https, without a user name or password, with a
+// valid host and a port in 1-65535.
+Result<HttpUrl> ParseHttpUrl(std::string_view url, std::string_view name, size_t max_length);
+
+// `url` (one ParseHttpUrl accepts) with the encoded fields appended to its
+// query, before any fragment, as libcurl rebuilds it. Internal if libcurl
+// cannot (a caller must then refuse, not send the URL without them).
+Result<std::string> AppendQueryToHttpUrl(const std::string& url, const FormFields& fields);
 
 }  // namespace latchkey

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "common/hosts.h"
 #include "common/secret_text.h"
+#include "common/url.h"
 #include "services/oauth/oauth_client_store.h"
 
 namespace latchkey {
@@ -72,32 +72,15 @@ bool IsTenant(const std::string& t) {
 // Absolute https, or http to a loopback host (RFC 8252 §7.3); no user info,
 // no fragment (RFC 6749 §3.1.2).
 Status CheckRedirectUri(const std::string& uri) {
-  auto bad = [&](std::string_view why) {
-    return InvalidArgument("redirectUris: '" + uri.substr(0, 128) + "' " + std::string(why));
-  };
-  if (uri.size() > kMaxUriLength) return bad("is too long");
-  for (unsigned char c : uri) {
-    if (c <= 0x20 || c == 0x7f) return bad("has spaces or control characters");
+  std::string name = "redirectUris: '" + uri.substr(0, 128) + "'";
+  if (uri.size() > kMaxUriLength) return InvalidArgument(name + " is too long");
+  ASSIGN_OR_RETURN(HttpUrl url, ParseHttpUrl(uri, name, kMaxUriLength));
+  if (uri.find('#') != std::string::npos) {
+    return InvalidArgument(name + " must not have a fragment");
   }
-  if (uri.find('#') != std::string::npos) return bad("must not have a fragment");
-  bool https = uri.rfind("https://", 0) == 0;
-  bool http = uri.rfind("http://", 0) == 0;
-  if (!https && !http) return bad("must be an absolute https URL");
-  size_t start = https ? 8 : 7;
-  size_t end = uri.find_first_of("/?", start);
-  std::string authority = uri.substr(start, end == std::string::npos ? end : end - start);
-  if (authority.find('@') != std::string::npos) return bad("must not carry user info");
-  std::string host = authority;
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    host = close == std::string::npos ? "" : host.substr(1, close - 1);
-  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
-    host = host.substr(0, colon);
-  }
-  auto normal = NormalizeHost(host);
-  if (!normal) return bad("has an invalid host");
-  if (http && *normal != "localhost" && *normal != "127.0.0.1" && *normal != "::1") {
-    return bad("must use https (plain http only to localhost)");
+  if (url.scheme == "http" && url.host != "localhost" && url.host != "127.0.0.1" &&
+      url.host != "::1") {
+    return InvalidArgument(name + " must use https (plain http only to localhost)");
   }
   return Status::Ok();
 }

@@ -21,18 +21,12 @@
 namespace latchkey {
 
 // The parts of a target URL the proxy checks.
-struct TargetUrl {
-  std::string scheme;  // "https" or "http"
-  std::string host;    // normalized; IPv6 without brackets
-  int port = 0;
-  std::string path;  // without the query string
-};
+using TargetUrl = HttpUrl;
 
 // InvalidArgument unless `url` is an absolute http(s) URL of at most 8 KiB,
 // without spaces or control characters, without a user name or password,
-// with a valid host and a port in 1-65535. The URL is read by libcurl's own
-// parser, the one that later decides where the request goes, so the host
-// checked is the host connected to.
+// with a valid host and a port in 1-65535 (ParseHttpUrl, common/url.h: the
+// URL is read by the parser that later decides where the request goes).
 Result<TargetUrl> ParseTargetUrl(const std::string& url);
 
 // `url` (already accepted by ParseTargetUrl) with `params` form-encoded and
