@@ -339,8 +339,9 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   scheduler.Stop();
   s.key_pool.Stop();
   s.api_keys.FlushDenials(/*all=*/true);
-  if (!s.audit_writer.Sync().ok()) logger.Error("audit_records_unwritten", {});
-  s.audit_writer.Stop();
+  if (Status written = s.audit_writer.Stop(); !written.ok()) {
+    logger.Error("audit_records_unwritten", {{"status", written.ToString()}});
+  }
   db.Close();
   logger.Info("stopped", {{"unfinished_requests", left}});
   return 0;

@@ -60,6 +60,9 @@ class Handler final : public PH::Handler {
   void StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                    std::function<void(std::shared_ptr<ResponseStream>)> body, RequestLine line,
                    bool keep_alive, bool deferred);
+  // Reads the requests pipelined behind a deferred one, on the worker that
+  // answered it (the reactor reads on by itself after its own answers).
+  std::function<void()> Resumer(const std::shared_ptr<P::Tcp::Peer>& peer);
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight,
@@ -317,26 +320,8 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
   auto writer = std::make_shared<StreamWriter>(core_, fd, StateOf(peer), peer, std::move(line),
                                                keep_alive, bodyless, proxied);
   writer->start_thread_ = std::this_thread::get_id();
-  if (deferred) {
-    // A worker ends it: requests pipelined behind it are read from there
-    // (the state's lock is taken as the reactor takes it).
-    std::weak_ptr<P::Tcp::Peer> weak = peer;
-    auto self = std::make_shared<Handler>(core_, connections_);
-    writer->resume_ = [self, weak] {
-      auto p = weak.lock();
-      if (!p) return;
-      auto state = self->connections_->Find(p.get());
-      if (!state) return;
-      std::lock_guard<std::mutex> lock(state->mu);
-      if (state->closed || state->streaming) return;
-      try {
-        self->Process(p, *state);
-      } catch (const std::exception& e) {
-        self->core_->logger.Error("connection_error", {{"what", e.what()}});
-        self->Reject(p, *state, 500, "INTERNAL", "internal error");
-      }
-    };
-  }
+  // A worker ends it: requests pipelined behind it are read from there.
+  if (deferred) writer->resume_ = Resumer(peer);
   try {
     body(writer);
   } catch (const std::exception& e) {
@@ -345,6 +330,26 @@ void Handler::StartStream(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& 
     writer->End();
   }
   writer->start_thread_ = std::thread::id();
+}
+
+std::function<void()> Handler::Resumer(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  std::weak_ptr<P::Tcp::Peer> weak = peer;
+  auto self = std::make_shared<Handler>(core_, connections_);
+  return [self, weak] {
+    auto p = weak.lock();
+    if (!p) return;
+    auto state = self->connections_->Find(p.get());
+    if (!state) return;
+    // Taken as the reactor takes it, so the two never read at once.
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (state->closed || state->streaming) return;
+    try {
+      self->Process(p, *state);
+    } catch (const std::exception& e) {
+      self->core_->logger.Error("connection_error", {{"what", e.what()}});
+      self->Reject(p, *state, 500, "INTERNAL", "internal error");
+    }
+  };
 }
 
 void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,

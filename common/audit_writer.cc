@@ -69,7 +69,7 @@ Result<AuditVerification> AuditWriter::Verify(const std::string& chain) {
   return audit_.Verify(db_, chain);
 }
 
-void AuditWriter::Stop() {
+Status AuditWriter::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -78,6 +78,10 @@ void AuditWriter::Stop() {
   if (committer_.joinable()) committer_.join();
   std::lock_guard<std::mutex> lock(mu_);
   stopped_ = true;
+  if (lost_count_ > 0) {
+    return DataLoss(std::to_string(lost_count_) + " audit events could not be written");
+  }
+  return Status::Ok();
 }
 
 void AuditWriter::CommitLoop() {
@@ -108,6 +112,7 @@ void AuditWriter::CommitLoop() {
       s = Commit(batch);
     }
     if (!lock.owns_lock()) lock.lock();
+    if (!s.ok()) lost_count_ += batch.size();
     done_count_ += batch.size();
     committed_.notify_all();
   }

@@ -58,7 +58,7 @@ class AuditWriter {
   using CommitHook = std::function<Status(SqlExecutor& tx, const std::vector<PendingEvent>&)>;
 
   AuditWriter(Database& db, AuditLog& audit, AuditWriterOptions options = {});
-  ~AuditWriter() { Stop(); }
+  ~AuditWriter() { Stop().IgnoreError(); }
 
   AuditWriter(const AuditWriter&) = delete;
   AuditWriter& operator=(const AuditWriter&) = delete;
@@ -83,8 +83,9 @@ class AuditWriter {
   Result<AuditVerification> Verify(const std::string& chain);
 
   // Commits what is queued and stops the committer; later events are
-  // dropped. Idempotent.
-  void Stop();
+  // dropped. DataLoss if any event was given up on (its batch failed past
+  // the retries) since the writer started. Idempotent.
+  Status Stop();
 
  private:
   void CommitLoop();
@@ -104,6 +105,7 @@ class AuditWriter {
   std::deque<PendingEvent> queue_;                 // guarded by mu_: waiting for a commit
   uint64_t queued_count_ = 0;                      // guarded by mu_: events ever queued
   uint64_t done_count_ = 0;  // guarded by mu_: of those, committed or given up on
+  uint64_t lost_count_ = 0;  // guarded by mu_: of those, given up on
   int syncing_ = 0;          // guarded by mu_: readers waiting in Sync
   bool stopping_ = false;    // guarded by mu_
   bool stopped_ = false;     // guarded by mu_: the committer has exited

@@ -20,43 +20,25 @@ std::string ValueAad(std::string_view account, std::string_view kind, std::strin
 
 }  // namespace
 
-const std::vector<Migration>& Envelope::Migrations() {
-  static const std::vector<Migration> kMigrations = {
-      {1,
-       "CREATE TABLE data_keys ("
-       " account_id TEXT PRIMARY KEY,"
-       " master_key_id TEXT NOT NULL,"
-       " wrapped_key ${BLOB} NOT NULL,"
-       " created_at ${BIGINT} NOT NULL,"
-       " rewrapped_at ${BIGINT})"},
-  };
-  return kMigrations;
-}
+const std::vector<Migration>& Envelope::Migrations() { return DataKeyStore::Migrations(); }
 
 Status Envelope::CreateDataKey(SqlExecutor& tx, std::string_view account_id) {
   SecretBytes dek(RandomBytes(kAesKeySize));
   ASSIGN_OR_RETURN(Bytes wrapped, keys_.Wrap(dek.view(), DekAad(account_id)));
-  return tx
-      .Execute(
-          "INSERT INTO data_keys (account_id, master_key_id, wrapped_key, created_at)"
-          " VALUES (?, ?, ?, ?)",
-          {std::string(account_id), keys_.active_id(), std::move(wrapped), ToUnix(clock_.Now())})
-      .status();
+  return DataKeyStore::Insert(tx, std::string(account_id),
+                              WrappedKey{keys_.active_id(), std::move(wrapped)}, clock_.Now());
 }
 
 Status Envelope::DeleteDataKey(SqlExecutor& tx, std::string_view account_id) {
   cache_.Forget([&](const std::string& key, const WrappedKey&) { return key == account_id; });
-  return tx.Execute("DELETE FROM data_keys WHERE account_id = ?", {std::string(account_id)})
-      .status();
+  return DataKeyStore::Delete(tx, std::string(account_id));
 }
 
 Result<Envelope::WrappedKey> Envelope::ReadDataKey(SqlExecutor& exec,
                                                    std::string_view account_id) const {
-  ASSIGN_OR_RETURN(
-      auto rows, exec.Query("SELECT master_key_id, wrapped_key FROM data_keys WHERE account_id = ?",
-                            {std::string(account_id)}));
-  if (rows.empty()) return NotFound("account has no data key");
-  return WrappedKey{rows[0].Text(0), rows[0].Blob(1)};
+  ASSIGN_OR_RETURN(std::optional<WrappedKey> key, DataKeyStore::Get(exec, std::string(account_id)));
+  if (!key) return NotFound("account has no data key");
+  return std::move(*key);
 }
 
 Result<SecretBytes> Envelope::Unwrap(const WrappedKey& key, std::string_view account_id) const {
@@ -92,22 +74,16 @@ Result<SecretBytes> Envelope::Open(SqlExecutor& exec, std::string_view account_i
 Result<int64_t> Envelope::RewrapAll() {
   int64_t count = 0;
   Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(auto rows,
-                     tx.Query("SELECT account_id, master_key_id, wrapped_key FROM data_keys", {}));
-    for (const Row& row : rows) {
-      std::string account = row.Text(0);
-      Bytes wrapped = row.Blob(2);
-      auto dek = keys_.Unwrap(row.Text(1), AsView(wrapped), DekAad(account));
+    ASSIGN_OR_RETURN(auto keys, DataKeyStore::All(tx));
+    for (const auto& [account, key] : keys) {
+      auto dek = Unwrap(key, account);
       if (!dek.ok()) {
         return Status(dek.status().code(),
                       "cannot unwrap the data key of " + account + ": " + dek.status().message());
       }
       ASSIGN_OR_RETURN(Bytes rewrapped, keys_.Wrap(dek->view(), DekAad(account)));
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE data_keys SET master_key_id = ?, wrapped_key = ?,"
-                     " rewrapped_at = ? WHERE account_id = ?",
-                     {keys_.active_id(), std::move(rewrapped), ToUnix(clock_.Now()), account})
-              .status());
+      RETURN_IF_ERROR(DataKeyStore::Rewrap(
+          tx, account, WrappedKey{keys_.active_id(), std::move(rewrapped)}, clock_.Now()));
       ++count;
     }
     return Status::Ok();
@@ -120,17 +96,14 @@ Result<int64_t> Envelope::RewrapAll() {
 }
 
 Result<std::vector<std::string>> Envelope::MissingMasterKeys() {
-  ASSIGN_OR_RETURN(auto rows, db_.Query("SELECT DISTINCT master_key_id FROM data_keys", {}));
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, DataKeyStore::MasterKeyIds(db_));
   std::vector<std::string> missing;
-  for (const Row& row : rows) {
-    if (!keys_.Has(row.Text(0))) missing.push_back(row.Text(0));
+  for (std::string& id : ids) {
+    if (!keys_.Has(id)) missing.push_back(std::move(id));
   }
   return missing;
 }
 
-Result<int64_t> Envelope::CountDataKeys(SqlExecutor& exec) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT COUNT(*) FROM data_keys", {}));
-  return rows.empty() ? 0 : rows[0].Int(0);
-}
+Result<int64_t> Envelope::CountDataKeys(SqlExecutor& exec) { return DataKeyStore::Count(exec); }
 
 }  // namespace latchkey

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/data_key_store.h"
 #include "common/database.h"
 #include "common/master_keys.h"
 #include "common/migrations.h"
@@ -65,10 +66,7 @@ class Envelope {
   static Result<int64_t> CountDataKeys(SqlExecutor& exec);
 
  private:
-  struct WrappedKey {
-    std::string master_key_id;
-    Bytes wrapped;
-  };
+  using WrappedKey = DataKeyStore::WrappedKey;
   static constexpr size_t kCacheCapacity = 100000;
 
   Result<WrappedKey> ReadDataKey(SqlExecutor& exec, std::string_view account_id) const;

@@ -106,10 +106,24 @@ BOOST_AUTO_TEST_CASE(StopCommitsWhatIsQueued) {
   {
     AuditWriter short_lived(*db, audit);
     for (int i = 0; i < 5; ++i) short_lived.Queue(Event("acct_c", "r"));
-    short_lived.Stop();
+    BOOST_TEST(short_lived.Stop().ok());
     short_lived.Queue(Event("acct_c", "dropped"));  // after Stop: nobody writes it
   }
   BOOST_TEST(Stored("acct_c") == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(StopReportsEventsThatCouldNotBeWritten) {
+  BOOST_REQUIRE(migrated);
+  AuditWriter failing(*db, audit);
+  failing.AddCommitHook([](SqlExecutor&, const std::vector<PendingEvent>&) -> Status {
+    return InvalidArgument("refused");
+  });
+  failing.Queue(Event("acct_d", "r"));
+  failing.Queue(Event("acct_d", "r"));
+  Status stopped = failing.Stop();
+  BOOST_TEST((stopped.code() == StatusCode::kDataLoss));
+  BOOST_TEST(stopped.message() == "2 audit events could not be written");
+  BOOST_TEST(Stored("acct_d") == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
