@@ -18,7 +18,8 @@ CertificateStatus StatusFromText(const std::string& s) {
 }
 
 std::string MetadataText(const std::map<std::string, std::string>& metadata) {
-  return nlohmann::json(metadata).dump();
+  // Values are checked as UTF-8 on the way in; this never throws regardless.
+  return nlohmann::json(metadata).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::map<std::string, std::string> MetadataFromText(const std::string& text) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/ids.h"
+#include "common/json_text.h"
 #include "common/names.h"
 #include "services/certificates/certificate_store.h"
 
@@ -38,6 +39,7 @@ Status ValidateMetadata(const std::map<std::string, std::string>& metadata) {
         return InvalidArgument("metadata values must not contain control characters");
       }
     }
+    if (!IsValidUtf8(value)) return InvalidArgument("metadata values must be valid UTF-8");
   }
   return Status::Ok();
 }

@@ -62,7 +62,14 @@ Status ValidateRequest(const TokenRequest& r, int64_t max_lifetime) {
     return InvalidArgument("expiresIn must be between 1 and " + std::to_string(max_lifetime) +
                            " seconds");
   }
-  if (r.claims.dump().size() > TokenService::kMaxClaimsBytes) {
+  std::string claims_text;
+  try {
+    claims_text = r.claims.dump();
+  } catch (const nlohmann::json::exception&) {
+    // Only type_error 316 (invalid UTF-8) comes out of dump().
+    return InvalidArgument("claims must be valid UTF-8");
+  }
+  if (claims_text.size() > TokenService::kMaxClaimsBytes) {
     return InvalidArgument("claims must be at most " +
                            std::to_string(TokenService::kMaxClaimsBytes) + " bytes of JSON");
   }

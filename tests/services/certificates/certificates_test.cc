@@ -104,6 +104,8 @@ BOOST_AUTO_TEST_CASE(RefusesBadInputAndStoresNothing) {
   bad(n);
   n.metadata = {{"k", "line\nbreak"}};
   bad(n);
+  n.metadata = {{"k", "bad \xff utf-8"}};  // through HTTP the JSON parser refuses it first
+  bad(n);
   BOOST_TEST(Count("SELECT COUNT(*) FROM certificates") == 0);
   BOOST_TEST(Count("SELECT COUNT(*) FROM audit_events WHERE action = 'certificate.create'") == 0);
 }

@@ -89,6 +89,9 @@ BOOST_AUTO_TEST_CASE(RefusesServerClaimsAndBadRequests) {
   r = {};
   r.claims = nlohmann::json::array();
   BOOST_TEST(status(r) == StatusCode::kInvalidArgument);
+  r = {};
+  r.claims = {{"name", "bad \xff utf-8"}};  // dump() would throw
+  BOOST_TEST(status(r) == StatusCode::kInvalidArgument);
 }
 
 BOOST_AUTO_TEST_CASE(NeedsAManagedKeyThatCanSign) {
