@@ -84,7 +84,7 @@ std::optional<HttpResponse> App::Limited(const std::string& name, const RateLimi
 }
 
 Status App::Authenticate(const Route& route, const std::string& token, RequestContext& ctx,
-                         int64_t* retry_after) {
+                         int64_t* retry_after, bool* needs_worker) {
   const RateLimit& failures = options_.rate_limits.auth_failures;
   auto now = options_.steady_now();
   // Only the caller's own address is throttled before its token is looked
@@ -104,7 +104,17 @@ Status App::Authenticate(const Route& route, const std::string& token, RequestCo
       result = Unauthenticated("invalid admin key");
     }
   } else {
-    Result<Principal> principal = services_.api_keys.Authenticate(token, ctx.audit);
+    std::optional<Result<Principal>> found;
+    if (needs_worker) {
+      found = services_.api_keys.AuthenticateFromMemory(token, ctx.audit);
+      if (!found) {
+        *needs_worker = true;
+        return Status::Ok();
+      }
+    } else {
+      found = services_.api_keys.Authenticate(token, ctx.audit);
+    }
+    Result<Principal>& principal = *found;
     if (principal.ok()) {
       ctx.audit.actor = principal->key_id;
       ctx.principal = std::move(principal).value();
@@ -159,22 +169,25 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       return r;
     }
   }
+  if (!services_.workers) return Invoke(route, request, nullptr);
+  if (route.blocking) return Defer(route, request);
   // A route that answers from memory stays on the request thread unless
   // its caller's key must be read (or its last use written) first.
-  bool blocking = route.blocking || (route.auth == AuthKind::kApiKey &&
-                                     !services_.api_keys.AnswersFromMemory(*BearerToken(request)));
-  if (blocking && services_.workers) return Defer(route, request);
-  return Invoke(route, request);
+  bool needs_worker = false;
+  Result<HttpResponse> response = Invoke(route, request, &needs_worker);
+  if (needs_worker) return Defer(route, request);
+  return response;
 }
 
-Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request) {
+Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request, bool* needs_worker) {
   RequestContext ctx{request, std::nullopt,
                      AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) return route.handler(ctx);
   auto token = BearerToken(request);
   if (!token) return Unauthenticated("missing or invalid API key");
   int64_t retry_after = 0;
-  Status auth = Authenticate(route, *token, ctx, &retry_after);
+  Status auth = Authenticate(route, *token, ctx, &retry_after, needs_worker);
+  if (needs_worker && *needs_worker) return HttpResponse{};
   if (retry_after > 0) {
     HttpResponse r = ErrorResponse(429, "RATE_LIMITED", auth.message());
     r.headers.emplace_back("Retry-After", std::to_string(retry_after));
@@ -210,7 +223,7 @@ HttpResponse App::Defer(const Route& route, const HttpRequest& request) {
         out->End();
         return;
       }
-      HttpResponse response = Guarded(*owned, [&] { return Invoke(route, *owned); });
+      HttpResponse response = Guarded(*owned, [&] { return Invoke(route, *owned, nullptr); });
       if (!response.stream) {
         out->Respond(response);
         out->End();

@@ -109,8 +109,10 @@ class App {
 
  private:
   Result<HttpResponse> Dispatch(HttpRequest& request);
-  // Authenticates the caller of a matched route and runs its handler.
-  Result<HttpResponse> Invoke(const Route& route, HttpRequest& request);
+  // Authenticates the caller of a matched route and runs its handler. With
+  // `needs_worker` (on a request thread), only if that reads and writes
+  // nothing: otherwise sets *needs_worker and runs nothing.
+  Result<HttpResponse> Invoke(const Route& route, HttpRequest& request, bool* needs_worker);
   // A response that runs Invoke on the worker pool and streams its answer
   // back (503 with Retry-After when the pool's queue is full).
   HttpResponse Defer(const Route& route, const HttpRequest& request);
@@ -119,9 +121,11 @@ class App {
                        const std::function<Result<HttpResponse>()>& run);
   // Authenticates an API-key or admin route; refuses callers that failed
   // too often (429) and counts each new failure.
-  // Sets *retry_after (seconds) when it refuses for that reason.
+  // Sets *retry_after (seconds) when it refuses for that reason. With
+  // `needs_worker`, only from memory: sets *needs_worker (and returns Ok)
+  // when the key must be read or written first.
   Status Authenticate(const Route& route, const std::string& token, RequestContext& ctx,
-                      int64_t* retry_after);
+                      int64_t* retry_after, bool* needs_worker);
   // 429 with Retry-After once `name`'s bucket is empty.
   std::optional<HttpResponse> Limited(const std::string& name, const RateLimit& limit,
                                       std::string_view message);

@@ -49,8 +49,11 @@ struct PeerState {
   PeerState& operator=(const PeerState&) = delete;
   ~PeerState();
 
-  // Held by the reactor while it handles input, and by a stream thread
-  // when it hands the connection back.
+  // Held by the reactor while it handles input, by a stream thread when it
+  // hands the connection back, and by the worker that answered a deferred
+  // request while it reads the requests pipelined behind it (those answered
+  // from memory run there; the rest are queued again). A reactor that gets
+  // input for that connection meanwhile waits for it.
   std::mutex mu;
   // A stream thread owns the connection's output: input is only buffered.
   bool streaming = false;

@@ -63,6 +63,12 @@ class Handler final : public PH::Handler {
   // Reads the requests pipelined behind a deferred one, on the worker that
   // answered it (the reactor reads on by itself after its own answers).
   std::function<void()> Resumer(const std::shared_ptr<P::Tcp::Peer>& peer);
+  // The descriptor to write to: the connection's duplicate once it has one
+  // (Pistache may close its own at any time from its reactor thread, which
+  // a worker reading pipelined requests cannot rule out), else Pistache's.
+  static int OutputFd(const std::shared_ptr<P::Tcp::Peer>& peer, const PeerState& st) {
+    return st.stream_fd >= 0 ? st.stream_fd : peer->fd();
+  }
   // Sends a response on a connection we read ourselves.
   void Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, const HttpResponse& r,
                const std::string& request_id, bool keep_alive, bool count_in_flight,
@@ -356,11 +362,13 @@ void Handler::Respond(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st,
                       const HttpResponse& r, const std::string& request_id, bool keep_alive,
                       bool count_in_flight, bool head_only) {
   auto core = core_;
-  int fd = peer->fd();
+  int fd = OutputFd(peer, st);
+  // A duplicate stays open (and its number unused) while its state lives.
+  std::shared_ptr<PeerState> holds_fd = fd == st.stream_fd ? StateOf(peer) : nullptr;
   std::weak_ptr<P::Tcp::Peer> weak = peer;
   st.served = true;
   SendBytes(peer, st, Serialize(r, request_id, keep_alive, head_only),
-            [core, keep_alive, fd, count_in_flight, weak] {
+            [core, keep_alive, fd, holds_fd, count_in_flight, weak] {
               if (!keep_alive) {
                 ::shutdown(fd, SHUT_WR);
               } else if (auto p = weak.lock()) {
@@ -377,9 +385,9 @@ void Handler::SendBytes(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st
     // We hold the connection's lock (on its reactor thread, or on the
     // worker reading requests pipelined behind a deferred one), and nothing
     // waits in Pistache's queue, so no other write can interleave.
+    int fd = OutputFd(peer, st);
     while (sent < data.size()) {
-      ssize_t n =
-          ::send(peer->fd(), data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         sent += static_cast<size_t>(n);
       } else if (n < 0 && errno == EINTR) {

@@ -68,7 +68,8 @@ class ResponseStream {
   virtual bool Flush() = 0;
   // Ends the response (a 502 if nothing was started) and the exchange;
   // nothing may be written after it. Output still buffered is handed to
-  // the server to finish sending.
+  // the server to finish sending. On a worker it may go on to answer
+  // requests the client pipelined behind this one: call it holding no lock.
   virtual void End() = 0;
   // Set when the server is shutting down: long work should stop.
   virtual const std::atomic<bool>& cancelled() const = 0;

@@ -115,11 +115,11 @@ void StreamWriter::End() {
   // A whole response (not streamed) is logged before it leaves, as the
   // reactor's are, so the line exists once a client has its answer.
   if (whole_) LogRequest(core_->logger, line_, status_, bytes_);
-  // The reactor thread that started this stream already holds the lock,
-  // and reads on once it returns.
-  bool on_reactor = std::this_thread::get_id() == start_thread_;
-  bool resume = !on_reactor && resume_ && !proxied_;
-  if (on_reactor) {
+  // The thread that started this stream (a reactor, or a worker reading
+  // pipelined requests) already holds the lock, and reads on once it returns.
+  bool on_start_thread = std::this_thread::get_id() == start_thread_;
+  bool resume = !on_start_thread && resume_ && !proxied_;
+  if (on_start_thread) {
     HandBack(true);
   } else {
     std::lock_guard<std::mutex> lock(state_->mu);
@@ -138,6 +138,9 @@ void StreamWriter::HandBack(bool reads_on) {
   // on; without one, the connection closes after this response.
   bool closing =
       st.closed || (!st.pending.empty() && !reads_on) || !keep_alive_ || core_->cancelled;
+  // The next request's timeouts count from now, not from when it arrived
+  // behind this one.
+  if (!closing && !st.pending.empty()) st.request_started = std::chrono::steady_clock::now();
   Flush();
   st.streaming = false;
   if (closing) st.closed = true;

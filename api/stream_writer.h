@@ -50,9 +50,11 @@ class StreamWriter final : public ResponseStream {
 
   // Set while the reactor thread runs the route's stream callback.
   std::atomic<std::thread::id> start_thread_;
-  // Reads requests pipelined behind this one, once it has ended on a
-  // worker thread (a reactor that ended it reads on by itself). Not set
-  // for streams the reactor cannot hand reading to, such as the proxy's.
+  // Reads requests pipelined behind this one once it has ended on a worker
+  // (the thread that started it reads on by itself). Set for deferred
+  // responses; not used when the worker's handler turned out to proxy
+  // (AdmitProxied), whose end comes on the proxy's own thread. End() runs
+  // it after releasing the connection's lock: call End() without locks.
   std::function<void()> resume_;
 
  private:

@@ -37,11 +37,7 @@ class RowCache {
     uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto it = entries_.find(key);
-      if (it != entries_.end() && now >= it->second.fetched_at &&
-          now - it->second.fetched_at < ttl_) {
-        return it->second.value;
-      }
+      if (auto fresh = FreshLocked(key, now)) return fresh;
       generation = generation_;
     }
     Result<std::shared_ptr<const V>> loaded = load();
@@ -55,14 +51,9 @@ class RowCache {
   }
 
   // The fresh entry for `key`, or null; never loads.
-  std::shared_ptr<const V> Peek(const std::string& key, TimePoint now) {
+  std::shared_ptr<const V> Peek(const std::string& key, TimePoint now) const {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end() || now < it->second.fetched_at ||
-        now - it->second.fetched_at >= ttl_) {
-      return nullptr;
-    }
-    return it->second.value;
+    return FreshLocked(key, now);
   }
 
   // Drops every entry for which `matches(key, value)` holds.
@@ -83,9 +74,19 @@ class RowCache {
     TimePoint fetched_at;
   };
 
+  // The entry for `key` if younger than ttl_, else null. Requires mu_.
+  std::shared_ptr<const V> FreshLocked(const std::string& key, TimePoint now) const {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || now < it->second.fetched_at ||
+        now - it->second.fetched_at >= ttl_) {
+      return nullptr;
+    }
+    return it->second.value;
+  }
+
   const std::chrono::milliseconds ttl_;
   const size_t capacity_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
   uint64_t generation_ = 0;                         // guarded by mu_
 };

@@ -1,7 +1,7 @@
 // URLs: percent-encoding (RFC 3986), application/x-www-form-urlencoded
 // bodies and query strings (the WHATWG form, as OAuth endpoints use it), and
 // absolute http(s) URLs read by libcurl's parser, the one our HTTP clients
-// send with, so that a host checked here is the host connected to.
+// send with, so that a host the proxy checks is the host it connects to.
 #pragma once
 
 #include <optional>
@@ -49,7 +49,9 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url, std::string_view name, size_t
 
 // `url` (one ParseHttpUrl accepts) with the encoded fields appended to its
 // query, before any fragment, as libcurl rebuilds it. Internal if libcurl
-// cannot (a caller must then refuse, not send the URL without them).
+// cannot (a caller must then refuse, not send the URL without them). The
+// encoded fields are wiped after use; copies inside libcurl's URL handle
+// and the returned URL are not (best effort, as with any string).
 Result<std::string> AppendQueryToHttpUrl(const std::string& url, const FormFields& fields);
 
 }  // namespace latchkey

@@ -172,23 +172,10 @@ Result<std::shared_ptr<const ApiKeyService::CachedKey>> ApiKeyService::Lookup(
   });
 }
 
-bool ApiKeyService::AnswersFromMemory(std::string_view token) const {
-  std::optional<std::string> key_id = KeyIdOf(token);
-  if (!key_id) return true;  // refused without a lookup
-  TimePoint now = clock_.Now();
-  std::shared_ptr<const CachedKey> cached = cache_.Peek(*key_id, now);
-  return cached && !LastUsedDue(cached->last_used_at.load(), now);
-}
-
-Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
-  std::optional<std::string> key_id_of = KeyIdOf(token);
-  if (!key_id_of) return Unauthenticated(kUnauthenticated);
-  const std::string& key_id = *key_id_of;
-  TimePoint now = clock_.Now();
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedKey> cached, Lookup(key_id, now));
-  if (!cached) return Unauthenticated(kUnauthenticated);
-  const ApiKey& key = cached->key;
-  if (!ConstantTimeEquals(Sha256Hex(token), cached->secret_hash)) {
+Result<Principal> ApiKeyService::Check(const CachedKey& cached, std::string_view token,
+                                       TimePoint now, const AuditContext& ctx) {
+  const ApiKey& key = cached.key;
+  if (!ConstantTimeEquals(Sha256Hex(token), cached.secret_hash)) {
     RecordDenied(key.account_id, key.id, "invalid_secret", ctx);
     return Unauthenticated(kUnauthenticated);
   }
@@ -200,13 +187,33 @@ Result<Principal> ApiKeyService::Authenticate(std::string_view token, const Audi
     RecordDenied(key.account_id, key.id, "expired", ctx);
     return Unauthenticated(kUnauthenticated);
   }
+  return Principal{key.account_id, key.id, key.scopes, key.credentials, key.expires_at};
+}
+
+std::optional<Result<Principal>> ApiKeyService::AuthenticateFromMemory(std::string_view token,
+                                                                       const AuditContext& ctx) {
+  std::optional<std::string> key_id = KeyIdOf(token);
+  if (!key_id) return Result<Principal>(Unauthenticated(kUnauthenticated));
+  TimePoint now = clock_.Now();
+  std::shared_ptr<const CachedKey> cached = cache_.Peek(*key_id, now);
+  if (!cached || LastUsedDue(cached->last_used_at.load(), now)) return std::nullopt;
+  return Check(*cached, token, now, ctx);
+}
+
+Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
+  std::optional<std::string> key_id = KeyIdOf(token);
+  if (!key_id) return Unauthenticated(kUnauthenticated);
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedKey> cached, Lookup(*key_id, now));
+  if (!cached) return Unauthenticated(kUnauthenticated);
+  ASSIGN_OR_RETURN(Principal principal, Check(*cached, token, now, ctx));
   int64_t last_used = cached->last_used_at.load();
   if (LastUsedDue(last_used, now) &&
       cached->last_used_at.compare_exchange_strong(last_used, ToUnix(now))) {
     // Best effort: a failed bookkeeping write must not refuse a valid key.
-    ApiKeyStore::SetLastUsed(db_, key.id, now).IgnoreError();
+    ApiKeyStore::SetLastUsed(db_, principal.key_id, now).IgnoreError();
   }
-  return Principal{key.account_id, key.id, key.scopes, key.credentials, key.expires_at};
+  return principal;
 }
 
 void ApiKeyService::RecordScopeDenied(const Principal& principal, std::string_view scope,

@@ -122,11 +122,11 @@ class ApiKeyService {
   // cannot grow the account's chain at will and no denial goes unreported.
   Result<Principal> Authenticate(std::string_view token, const AuditContext& ctx);
 
-  // True when Authenticate(token) would not touch the database: the key's
-  // row is cached and its last-used time is not due to be written. Lets a
-  // request thread decide whether to authenticate itself or hand the
-  // request to a worker.
-  bool AnswersFromMemory(std::string_view token) const;
+  // Authenticate from memory only, for a request thread: nullopt when that
+  // is not enough (the key's row is not cached, or its last use is due to
+  // be written), and a worker should call Authenticate instead.
+  std::optional<Result<Principal>> AuthenticateFromMemory(std::string_view token,
+                                                          const AuditContext& ctx);
 
   // Reports the denials still counted in windows that have ended (one
   // auth.denied event each, with "suppressed") and forgets those windows.
@@ -155,6 +155,9 @@ class ApiKeyService {
   };
 
   Result<std::shared_ptr<const CachedKey>> Lookup(const std::string& key_id, TimePoint now);
+  // The checks after the lookup: secret, revocation, expiry.
+  Result<Principal> Check(const CachedKey& cached, std::string_view token, TimePoint now,
+                          const AuditContext& ctx);
   void RecordDenied(const std::string& account_id, const std::string& key_id,
                     std::string_view reason, const AuditContext& ctx);
 
@@ -163,7 +166,7 @@ class ApiKeyService {
   const Clock& clock_;
   const ApiKeyOptions options_;
 
-  mutable RowCache<CachedKey> cache_;  // by key id
+  RowCache<CachedKey> cache_;  // by key id
 
   struct DenialWindow {
     TimePoint started;

@@ -188,6 +188,24 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(re.findall(rb"HTTP/1.1 (\d+)", data), [b"201", b"200", b"201", b"200"])
         self.assertEqual(data.count(b'"name":"piped"'), 4)  # two creates, both listed
 
+    def test_a_worker_request_with_connection_close_ends_the_connection_before_the_next(self):
+        key = self.create_account()["apiKey"]
+        s = socket.create_connection(("127.0.0.1", self.server.port))
+        s.settimeout(10)
+        s.sendall(b"GET /api-keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  b"Authorization: Bearer " + key.encode() + b"\r\n\r\n"
+                  b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.assertEqual(data.count(b"HTTP/1.1 "), 1)
+        self.assertIn(b"connection: close", data.lower())
+        self.assertNotIn(b'"status":"ok"', data)
+
     def test_slow_header_times_out_with_a_json_408(self):
         data, took = raw_exchange(self.server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n", wait=8)
         self.assertIn(b"408", data.split(b"\r\n")[0])

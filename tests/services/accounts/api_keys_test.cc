@@ -140,24 +140,36 @@ BOOST_AUTO_TEST_CASE(ZeroCacheTtlReadsTheDatabaseOnEveryRequest) {
   BOOST_TEST(!uncached.Authenticate(acme.first_key.token, ctx).ok());
 }
 
-// The request thread authenticates itself only when that reads nothing
-// and writes nothing; otherwise a worker does.
-BOOST_AUTO_TEST_CASE(AnswersFromMemoryOnlyWhileTheRowIsCachedAndNoLastUseWriteIsDue) {
+// The request thread authenticates a caller itself only when that reads
+// nothing and writes nothing; otherwise a worker does.
+BOOST_AUTO_TEST_CASE(AuthenticatesFromMemoryOnlyWhileTheRowIsCachedAndNoWriteIsDue) {
   const std::string& token = acme.first_key.token;
-  BOOST_TEST(api_keys.AnswersFromMemory("lk_nope"));  // refused without a lookup
-  BOOST_TEST(!api_keys.AnswersFromMemory(token));     // not read yet
+  auto memory = [&](ApiKeyService& keys, const std::string& t) {
+    return keys.AuthenticateFromMemory(t, ctx);
+  };
+  auto malformed = memory(api_keys, "lk_nope");  // refused without a lookup
+  BOOST_REQUIRE(malformed.has_value());
+  BOOST_TEST((malformed->status().code() == StatusCode::kUnauthenticated));
+  BOOST_TEST(!memory(api_keys, token).has_value());  // not read yet
   BOOST_REQUIRE(api_keys.Authenticate(token, ctx).ok());
-  BOOST_TEST(api_keys.AnswersFromMemory(token));
+  auto cached = memory(api_keys, token);
+  BOOST_REQUIRE(cached.has_value());
+  BOOST_TEST((*cached)->key_id == acme.first_key.key.id);
+  std::string wrong = token;
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  auto refused = memory(api_keys, wrong);  // a wrong secret for a cached row
+  BOOST_REQUIRE(refused.has_value());
+  BOOST_TEST((refused->status().code() == StatusCode::kUnauthenticated));
   clock.Advance(std::chrono::seconds(1));  // the cached row is cache_ttl old
-  BOOST_TEST(!api_keys.AnswersFromMemory(token));
+  BOOST_TEST(!memory(api_keys, token).has_value());
 
   ApiKeyService long_lived(*db, audit, clock, ApiKeyOptions{std::chrono::hours(1)});
   BOOST_REQUIRE(long_lived.Authenticate(token, ctx).ok());
-  BOOST_TEST(long_lived.AnswersFromMemory(token));
+  BOOST_TEST(memory(long_lived, token).has_value());
   clock.Advance(std::chrono::minutes(1));  // its last use is due to be written
-  BOOST_TEST(!long_lived.AnswersFromMemory(token));
+  BOOST_TEST(!memory(long_lived, token).has_value());
   BOOST_REQUIRE(long_lived.Authenticate(token, ctx).ok());
-  BOOST_TEST(long_lived.AnswersFromMemory(token));
+  BOOST_TEST(memory(long_lived, token).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(DeletingTheAccountRefusesItsCachedKeysAtOnce) {
