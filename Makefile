@@ -31,10 +31,13 @@ configure: deps
 run: all
 	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var
 
-# The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc).
+# The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc); the
+# drop-in base URL tests, the official OpenAI and Anthropic SDKs (tests/e2e/sdk).
 test-deps: deps
 	@test -d tests/e2e/oidc/node_modules/oidc-provider || \
 	  (cd tests/e2e/oidc && npm ci --no-audit --no-fund --silent)
+	@(test -d tests/e2e/sdk/node_modules/openai && test -d tests/e2e/sdk/node_modules/@anthropic-ai/sdk) || \
+	  (cd tests/e2e/sdk && npm ci --no-audit --no-fund --silent)
 
 test: configure test-deps
 	cmake --build $(BUILD) -j $(JOBS)

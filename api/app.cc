@@ -4,22 +4,18 @@
 #include <exception>
 
 #include "api/responses.h"
+#include "api/sdk_key.h"
 
 namespace latchkey {
 namespace {
 
-// "Bearer <token>" -> token; scheme is case-insensitive.
-std::optional<std::string> BearerToken(const HttpRequest& request) {
-  auto header = request.Header("Authorization");
-  if (!header || header->size() < 8) return std::nullopt;
-  std::string scheme = header->substr(0, 7);
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "bearer ") return std::nullopt;
-  std::string token = header->substr(7);
-  while (!token.empty() && token.front() == ' ') token.erase(token.begin());
-  while (!token.empty() && token.back() == ' ') token.pop_back();
-  if (token.empty()) return std::nullopt;
-  return token;
+// The caller's key, where the route takes it from.
+std::optional<std::string> CallerKey(const HttpRequest& request, AuthKind auth) {
+  if (auto bearer = BearerToken(request)) return bearer;
+  if (auth == AuthKind::kSdkKey) {
+    if (auto key = SdkKey(request)) return key;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -159,7 +155,7 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       return *limited;
     }
   } else {
-    if (!BearerToken(request)) return Unauthenticated("missing or invalid API key");
+    if (!CallerKey(request, route.auth)) return Unauthenticated("missing or invalid API key");
     int64_t wait = limiter_.Peek("fail:" + RateBucketAddress(request.client_address),
                                  options_.rate_limits.auth_failures, options_.steady_now());
     if (wait > 0) {
@@ -183,7 +179,7 @@ Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request, bool*
   RequestContext ctx{request, std::nullopt,
                      AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) return route.handler(ctx);
-  auto token = BearerToken(request);
+  auto token = CallerKey(request, route.auth);
   if (!token) return Unauthenticated("missing or invalid API key");
   int64_t retry_after = 0;
   Status auth = Authenticate(route, *token, ctx, &retry_after, needs_worker);

@@ -255,6 +255,7 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
   req.method = head.method;
   size_t question = head.target.find('?');
   req.path = head.target.substr(0, question);
+  if (question != std::string::npos) req.raw_query = head.target.substr(question + 1);
   req.body = std::move(body);
   req.client_address = peer->address().host();
   for (const auto& [name, value] : head.headers) {

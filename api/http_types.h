@@ -26,11 +26,13 @@ struct HttpRequest {
   std::string method;                                      // "GET", "POST", ...
   std::string path;                                        // percent-encoded path, no query string
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::string raw_query;  // as sent, after '?' (forwarded by the proxy)
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
   std::string body;
   std::string client_address;
   std::string request_id;
-  std::map<std::string, std::string> path_params;  // decoded; set by the router
+  // Set by the router: decoded, except a rest-of-path "{name...}".
+  std::map<std::string, std::string> path_params;
 
   std::optional<std::string> Header(const std::string& name) const;
   // The first value of a query parameter.

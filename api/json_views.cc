@@ -81,12 +81,14 @@ nlohmann::json ToJson(const RotationPolicy& p) {
 nlohmann::json ToJson(const CredentialsSummary& summary) {
   nlohmann::json out = nlohmann::json::object();
   nlohmann::json hosts = nlohmann::json::object();
+  nlohmann::json base_urls = nlohmann::json::object();
   nlohmann::json usage = nlohmann::json::object();
   for (const ProviderSummary& p : summary.providers) {
     const std::string& f = p.provider->field;
     out["has" + Capitalized(f)] = p.has_key;
     out[f + "Last4"] = p.last4 ? nlohmann::json(*p.last4) : nlohmann::json(nullptr);
     hosts[p.provider->id] = p.allowed_hosts;
+    base_urls[p.provider->id] = p.base_url;
     if (p.has_key) {
       usage[p.provider->id] = {{"updatedAt", OptionalTimeJson(p.updated_at)},
                                {"lastUsedAt", OptionalTimeJson(p.last_used_at)},
@@ -94,6 +96,7 @@ nlohmann::json ToJson(const CredentialsSummary& summary) {
     }
   }
   out["allowedHosts"] = hosts;
+  out["baseUrls"] = base_urls;
   out["usage"] = usage;
   out["updatedAt"] = OptionalTimeJson(summary.updated_at);
   return out;

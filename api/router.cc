@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/json_text.h"
 
@@ -29,9 +30,18 @@ void Router::Add(Route route) {
   routes_.push_back(std::move(route));
 }
 
-bool Router::Fits(const std::vector<std::string>& parts, const std::vector<std::string>& segments,
+bool Router::Fits(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
                   std::map<std::string, std::string>* params, int* literal_score, bool* bad) {
-  if (parts.size() != segments.size()) return false;
+  // A last part "{name...}" takes the rest of the path, as sent.
+  std::vector<std::string> parts = pattern;
+  std::optional<std::string> rest_name;
+  if (!parts.empty() && parts.back().size() > 5 && parts.back().ends_with("...}")) {
+    rest_name = parts.back().substr(1, parts.back().size() - 5);
+    parts.pop_back();
+    if (segments.size() < parts.size() + 1) return false;
+  } else if (parts.size() != segments.size()) {
+    return false;
+  }
   // Literal segments first: most routes fail on one, before any decoding.
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
@@ -57,6 +67,14 @@ bool Router::Fits(const std::vector<std::string>& parts, const std::vector<std::
     } else {
       return false;
     }
+  }
+  if (rest_name) {
+    std::string rest;
+    for (size_t i = parts.size(); i < segments.size(); ++i) {
+      if (i > parts.size()) rest += '/';
+      rest += segments[i];
+    }
+    found[*rest_name] = std::move(rest);
   }
   *params = std::move(found);
   *literal_score = score;

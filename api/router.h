@@ -1,7 +1,9 @@
 // Router: method + path pattern -> route. Patterns are literal segments and
 // `{name}` parameters ("/api-keys/{id}"); parameters are percent-decoded and
-// must be non-empty. Literal segments win over parameters. HEAD finds the
-// GET route of the path.
+// must be non-empty. A last `{name...}` takes one or more segments, the
+// rest of the path as sent (not decoded, possibly empty: "/proxy/openai/"
+// gives ""). Literal segments win over parameters. HEAD finds the GET route
+// of the path.
 //
 // Every route carries what the OpenAPI document and the auth layer need.
 //
@@ -21,7 +23,14 @@ namespace latchkey {
 struct Principal;
 struct RequestContext;
 
-enum class AuthKind { kPublic, kAdmin, kApiKey };
+enum class AuthKind {
+  kPublic,
+  kAdmin,
+  kApiKey,
+  // An API key sent as Authorization: Bearer, or as the provider SDKs send
+  // their own keys (SdkKey in app.cc), for the proxy's drop-in base URLs.
+  kSdkKey,
+};
 
 struct RouteDoc {
   std::string summary;

@@ -35,14 +35,30 @@ Status ParseAllowedHosts(const json& hosts, ProviderKeysUpdate* update) {
   return Status::Ok();
 }
 
-// The body of PUT /credentials: provider key fields (null removes one) and
-// allowedHosts.
+// "baseUrls": {"openai": "https://gateway.example/openai" or null}.
+Status ParseBaseUrls(const json& urls, ProviderKeysUpdate* update) {
+  if (!urls.is_object()) return InvalidArgument("baseUrls must be an object of provider id to URL");
+  for (auto& [id, url] : urls.items()) {
+    if (!FindProvider(id)) return InvalidArgument("baseUrls: unknown provider '" + id + "'");
+    if (url.is_null()) {
+      update->base_urls.emplace_back(id, std::nullopt);
+    } else if (url.is_string()) {
+      update->base_urls.emplace_back(id, url.get<std::string>());
+    } else {
+      return InvalidArgument("baseUrls." + id + " must be a string or null");
+    }
+  }
+  return Status::Ok();
+}
+
+// The body of PUT /credentials: provider key fields (null removes one),
+// allowedHosts and baseUrls.
 Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
   ASSIGN_OR_RETURN(json body, JsonBody::ParseObject(text));
   std::string unknown;
   ProviderKeysUpdate update;
   for (auto& [key, value] : body.items()) {
-    if (key == "allowedHosts") continue;
+    if (key == "allowedHosts" || key == "baseUrls") continue;
     const ProviderInfo* p = FindProviderByField(key);
     if (!p) {
       unknown += (unknown.empty() ? "'" : ", '") + key.substr(0, 64) + "'";
@@ -60,7 +76,8 @@ Result<ProviderKeysUpdate> ParseProviderUpdate(const std::string& text) {
   if (body.contains("allowedHosts")) {
     RETURN_IF_ERROR(ParseAllowedHosts(body["allowedHosts"], &update));
   }
-  if (update.keys.empty() && update.hosts.empty()) {
+  if (body.contains("baseUrls")) RETURN_IF_ERROR(ParseBaseUrls(body["baseUrls"], &update));
+  if (update.keys.empty() && update.hosts.empty() && update.base_urls.empty()) {
     return InvalidArgument("name at least one provider key, e.g. openaiApiKey");
   }
   WipeJsonStrings(body);  // plaintext copies of the keys

@@ -1,10 +1,11 @@
-// ANY /v1/proxy: a request forwarded with a stored credential injected,
-// its answer streamed back as it arrives.
+// ANY /v1/proxy and ANY /proxy/{credential}/{path...}: a request forwarded
+// with a stored credential injected, its answer streamed back as it arrives.
 #include <memory>
 
 #include "api/app.h"
 #include "api/responses.h"
 #include "api/schemas/proxy.h"
+#include "api/sdk_key.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -59,8 +60,31 @@ Result<std::shared_ptr<ProxyCall>> ProxyCallOf(RequestContext& ctx) {
   return call;
 }
 
-Result<HttpResponse> ForwardRequest(const ProxyRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, ProxyCallOf(ctx));
+// The call a request by path describes: /proxy/{credential}/{path}, to
+// the credential's base URL. The caller's key came the way an SDK sends
+// its own; wherever it came, it does not go on.
+Result<std::shared_ptr<ProxyCall>> PathCallOf(RequestContext& ctx) {
+  const HttpRequest& req = ctx.request;
+  const std::string& path = req.path_params.at("path");
+  RETURN_IF_ERROR(CheckBasePath(path));
+  std::string key = BearerToken(req).value_or(SdkKey(req).value_or(""));
+  auto call = std::make_shared<ProxyCall>();
+  call->account_id = ctx.account_id();
+  call->allowed_credentials = ctx.principal->credentials;
+  call->credential = req.path_params.at("credential");
+  std::string query = QueryWithoutKey(req.raw_query, key);
+  call->base_path = query.empty() ? path : path + "?" + query;
+  call->method = req.method;
+  for (const auto& [name, value] : req.headers) {
+    if (!CarriesKey(name, value, key)) call->headers.emplace_back(name, value);
+  }
+  call->body = req.body;
+  call->audit = ctx.audit;
+  return call;
+}
+
+// Streams `call`'s answer as it arrives.
+Result<HttpResponse> Stream(const ProxyRouteDeps& d, std::shared_ptr<ProxyCall> call) {
   ASSIGN_OR_RETURN(TargetUrl target, d.proxy.Precheck(*call));
   HttpResponse response;
   response.stream = [&proxy = d.proxy, call,
@@ -69,6 +93,16 @@ Result<HttpResponse> ForwardRequest(const ProxyRouteDeps& d, RequestContext& ctx
     proxy.Forward(std::move(*call), std::move(target), std::make_shared<StreamSink>(out));
   };
   return response;
+}
+
+Result<HttpResponse> ForwardRequest(const ProxyRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, ProxyCallOf(ctx));
+  return Stream(d, std::move(call));
+}
+
+Result<HttpResponse> ForwardByPath(const ProxyRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, PathCallOf(ctx));
+  return Stream(d, std::move(call));
 }
 
 const RouteDoc kForwardDoc = {
@@ -93,10 +127,28 @@ const RouteRow<ProxyRouteDeps> kProxyRoutes[] = {
      kForwardDoc},
 };
 
+const RouteDoc kByPathDoc = {
+    "Drop-in base URL for a provider SDK: forwards to the credential's base URL plus the"
+    " rest of the path and the query, with the credential injected; the caller's key may"
+    " come as Authorization: Bearer, x-api-key, x-goog-api-key, api-key or ?key=",
+    "proxy", "", schemas::kProxiedResponse};
+
+constexpr char kByPath[] = "/proxy/{credential}/{path...}";
+
+const RouteRow<ProxyRouteDeps> kByPathRoutes[] = {
+    {{"GET", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+    {{"POST", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+    {{"PUT", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+    {{"PATCH", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+    {{"DELETE", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+    {{"OPTIONS", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
+};
+
 }  // namespace
 
 void AddProxyRoutes(Router& router, const ProxyRouteDeps& deps) {
   AddRoutes(router, deps, kProxyRoutes);
+  AddRoutes(router, deps, kByPathRoutes);
 }
 
 }  // namespace latchkey

@@ -69,6 +69,26 @@ def latencies(port, path, headers, n):
     return out
 
 
+def path_vs_header(daemon, proxy_headers, n):
+    """The drop-in form (/proxy/openai/..., as an SDK calls it) against
+    /v1/proxy: their added latencies, in alternating rounds."""
+    daemon.call("PUT", "/credentials", {
+        "openaiApiKey": SECRET, "baseUrls": {"openai": "http://127.0.0.1:%d" % UPSTREAM_PORT}})
+    by_path = {"Authorization": "Bearer " + daemon.key}
+    latencies(daemon.port, "/proxy/openai/v1/chat", by_path, 200)  # warm up
+    direct, header, path = [], [], []
+    for _ in range(4):
+        direct += latencies(UPSTREAM_PORT, "/v1/chat", {}, n // 4)
+        header += latencies(daemon.port, "/v1/proxy", proxy_headers, n // 4)
+        path += latencies(daemon.port, "/proxy/openai/v1/chat", by_path, n // 4)
+    base = cb.pct(direct, 50)
+    added_header, added_path = cb.pct(header, 50) - base, cb.pct(path, 50) - base
+    print("drop-in base URL, %d requests each, alternating rounds:" % n)
+    print("  added by /v1/proxy                  p50 %6.3f ms (reference)" % added_header)
+    print("  added by /proxy/openai/v1/chat      p50 %6.3f ms = %.2f of the reference" %
+          (added_path, added_path / added_header if added_header > 0 else float("nan")))
+
+
 def main():
     root = tempfile.mkdtemp(prefix="lk-proxy-bench-")
     nginx = start_nginx(root)
@@ -90,6 +110,7 @@ def main():
         print("  through /v1/proxy       p50 %6.3f ms  p99 %6.3f ms" % (cb.pct(ours, 50), cb.pct(ours, 99)))
         print("  added by the proxy      p50 %6.3f ms  p99 %6.3f ms" %
               (cb.pct(ours, 50) - cb.pct(direct, 50), cb.pct(ours, 99) - cb.pct(direct, 99)))
+        path_vs_header(daemon, proxy_headers, n)
 
         with open(root + "/proxy.lua", "w") as f:
             f.write('wrk.headers["Authorization"] = "Bearer %s"\n'

@@ -33,6 +33,10 @@ struct Injection {
   std::vector<std::pair<std::string, std::string>> query;
   // Host patterns the request may go to ("api.example.com", "*.example.com").
   std::vector<std::string> allowed_hosts;
+  // Where calls by path (/proxy/{credential}/...) go: an absolute http(s)
+  // URL, perhaps with a path, without query or fragment. Empty when the
+  // credential is not reachable by path.
+  std::string base_url;
   // Every secret string in the injection, as an upstream might echo it back.
   std::vector<std::string> secrets;
 };

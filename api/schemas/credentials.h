@@ -4,9 +4,9 @@
 namespace latchkey::schemas {
 
 inline constexpr char kPutProviderKeysRequest[] =
-    R"({"type":"object","properties":{"openaiApiKey":{"type":["string","null"]},"anthropicApiKey":{"type":["string","null"]},"allowedHosts":{"type":"object"}},"additionalProperties":{"type":["string","null"]}})";
+    R"({"type":"object","properties":{"openaiApiKey":{"type":["string","null"]},"anthropicApiKey":{"type":["string","null"]},"allowedHosts":{"type":"object"},"baseUrls":{"type":"object","additionalProperties":{"type":["string","null"]}}},"additionalProperties":{"type":["string","null"]}})";
 inline constexpr char kCredentialsSummary[] =
-    R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt"})";
+    R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, baseUrls, usage, updatedAt"})";
 // The body of POST /secrets and PUT /secrets/{name}.
 inline constexpr char kSecretWriteRequest[] =
     R"({"type":"object","properties":{"name":{"type":"string"},"type":{"enum":["API_KEY","BASIC_AUTH","COOKIE","CUSTOM_HEADER","QUERY_PARAM"]},"allowedHosts":{"type":"array","items":{"type":"string"}},"value":{"type":"string"},"username":{"type":"string"},"password":{"type":"string"},"cookies":{"type":"string"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"param":{"type":"string"}}})";

@@ -132,6 +132,7 @@ Result<StoredProviderKey> ProviderKeyFromRow(const Row& row) {
   k.updated_at = FromUnix(row.Int(3));
   k.last_used_at = OptionalTimeAt(row, 4);
   k.use_count = row.Int(5);
+  if (!row.IsNull(6)) k.base_url = row.Text(6);
   return k;
 }
 
@@ -164,6 +165,7 @@ const std::vector<Migration>& CredentialStore::Migrations() {
        " last_used_at ${BIGINT},"
        " use_count ${BIGINT} NOT NULL DEFAULT 0,"
        " UNIQUE (account_id, name))"},
+      {2, "ALTER TABLE provider_credentials ADD COLUMN base_url TEXT"},
   };
   return kMigrations;
 }
@@ -214,12 +216,26 @@ Result<bool> CredentialStore::SetProviderHosts(SqlExecutor& tx, const std::strin
   return changed > 0;
 }
 
+Result<bool> CredentialStore::SetProviderBaseUrl(SqlExecutor& tx, const std::string& account_id,
+                                                 const std::string& provider,
+                                                 const std::optional<std::string>& base_url,
+                                                 TimePoint now) {
+  SqlValue value = nullptr;
+  if (base_url) value = *base_url;
+  ASSIGN_OR_RETURN(int64_t changed,
+                   tx.Execute("UPDATE provider_credentials SET base_url = ?,"
+                              " updated_at = ? WHERE account_id = ? AND provider = ?",
+                              {value, ToUnix(now), account_id, provider}));
+  return changed > 0;
+}
+
 Result<std::vector<StoredProviderKey>> CredentialStore::ListProviderKeys(
     SqlExecutor& exec, const std::string& account_id) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT provider, last4, allowed_hosts, updated_at,"
-                                         " last_used_at, use_count FROM provider_credentials"
-                                         " WHERE account_id = ?",
-                                         {account_id}));
+  ASSIGN_OR_RETURN(auto rows,
+                   exec.Query("SELECT provider, last4, allowed_hosts, updated_at,"
+                              " last_used_at, use_count, base_url FROM provider_credentials"
+                              " WHERE account_id = ?",
+                              {account_id}));
   std::vector<StoredProviderKey> out;
   out.reserve(rows.size());
   for (const Row& row : rows) {
@@ -231,13 +247,15 @@ Result<std::vector<StoredProviderKey>> CredentialStore::ListProviderKeys(
 
 Result<std::optional<SealedProviderKey>> CredentialStore::GetSealedProviderKey(
     SqlExecutor& exec, const std::string& account_id, const std::string& provider) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT sealed, allowed_hosts FROM provider_credentials"
-                                         " WHERE account_id = ? AND provider = ?",
-                                         {account_id, provider}));
+  ASSIGN_OR_RETURN(auto rows,
+                   exec.Query("SELECT sealed, allowed_hosts, base_url FROM provider_credentials"
+                              " WHERE account_id = ? AND provider = ?",
+                              {account_id, provider}));
   if (rows.empty()) return std::optional<SealedProviderKey>();
   SealedProviderKey key;
   key.sealed = rows[0].Blob(0);
   ASSIGN_OR_RETURN(key.allowed_hosts, OptionalHostsAt(rows[0], 1));
+  if (!rows[0].IsNull(2)) key.base_url = rows[0].Text(2);
   return std::optional<SealedProviderKey>(std::move(key));
 }
 

@@ -31,6 +31,7 @@ struct StoredProviderKey {
   std::optional<std::string> last4;
   // nullopt: the provider's default hosts apply.
   std::optional<std::vector<std::string>> allowed_hosts;
+  std::optional<std::string> base_url;  // nullopt: the provider's default
   TimePoint updated_at;
   std::optional<TimePoint> last_used_at;
   int64_t use_count = 0;
@@ -40,6 +41,7 @@ struct StoredProviderKey {
 struct SealedProviderKey {
   Bytes sealed;
   std::optional<std::vector<std::string>> allowed_hosts;  // nullopt: the defaults
+  std::optional<std::string> base_url;                    // nullopt: the default
 };
 
 // What Resolve needs of a secret.
@@ -73,6 +75,11 @@ class CredentialStore {
                                        const std::string& provider,
                                        const std::optional<std::vector<std::string>>& hosts,
                                        TimePoint now);
+  // Replaces the key's base URL (nullopt: back to the provider's default).
+  // Returns false, changing nothing, if there is no key.
+  static Result<bool> SetProviderBaseUrl(SqlExecutor& tx, const std::string& account_id,
+                                         const std::string& provider,
+                                         const std::optional<std::string>& base_url, TimePoint now);
   // The account's keys, in no particular order. DataLoss for a row whose
   // hosts do not read back.
   static Result<std::vector<StoredProviderKey>> ListProviderKeys(SqlExecutor& exec,

@@ -35,6 +35,14 @@ Status CheckHosts(const std::vector<std::string>& hosts, const std::string& fiel
   return Status::Ok();
 }
 
+Result<HttpUrl> CheckBaseUrl(const std::string& url, const std::string& field) {
+  ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url, field, kMaxBaseUrl));
+  if (url.find_first_of("?#") != std::string::npos) {
+    return InvalidArgument(field + " must not have a query or fragment");
+  }
+  return parsed;
+}
+
 Result<std::string> DumpJson(const nlohmann::json& j) {
   try {
     return j.dump();
@@ -80,7 +88,9 @@ Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialSer
     if (!key) return NotFound("no credential named '" + name + "'");
     stored->provider = p;
     stored->sealed = std::move(key->sealed);
-    stored->allowed_hosts = key->allowed_hosts.value_or(p->hosts);
+    ProviderReach reach = EffectiveReach(*p, key->allowed_hosts, key->base_url);
+    stored->allowed_hosts = std::move(reach.allowed_hosts);
+    stored->base_url = std::move(reach.base_url);
   } else {
     ASSIGN_OR_RETURN(auto secret, CredentialStore::GetSealedSecret(db_, account_id, name));
     if (!secret) return NotFound("no credential named '" + name + "'");
@@ -109,6 +119,7 @@ Result<Injection> CredentialService::Resolve(const std::string& account_id,
     ASSIGN_OR_RETURN(inj, InjectSecret(stored->type, plain.view()));
   }
   inj.allowed_hosts = stored->allowed_hosts;
+  inj.base_url = stored->base_url;
   return inj;
 }
 

@@ -48,6 +48,11 @@ struct ProviderKeysUpdate {
   // Provider id → allowed hosts replacing the defaults, or nullopt to
   // go back to them.
   std::vector<std::pair<std::string, std::optional<std::vector<std::string>>>> hosts;
+  // Provider id → base URL of calls by path (an absolute http(s) URL,
+  // perhaps with a path, without query or fragment) replacing the
+  // default, or nullopt to go back to it. Its host must be an allowed host
+  // when the key has hosts of its own; otherwise it becomes the only one.
+  std::vector<std::pair<std::string, std::optional<std::string>>> base_urls;
 };
 
 struct ProviderSummary {
@@ -56,6 +61,8 @@ struct ProviderSummary {
   std::optional<std::string> last4;
   std::vector<std::string> allowed_hosts;  // effective
   bool custom_hosts = false;
+  std::string base_url;  // effective
+  bool custom_base_url = false;
   std::optional<TimePoint> updated_at;
   std::optional<TimePoint> last_used_at;
   int64_t use_count = 0;
@@ -179,6 +186,7 @@ class CredentialService final : public CredentialSource {
     SecretType type = SecretType::kApiKey;   // for a secret
     Bytes sealed;
     std::vector<std::string> allowed_hosts;
+    std::string base_url;  // empty: not reachable by path
   };
 
   Result<CredentialsSummary> SummaryIn(SqlExecutor& exec, const std::string& account_id);

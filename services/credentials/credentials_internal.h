@@ -15,6 +15,7 @@
 #include "common/credential_source.h"
 #include "common/crypto.h"
 #include "common/status.h"
+#include "common/url.h"
 #include "services/credentials/credentials.h"
 #include "services/credentials/providers.h"
 
@@ -40,6 +41,11 @@ Status CheckValue(std::string_view value, const std::string& field, size_t min_l
 // InvalidArgument naming `field` unless `hosts` holds 1 to kMaxHosts valid
 // host patterns.
 Status CheckHosts(const std::vector<std::string>& hosts, const std::string& field);
+
+// The parsed URL, or InvalidArgument naming `field` unless `url` is an
+// absolute http(s) URL (ParseHttpUrl) of at most kMaxBaseUrl bytes without
+// a query or fragment: a base URL that paths are appended to.
+Result<HttpUrl> CheckBaseUrl(const std::string& url, const std::string& field);
 
 // `j` as compact JSON text; InvalidArgument where nlohmann would throw (a
 // string that is not UTF-8), so no exception leaves the service.

@@ -2,7 +2,9 @@
 // provider, set and removed in all-or-nothing batches, summarized masked.
 #include <string>
 
+#include "common/hosts.h"
 #include "common/secret_text.h"
+#include "common/url.h"
 #include "services/credentials/credential_store.h"
 #include "services/credentials/credentials.h"
 #include "services/credentials/credentials_internal.h"
@@ -23,6 +25,7 @@ Injection InjectProviderKey(const ProviderInfo& provider, std::string_view key) 
 
 namespace {
 
+using credentials_internal::CheckBaseUrl;
 using credentials_internal::CheckHosts;
 using credentials_internal::CheckValue;
 using credentials_internal::kProviderKind;
@@ -33,6 +36,7 @@ struct ProviderChanges {
   std::string set;
   std::string removed;
   std::string hosts;
+  std::string base_urls;
 };
 
 void AppendId(std::string& list, const std::string& id) {
@@ -51,6 +55,10 @@ Status CheckUpdate(const ProviderKeysUpdate& update) {
   for (const auto& [id, hosts] : update.hosts) {
     if (!FindProvider(id)) return InvalidArgument("unknown provider '" + id + "'");
     if (hosts) RETURN_IF_ERROR(CheckHosts(*hosts, "allowedHosts." + id));
+  }
+  for (const auto& [id, url] : update.base_urls) {
+    if (!FindProvider(id)) return InvalidArgument("unknown provider '" + id + "'");
+    if (url) RETURN_IF_ERROR(CheckBaseUrl(*url, "baseUrls." + id).status());
   }
   return Status::Ok();
 }
@@ -85,12 +93,43 @@ Status WriteHosts(SqlExecutor& tx, const std::string& account_id, const Provider
   return Status::Ok();
 }
 
+// Runs after WriteHosts: a base URL's host is checked against the hosts
+// the key has once the whole update is applied.
+Status WriteBaseUrls(SqlExecutor& tx, const std::string& account_id,
+                     const ProviderKeysUpdate& update, TimePoint now, ProviderChanges* changes) {
+  if (update.base_urls.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(auto keys, CredentialStore::ListProviderKeys(tx, account_id));
+  for (const auto& [id, url] : update.base_urls) {
+    const ProviderInfo& provider = *FindProvider(id);
+    const StoredProviderKey* key = nullptr;
+    for (const auto& k : keys) {
+      if (k.provider == id) key = &k;
+    }
+    if (!key) {
+      if (!url) continue;  // nothing to restore
+      return InvalidArgument("baseUrls." + id + ": set " + provider.field + " first");
+    }
+    if (url && key->allowed_hosts) {
+      ASSIGN_OR_RETURN(HttpUrl parsed, CheckBaseUrl(*url, "baseUrls." + id));
+      if (!HostAllowed(*key->allowed_hosts, parsed.host)) {
+        return InvalidArgument("baseUrls." + id + ": " + parsed.host +
+                               " is not among the key's allowed hosts; add it to allowedHosts." +
+                               id);
+      }
+    }
+    RETURN_IF_ERROR(CredentialStore::SetProviderBaseUrl(tx, account_id, id, url, now).status());
+    AppendId(changes->base_urls, id);
+  }
+  return Status::Ok();
+}
+
 AuditEvent ChangeEvent(const AuditContext& ctx, const std::string& account_id,
                        const ProviderChanges& changes) {
   AuditEvent event = AuditEvent::For(ctx, account_id, "credentials.update", "credentials");
   if (!changes.set.empty()) event.details.emplace_back("set", changes.set);
   if (!changes.removed.empty()) event.details.emplace_back("removed", changes.removed);
   if (!changes.hosts.empty()) event.details.emplace_back("allowed_hosts", changes.hosts);
+  if (!changes.base_urls.empty()) event.details.emplace_back("base_urls", changes.base_urls);
   return event;
 }
 
@@ -99,14 +138,16 @@ ProviderSummary Summarize(const ProviderInfo& provider,
   ProviderSummary s;
   s.provider = &provider;
   s.allowed_hosts = provider.hosts;
+  s.base_url = provider.base_url;
   for (const StoredProviderKey& key : keys) {
     if (key.provider != provider.id) continue;
     s.has_key = true;
     s.last4 = key.last4;
-    if (key.allowed_hosts) {
-      s.allowed_hosts = *key.allowed_hosts;
-      s.custom_hosts = true;
-    }
+    ProviderReach reach = EffectiveReach(provider, key.allowed_hosts, key.base_url);
+    s.allowed_hosts = std::move(reach.allowed_hosts);
+    s.base_url = std::move(reach.base_url);
+    s.custom_hosts = key.allowed_hosts.has_value();
+    s.custom_base_url = key.base_url.has_value();
     s.updated_at = key.updated_at;
     s.last_used_at = key.last_used_at;
     s.use_count = key.use_count;
@@ -126,6 +167,7 @@ Result<CredentialsSummary> CredentialService::PutProviderKeys(const std::string&
         ProviderChanges changes;
         RETURN_IF_ERROR(WriteKeys(tx, envelope_, account_id, update, now, &changes));
         RETURN_IF_ERROR(WriteHosts(tx, account_id, update, now, &changes));
+        RETURN_IF_ERROR(WriteBaseUrls(tx, account_id, update, now, &changes));
         RETURN_IF_ERROR(audit_.Append(tx, ChangeEvent(ctx, account_id, changes)).status());
         return SummaryIn(tx, account_id);
       });

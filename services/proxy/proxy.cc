@@ -18,7 +18,9 @@ bool IEquals(std::string_view a, std::string_view b) {
 }  // namespace
 
 Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
-  if (call.target_url.empty()) return InvalidArgument("X-Target-Url header is required");
+  if (call.target_url.empty() && !call.base_path) {
+    return InvalidArgument("X-Target-Url header is required");
+  }
   if (call.credential.empty()) {
     return InvalidArgument("X-Credential-Name (or X-Oauth-Token-Id) header is required");
   }
@@ -36,6 +38,7 @@ Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
                 call.credential) == call.allowed_credentials->end()) {
     return PermissionDenied("this API key may not use credential '" + call.credential + "'");
   }
+  if (call.base_path) return TargetUrl{};  // known once the credential is resolved
   return ParseTargetUrl(call.target_url);
 }
 
@@ -168,6 +171,17 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
     ex->sink->Fail(injection.status());
     ex->sink->End();
     return;
+  }
+  if (ex->call.base_path) {
+    if (injection->base_url.empty()) {
+      return Refuse(ex, NotFound("credential '" + c.credential +
+                                 "' has no base URL, so it is not reachable by path; give it"
+                                 " a baseUrl, or use /v1/proxy with X-Target-Url"));
+    }
+    ex->call.target_url = JoinBaseUrl(injection->base_url, *ex->call.base_path);
+    auto target = ParseTargetUrl(ex->call.target_url);
+    if (!target.ok()) return Refuse(ex, target.status());
+    ex->target = std::move(*target);
   }
   const TargetUrl& t = ex->target;
   if (!SchemeAllowed(t, options_.allow_http_hosts)) {

@@ -76,9 +76,13 @@ struct ProxyCall {
   // The API key's credential restriction, if it has one.
   std::optional<std::vector<std::string>> allowed_credentials;
   std::string credential;  // X-Credential-Name
-  std::string target_url;  // X-Target-Url
-  std::string method;      // X-Target-Method, or the request's own
-  HeaderList headers;      // the caller's request headers
+  std::string target_url;  // X-Target-Url; or filled in from base_path
+  // A call by path (/proxy/{credential}/{path}): the path and query to
+  // append to the credential's base URL ("v1/chat/completions?x=1"),
+  // already checked not to climb out of it (CheckBasePath).
+  std::optional<std::string> base_path;
+  std::string method;  // X-Target-Method, or the request's own
+  HeaderList headers;  // the caller's request headers
   std::string body;
   AuditContext audit;
   const std::atomic<bool>* cancel = nullptr;  // set on server shutdown

@@ -36,6 +36,33 @@ Result<std::string> AppendTargetQuery(const std::string& url, const FormFields& 
   return AppendQueryToHttpUrl(url, params);
 }
 
+Status CheckBasePath(std::string_view path) {
+  constexpr char kClimbs[] =
+      "the path must stay under the credential's base URL: no '.' or '..'"
+      " segments and no encoded '/' or '\\'";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view segment = path.substr(start, slash - start);
+    auto decoded = PercentDecode(segment, /*plus_is_space=*/false);
+    if (!decoded) return InvalidArgument("malformed percent-encoding in the path");
+    if (*decoded == "." || *decoded == ".." || decoded->find_first_of("/\\") != std::string::npos) {
+      return InvalidArgument(kClimbs);
+    }
+    start = slash + 1;
+  }
+  return Status::Ok();
+}
+
+std::string JoinBaseUrl(std::string_view base_url, std::string_view path_and_query) {
+  std::string out(base_url);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  out += '/';
+  out += path_and_query;
+  return out;
+}
+
 bool IsAllowedMethod(std::string_view m) {
   for (std::string_view ok : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
     if (m == ok) return true;

@@ -35,6 +35,16 @@ Result<TargetUrl> ParseTargetUrl(const std::string& url);
 // without the credential's parameters).
 Result<std::string> AppendTargetQuery(const std::string& url, const FormFields& params);
 
+// InvalidArgument unless `path` (the rest of a /proxy/{credential}/ path,
+// as sent, without the query) stays under the base URL: no "." or ".."
+// segment, plain or percent-encoded, and no encoded slash or backslash that an
+// upstream might decode into one.
+Status CheckBasePath(std::string_view path);
+
+// `base_url` + "/" + `path_and_query` (from CheckBasePath's path and the
+// caller's query), with exactly one '/' between them.
+std::string JoinBaseUrl(std::string_view base_url, std::string_view path_and_query);
+
 // GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS (case-sensitive, as the
 // method token is).
 bool IsAllowedMethod(std::string_view method);

@@ -54,6 +54,7 @@ struct AppFixture : CertificatesFixture {
     r.path = path.substr(0, q);
     if (q != std::string::npos) {
       std::string query = path.substr(q + 1);
+      r.raw_query = query;
       size_t start = 0;
       while (start <= query.size()) {
         size_t amp = query.find('&', start);

@@ -28,6 +28,24 @@ BOOST_AUTO_TEST_CASE(MatchesLiteralsBeforeParameters) {
   BOOST_TEST(p.params["id"] == "evt_1");
 }
 
+BOOST_AUTO_TEST_CASE(ARestParameterTakesTheRestOfThePathAsSent) {
+  Router router;
+  router.Add(Make("POST", "/proxy/{credential}/{path...}"));
+  router.Add(Make("POST", "/proxy/oauth/{token}/{path...}"));
+  auto m = router.Find("POST", "/proxy/openai/v1/chat/completions");
+  BOOST_REQUIRE((m.kind == Router::MatchKind::kFound));
+  BOOST_TEST(m.params["credential"] == "openai");
+  BOOST_TEST(m.params["path"] == "v1/chat/completions");
+  auto raw = router.Find("POST", "/proxy/openai/a%2Fb/%2e%2e/c%20d");
+  BOOST_TEST(raw.params["path"] == "a%2Fb/%2e%2e/c%20d");  // not decoded: checked by its user
+  BOOST_TEST(router.Find("POST", "/proxy/openai/").params["path"] == "");
+  BOOST_TEST((router.Find("POST", "/proxy/openai").kind == Router::MatchKind::kNotFound));
+  auto oauth = router.Find("POST", "/proxy/oauth/otk_1/me");
+  BOOST_TEST(oauth.route->pattern == "/proxy/oauth/{token}/{path...}");  // the literal wins
+  BOOST_TEST(oauth.params["path"] == "me");
+  BOOST_TEST((router.Find("GET", "/proxy/openai/x").kind == Router::MatchKind::kMethodNotAllowed));
+}
+
 BOOST_AUTO_TEST_CASE(DistinguishesNotFoundMethodNotAllowedAndBadPaths) {
   Router router;
   router.Add(Make("GET", "/a/{id}"));

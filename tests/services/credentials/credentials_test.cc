@@ -105,6 +105,71 @@ BOOST_AUTO_TEST_CASE(ProviderInjectionAndHostOverride) {
   BOOST_TEST((creds.Resolve(account, "google").status().code() == StatusCode::kNotFound));
 }
 
+BOOST_AUTO_TEST_CASE(BaseUrlsDefaultPerProviderAndAnOverrideBecomesTheAllowedHost) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  BOOST_TEST(creds.Resolve(account, "openai")->base_url == "https://api.openai.com");
+  ProviderKeysUpdate gateway;
+  gateway.base_urls.emplace_back("openai", "https://gw.example.com/openai/");
+  auto s = creds.PutProviderKeys(account, gateway, ctx);
+  BOOST_REQUIRE(s.ok());
+  BOOST_TEST(Find(*s, "openai").custom_base_url);
+  BOOST_TEST(Find(*s, "openai").base_url == "https://gw.example.com/openai/");
+  BOOST_TEST(Find(*s, "anthropic").base_url == "https://api.anthropic.com");  // a default
+  auto resolved = creds.Resolve(account, "openai");
+  BOOST_TEST(resolved->base_url == "https://gw.example.com/openai/");
+  BOOST_TEST(resolved->allowed_hosts == std::vector<std::string>{"gw.example.com"});
+  AuditFilter f{account};
+  f.action = "credentials.update";
+  auto events = audit.List(*db, f)->events;
+  BOOST_REQUIRE(!events.empty());
+  BOOST_TEST(events.front().details.back().first == "base_urls");
+  BOOST_TEST(events.front().details.back().second == "openai");
+
+  ProviderKeysUpdate restore;
+  restore.base_urls.emplace_back("openai", std::nullopt);
+  BOOST_REQUIRE(creds.PutProviderKeys(account, restore, ctx).ok());
+  resolved = creds.Resolve(account, "openai");
+  BOOST_TEST(resolved->base_url == "https://api.openai.com");
+  BOOST_TEST(resolved->allowed_hosts == std::vector<std::string>{"api.openai.com"});
+}
+
+BOOST_AUTO_TEST_CASE(ABaseUrlMustBePlainAndWithinTheKeysOwnHosts) {
+  BOOST_REQUIRE(creds.PutProviderKeys(account, Keys({{"openai", kOpenAi}}), ctx).ok());
+  auto put = [&](const std::string& id, const std::string& url) {
+    ProviderKeysUpdate u;
+    u.base_urls.emplace_back(id, url);
+    return creds.PutProviderKeys(account, u, ctx).status();
+  };
+  for (const char* bad :
+       {"ftp://gw.example.com", "https://u:p@gw.example.com", "https://gw.example.com/?a=1",
+        "https://gw.example.com/#f", "gw.example.com", "https://gw example.com"}) {
+    Status s = put("openai", bad);
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST((s.code() == StatusCode::kInvalidArgument));
+      BOOST_TEST(s.message().find("baseUrls.openai") != std::string::npos);
+    }
+  }
+  Status no_key = put("anthropic", "https://gw.example.com");
+  BOOST_TEST(no_key.message() == "baseUrls.anthropic: set anthropicApiKey first");
+  BOOST_TEST((put("nope", "https://gw.example.com").code() == StatusCode::kInvalidArgument));
+  ProviderKeysUpdate hosts;
+  hosts.hosts.emplace_back("openai", std::vector<std::string>{"*.corp.example"});
+  BOOST_REQUIRE(creds.PutProviderKeys(account, hosts, ctx).ok());
+  Status outside = put("openai", "https://gw.example.com");
+  BOOST_TEST(outside.message().find("add it to allowedHosts.openai") != std::string::npos);
+  BOOST_TEST(creds.Resolve(account, "openai")->base_url == "https://api.openai.com");  // unchanged
+  BOOST_REQUIRE(put("openai", "https://llm.corp.example/v").ok());
+  auto resolved = creds.Resolve(account, "openai");
+  BOOST_TEST(resolved->base_url == "https://llm.corp.example/v");
+  BOOST_TEST(resolved->allowed_hosts == std::vector<std::string>{"*.corp.example"});
+}
+
+BOOST_AUTO_TEST_CASE(SecretsHaveNoBaseUrl) {
+  BOOST_REQUIRE(
+      creds.CreateSecret(account, "svc", ApiKeySecret("planted-svc-value-123"), ctx).ok());
+  BOOST_TEST(creds.Resolve(account, "svc")->base_url.empty());
+}
+
 BOOST_AUTO_TEST_CASE(EachSecretTypeInjectsAsSpecified) {
   SecretWrite basic;
   basic.type = SecretType::kBasicAuth;

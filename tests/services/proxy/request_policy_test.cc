@@ -259,6 +259,38 @@ const std::vector<std::pair<std::string, bool>> kMethods = {
     {"TRACE", false}, {"CONNECT", false}, {"", false},
 };
 
+BOOST_AUTO_TEST_CASE(APathByCredentialStaysUnderItsBaseUrl) {
+  struct Row {
+    std::string path;
+    bool ok;
+  };
+  for (const Row& row : std::vector<Row>{
+           {"v1/chat/completions", true},
+           {"", true},
+           {"v1/", true},
+           {"a.b/..c/c..", true},
+           {"v1/%41", true},
+           {"..", false},
+           {".", false},
+           {"v1/../admin", false},
+           {"v1/./x", false},
+           {"%2e%2e/x", false},
+           {"%2E%2E/x", false},
+           {".%2e/x", false},
+           {"%2e", false},
+           {"a%2Fb", false},
+           {"a%2fb", false},
+           {"a%5Cb", false},
+           {"a%zz", false},
+       }) {
+    BOOST_TEST(CheckBasePath(row.path).ok() == row.ok, row.path);
+  }
+  BOOST_TEST(JoinBaseUrl("https://api.openai.com", "v1/x?a=1") ==
+             "https://api.openai.com/v1/x?a=1");
+  BOOST_TEST(JoinBaseUrl("https://gw.example/openai/", "v1") == "https://gw.example/openai/v1");
+  BOOST_TEST(JoinBaseUrl("https://gw.example", "") == "https://gw.example/");
+}
+
 BOOST_AUTO_TEST_CASE(OnlyOrdinaryMethods) {
   for (const auto& [method, allowed] : kMethods) {
     BOOST_TEST_CONTEXT("method: " << method) { BOOST_TEST(IsAllowedMethod(method) == allowed); }
