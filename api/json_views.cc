@@ -112,6 +112,7 @@ nlohmann::json ToJson(const SecretInfo& s) {
                         {"name", s.name},
                         {"type", std::string(SecretTypeName(s.type))},
                         {"allowedHosts", s.allowed_hosts},
+                        {"baseUrl", s.base_url ? nlohmann::json(*s.base_url) : nlohmann::json()},
                         {"masked", parts},
                         {"version", s.version},
                         {"createdAt", FormatIso8601(s.created_at)},

@@ -153,8 +153,8 @@ Status RequireSecretFields(const SecretWrite& w) {
 // The value fields of a secret body, by type. `creating` requires name.
 Result<SecretWrite> ParseSecretWrite(const std::string& text, bool creating,
                                      std::optional<SecretType> current, std::string* name) {
-  std::vector<std::string> allowed = {"type",     "allowedHosts", "value",   "username",
-                                      "password", "cookies",      "headers", "param"};
+  std::vector<std::string> allowed = {"type",    "allowedHosts", "value", "username", "password",
+                                      "cookies", "headers",      "param", "baseUrl"};
   if (creating) allowed.push_back("name");
   ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text, allowed));
   if (creating) {
@@ -164,6 +164,10 @@ Result<SecretWrite> ParseSecretWrite(const std::string& text, bool creating,
   ASSIGN_OR_RETURN(w.type, SecretTypeField(body, current));
   if (body.Has("allowedHosts") && !body.json()["allowedHosts"].is_null()) {
     ASSIGN_OR_RETURN(w.allowed_hosts, body.RequiredStringArray("allowedHosts"));
+  }
+  if (body.Has("baseUrl")) {
+    ASSIGN_OR_RETURN(std::optional<std::string> url, body.OptionalString("baseUrl"));
+    w.base_url = url;  // null removes it
   }
   RETURN_IF_ERROR(ReadSecretValue(body, &w.value));
   RETURN_IF_ERROR(RequireSecretFields(w));

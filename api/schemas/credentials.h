@@ -9,9 +9,9 @@ inline constexpr char kCredentialsSummary[] =
     R"({"type":"object","description":"hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, baseUrls, usage, updatedAt"})";
 // The body of POST /secrets and PUT /secrets/{name}.
 inline constexpr char kSecretWriteRequest[] =
-    R"({"type":"object","properties":{"name":{"type":"string"},"type":{"enum":["API_KEY","BASIC_AUTH","COOKIE","CUSTOM_HEADER","QUERY_PARAM"]},"allowedHosts":{"type":"array","items":{"type":"string"}},"value":{"type":"string"},"username":{"type":"string"},"password":{"type":"string"},"cookies":{"type":"string"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"param":{"type":"string"}}})";
+    R"({"type":"object","properties":{"name":{"type":"string"},"type":{"enum":["API_KEY","BASIC_AUTH","COOKIE","CUSTOM_HEADER","QUERY_PARAM"]},"allowedHosts":{"type":"array","items":{"type":"string"}},"value":{"type":"string"},"username":{"type":"string"},"password":{"type":"string"},"cookies":{"type":"string"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"param":{"type":"string"},"baseUrl":{"type":["string","null"]}}})";
 inline constexpr char kSecret[] =
-    R"({"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"type":{"type":"string"},"allowedHosts":{"type":"array","items":{"type":"string"}},"masked":{"type":"array","items":{"type":"object","properties":{"part":{"type":"string"},"last4":{"type":["string","null"]}}}},"param":{"type":"string"},"version":{"type":"integer"},"createdAt":{"type":"string"},"updatedAt":{"type":"string"},"lastUsedAt":{"type":["string","null"]},"useCount":{"type":"integer"}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"type":{"type":"string"},"allowedHosts":{"type":"array","items":{"type":"string"}},"baseUrl":{"type":["string","null"]},"masked":{"type":"array","items":{"type":"object","properties":{"part":{"type":"string"},"last4":{"type":["string","null"]}}}},"param":{"type":"string"},"version":{"type":"integer"},"createdAt":{"type":"string"},"updatedAt":{"type":"string"},"lastUsedAt":{"type":["string","null"]},"useCount":{"type":"integer"}}})";
 inline constexpr char kSecretList[] =
     R"({"type":"object","properties":{"secrets":{"type":"array"}}})";
 inline constexpr char kDeletedSecret[] =

@@ -13,7 +13,7 @@ using credentials_internal::DumpJson;
 
 constexpr char kSecretColumns[] =
     "id, account_id, name, type, masked, allowed_hosts, version, created_at, updated_at,"
-    " last_used_at, use_count";
+    " last_used_at, use_count, base_url";
 
 constexpr char kBadHosts[] = "stored allowed hosts do not parse";
 constexpr char kBadMasked[] = "stored secret summary does not parse";
@@ -90,6 +90,11 @@ Result<SecretType> TypeFromText(const std::string& text) {
   return *type;
 }
 
+SqlValue OptionalText(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  return *text;
+}
+
 // A row selected with kSecretColumns.
 Result<SecretInfo> SecretFromRow(const Row& row) {
   SecretInfo s;
@@ -104,6 +109,7 @@ Result<SecretInfo> SecretFromRow(const Row& row) {
   s.updated_at = FromUnix(row.Int(8));
   s.last_used_at = OptionalTimeAt(row, 9);
   s.use_count = row.Int(10);
+  if (!row.IsNull(11)) s.base_url = row.Text(11);
   return s;
 }
 
@@ -165,7 +171,9 @@ const std::vector<Migration>& CredentialStore::Migrations() {
        " last_used_at ${BIGINT},"
        " use_count ${BIGINT} NOT NULL DEFAULT 0,"
        " UNIQUE (account_id, name))"},
-      {2, "ALTER TABLE provider_credentials ADD COLUMN base_url TEXT"},
+      {2,
+       "ALTER TABLE provider_credentials ADD COLUMN base_url TEXT;"
+       "ALTER TABLE secrets ADD COLUMN base_url TEXT"},
   };
   return kMigrations;
 }
@@ -290,13 +298,13 @@ Result<SecretInfo> CredentialStore::InsertSecret(SqlExecutor& tx, const SecretIn
                                                  const Bytes& sealed) {
   ASSIGN_OR_RETURN(std::string masked, MaskedText(info));
   ASSIGN_OR_RETURN(std::string hosts, HostsText(info.allowed_hosts));
-  return OnlySecret(
-      tx.Query(std::string("INSERT INTO secrets (id, account_id, name, type, sealed,"
-                           " masked, allowed_hosts, version, created_at, updated_at)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING ") +
-                   kSecretColumns,
-               {info.id, info.account_id, info.name, std::string(SecretTypeName(info.type)), sealed,
-                masked, hosts, ToUnix(info.created_at), ToUnix(info.updated_at)}));
+  return OnlySecret(tx.Query(
+      std::string("INSERT INTO secrets (id, account_id, name, type, sealed,"
+                  " masked, allowed_hosts, version, created_at, updated_at, base_url)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING ") +
+          kSecretColumns,
+      {info.id, info.account_id, info.name, std::string(SecretTypeName(info.type)), sealed, masked,
+       hosts, ToUnix(info.created_at), ToUnix(info.updated_at), OptionalText(info.base_url)}));
 }
 
 Result<SecretInfo> CredentialStore::UpdateSecret(SqlExecutor& tx, const SecretInfo& info,
@@ -305,10 +313,10 @@ Result<SecretInfo> CredentialStore::UpdateSecret(SqlExecutor& tx, const SecretIn
   ASSIGN_OR_RETURN(std::string hosts, HostsText(info.allowed_hosts));
   return OnlySecret(tx.Query(std::string("UPDATE secrets SET type = ?, sealed = ?, masked = ?,"
                                          " allowed_hosts = ?, version = version + 1,"
-                                         " updated_at = ? WHERE id = ? RETURNING ") +
+                                         " updated_at = ?, base_url = ? WHERE id = ? RETURNING ") +
                                  kSecretColumns,
                              {std::string(SecretTypeName(info.type)), sealed, masked, hosts,
-                              ToUnix(info.updated_at), info.id}));
+                              ToUnix(info.updated_at), OptionalText(info.base_url), info.id}));
 }
 
 Result<std::optional<SecretInfo>> CredentialStore::GetSecret(SqlExecutor& exec,
@@ -343,7 +351,7 @@ Result<std::optional<std::string>> CredentialStore::DeleteSecret(SqlExecutor& tx
 Result<std::optional<SealedSecret>> CredentialStore::GetSealedSecret(SqlExecutor& exec,
                                                                      const std::string& account_id,
                                                                      const std::string& name) {
-  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT type, sealed, allowed_hosts FROM secrets"
+  ASSIGN_OR_RETURN(auto rows, exec.Query("SELECT type, sealed, allowed_hosts, base_url FROM secrets"
                                          " WHERE account_id = ? AND name = ?",
                                          {account_id, name}));
   if (rows.empty()) return std::optional<SealedSecret>();
@@ -351,6 +359,7 @@ Result<std::optional<SealedSecret>> CredentialStore::GetSealedSecret(SqlExecutor
   ASSIGN_OR_RETURN(secret.type, TypeFromText(rows[0].Text(0)));
   secret.sealed = rows[0].Blob(1);
   ASSIGN_OR_RETURN(secret.allowed_hosts, HostsFromText(rows[0].Text(2)));
+  if (!rows[0].IsNull(3)) secret.base_url = rows[0].Text(3);
   return std::optional<SealedSecret>(std::move(secret));
 }
 

@@ -49,6 +49,7 @@ struct SealedSecret {
   SecretType type = SecretType::kApiKey;
   Bytes sealed;
   std::vector<std::string> allowed_hosts;
+  std::optional<std::string> base_url;
 };
 
 class CredentialStore {

@@ -97,6 +97,7 @@ Result<std::shared_ptr<const CredentialService::StoredCredential>> CredentialSer
     stored->type = secret->type;
     stored->sealed = std::move(secret->sealed);
     stored->allowed_hosts = std::move(secret->allowed_hosts);
+    stored->base_url = secret->base_url.value_or("");
   }
   return std::shared_ptr<const StoredCredential>(std::move(stored));
 }

@@ -97,6 +97,10 @@ struct SecretWrite {
   SecretType type = SecretType::kApiKey;
   std::optional<std::vector<std::string>> allowed_hosts;  // required on create
   SecretValue value;
+  // Where calls by path go (as ProviderKeysUpdate::base_urls; its host must
+  // be an allowed host). Absent: none on create, unchanged on replace;
+  // nullopt inside: removed.
+  std::optional<std::optional<std::string>> base_url;
 };
 
 struct MaskedPart {
@@ -111,7 +115,8 @@ struct SecretInfo {
   SecretType type = SecretType::kApiKey;
   std::vector<std::string> allowed_hosts;
   std::vector<MaskedPart> parts;
-  std::optional<std::string> param;  // QUERY_PARAM's parameter name
+  std::optional<std::string> param;     // QUERY_PARAM's parameter name
+  std::optional<std::string> base_url;  // absent: not reachable by path
   int64_t version = 1;
   TimePoint created_at;
   TimePoint updated_at;

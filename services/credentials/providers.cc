@@ -1,67 +1,42 @@
 #include "services/credentials/providers.h"
 
+#include <utility>
+
 #include "common/url.h"
 
 namespace latchkey {
 
+namespace {
+
+// A provider whose key goes in "Authorization: Bearer", the common case;
+// its PUT /credentials field is id + "ApiKey".
+ProviderInfo BearerKey(const std::string& id, std::vector<std::string> hosts,
+                       std::string base_url) {
+  return {id, id + "ApiKey", "Authorization", true, std::move(hosts), std::move(base_url)};
+}
+
+// One whose key goes bare in a header of its own.
+ProviderInfo HeaderKey(const std::string& id, std::string header, std::vector<std::string> hosts,
+                       std::string base_url) {
+  return {id, id + "ApiKey", std::move(header), false, std::move(hosts), std::move(base_url)};
+}
+
+}  // namespace
+
 const std::vector<ProviderInfo>& Providers() {
   static const std::vector<ProviderInfo> kProviders = {
-      {"openai",
-       "openaiApiKey",
-       "Authorization",
-       true,
-       {"api.openai.com"},
-       "https://api.openai.com"},
-      {"anthropic",
-       "anthropicApiKey",
-       "x-api-key",
-       false,
-       {"api.anthropic.com"},
-       "https://api.anthropic.com"},
-      {"google",
-       "googleApiKey",
-       "x-goog-api-key",
-       false,
-       {"generativelanguage.googleapis.com"},
-       "https://generativelanguage.googleapis.com"},
-      {"mistral",
-       "mistralApiKey",
-       "Authorization",
-       true,
-       {"api.mistral.ai"},
-       "https://api.mistral.ai"},
-      {"cohere",
-       "cohereApiKey",
-       "Authorization",
-       true,
-       {"api.cohere.com", "api.cohere.ai"},
-       "https://api.cohere.com"},
-      {"groq", "groqApiKey", "Authorization", true, {"api.groq.com"}, "https://api.groq.com"},
-      {"together",
-       "togetherApiKey",
-       "Authorization",
-       true,
-       {"api.together.xyz"},
-       "https://api.together.xyz"},
-      {"deepseek",
-       "deepseekApiKey",
-       "Authorization",
-       true,
-       {"api.deepseek.com"},
-       "https://api.deepseek.com"},
-      {"xai", "xaiApiKey", "Authorization", true, {"api.x.ai"}, "https://api.x.ai"},
-      {"openrouter",
-       "openrouterApiKey",
-       "Authorization",
-       true,
-       {"openrouter.ai"},
-       "https://openrouter.ai"},
-      {"perplexity",
-       "perplexityApiKey",
-       "Authorization",
-       true,
-       {"api.perplexity.ai"},
-       "https://api.perplexity.ai"},
+      BearerKey("openai", {"api.openai.com"}, "https://api.openai.com"),
+      HeaderKey("anthropic", "x-api-key", {"api.anthropic.com"}, "https://api.anthropic.com"),
+      HeaderKey("google", "x-goog-api-key", {"generativelanguage.googleapis.com"},
+                "https://generativelanguage.googleapis.com"),
+      BearerKey("mistral", {"api.mistral.ai"}, "https://api.mistral.ai"),
+      BearerKey("cohere", {"api.cohere.com", "api.cohere.ai"}, "https://api.cohere.com"),
+      BearerKey("groq", {"api.groq.com"}, "https://api.groq.com"),
+      BearerKey("together", {"api.together.xyz"}, "https://api.together.xyz"),
+      BearerKey("deepseek", {"api.deepseek.com"}, "https://api.deepseek.com"),
+      BearerKey("xai", {"api.x.ai"}, "https://api.x.ai"),
+      BearerKey("openrouter", {"openrouter.ai"}, "https://openrouter.ai"),
+      BearerKey("perplexity", {"api.perplexity.ai"}, "https://api.perplexity.ai"),
   };
   return kProviders;
 }

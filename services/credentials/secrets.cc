@@ -2,6 +2,7 @@
 // created, replaced (a new version) and deleted one at a time.
 #include <string>
 
+#include "common/hosts.h"
 #include "common/ids.h"
 #include "common/names.h"
 #include "services/credentials/credential_store.h"
@@ -64,6 +65,7 @@ Result<Injection> InjectSecret(SecretType type, std::string_view plaintext) {
 
 namespace {
 
+using credentials_internal::CheckBaseUrl;
 using credentials_internal::CheckHosts;
 using credentials_internal::CheckSecretValue;
 using credentials_internal::kSecretKind;
@@ -90,6 +92,18 @@ void Apply(const SecretWrite& write, SecretInfo* info) {
   info->param.reset();
   if (write.type == SecretType::kQueryParam) info->param = write.value.param;
   if (write.allowed_hosts) info->allowed_hosts = *write.allowed_hosts;
+  if (write.base_url) info->base_url = *write.base_url;
+}
+
+// A base URL must lead to one of the secret's allowed hosts.
+Status CheckSecretBaseUrl(const SecretInfo& info) {
+  if (!info.base_url) return Status::Ok();
+  ASSIGN_OR_RETURN(HttpUrl url, CheckBaseUrl(*info.base_url, "baseUrl"));
+  if (!HostAllowed(info.allowed_hosts, url.host)) {
+    return InvalidArgument("baseUrl: " + url.host +
+                           " is not among the secret's allowed hosts; add it to allowedHosts");
+  }
+  return Status::Ok();
 }
 
 // The value sealed to (account, "secret", name): a ciphertext moved to
@@ -138,6 +152,7 @@ Result<SecretInfo> CredentialService::CreateSecret(const std::string& account_id
     info.name = name;
     info.created_at = info.updated_at = clock_.Now();
     Apply(write, &info);
+    RETURN_IF_ERROR(CheckSecretBaseUrl(info));
     ASSIGN_OR_RETURN(Bytes sealed, Seal(tx, envelope_, account_id, name, write.value));
     ASSIGN_OR_RETURN(info, CredentialStore::InsertSecret(tx, info, sealed));
     RETURN_IF_ERROR(audit_.Append(tx, SecretEvent(ctx, "secret.create", info)).status());
@@ -168,6 +183,7 @@ Result<SecretInfo> CredentialService::ReplaceSecret(const std::string& account_i
     ASSIGN_OR_RETURN(auto info, CredentialStore::GetSecret(tx, account_id, name));
     if (!info) return NotFound("secret not found");
     Apply(write, &*info);
+    RETURN_IF_ERROR(CheckSecretBaseUrl(*info));
     info->updated_at = clock_.Now();
     ASSIGN_OR_RETURN(Bytes sealed, Seal(tx, envelope_, account_id, name, write.value));
     ASSIGN_OR_RETURN(SecretInfo stored, CredentialStore::UpdateSecret(tx, *info, sealed));

@@ -403,6 +403,32 @@ class DropInProxyTest(DropInBase):
             self.assertEqual(body["code"], "UNAUTHORIZED")
         self.assertEqual(len(self.upstream.requests), before)
 
+    def test_a_secret_is_reachable_by_path_only_with_a_base_url_of_its_own(self):
+        secret = "planted-secret-by-path-7q8r9s"
+        status, body, _ = self.server.request("POST", "/secrets", self.key, {
+            "name": "svc", "type": "API_KEY", "value": secret, "allowedHosts": ["127.0.0.1"]})
+        self.assertEqual(status, 201, body)
+        self.assertIsNone(body["baseUrl"])
+        before = len(self.upstream.requests)
+        status, body, _ = self.call("GET", "/proxy/svc/v1/things",
+                                    {"Authorization": "Bearer " + self.key})
+        self.assertEqual((status, body["code"]), (404, "NOT_FOUND"))
+        self.assertIn("no base URL", body["error"])
+        self.assertEqual(len(self.upstream.requests), before)
+        status, body, _ = self.server.request("PUT", "/secrets/svc", self.key, {
+            "value": secret, "baseUrl": self.upstream.url + "/api"})
+        self.assertEqual((status, body["baseUrl"]), (200, self.upstream.url + "/api"))
+        status, body, _ = self.call("GET", "/proxy/svc/v1/things?x=1",
+                                    {"Authorization": "Bearer " + self.key})
+        self.assertEqual(status, 200, body)
+        req = self.upstream.requests[-1]
+        self.assertEqual(req["path"], "/api/v1/things?x=1")
+        self.assertEqual(req["headers"].get("authorization"), "Bearer " + secret)
+        status, body, _ = self.server.request("PUT", "/secrets/svc", self.key, {
+            "value": secret, "baseUrl": "https://elsewhere.example/api"})
+        self.assertEqual((status, body["code"]), (400, "BAD_REQUEST"))
+        self.assertIn("allowedHosts", body["error"])
+
     def test_a_null_base_url_restores_the_default(self):
         _, body, _ = self.server.request("POST", "/admin/accounts", self.admin, {"name": "restore"})
         key = body["apiKey"]

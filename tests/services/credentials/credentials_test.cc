@@ -164,10 +164,33 @@ BOOST_AUTO_TEST_CASE(ABaseUrlMustBePlainAndWithinTheKeysOwnHosts) {
   BOOST_TEST(resolved->allowed_hosts == std::vector<std::string>{"*.corp.example"});
 }
 
-BOOST_AUTO_TEST_CASE(SecretsHaveNoBaseUrl) {
+BOOST_AUTO_TEST_CASE(ASecretHasABaseUrlOnlyIfGivenOneWithinItsHosts) {
   BOOST_REQUIRE(
       creds.CreateSecret(account, "svc", ApiKeySecret("planted-svc-value-123"), ctx).ok());
-  BOOST_TEST(creds.Resolve(account, "svc")->base_url.empty());
+  BOOST_TEST(creds.Resolve(account, "svc")->base_url.empty());  // not reachable by path
+  SecretWrite outside = ApiKeySecret("planted-svc-value-123");
+  outside.base_url = std::optional<std::string>("https://elsewhere.example.com/v1");
+  Status refused = creds.CreateSecret(account, "svc2", outside, ctx).status();
+  BOOST_TEST(refused.message().find("add it to allowedHosts") != std::string::npos);
+  BOOST_TEST((creds.GetSecret(account, "svc2").status().code() == StatusCode::kNotFound));
+
+  SecretWrite with = ApiKeySecret("planted-svc-value-123");
+  with.base_url = std::optional<std::string>("https://api.example.com/v1");
+  auto created = creds.CreateSecret(account, "svc3", with, ctx);
+  BOOST_REQUIRE(created.ok());
+  BOOST_TEST(*created->base_url == "https://api.example.com/v1");
+  BOOST_TEST(creds.Resolve(account, "svc3")->base_url == "https://api.example.com/v1");
+  SecretWrite keep = ApiKeySecret("planted-svc-value-456");  // no baseUrl: unchanged
+  BOOST_TEST(*creds.ReplaceSecret(account, "svc3", keep, ctx)->base_url ==
+             "https://api.example.com/v1");
+  SecretWrite remove = ApiKeySecret("planted-svc-value-456");
+  remove.base_url = std::optional<std::string>();
+  BOOST_TEST(!creds.ReplaceSecret(account, "svc3", remove, ctx)->base_url.has_value());
+  BOOST_TEST(creds.Resolve(account, "svc3")->base_url.empty());
+  SecretWrite bad = ApiKeySecret("planted-svc-value-456");
+  bad.base_url = std::optional<std::string>("https://api.example.com/?q=1");
+  BOOST_TEST((creds.ReplaceSecret(account, "svc3", bad, ctx).status().code() ==
+              StatusCode::kInvalidArgument));
 }
 
 BOOST_AUTO_TEST_CASE(EachSecretTypeInjectsAsSpecified) {
