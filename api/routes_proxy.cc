@@ -6,6 +6,7 @@
 #include "api/responses.h"
 #include "api/schemas/proxy.h"
 #include "api/sdk_key.h"
+#include "common/names.h"
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
@@ -68,10 +69,18 @@ Result<std::shared_ptr<ProxyCall>> PathCallOf(RequestContext& ctx) {
   const std::string& path = req.path_params.at("path");
   RETURN_IF_ERROR(CheckBasePath(path));
   std::string key = BearerToken(req).value_or(SdkKey(req).value_or(""));
+  const std::string& credential = req.path_params.at("credential");
+  // Decoded from the path, so it could hold what no header could (a line
+  // break for the audit record): only a provider id or a secret name.
+  if (!IsCredentialName(credential)) {
+    return InvalidArgument(
+        "the path must start with a credential name (a provider id or a secret"
+        " name: letters, digits, '-', '_', '.')");
+  }
   auto call = std::make_shared<ProxyCall>();
   call->account_id = ctx.account_id();
   call->allowed_credentials = ctx.principal->credentials;
-  call->credential = req.path_params.at("credential");
+  call->credential = credential;
   std::string query = QueryWithoutKey(req.raw_query, key);
   call->base_path = query.empty() ? path : path + "?" + query;
   call->method = req.method;

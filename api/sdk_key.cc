@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "common/strings.h"
 #include "common/url.h"
 
 namespace latchkey {
@@ -42,12 +43,14 @@ std::optional<std::string> SdkKey(const HttpRequest& request) {
 
 bool CarriesKey(std::string_view header_name, std::string_view value, std::string_view key) {
   if (key.empty()) return false;
-  if (IEquals(header_name, "authorization")) {
-    return value.size() == key.size() + 7 && IEquals(value.substr(0, 7), "bearer ") &&
-           value.substr(7) == key;
-  }
-  for (std::string_view name : kKeyHeaders) {
-    if (IEquals(header_name, name)) return value == key;
+  bool bearer = IEquals(header_name, "authorization");
+  bool key_header = false;
+  for (std::string_view name : kKeyHeaders) key_header |= IEquals(header_name, name);
+  if (!bearer && !key_header) return false;
+  // A header sent more than once arrives as one list ("K, K").
+  for (std::string_view item : SplitList(value)) {
+    if (bearer && item.size() > 7 && IEquals(item.substr(0, 7), "bearer ")) item.remove_prefix(7);
+    if (item == key) return true;
   }
   return false;
 }
@@ -61,9 +64,11 @@ std::string QueryWithoutKey(std::string_view raw_query, std::string_view key) {
     std::string_view pair = raw_query.substr(start, amp - start);
     size_t eq = pair.find('=');
     bool drop = false;
-    if (eq != std::string_view::npos && pair.substr(0, eq) == "key") {
+    if (eq != std::string_view::npos) {
+      // Compared decoded, as the request's query was read ("%6Bey" is "key").
+      auto name = PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
       auto value = PercentDecode(pair.substr(eq + 1), /*plus_is_space=*/true);
-      drop = value && *value == key;
+      drop = name && *name == "key" && value && *value == key;
     }
     if (!drop && !pair.empty()) {
       if (!out.empty()) out += '&';

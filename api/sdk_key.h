@@ -23,11 +23,12 @@ std::optional<std::string> SdkKey(const HttpRequest& request);
 
 // Whether a caller's header carries `key` in one of those places (so it is
 // removed before forwarding): Authorization as "Bearer <key>", or one of
-// the headers above with exactly `key`.
+// the headers above with exactly `key`, alone or in a list (a header sent
+// more than once arrives joined with ", ").
 bool CarriesKey(std::string_view header_name, std::string_view value, std::string_view key);
 
-// `raw_query` without the "key" parameters whose value is `key`, the rest
-// as sent, in order.
+// `raw_query` without the "key" parameters whose value is `key` (name and
+// value compared percent-decoded), the rest as sent, in order.
 std::string QueryWithoutKey(std::string_view raw_query, std::string_view key);
 
 }  // namespace latchkey

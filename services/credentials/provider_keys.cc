@@ -4,6 +4,7 @@
 
 #include "common/hosts.h"
 #include "common/secret_text.h"
+#include "common/strings.h"
 #include "common/url.h"
 #include "services/credentials/credential_store.h"
 #include "services/credentials/credentials.h"
@@ -38,6 +39,13 @@ struct ProviderChanges {
   std::string hosts;
   std::string base_urls;
 };
+
+bool ListHas(const std::string& list, const std::string& id) {
+  for (std::string_view item : SplitList(list)) {
+    if (item == id) return true;
+  }
+  return false;
+}
 
 void AppendId(std::string& list, const std::string& id) {
   if (!list.empty()) list += ',';
@@ -119,6 +127,9 @@ Status WriteBaseUrls(SqlExecutor& tx, const std::string& account_id,
     }
     RETURN_IF_ERROR(CredentialStore::SetProviderBaseUrl(tx, account_id, id, url, now).status());
     AppendId(changes->base_urls, id);
+    // Without hosts of its own the key's hosts follow its base URL: on
+    // record as a change of hosts too.
+    if (!key->allowed_hosts && !ListHas(changes->hosts, id)) AppendId(changes->hosts, id);
   }
   return Status::Ok();
 }

@@ -35,11 +35,15 @@ BOOST_AUTO_TEST_CASE(OnlyTheCarrierOfThisKeyIsRemoved) {
   BOOST_TEST(!CarriesKey("x-api-key", "sk-theirs", "lk_1"));
   BOOST_TEST(!CarriesKey("x-custom", "lk_1", "lk_1"));  // not a key header: left alone
   BOOST_TEST(!CarriesKey("x-api-key", "", ""));
+  BOOST_TEST(CarriesKey("x-api-key", "lk_1, lk_1", "lk_1"));  // sent twice, joined
+  BOOST_TEST(CarriesKey("authorization", "Bearer lk_1, Bearer lk_1", "lk_1"));
+  BOOST_TEST(!CarriesKey("x-api-key", "lk_1x, xlk_1", "lk_1"));
   BOOST_TEST(QueryWithoutKey("key=lk_1&pageSize=5", "lk_1") == "pageSize=5");
   BOOST_TEST(QueryWithoutKey("a=1&key=lk%5F1&b=2", "lk_1") == "a=1&b=2");
   BOOST_TEST(QueryWithoutKey("key=lk_1", "lk_1") == "");
   BOOST_TEST(QueryWithoutKey("key=other&a=%20", "lk_1") == "key=other&a=%20");  // as sent
   BOOST_TEST(QueryWithoutKey("", "lk_1") == "");
+  BOOST_TEST(QueryWithoutKey("%6Bey=lk_1&ke%79=lk_1&a=1", "lk_1") == "a=1");  // read decoded
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -385,11 +385,27 @@ class DropInProxyTest(DropInBase):
                      "/proxy/openai/v1/%2e./secrets",
                      "/proxy/openai/v1%2fmodels",
                      "/proxy/openai/v1%2Fmodels",
-                     "/proxy/openai/v1/%2e%2e%2fsecrets"):
+                     "/proxy/openai/v1/%2e%2e%2fsecrets",
+                     "/proxy/x%0D%0Aoutcome%3Dsuccess/v1",  # not a credential name
+                     "/proxy/open%20ai/v1/models"):
             status, body, _ = self.call("GET", path, auth)
             self.assertEqual(status, 400, (path, body))
             self.assertEqual(body["code"], "BAD_REQUEST", path)
         self.assertEqual(len(self.upstream.requests), before)
+
+    def test_a_key_sent_as_an_encoded_or_repeated_parameter_or_header_is_not_forwarded(self):
+        before = len(self.upstream.requests)
+        for path, headers in (("/proxy/openai/v1/models?%6Bey=" + self.key + "&a=1", {}),
+                              ("/proxy/openai/v1/models?ke%79=" + self.key, {}),
+                              ("/proxy/openai/v1/models?key=" + self.key + "&key=" + self.key, {}),
+                              ("/proxy/openai/v1/models", {"Authorization": "Bearer " + self.key,
+                                                           "api-key": self.key + ", " + self.key})):
+            status, body, _ = self.call("GET", path, headers)
+            self.assertEqual(status, 200, (path, body))
+        seen = self.upstream.requests[before:]
+        self.assertEqual(len(seen), 4)
+        self.assert_never_arrived(seen, self.key)
+        self.assertEqual(seen[0]["path"], "/v1/models?a=1")
 
     def test_a_missing_or_unknown_key_is_401(self):
         before = len(self.upstream.requests)

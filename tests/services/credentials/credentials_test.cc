@@ -124,6 +124,9 @@ BOOST_AUTO_TEST_CASE(BaseUrlsDefaultPerProviderAndAnOverrideBecomesTheAllowedHos
   BOOST_REQUIRE(!events.empty());
   BOOST_TEST(events.front().details.back().first == "base_urls");
   BOOST_TEST(events.front().details.back().second == "openai");
+  // The key's hosts followed: on record too.
+  BOOST_TEST((events.front().details.front() ==
+              std::pair<std::string, std::string>("allowed_hosts", "openai")));
 
   ProviderKeysUpdate restore;
   restore.base_urls.emplace_back("openai", std::nullopt);
