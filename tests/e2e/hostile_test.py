@@ -103,10 +103,17 @@ ROUTES = {
     ("PATCH", "/v1/proxy"): "proxy",
     ("DELETE", "/v1/proxy"): "proxy",
     ("OPTIONS", "/v1/proxy"): "proxy",
+    ("GET", "/proxy/{credential}/{path...}"): "proxy",
+    ("POST", "/proxy/{credential}/{path...}"): "proxy",
+    ("PUT", "/proxy/{credential}/{path...}"): "proxy",
+    ("PATCH", "/proxy/{credential}/{path...}"): "proxy",
+    ("DELETE", "/proxy/{credential}/{path...}"): "proxy",
+    ("OPTIONS", "/proxy/{credential}/{path...}"): "proxy",
 }
 
 # Path parameters that do not appear in a fixture (filled in setUpClass).
-STATIC_PARAMS = {"provider": "google", "kid": "no-such-kid"}
+STATIC_PARAMS = {"provider": "google", "kid": "no-such-kid", "credential": "a-bearer",
+                 "path": "hostile/path"}
 
 # Bodies that are valid in shape, so one hostile change is the only problem.
 # (PUT /secrets/{name} targets the planted secret; PUT /oauth/providers/google
@@ -154,7 +161,7 @@ def deep_object(n=DEPTH):
 
 
 def fill(template, params):
-    return re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], template)
+    return re.sub(r"\{(\w+)(?:\.\.\.)?\}", lambda m: params[m.group(1)], template)
 
 
 def parse_responses(data, head=False):
@@ -1279,7 +1286,9 @@ class HostileTest(unittest.TestCase):
         self.assertGreaterEqual(self.cases_run, MIN_CASES)
         for method, template in sorted(ROUTES):
             with self.subTest("%s %s attacked" % (method, template)):
-                pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+                # A rest parameter ("{path...}") takes any number of segments.
+                pattern = re.escape(template.replace("{path...}", "\0"))
+                pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", pattern).replace("\0", ".*")
                 self.assertTrue(any(m == method and re.fullmatch(pattern, p) for m, p in self.hit),
                                 "no hostile case reached this route")
         print("\n%d hostile cases" % self.cases_run)
