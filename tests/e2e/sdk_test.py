@@ -3,7 +3,6 @@ latchkeyd, the official OpenAI and Anthropic SDKs from npm (tests/e2e/sdk)
 pointed at it with the caller's Latchkey key as their API key, and a fake
 provider on loopback (the only fake, at the edge of the machine) that
 answers as OpenAI and Anthropic do and records every request it gets."""
-import http.client
 import http.server
 import json
 import os
@@ -202,17 +201,8 @@ class DropInBase(unittest.TestCase):
         cls.upstream.close()
 
     def call(self, method, path, headers=None, body=None):
-        """A raw request to latchkeyd: no Authorization unless given."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=15)
-        conn.request(method, path, body=body, headers=dict(headers or {}))
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        try:
-            parsed = json.loads(data) if data else None
-        except ValueError:
-            parsed = None
-        return resp.status, parsed, resp
+        """A request to latchkeyd with no Authorization unless given."""
+        return self.server.request(method, path, body=body, headers=headers)
 
     def assert_never_arrived(self, requests, key):
         """`key` is nowhere in what the fake provider received."""
