@@ -27,6 +27,7 @@ json ProviderJson(const OAuthClientInfo& c) {
               {"pkce", p.pkce},
               {"revocation", p.revocation_url.has_value()},
               {"apiHosts", p.api_hosts},
+              {"apiBaseUrl", p.api_base_url.empty() ? json(nullptr) : json(p.api_base_url)},
               {"updatedAt", OptionalTimeJson(c.updated_at)}};
   if (p.uses_tenant) out["tenant"] = c.tenant.value_or("common");
   return out;

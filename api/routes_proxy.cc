@@ -61,22 +61,15 @@ Result<std::shared_ptr<ProxyCall>> ProxyCallOf(RequestContext& ctx) {
   return call;
 }
 
-// The call a request by path describes: /proxy/{credential}/{path}, to
-// the credential's base URL. The caller's key came the way an SDK sends
-// its own; wherever it came, it does not go on.
-Result<std::shared_ptr<ProxyCall>> PathCallOf(RequestContext& ctx) {
+// The call a request by path describes: /proxy/{credential}/{path} to
+// the credential's base URL, /proxy/oauth/{tokenId}/{path} to the token's
+// provider API. The caller's key came the way an SDK sends its own;
+// wherever it came, it does not go on.
+Result<std::shared_ptr<ProxyCall>> PathCallOf(RequestContext& ctx, const std::string& credential) {
   const HttpRequest& req = ctx.request;
   const std::string& path = req.path_params.at("path");
   RETURN_IF_ERROR(CheckBasePath(path));
   std::string key = BearerToken(req).value_or(SdkKey(req).value_or(""));
-  const std::string& credential = req.path_params.at("credential");
-  // Decoded from the path, so it could hold what no header could (a line
-  // break for the audit record): only a provider id or a secret name.
-  if (!IsCredentialName(credential)) {
-    return InvalidArgument(
-        "the path must start with a credential name (a provider id or a secret"
-        " name: letters, digits, '-', '_', '.')");
-  }
   auto call = std::make_shared<ProxyCall>();
   call->account_id = ctx.account_id();
   call->allowed_credentials = ctx.principal->credentials;
@@ -110,7 +103,25 @@ Result<HttpResponse> ForwardRequest(const ProxyRouteDeps& d, RequestContext& ctx
 }
 
 Result<HttpResponse> ForwardByPath(const ProxyRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, PathCallOf(ctx));
+  // Decoded from the path, so it could hold what no header could (a line
+  // break for the audit record): only a provider id or a secret name.
+  const std::string& credential = ctx.request.path_params.at("credential");
+  if (!IsCredentialName(credential)) {
+    return InvalidArgument(
+        "the path must start with a credential name (a provider id or a secret"
+        " name: letters, digits, '-', '_', '.')");
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call, PathCallOf(ctx, credential));
+  return Stream(d, std::move(call));
+}
+
+Result<HttpResponse> ForwardOAuthByPath(const ProxyRouteDeps& d, RequestContext& ctx) {
+  const std::string& token_id = ctx.request.path_params.at("tokenId");
+  if (!IsCredentialName(token_id)) {
+    return InvalidArgument("the path must be /proxy/oauth/{tokenId}/..., with a token id");
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<ProxyCall> call,
+                   PathCallOf(ctx, kOAuthCredentialPrefix + token_id));
   return Stream(d, std::move(call));
 }
 
@@ -153,11 +164,36 @@ const RouteRow<ProxyRouteDeps> kByPathRoutes[] = {
     {{"OPTIONS", kByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardByPath}, kByPathDoc},
 };
 
+const RouteDoc kOAuthByPathDoc = {
+    "An OAuth connection's provider API by path: forwards to the provider's API base URL"
+    " (apiBaseUrl) plus the rest of the path and the query, with a fresh access token"
+    " (refreshed first when due) and the provider's version headers unless the caller sent"
+    " its own",
+    "proxy", "", schemas::kProxiedResponse};
+
+constexpr char kOAuthByPath[] = "/proxy/oauth/{tokenId}/{path...}";
+
+const RouteRow<ProxyRouteDeps> kOAuthByPathRoutes[] = {
+    {{"GET", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+    {{"POST", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+    {{"PUT", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+    {{"PATCH", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+    {{"DELETE", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+    {{"OPTIONS", kOAuthByPath, AuthKind::kSdkKey, scopes::kProxy, kBlocking, ForwardOAuthByPath},
+     kOAuthByPathDoc},
+};
+
 }  // namespace
 
 void AddProxyRoutes(Router& router, const ProxyRouteDeps& deps) {
   AddRoutes(router, deps, kProxyRoutes);
   AddRoutes(router, deps, kByPathRoutes);
+  AddRoutes(router, deps, kOAuthByPathRoutes);
 }
 
 }  // namespace latchkey

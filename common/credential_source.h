@@ -29,6 +29,9 @@ struct Injection {
 
   // Headers set on the outbound request (replacing any of the same name).
   std::vector<std::pair<std::string, std::string>> headers;
+  // Headers set only when the caller sent none of that name (an API's
+  // version header, say); never secrets.
+  std::vector<std::pair<std::string, std::string>> default_headers;
   // Query parameters appended to the target URL (name, raw value).
   std::vector<std::pair<std::string, std::string>> query;
   // Host patterns the request may go to ("api.example.com", "*.example.com").

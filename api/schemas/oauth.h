@@ -6,7 +6,7 @@ namespace latchkey::schemas {
 inline constexpr char kPutOAuthProviderRequest[] =
     R"({"type":"object","properties":{"clientId":{"type":"string"},"clientSecret":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"}},"required":["clientId","clientSecret"]})";
 inline constexpr char kOAuthProvider[] =
-    R"({"type":"object","properties":{"provider":{"type":"string"},"type":{"type":"string"},"configured":{"type":"boolean"},"clientId":{"type":["string","null"]},"clientSecretLast4":{"type":["string","null"]},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"},"pkce":{"type":"boolean"},"revocation":{"type":"boolean"},"apiHosts":{"type":"array","items":{"type":"string"}},"updatedAt":{"type":["string","null"]}}})";
+    R"({"type":"object","properties":{"provider":{"type":"string"},"type":{"type":"string"},"configured":{"type":"boolean"},"clientId":{"type":["string","null"]},"clientSecretLast4":{"type":["string","null"]},"scopes":{"type":"array","items":{"type":"string"}},"tenant":{"type":"string"},"pkce":{"type":"boolean"},"revocation":{"type":"boolean"},"apiHosts":{"type":"array","items":{"type":"string"}},"apiBaseUrl":{"type":["string","null"]},"updatedAt":{"type":["string","null"]}}})";
 // {"data": [...]}: the provider and stored-token lists.
 inline constexpr char kOAuthDataList[] =
     R"({"type":"object","properties":{"data":{"type":"array"}}})";

@@ -460,6 +460,8 @@ Result<Injection> OAuthTokenCredentials::Resolve(const std::string& account_id,
   Injection out;
   out.headers.emplace_back("Authorization", token.token_type + " " + token.access_token);
   out.allowed_hosts = token.provider->api_hosts;
+  out.base_url = token.provider->api_base_url;
+  out.default_headers = token.provider->api_headers;
   out.secrets.push_back(token.access_token);
   return out;
 }

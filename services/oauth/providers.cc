@@ -31,6 +31,7 @@ OAuthProvider Google() {
   p.authorization_params = {{"access_type", "offline"}, {"prompt", "consent"}};
   p.issuer = "https://accounts.google.com";
   p.api_hosts = {"www.googleapis.com", "*.googleapis.com"};
+  p.api_base_url = "https://www.googleapis.com";
   return p;
 }
 
@@ -43,6 +44,7 @@ OAuthProvider Microsoft() {
   p.scopes = {"offline_access", "User.Read"};
   p.uses_tenant = true;
   p.api_hosts = {"graph.microsoft.com"};
+  p.api_base_url = "https://graph.microsoft.com";
   return p;
 }
 
@@ -58,6 +60,7 @@ OAuthProvider Slack() {
   p.pkce = false;
   p.dialect = TokenDialect::kSlack;
   p.api_hosts = {"slack.com"};
+  p.api_base_url = "https://slack.com/api";
   return p;
 }
 
@@ -69,6 +72,11 @@ OAuthProvider Github() {
   p.scopes = {"read:user"};
   p.dialect = TokenDialect::kGithub;
   p.api_hosts = {"api.github.com"};
+  p.api_base_url = "https://api.github.com";
+  // GitHub refuses calls without a User-Agent.
+  p.api_headers = {{"Accept", "application/vnd.github+json"},
+                   {"X-GitHub-Api-Version", "2022-11-28"},
+                   {"User-Agent", "latchkey"}};
   return p;
 }
 
@@ -84,6 +92,9 @@ OAuthProvider Notion() {
   p.pkce = false;
   p.dialect = TokenDialect::kNotion;
   p.api_hosts = {"api.notion.com"};
+  p.api_base_url = "https://api.notion.com";
+  // Notion refuses calls that do not name the API version they expect.
+  p.api_headers = {{"Notion-Version", "2022-06-28"}};
   return p;
 }
 
@@ -119,6 +130,26 @@ bool IsEndpointUrl(const std::string& url) {
   return true;
 }
 
+// An HTTP field name: RFC 9110 token characters.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  for (unsigned char c : name) {
+    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
+// An HTTP field value: visible characters and inner spaces, no line breaks.
+bool IsHeaderValue(std::string_view value) {
+  if (value.size() > 4096) return false;
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 // Applies one providers-file entry over a provider, field by field, in a
 // fixed order so the first error reported for a file is always the same.
 class EntryReader {
@@ -146,6 +177,8 @@ class EntryReader {
                                    "pkce",
                                    "tokenDialect",
                                    "apiHosts",
+                                   "apiBaseUrl",
+                                   "apiHeaders",
                                    "issuer",
                                    "usesTenant"};
     for (const auto& [key, value] : j_.items()) {
@@ -159,7 +192,18 @@ class EntryReader {
     RETURN_IF_ERROR(Url("authorizationUrl", p.authorization_url));
     RETURN_IF_ERROR(Url("tokenUrl", p.token_url));
     RETURN_IF_ERROR(OptionalUrl("revocationUrl", p.revocation_url));
-    return OptionalUrl("issuer", p.issuer);
+    RETURN_IF_ERROR(OptionalUrl("issuer", p.issuer));
+    return ApiBaseUrl(p.api_base_url);
+  }
+  // Null removes the built-in base URL; a base URL takes no query.
+  Status ApiBaseUrl(std::string& out) const {
+    std::optional<std::string> url = out.empty() ? std::nullopt : std::optional(out);
+    RETURN_IF_ERROR(OptionalUrl("apiBaseUrl", url));
+    if (url && url->find_first_of("?{") != std::string::npos) {
+      return Bad("apiBaseUrl", "must be an absolute http(s) URL without a query");
+    }
+    out = url.value_or("");
+    return Status::Ok();
   }
   Status ApplyLists(OAuthProvider& p) const {
     RETURN_IF_ERROR(Strings("scopes", p.scopes, false));
@@ -170,6 +214,7 @@ class EntryReader {
         return Bad("scopeSeparator", "must be \" \" or \",\"");
       p.scope_separator = *sep;
     }
+    RETURN_IF_ERROR(ApiHeaders(p.api_headers));
     if (const Json* v = JsonMember(j_, "authorizationParams")) {
       if (!v->is_object()) return Bad("authorizationParams", "must be an object of strings");
       p.authorization_params.clear();
@@ -179,6 +224,22 @@ class EntryReader {
           return Bad("authorizationParams", "must be an object of strings");
         p.authorization_params.emplace_back(name, *text);
       }
+    }
+    return Status::Ok();
+  }
+  // An object of header names to values; null or {} sends none.
+  Status ApiHeaders(std::vector<std::pair<std::string, std::string>>& out) const {
+    const Json* v = JsonMember(j_, "apiHeaders");
+    if (!v) return Status::Ok();
+    out.clear();
+    if (v->is_null()) return Status::Ok();
+    if (!v->is_object()) return Bad("apiHeaders", "must be an object of strings");
+    for (const auto& [name, value] : v->items()) {
+      const std::string* text = value.get_ptr<const std::string*>();
+      if (!text || !IsHeaderName(name) || !IsHeaderValue(*text)) {
+        return Bad("apiHeaders", "must map header names to header values");
+      }
+      out.emplace_back(name, *text);
     }
     return Status::Ok();
   }

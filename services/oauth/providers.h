@@ -46,6 +46,12 @@ struct OAuthProvider {
   bool pkce = true;  // S256
   TokenDialect dialect = TokenDialect::kStandard;
   std::vector<std::string> api_hosts;  // where the proxy may send its tokens
+  // Where calls by path (/proxy/oauth/{tokenId}/{path}) go: an absolute
+  // http(s) URL without query; empty when the provider has none.
+  std::string api_base_url;
+  // Headers the provider's API needs, sent on proxied calls unless the
+  // caller sent its own (Notion-Version; GitHub's Accept and User-Agent).
+  std::vector<std::pair<std::string, std::string>> api_headers;
   // The authorization server's issuer identifier (RFC 9207); an `iss` in
   // the callback must equal it. May contain {tenant}.
   std::optional<std::string> issuer;

@@ -228,7 +228,7 @@ Result<HttpClientRequest> ProxyService::BuildRequest(const Exchange& ex,
   out.total_timeout = options_.total_timeout;
   out.cancel = c.cancel;
   out.body = c.body;
-  out.headers = OutboundHeaders(c.headers, injection.headers);
+  out.headers = OutboundHeaders(c.headers, injection.headers, injection.default_headers);
   return out;
 }
 

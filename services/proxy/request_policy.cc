@@ -107,7 +107,8 @@ bool DropOutboundHeader(std::string_view name, const std::vector<std::string>& c
   return false;
 }
 
-HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected) {
+HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected,
+                           const HeaderList& defaults) {
   HeaderList out;
   auto connection_tokens = ConnectionTokens(caller);
   for (const auto& [name, value] : caller) {
@@ -115,6 +116,12 @@ HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected)
     bool replaced = false;
     for (const auto& [iname, ivalue] : injected) replaced |= IEquals(name, iname);
     if (!replaced) out.emplace_back(name, value);
+  }
+  for (const auto& [name, value] : defaults) {
+    bool sent = false;
+    for (const auto& [oname, ovalue] : out) sent |= IEquals(name, oname);
+    for (const auto& [iname, ivalue] : injected) sent |= IEquals(name, iname);
+    if (!sent) out.emplace_back(name, value);
   }
   for (const auto& [name, value] : injected) out.emplace_back(name, value);
   out.emplace_back("Accept-Encoding", "identity");  // so echoes can be redacted

@@ -66,9 +66,11 @@ std::vector<std::string> ConnectionTokens(const HeaderList& headers);
 bool DropOutboundHeader(std::string_view name, const std::vector<std::string>& connection_tokens);
 // What goes upstream: the caller's headers that survive DropOutboundHeader
 // and are not named like an injected one, then the injected headers, then
-// "Accept-Encoding: identity". The result holds copies of the injected
-// secrets; the caller wipes it.
-HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected);
+// "Accept-Encoding: identity". `defaults` (the provider's API headers)
+// go in only where no surviving header of the caller's has their name.
+// The result holds copies of the injected secrets; the caller wipes it.
+HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected,
+                           const HeaderList& defaults = {});
 
 // Whether an upstream header stays behind: hop-by-hop, Proxy-*,
 // Content-Length (framing is redone) and the ones our HTTP layer sets

@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(TheApiReferenceNamesEveryRouteAndNoOther) {
   std::set<std::string> routes;
   for (const Route& r : app.router().routes()) {
     routes.insert(r.method + " " + r.pattern);
-    if (r.pattern == "/v1/proxy" || r.pattern == "/proxy/{credential}/{path...}") {
+    if (r.pattern == "/v1/proxy" || r.pattern.starts_with("/proxy/")) {
       // Documented as one line for all methods.
       BOOST_TEST(docs.find("`OPTIONS " + r.pattern + "`") != std::string::npos, r.pattern);
       continue;

@@ -18,6 +18,11 @@ with a code, or with error=access_denied when told to deny. PKCE S256 is
 checked, and a verifier sent for a code issued without a challenge is
 refused (RFC 9700 §4.8.2). A refresh token used after it rotated is
 counted as a reuse: the tests require none.
+
+Each provider's API lives under /api/<dialect>/ (the apiBaseUrl the
+providers file names): it answers who the bearer token belongs to and
+echoes the request (method, path, query, headers, body), and refuses a
+token that has expired once strict_expiry is on.
 """
 import base64
 import hashlib
@@ -44,6 +49,9 @@ class FakeProviders:
         self.codes = {}
         self.refresh_tokens = {}   # token -> {"dialect", "kind", "valid"}
         self.access_tokens = {}    # token -> dialect
+        self.access_expiry = {}    # token -> time.time() it expires at
+        self.strict_expiry = False  # the API refuses expired access tokens
+        self.api_requests = []     # what reached /api: method, path, headers, body
         self.refreshes = {d: 0 for d in DIALECTS}
         self.reused = []           # refresh tokens used after they rotated
         self.authorize_requests = []
@@ -88,11 +96,13 @@ class FakeProviders:
                 self.send(404, {"error": "not_found"})
 
             def do_POST(self):
-                if fake.refresh_delay:
-                    fake.stall(fake.refresh_delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
+                if parts[0] == "api":
+                    return fake.api(self, raw)
+                if fake.refresh_delay:
+                    fake.stall(fake.refresh_delay)
                 with fake.lock:
                     if parts[-1] == "token":
                         return fake.token(self, parts[0], raw)
@@ -124,20 +134,21 @@ class FakeProviders:
     def providers_file(self):
         """The providers file pointing every built-in entry here."""
         b = self.base
-        return {
+        entries = {
             "google": {"authorizationUrl": b + "/google/authorize", "tokenUrl": b + "/google/token",
-                       "revocationUrl": b + "/google/revoke", "issuer": b + "/google",
-                       "apiHosts": ["127.0.0.1"]},
+                       "revocationUrl": b + "/google/revoke", "issuer": b + "/google"},
             "microsoft": {"authorizationUrl": b + "/microsoft/{tenant}/authorize",
-                          "tokenUrl": b + "/microsoft/{tenant}/token",
-                          "apiHosts": ["127.0.0.1"]},
+                          "tokenUrl": b + "/microsoft/{tenant}/token"},
             "slack": {"authorizationUrl": b + "/slack/authorize", "tokenUrl": b + "/slack/token",
-                      "revocationUrl": b + "/slack/revoke", "apiHosts": ["127.0.0.1"]},
-            "github": {"authorizationUrl": b + "/github/authorize", "tokenUrl": b + "/github/token",
-                       "apiHosts": ["127.0.0.1"]},
+                      "revocationUrl": b + "/slack/revoke"},
+            "github": {"authorizationUrl": b + "/github/authorize", "tokenUrl": b + "/github/token"},
             "notion": {"authorizationUrl": b + "/notion/authorize", "tokenUrl": b + "/notion/token",
-                       "revocationUrl": b + "/notion/revoke", "apiHosts": ["127.0.0.1"]},
+                       "revocationUrl": b + "/notion/revoke"},
         }
+        for d, entry in entries.items():
+            entry["apiHosts"] = ["127.0.0.1"]
+            entry["apiBaseUrl"] = b + "/api/" + d
+        return entries
 
     # --- authorization endpoint -------------------------------------------------
 
@@ -210,6 +221,7 @@ class FakeProviders:
         out = {"access_token": at}
         if expires:
             out["expires_in"] = self.expires_in[dialect]
+            self.access_expiry[at] = time.time() + self.expires_in[dialect]
         if refresh:
             rt = self.new_token(dialect, "rt")
             self.refresh_tokens[rt] = {"dialect": dialect, "kind": kind, "valid": True}
@@ -336,11 +348,17 @@ class FakeProviders:
 
     # --- a provider API the proxy can call --------------------------------------------
 
-    def api(self, h):
+    def api(self, h, body=""):
         auth = h.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        token = auth[len("Bearer "):] if auth.lower().startswith("bearer ") else ""
+        url = urllib.parse.urlparse(h.path)
         with self.lock:
             dialect = self.access_tokens.get(token)
-        if not dialect:
+            expired = self.strict_expiry and self.access_expiry.get(token, float("inf")) <= time.time()
+            self.api_requests.append({"method": h.command, "path": url.path, "query": url.query,
+                                      "headers": dict(h.headers.items()), "body": body,
+                                      "token": token})
+        if not dialect or expired:
             return h.send(401, {"error": "invalid_token"})
-        return h.send(200, {"ok": True, "dialect": dialect})
+        return h.send(200, {"ok": True, "dialect": dialect, "method": h.command,
+                            "path": url.path, "query": url.query, "body": body})

@@ -109,6 +109,12 @@ ROUTES = {
     ("PATCH", "/proxy/{credential}/{path...}"): "proxy",
     ("DELETE", "/proxy/{credential}/{path...}"): "proxy",
     ("OPTIONS", "/proxy/{credential}/{path...}"): "proxy",
+    ("GET", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
+    ("POST", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
+    ("PUT", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
+    ("PATCH", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
+    ("DELETE", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
+    ("OPTIONS", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
 }
 
 # Path parameters that do not appear in a fixture (filled in setUpClass).
@@ -328,7 +334,7 @@ class HostileTest(unittest.TestCase):
         cls.planted = [OPENAI, ANTHROPIC, BEARER_A, BEARER_B, REPLACEMENT, ADMIN,
                        CLIENT_SECRETS["google"], CLIENT_SECRETS["github"]]
         # Filled path parameters (real ids of A, so a bypass would act on them).
-        cls.params = dict(STATIC_PARAMS, accountId=cls.acct_a, name="a-bearer")
+        cls.params = dict(STATIC_PARAMS, accountId=cls.acct_a, name="a-bearer", tokenId=cls.otk_a)
         cls.ids = {"/admin/accounts/{id}": cls.acct_d, "/api-keys/{id}": cls.victim_key_id,
                    "/certificates/{id}": cls.cert_a, "/certificates/{id}/revoke": cls.cert_a,
                    "/oauth-tokens/{id}": cls.otk_a, "/oauth-tokens/{id}/access-token": cls.otk_a}

@@ -509,6 +509,110 @@ class FlowSecurityTest(OAuthTestBase):
             self.assertNotIn(secret.encode(), raw)
 
 
+class OAuthByPathTest(OAuthTestBase):
+    """/proxy/oauth/{tokenId}/{path...}: a connection's provider API by path."""
+
+    def by_path(self, token_id, rest, method="GET", headers=None, body=None, key=None):
+        h = {"Authorization": "Bearer " + (key or self.key)}
+        h.update(headers or {})
+        status, parsed, _ = self.server.request(
+            method, "/proxy/oauth/%s/%s" % (token_id, rest), body=body, headers=h)
+        return status, parsed
+
+    def last_api_request(self):
+        return self.fake.api_requests[-1]
+
+    def test_each_provider_is_reached_at_its_api_base_with_a_fresh_token(self):
+        listed = {p["provider"]: p["apiBaseUrl"] for p in self.call("GET", "/oauth/providers")["data"]}
+        self.assertEqual(listed["notion"], self.fake.base + "/api/notion")
+        for dialect in DIALECTS:
+            with self.subTest(dialect):
+                result = self.connect(dialect, "path-" + dialect)
+                token = result["tokenId"]
+                status, body = self.by_path(token, "v1/users/me?page_size=2&x=%2F")
+                self.assertEqual(status, 200, body)
+                self.assertEqual(body["dialect"], dialect)
+                seen = self.last_api_request()
+                self.assertEqual(seen["path"], "/api/%s/v1/users/me" % dialect)
+                self.assertEqual(seen["query"], "page_size=2&x=%2F")
+                self.assertIn(seen["token"], self.fake.access_tokens)
+                self.assertNotIn(self.key, json.dumps(seen["headers"]))
+
+    def test_notion_and_github_get_the_headers_their_apis_need(self):
+        notion = self.connect("notion", "path-headers")["tokenId"]
+        self.assertEqual(self.by_path(notion, "v1/search", "POST", body={"query": "q"})[0], 200)
+        seen = self.last_api_request()
+        self.assertEqual(seen["headers"].get("Notion-Version"), "2022-06-28")
+        self.assertEqual(json.loads(seen["body"]), {"query": "q"})
+        # The caller's own version wins.
+        self.by_path(notion, "v1/search", "POST", headers={"Notion-Version": "2025-09-03"},
+                     body={})
+        self.assertEqual(self.last_api_request()["headers"].get("Notion-Version"), "2025-09-03")
+        github = self.connect("github", "path-headers")["tokenId"]
+        self.assertEqual(self.by_path(github, "user")[0], 200)
+        headers = self.last_api_request()["headers"]
+        self.assertEqual(headers.get("Accept"), "application/vnd.github+json")
+        self.assertEqual(headers.get("User-Agent"), "latchkey")
+        # Google needs none of these.
+        google = self.connect("google", "path-headers")["tokenId"]
+        self.by_path(google, "oauth2/v3/userinfo")
+        self.assertNotIn("Notion-Version", self.last_api_request()["headers"])
+
+    def test_an_expired_token_is_refreshed_before_the_call(self):
+        self.fake.expires_in["notion"] = 1
+        try:
+            token = self.connect("notion", "path-expired")["tokenId"]
+        finally:
+            self.fake.expires_in["notion"] = 3600
+        first = [t for t, d in self.fake.access_tokens.items() if d == "notion"][-1]
+        # The provider's clock, not ours: the first token is dead at the API.
+        wait_until(lambda: time.time() > self.fake.access_expiry[first],
+                   what="the first access token to expire")
+        self.fake.strict_expiry = True
+        try:
+            status, body = self.by_path(token, "v1/users/me")
+        finally:
+            self.fake.strict_expiry = False
+        self.assertEqual(status, 200, body)
+        self.assertNotEqual(self.last_api_request()["token"], first)
+
+    def test_refusals(self):
+        token = self.connect("google", "path-refusals")["tokenId"]
+        # Another account's token looks like one that does not exist.
+        self.assertEqual(self.by_path(token, "x", key=self.other_key)[0], 404)
+        self.assertEqual(self.by_path("otk_missing", "x")[0], 404)
+        # A key restricted to other credentials; one restricted to this token.
+        _, other_only, _ = self.server.request("POST", "/api-keys", self.key, {
+            "name": "openai-only", "scopes": ["proxy"], "credentials": ["openai"]})
+        status, body = self.by_path(token, "x", key=other_only["apiKey"])
+        self.assertEqual((status, body["code"]), (403, "FORBIDDEN"), body)
+        _, this_only, _ = self.server.request("POST", "/api-keys", self.key, {
+            "name": "token-only", "scopes": ["proxy"], "credentials": ["oauth:" + token]})
+        self.assertEqual(self.by_path(token, "x", key=this_only["apiKey"])[0], 200)
+        # Climbing out of the API base, plainly or encoded, is refused unsent.
+        sent = len(self.fake.api_requests)
+        for rest in ("../../google/token", "a/%2e%2e/%2E%2E/x", "a/..%2f..%2fx"):
+            status, body = self.by_path(token, rest)
+            self.assertEqual(status, 400, (rest, body))
+        self.assertEqual(len(self.fake.api_requests), sent)
+        # No key at all.
+        status, _, _ = self.server.request("GET", "/proxy/oauth/%s/x" % token)
+        self.assertEqual(status, 401)
+
+    def test_a_token_revoked_at_the_provider_is_needs_reauth_not_a_500(self):
+        self.fake.expires_in["slack"] = 1
+        try:
+            token = self.connect("slack", "path-dead")["tokenId"]
+        finally:
+            self.fake.expires_in["slack"] = 3600
+        self.fake.kill_grants("slack")
+        t = wait_until(lambda: (lambda t: t if t["status"] == "needs_reauth" else None)(
+            self.call("GET", "/oauth-tokens/" + token)), what="needs_reauth")
+        self.assertEqual(t["status"], "needs_reauth")
+        status, body = self.by_path(token, "auth.test")
+        self.assertEqual((status, body["code"]), (409, "NEEDS_REAUTH"), body)
+
+
 class ProvidersFileTest(unittest.TestCase):
     def test_a_bad_providers_file_stops_the_server_naming_the_field(self):
         with tempfile.TemporaryDirectory() as tmp:

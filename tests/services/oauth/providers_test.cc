@@ -53,6 +53,44 @@ BOOST_AUTO_TEST_CASE(BuiltInEntriesHonourEachProvidersQuirks) {
   BOOST_TEST(!all.Find("acme"));
 }
 
+BOOST_AUTO_TEST_CASE(EachBuiltInProviderHasAnApiBaseUrlAmongItsApiHosts) {
+  OAuthProviders all = OAuthProviders::BuiltIn();
+  const std::pair<const char*, const char*> expected[] = {
+      {"google", "https://www.googleapis.com"},
+      {"microsoft", "https://graph.microsoft.com"},
+      {"slack", "https://slack.com/api"},
+      {"github", "https://api.github.com"},
+      {"notion", "https://api.notion.com"}};
+  for (const auto& [id, base] : expected) {
+    const OAuthProvider* p = all.Find(id);
+    BOOST_REQUIRE(p);
+    BOOST_TEST(p->api_base_url == base);
+  }
+  auto header = [&](const char* id, std::string_view name) {
+    for (const auto& [n, v] : all.Find(id)->api_headers) {
+      if (n == name) return v;
+    }
+    return std::string();
+  };
+  BOOST_TEST(header("notion", "Notion-Version") == "2022-06-28");
+  BOOST_TEST(header("github", "Accept") == "application/vnd.github+json");
+  BOOST_TEST(!header("github", "User-Agent").empty());
+  BOOST_TEST(all.Find("google")->api_headers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(ApiBaseUrlAndHeadersCanBeOverriddenOrRemoved) {
+  auto p = OAuthProviders::WithOverrides(R"({
+      "notion": {"apiBaseUrl": "http://127.0.0.1:9000/notion", "apiHeaders": {"X-A": "1"}},
+      "github": {"apiBaseUrl": null, "apiHeaders": null}})");
+  BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  BOOST_TEST(p->Find("notion")->api_base_url == "http://127.0.0.1:9000/notion");
+  BOOST_REQUIRE(p->Find("notion")->api_headers.size() == 1u);
+  BOOST_TEST(p->Find("notion")->api_headers[0].first == "X-A");
+  BOOST_TEST(p->Find("github")->api_base_url.empty());
+  BOOST_TEST(p->Find("github")->api_headers.empty());
+  BOOST_TEST(p->Find("google")->api_base_url == "https://www.googleapis.com");
+}
+
 BOOST_AUTO_TEST_CASE(OverridesKeepWhatTheyLeaveOut) {
   auto p = OAuthProviders::WithOverrides(
       R"({"google": {"tokenUrl": "http://127.0.0.1:9000/token", "revocationUrl": null}})");
@@ -99,6 +137,11 @@ BOOST_AUTO_TEST_CASE(BadFilesAreRefusedNamingTheField) {
       {R"({"google": {"scopes": "openid"}})", "google.scopes"},
       {R"({"google": {"apiHosts": ["bad host"]}})", "google.apiHosts"},
       {R"({"google": {"tokenURL": "https://x/t"}})", "google.tokenURL"},
+      {R"({"google": {"apiBaseUrl": "https://x/api?v=1"}})", "google.apiBaseUrl"},
+      {R"({"google": {"apiBaseUrl": "file:///etc"}})", "google.apiBaseUrl"},
+      {R"({"google": {"apiHeaders": ["Accept"]}})", "google.apiHeaders"},
+      {R"({"google": {"apiHeaders": {"Bad Name": "x"}}})", "google.apiHeaders"},
+      {"{\"google\": {\"apiHeaders\": {\"X-A\": \"a\\r\\nX-B: b\"}}}", "google.apiHeaders"},
       {R"({"Bad Id": {}})", "Bad Id"},
   };
   for (const auto& c : cases) {

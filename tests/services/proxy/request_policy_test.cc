@@ -172,6 +172,20 @@ BOOST_AUTO_TEST_CASE(OutboundHeadersPutTheInjectedOnesInPlaceOfTheCallers) {
   BOOST_TEST((out == expected));
 }
 
+BOOST_AUTO_TEST_CASE(OutboundHeadersAddDefaultsOnlyWhereTheCallerSentNone) {
+  HeaderList out = OutboundHeaders({{"notion-version", "2021-05-13"}, {"Accept", "*/*"}},
+                                   {{"Authorization", "Bearer injected"}},
+                                   {{"Notion-Version", "2022-06-28"},
+                                    {"User-Agent", "latchkey"},
+                                    {"Authorization", "Bearer default"}});
+  HeaderList expected = {{"notion-version", "2021-05-13"},
+                         {"Accept", "*/*"},
+                         {"User-Agent", "latchkey"},
+                         {"Authorization", "Bearer injected"},
+                         {"Accept-Encoding", "identity"}};
+  BOOST_TEST((out == expected));
+}
+
 struct HostRow {
   std::vector<std::string> patterns;
   std::string host;
