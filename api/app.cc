@@ -21,7 +21,11 @@ std::optional<std::string> CallerKey(const HttpRequest& request, AuthKind auth) 
 }  // namespace
 
 App::App(AppServices services, AppOptions options)
-    : services_(services), options_(std::move(options)) {
+    : services_(services),
+      options_(std::move(options)),
+      mcp_(LatchkeyMcpTools({services.credentials, services.proxy, services.oauth_tokens,
+                             services.tokens, services.certificates, options_}),
+           services.audit_writer, *services.clock) {
   AppServices& s = services_;
   AddSystemRoutes(router_, {s.db, router_, options_});
   AddAdminRoutes(router_, {s.accounts, s.key_pool});
@@ -33,6 +37,7 @@ App::App(AppServices services, AppOptions options)
   AddCredentialRoutes(router_, {s.credentials});
   AddProxyRoutes(router_, {s.proxy});
   AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_});
+  AddMcpRoutes(router_, {mcp_, options_});
 }
 
 std::string ClientAddress(const std::string& peer, const std::optional<std::string>& forwarded_for,

@@ -23,6 +23,7 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/mcp/mcp_server.h"
 #include "services/oauth/oauth_clients.h"
 #include "services/oauth/oauth_flows.h"
 #include "services/oauth/oauth_tokens.h"
@@ -90,6 +91,8 @@ struct AppServices {
   // Where blocking routes run; without one (tests calling Handle) they run
   // on the caller's thread.
   WorkerPool* workers = nullptr;
+  // Time for MCP sessions; replaceable in tests.
+  const Clock* clock = &SystemClock::Get();
 };
 
 class App {
@@ -132,6 +135,7 @@ class App {
 
   AppServices services_;
   AppOptions options_;
+  McpServer mcp_;
   Router router_;
   RateLimiter limiter_;
 };
@@ -176,6 +180,8 @@ struct TokenRouteDeps {
   const AppOptions& options;
 };
 void AddTokenRoutes(Router& router, const TokenRouteDeps& deps);
+// The body of POST /tokens (also the MCP sign_token tool's arguments).
+Result<TokenRequest> ParseTokenRequest(const std::string& text, int64_t max_lifetime);
 
 struct JwksRouteDeps {
   CertificateService& certificates;
@@ -201,6 +207,28 @@ struct OAuthRouteDeps {
   const AppOptions& options;
 };
 void AddOAuthRoutes(Router& router, const OAuthRouteDeps& deps);
+
+struct McpRouteDeps {
+  McpServer& server;
+  const AppOptions& options;  // requests from the public URL's origin are allowed
+};
+void AddMcpRoutes(Router& router, const McpRouteDeps& deps);
+
+// What the MCP tools use (api/mcp_tools.cc).
+struct McpToolDeps {
+  CredentialService& credentials;
+  ProxyService& proxy;
+  OAuthTokens& oauth_tokens;
+  TokenService& tokens;
+  CertificateService& certificates;  // for the longest token lifetime
+  const AppOptions& options;
+};
+// list_credentials, proxy_request, list_oauth_connections, call_oauth_api,
+// sign_token and get_jwks_url.
+std::vector<McpTool> LatchkeyMcpTools(const McpToolDeps& deps);
+
+// The public URL's scheme://host[:port].
+std::string PublicOrigin(const AppOptions& options);
 
 // "{public-url}/accounts/{id}": the `iss` of the account's tokens.
 std::string AccountIssuer(const AppOptions& options, const std::string& account_id);

@@ -34,7 +34,7 @@ void AppendHead(std::string& out, int status, const std::string& content_type,
     if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
     header(name, value);
   }
-  header("Content-Type", content_type);
+  if (!content_type.empty()) header("Content-Type", content_type);  // none without a body
   header("X-Request-Id", request_id);
   header("X-Content-Type-Options", "nosniff");
   header("Referrer-Policy", "no-referrer");
@@ -162,7 +162,9 @@ void WriteWithPistache(PH::ResponseWriter& writer, const HttpResponse& r,
     if (strcasecmp(name.c_str(), "Cache-Control") == 0) has_cache_control = true;
     headers.add(std::make_shared<NamedHeader>(name, value));
   }
-  headers.add(std::make_shared<NamedHeader>("Content-Type", r.content_type));
+  if (!r.content_type.empty()) {
+    headers.add(std::make_shared<NamedHeader>("Content-Type", r.content_type));
+  }
   headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
   headers.add(std::make_shared<NamedHeader>("X-Content-Type-Options", "nosniff"));
   headers.add(std::make_shared<NamedHeader>("Referrer-Policy", "no-referrer"));

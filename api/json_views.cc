@@ -1,5 +1,7 @@
 #include "api/json_views.h"
 
+#include "services/oauth/oauth_tokens.h"
+
 namespace latchkey {
 namespace {
 
@@ -121,6 +123,22 @@ nlohmann::json ToJson(const SecretInfo& s) {
                         {"useCount", s.use_count}};
   if (s.param) out["param"] = *s.param;
   return out;
+}
+
+nlohmann::json ToJson(const OAuthTokenInfo& t) {
+  auto metadata = nlohmann::json::parse(t.metadata_json, nullptr, false);
+  if (metadata.is_discarded()) metadata = nlohmann::json::object();
+  return {{"id", t.id},
+          {"provider", t.provider},
+          {"identifierId", t.identifier_id},
+          {"resource", t.resource},
+          {"scopes", t.scopes},
+          {"status", t.status},
+          {"refreshable", t.refreshable},
+          {"expiresAt", OptionalTimeJson(t.expires_at)},
+          {"createdAt", FormatIso8601(t.created_at)},
+          {"lastRefreshedAt", OptionalTimeJson(t.last_refreshed_at)},
+          {"metadata", metadata}};
 }
 
 }  // namespace latchkey

@@ -11,6 +11,8 @@
 
 namespace latchkey {
 
+struct OAuthTokenInfo;  // services/oauth/oauth_tokens.h
+
 nlohmann::json ToJson(const Account& account);
 nlohmann::json ToJson(const ApiKey& key);
 nlohmann::json ToJson(const AuditEvent& event);
@@ -21,5 +23,7 @@ nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t);
 nlohmann::json ToJson(const CredentialsSummary& summary);
 // Masked metadata only.
 nlohmann::json ToJson(const SecretInfo& secret);
+// Never a token: id, provider, identifierId, status, scopes, expiry, metadata.
+nlohmann::json ToJson(const OAuthTokenInfo& token);
 
 }  // namespace latchkey

@@ -33,22 +33,6 @@ json ProviderJson(const OAuthClientInfo& c) {
   return out;
 }
 
-json TokenJson(const OAuthTokenInfo& t) {
-  json metadata = json::parse(t.metadata_json, nullptr, false);
-  if (metadata.is_discarded()) metadata = json::object();
-  return {{"id", t.id},
-          {"provider", t.provider},
-          {"identifierId", t.identifier_id},
-          {"resource", t.resource},
-          {"scopes", t.scopes},
-          {"status", t.status},
-          {"refreshable", t.refreshable},
-          {"expiresAt", OptionalTimeJson(t.expires_at)},
-          {"createdAt", FormatIso8601(t.created_at)},
-          {"lastRefreshedAt", OptionalTimeJson(t.last_refreshed_at)},
-          {"metadata", metadata}};
-}
-
 HttpResponse Redirect(const std::string& location) {
   HttpResponse r;
   r.status = 302;
@@ -166,13 +150,13 @@ Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ct
                                             ctx.request.Query("resource"),
                                             static_cast<int>(limit.value_or(100))));
   json data = json::array();
-  for (const auto& t : list) data.push_back(TokenJson(t));
+  for (const auto& t : list) data.push_back(ToJson(t));
   return JsonResponse(200, {{"data", data}});
 }
 
 Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(OAuthTokenInfo t, d.tokens.Get(ctx.account_id(), ctx.param("id")));
-  return JsonResponse(200, TokenJson(t));
+  return JsonResponse(200, ToJson(t));
 }
 
 Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {

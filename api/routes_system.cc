@@ -51,7 +51,8 @@ nlohmann::json Operation(const Route& route) {
     op["security"] = nlohmann::json::array(
         {{{route.auth == AuthKind::kAdmin ? "adminKey" : "apiKey", nlohmann::json::array()}}});
   }
-  if (route.auth == AuthKind::kApiKey || route.auth == AuthKind::kSdkKey) {
+  if ((route.auth == AuthKind::kApiKey || route.auth == AuthKind::kSdkKey) &&
+      !route.scope.empty()) {
     responses["403"] = ErrorRef("The key lacks the scope " + route.scope);
     op["x-required-scope"] = route.scope;
   }

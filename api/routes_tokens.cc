@@ -7,7 +7,6 @@
 #include "services/accounts/scopes.h"
 
 namespace latchkey {
-namespace {
 
 Result<TokenRequest> ParseTokenRequest(const std::string& text, int64_t max_lifetime) {
   ASSIGN_OR_RETURN(JsonBody body,
@@ -23,6 +22,8 @@ Result<TokenRequest> ParseTokenRequest(const std::string& text, int64_t max_life
   ASSIGN_OR_RETURN(request.subject, body.OptionalString("subject"));
   return request;
 }
+
+namespace {
 
 Result<HttpResponse> SignToken(const TokenRouteDeps& d, RequestContext& ctx) {
   int64_t max_lifetime = d.certificates.options().max_token_lifetime.count();

@@ -11,4 +11,10 @@ namespace latchkey {
 // point into `text`.
 std::vector<std::string_view> SplitList(std::string_view text, char sep = ',');
 
+// An HTTP field name: 1 to 256 RFC 9110 token characters.
+bool IsHeaderName(std::string_view name);
+// An HTTP field value we would send: up to 8 KiB of visible characters,
+// spaces and tabs; no line breaks, NULs or other controls.
+bool IsHeaderValue(std::string_view value);
+
 }  // namespace latchkey

@@ -4,6 +4,7 @@
 
 #include "common/hosts.h"
 #include "common/json_text.h"
+#include "common/strings.h"
 #include "services/oauth/json_fields.h"
 
 namespace latchkey {
@@ -127,26 +128,6 @@ bool IsEndpointUrl(const std::string& url) {
   size_t end = url.find_first_of("/?", rest);
   std::string authority = url.substr(rest, end == std::string::npos ? end : end - rest);
   if (authority.empty() || authority.find('@') != std::string::npos) return false;
-  return true;
-}
-
-// An HTTP field name: RFC 9110 token characters.
-bool IsHeaderName(std::string_view name) {
-  if (name.empty() || name.size() > 256) return false;
-  for (unsigned char c : name) {
-    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!tchar) return false;
-  }
-  return true;
-}
-
-// An HTTP field value: visible characters and inner spaces, no line breaks.
-bool IsHeaderValue(std::string_view value) {
-  if (value.size() > 4096) return false;
-  for (unsigned char c : value) {
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
   return true;
 }
 

@@ -22,6 +22,20 @@ BOOST_AUTO_TEST_CASE(SplitsTrimsAndDropsEmptyItems) {
   BOOST_TEST(Items("x y", ' ') == (std::vector<std::string>{"x", "y"}));
 }
 
+BOOST_AUTO_TEST_CASE(HeaderNamesAreTokensAndValuesHaveNoLineBreaks) {
+  BOOST_TEST(IsHeaderName("Notion-Version"));
+  BOOST_TEST(IsHeaderName("x-api-key"));
+  BOOST_TEST(!IsHeaderName(""));
+  BOOST_TEST(!IsHeaderName("Bad Name"));
+  BOOST_TEST(!IsHeaderName("X:Y"));
+  BOOST_TEST(!IsHeaderName(std::string(257, 'a')));
+  BOOST_TEST(IsHeaderValue("application/vnd.github+json; q=1\t"));
+  BOOST_TEST(IsHeaderValue(""));
+  BOOST_TEST(!IsHeaderValue("a\r\nX-Injected: 1"));
+  BOOST_TEST(!IsHeaderValue(std::string("a\0b", 3)));
+  BOOST_TEST(!IsHeaderValue(std::string(8193, 'a')));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

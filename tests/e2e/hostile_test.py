@@ -47,7 +47,8 @@ ALL_SCOPES = ["certificates:read", "certificates:write", "tokens:sign", "credent
               "credentials:write", "oauth:read", "oauth:write", "oauth:token", "proxy",
               "audit:read", "api-keys:write"]
 
-# Every route and what it needs: "public", "admin", or the API key scope.
+# Every route and what it needs: "public", "admin", the API key scope, or
+# None for any API key.
 # Must match GET /openapi.json exactly (test_00_route_table_matches_openapi).
 ROUTES = {
     ("GET", "/healthz"): "public",
@@ -109,6 +110,9 @@ ROUTES = {
     ("PATCH", "/proxy/{credential}/{path...}"): "proxy",
     ("DELETE", "/proxy/{credential}/{path...}"): "proxy",
     ("OPTIONS", "/proxy/{credential}/{path...}"): "proxy",
+    ("POST", "/mcp"): None,  # any key; each tool checks its own scope
+    ("GET", "/mcp"): None,
+    ("DELETE", "/mcp"): None,
     ("GET", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
     ("POST", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
     ("PUT", "/proxy/oauth/{tokenId}/{path...}"): "proxy",
@@ -640,7 +644,7 @@ class HostileTest(unittest.TestCase):
             for label, token, extra in bad:
                 self.run_case("%s %s: %s" % (method, template, label), method, path, token, body,
                               extra, expect=(401,), code="UNAUTHORIZED")
-            if need != "admin":
+            if need not in ("admin", None):
                 lacking = self.proxy_only if need == "audit:read" else self.audit_only
                 self.run_case("%s %s: key without %s" % (method, template, need), method, path,
                               lacking, body, expect=(403,), code="FORBIDDEN", contains=need)

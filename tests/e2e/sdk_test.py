@@ -95,7 +95,8 @@ def anthropic_events(model):
 class FakeProvider:
     """Answers POST /v1/chat/completions as OpenAI and POST /v1/messages as
     Anthropic (JSON, or server-sent events when the body asks to stream);
-    anything else gets a small JSON 200. Records every request."""
+    GET /v1/big gets 200 KiB of text; anything else a small JSON 200 that
+    echoes the body. Records every request."""
 
     def __init__(self):
         self.requests = []
@@ -158,12 +159,22 @@ class FakeProvider:
                         self.send_events(anthropic_events(model))
                     else:
                         self.send_json(200, anthropic_message(model))
+                elif path == "/v1/big":
+                    out = b"x" * (200 * 1024)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
                 else:
-                    self.send_json(200, {"ok": True, "method": self.command, "path": path})
+                    self.send_json(200, {"ok": True, "method": self.command, "path": path,
+                                         "echo": body.decode("utf-8", "replace")})
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = handle_any
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A caller that stopped reading (a truncated MCP tool result).
+        self.httpd.handle_error = lambda request, address: None
         self.port = self.httpd.server_address[1]
         self.url = "http://127.0.0.1:%d" % self.port
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

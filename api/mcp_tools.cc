@@ -1,0 +1,333 @@
+// The tools latchkeyd's MCP server offers (services/mcp): what the HTTP
+// API does, in the shape a model calls. Each reads its arguments as a JSON
+// body (unknown or mistyped ones are InvalidArgument naming them) and runs
+// through the same services and checks as the routes.
+#include <strings.h>
+
+#include <map>
+#include <memory>
+
+#include "api/app.h"
+#include "api/json_body.h"
+#include "api/json_views.h"
+#include "common/names.h"
+#include "common/strings.h"
+#include "services/accounts/scopes.h"
+
+namespace latchkey {
+namespace {
+
+using json = nlohmann::json;
+
+// The most of an upstream's body a tool hands back; past it the transfer
+// stops and the result says it was truncated.
+constexpr size_t kMaxToolBodyBytes = 64 * 1024;
+
+// Collects a proxied answer into a tool result.
+class CollectSink final : public ProxySink {
+ public:
+  explicit CollectSink(ToolDone done) : done_(std::move(done)) {}
+  bool Start(int status, const HeaderList& headers) override {
+    status_ = status;
+    for (const auto& [name, value] : headers) {
+      std::string& joined = headers_[name];
+      joined += joined.empty() ? value : ", " + value;
+    }
+    return true;
+  }
+  bool Write(std::string_view chunk, bool last) override {
+    (void)last;
+    size_t room = kMaxToolBodyBytes - body_.size();
+    body_.append(chunk.substr(0, room));
+    truncated_ = chunk.size() > room;
+    return !truncated_;
+  }
+  void Fail(const Status& error) override { error_ = error; }
+  bool Congested() const override { return false; }
+  int fd() const override { return -1; }
+  bool Flush() override { return true; }
+  void End() override {
+    if (!error_.ok()) return done_(error_);
+    done_(json{{"status", status_},
+               {"headers", headers_},
+               {"body", std::move(body_)},
+               {"truncated", truncated_}});
+  }
+
+ private:
+  ToolDone done_;
+  Status error_;
+  int status_ = 0;
+  std::map<std::string, std::string> headers_;
+  std::string body_;
+  bool truncated_ = false;
+};
+
+// The request headers and body a tool's arguments name. A JSON body (an
+// object or array) is sent as application/json unless the headers say
+// otherwise; a string goes as it is.
+Status ReadRequestParts(const JsonBody& args, ProxyCall& call) {
+  ASSIGN_OR_RETURN(auto headers, args.OptionalStringMap("headers"));
+  bool has_type = false;
+  for (const auto& [name, value] : headers) {
+    if (!IsHeaderName(name) || !IsHeaderValue(value)) {
+      return InvalidArgument("headers: '" + name.substr(0, 64) +
+                             "' must be a header name with a one-line value");
+    }
+    has_type |= strcasecmp(name.c_str(), "Content-Type") == 0;
+    call.headers.emplace_back(name, value);
+  }
+  ASSIGN_OR_RETURN(auto method, args.OptionalString("method"));
+  call.method = method.value_or("GET");
+  if (!args.Has("body") || args.json()["body"].is_null()) return Status::Ok();
+  const json& body = args.json()["body"];
+  if (body.is_string()) {
+    call.body = body.get<std::string>();
+  } else if (body.is_object() || body.is_array()) {
+    call.body = body.dump();
+    if (!has_type) call.headers.emplace_back("Content-Type", "application/json");
+  } else {
+    return InvalidArgument("body must be a string, an object or an array");
+  }
+  return Status::Ok();
+}
+
+// Forwards `call` through the proxy; its answer (or refusal) ends up in `done`.
+void Forward(ProxyService& proxy, Result<std::shared_ptr<ProxyCall>> call, ToolDone done) {
+  if (!call.ok()) return done(call.status());
+  proxy.Forward(std::move(**call), std::make_shared<CollectSink>(std::move(done)));
+}
+
+Result<std::shared_ptr<ProxyCall>> ProxyRequestCall(const Principal& caller,
+                                                    const AuditContext& audit,
+                                                    const json& arguments) {
+  ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"credential", "url", "method",
+                                                                     "headers", "body"}));
+  auto call = std::make_shared<ProxyCall>();
+  ASSIGN_OR_RETURN(call->credential, args.RequiredString("credential"));
+  ASSIGN_OR_RETURN(call->target_url, args.RequiredString("url"));
+  RETURN_IF_ERROR(ReadRequestParts(args, *call));
+  call->account_id = caller.account_id;
+  call->allowed_credentials = caller.credentials;
+  call->audit = audit;
+  return call;
+}
+
+Result<std::shared_ptr<ProxyCall>> OAuthApiCall(const Principal& caller, const AuditContext& audit,
+                                                const json& arguments) {
+  ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"tokenId", "path", "method",
+                                                                     "headers", "body"}));
+  ASSIGN_OR_RETURN(std::string token_id, args.RequiredString("tokenId"));
+  if (!IsCredentialName(token_id)) return InvalidArgument("tokenId is not a token id");
+  ASSIGN_OR_RETURN(std::string path, args.RequiredString("path"));
+  size_t start = path.find_first_not_of('/');
+  path = start == std::string::npos ? "" : path.substr(start);
+  size_t query = path.find('?');
+  Status inside = CheckBasePath(path.substr(0, query));
+  if (!inside.ok()) return InvalidArgument("path: " + inside.message());
+  auto call = std::make_shared<ProxyCall>();
+  RETURN_IF_ERROR(ReadRequestParts(args, *call));
+  call->credential = kOAuthCredentialPrefix + token_id;
+  call->base_path = path;
+  call->account_id = caller.account_id;
+  call->allowed_credentials = caller.credentials;
+  call->audit = audit;
+  return call;
+}
+
+Result<json> ListCredentials(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+  RETURN_IF_ERROR(JsonBody::Parse(arguments.dump(), {}).status());
+  ASSIGN_OR_RETURN(CredentialsSummary summary, d.credentials.Summary(caller.account_id));
+  ASSIGN_OR_RETURN(auto secrets, d.credentials.ListSecrets(caller.account_id));
+  json list = json::array();
+  for (const auto& info : secrets) list.push_back(ToJson(info));
+  return json{{"providerKeys", ToJson(summary)}, {"secrets", list}};
+}
+
+Result<json> ListConnections(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+  ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"identifierId", "provider"}));
+  ASSIGN_OR_RETURN(auto identifier, args.OptionalString("identifierId"));
+  ASSIGN_OR_RETURN(auto provider, args.OptionalString("provider"));
+  ASSIGN_OR_RETURN(auto list, d.oauth_tokens.List(caller.account_id, identifier, provider, 1000));
+  json out = json::array();
+  for (const auto& t : list) out.push_back(ToJson(t));
+  return json{{"connections", out}};
+}
+
+Result<json> SignJwt(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+  int64_t max_lifetime = d.certificates.options().max_token_lifetime.count();
+  ASSIGN_OR_RETURN(TokenRequest request, ParseTokenRequest(arguments.dump(), max_lifetime));
+  ASSIGN_OR_RETURN(
+      SignedToken token,
+      d.tokens.Sign(caller.account_id, AccountIssuer(d.options, caller.account_id), request));
+  return json{{"token", token.token},
+              {"kid", token.kid},
+              {"jti", token.jti},
+              {"expiresAt", FormatIso8601(token.expires_at)}};
+}
+
+Result<json> JwksUrls(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+  RETURN_IF_ERROR(JsonBody::Parse(arguments.dump(), {}).status());
+  std::string issuer = AccountIssuer(d.options, caller.account_id);
+  return json{{"issuer", issuer},
+              {"jwksUrl", issuer + "/.well-known/jwks.json"},
+              {"openidConfigurationUrl", issuer + "/.well-known/openid-configuration"}};
+}
+
+// A tool that answers at once from `fn`.
+template <typename Fn>
+auto Now(const McpToolDeps& d, Fn fn) {
+  return [d, fn](const Principal& caller, const AuditContext&, const json& arguments,
+                 ToolDone done) { done(fn(d, caller, arguments)); };
+}
+
+const json kNoArguments = {
+    {"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
+
+json ObjectSchema(json properties, std::vector<std::string> required) {
+  return {{"type", "object"},
+          {"properties", std::move(properties)},
+          {"required", std::move(required)},
+          {"additionalProperties", false}};
+}
+
+const json kMethod = {{"type", "string"},
+                      {"enum", {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}},
+                      {"description", "HTTP method; GET when left out"}};
+const json kHeaders = {{"type", "object"},
+                       {"additionalProperties", {{"type", "string"}}},
+                       {"description",
+                        "extra request headers (never credentials: those are"
+                        " added for you)"}};
+const json kBody = {{"type", {"string", "object", "array"}},
+                    {"description",
+                     "request body: a string as it is, or JSON (sent as"
+                     " application/json)"}};
+
+McpTool ProxyRequestTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "proxy_request";
+  t.title = "Call an API with a stored credential";
+  t.description =
+      "Send an HTTP request to a provider API (OpenAI, Anthropic, ...) with one of this"
+      " account's stored credentials added. You name the credential; you never see it. The"
+      " URL must be https and on the credential's allowed hosts. Returns the status, headers"
+      " and up to 64 KiB of the body.";
+  t.input_schema =
+      ObjectSchema({{"credential",
+                     {{"type", "string"},
+                      {"description",
+                       "a provider id (openai, anthropic, ...) or a secret's name, as"
+                       " list_credentials shows them"}}},
+                    {"url", {{"type", "string"}, {"description", "absolute https URL"}}},
+                    {"method", kMethod},
+                    {"headers", kHeaders},
+                    {"body", kBody}},
+                   {"credential", "url"});
+  t.scope = scopes::kProxy;
+  t.read_only = false;
+  t.run = [&proxy = d.proxy](const Principal& caller, const AuditContext& audit,
+                             const json& arguments, ToolDone done) {
+    Forward(proxy, ProxyRequestCall(caller, audit, arguments), std::move(done));
+  };
+  return t;
+}
+
+McpTool CallOAuthApiTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "call_oauth_api";
+  t.title = "Call a connected user's API";
+  t.description =
+      "Call the API of an OAuth connection's provider (Google, Microsoft Graph, Slack, GitHub,"
+      " Notion) as the user who connected it. The path is relative to the provider's API"
+      " (\"gmail/v1/users/me/profile\", \"v1.0/me\", \"conversations.list\", \"user\","
+      " \"v1/search\"); the token is added and refreshed for you. Returns the status, headers"
+      " and up to 64 KiB of the body.";
+  t.input_schema = ObjectSchema(
+      {{"tokenId",
+        {{"type", "string"}, {"description", "a connection id from list_oauth_connections"}}},
+       {"path", {{"type", "string"}, {"description", "path under the API, with any query"}}},
+       {"method", kMethod},
+       {"headers", kHeaders},
+       {"body", kBody}},
+      {"tokenId", "path"});
+  t.scope = scopes::kProxy;
+  t.read_only = false;
+  t.run = [&proxy = d.proxy](const Principal& caller, const AuditContext& audit,
+                             const json& arguments, ToolDone done) {
+    Forward(proxy, OAuthApiCall(caller, audit, arguments), std::move(done));
+  };
+  return t;
+}
+
+McpTool ListCredentialsTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "list_credentials";
+  t.title = "List stored credentials";
+  t.description =
+      "List this account's provider keys and secrets: which exist, their last 4 characters,"
+      " allowed hosts and base URLs. Never the values. Use the names with proxy_request.";
+  t.input_schema = kNoArguments;
+  t.scope = scopes::kCredentialsRead;
+  t.run = Now(d, ListCredentials);
+  return t;
+}
+
+McpTool ListConnectionsTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "list_oauth_connections";
+  t.title = "List OAuth connections";
+  t.description =
+      "List the users' OAuth connections (id, provider, the user's identifier, status, scopes,"
+      " expiry), optionally for one user or one provider. Never a token. Use the id with"
+      " call_oauth_api.";
+  t.input_schema = ObjectSchema(
+      {{"identifierId", {{"type", "string"}, {"description", "only this user's connections"}}},
+       {"provider",
+        {{"type", "string"},
+         {"description", "only this provider's (google, microsoft, slack, github, notion)"}}}},
+      {});
+  t.scope = scopes::kOauthRead;
+  t.run = Now(d, ListConnections);
+  return t;
+}
+
+McpTool SignTokenTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "sign_token";
+  t.title = "Sign a JWT";
+  t.description =
+      "Sign a JWT with this account's current managed key. Third parties verify it with the"
+      " keys at get_jwks_url. Returns the token, its kid, jti and expiry.";
+  t.input_schema = ObjectSchema(
+      {{"claims", {{"type", "object"}, {"description", "custom claims"}}},
+       {"audience", {{"type", {"string", "array"}}, {"description", "aud: a string or strings"}}},
+       {"subject", {{"type", "string"}, {"description", "sub"}}},
+       {"expiresIn", {{"type", "integer"}, {"minimum", 1}, {"description", "lifetime, seconds"}}}},
+      {});
+  t.scope = scopes::kTokensSign;
+  t.read_only = false;
+  t.run = Now(d, SignJwt);
+  return t;
+}
+
+McpTool JwksUrlTool(const McpToolDeps& d) {
+  McpTool t;
+  t.name = "get_jwks_url";
+  t.title = "Where this account's public keys are";
+  t.description =
+      "The account's JWKS URL, OpenID discovery URL and token issuer: what a service needs"
+      " to verify tokens from sign_token.";
+  t.input_schema = kNoArguments;
+  t.run = Now(d, JwksUrls);
+  return t;
+}
+
+}  // namespace
+
+std::vector<McpTool> LatchkeyMcpTools(const McpToolDeps& deps) {
+  return {ListCredentialsTool(deps), ProxyRequestTool(deps), ListConnectionsTool(deps),
+          CallOAuthApiTool(deps),    SignTokenTool(deps),    JwksUrlTool(deps)};
+}
+
+}  // namespace latchkey
