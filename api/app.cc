@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "api/mcp_tools.h"
 #include "api/responses.h"
 #include "api/sdk_key.h"
 
@@ -24,7 +25,7 @@ App::App(AppServices services, AppOptions options)
     : services_(services),
       options_(std::move(options)),
       mcp_(LatchkeyMcpTools({services.credentials, services.proxy, services.oauth_tokens,
-                             services.tokens, services.certificates, options_}),
+                             services.tokens, services.certificates, services.logger, options_}),
            services.audit_writer, *services.clock) {
   AppServices& s = services_;
   AddSystemRoutes(router_, {s.db, router_, options_});

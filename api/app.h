@@ -214,22 +214,6 @@ struct McpRouteDeps {
 };
 void AddMcpRoutes(Router& router, const McpRouteDeps& deps);
 
-// What the MCP tools use (api/mcp_tools.cc).
-struct McpToolDeps {
-  CredentialService& credentials;
-  ProxyService& proxy;
-  OAuthTokens& oauth_tokens;
-  TokenService& tokens;
-  CertificateService& certificates;  // for the longest token lifetime
-  const AppOptions& options;
-};
-// list_credentials, proxy_request, list_oauth_connections, call_oauth_api,
-// sign_token and get_jwks_url.
-std::vector<McpTool> LatchkeyMcpTools(const McpToolDeps& deps);
-
-// The public URL's scheme://host[:port].
-std::string PublicOrigin(const AppOptions& options);
-
 // "{public-url}/accounts/{id}": the `iss` of the account's tokens.
 std::string AccountIssuer(const AppOptions& options, const std::string& account_id);
 

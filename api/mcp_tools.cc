@@ -1,13 +1,11 @@
-// The tools latchkeyd's MCP server offers (services/mcp): what the HTTP
-// API does, in the shape a model calls. Each reads its arguments as a JSON
-// body (unknown or mistyped ones are InvalidArgument naming them) and runs
-// through the same services and checks as the routes.
+#include "api/mcp_tools.h"
+
 #include <strings.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
 
-#include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
 #include "common/names.h"
@@ -19,11 +17,9 @@ namespace {
 
 using json = nlohmann::json;
 
-// The most of an upstream's body a tool hands back; past it the transfer
-// stops and the result says it was truncated.
-constexpr size_t kMaxToolBodyBytes = 64 * 1024;
-
-// Collects a proxied answer into a tool result.
+// Collects a proxied answer into a tool result: status, headers and up to
+// kMaxToolBodyBytes of the body (past it the transfer stops, and the
+// result says "truncated"). An answer that broke off otherwise is an error.
 class CollectSink final : public ProxySink {
  public:
   explicit CollectSink(ToolDone done) : done_(std::move(done)) {}
@@ -43,6 +39,11 @@ class CollectSink final : public ProxySink {
     return !truncated_;
   }
   void Fail(const Status& error) override { error_ = error; }
+  void Interrupted(const Status& why) override {
+    if (truncated_) return;  // our own doing
+    error_ = UpstreamError("the upstream's answer broke off after " + std::to_string(body_.size()) +
+                           " bytes: " + why.message());
+  }
   bool Congested() const override { return false; }
   int fd() const override { return -1; }
   bool Flush() override { return true; }
@@ -92,29 +93,42 @@ Status ReadRequestParts(const JsonBody& args, ProxyCall& call) {
   return Status::Ok();
 }
 
-// Forwards `call` through the proxy; its answer (or refusal) ends up in `done`.
-void Forward(ProxyService& proxy, Result<std::shared_ptr<ProxyCall>> call, ToolDone done) {
-  if (!call.ok()) return done(call.status());
-  proxy.Forward(std::move(**call), std::make_shared<CollectSink>(std::move(done)));
-}
-
-Result<std::shared_ptr<ProxyCall>> ProxyRequestCall(const Principal& caller,
-                                                    const AuditContext& audit,
-                                                    const json& arguments) {
-  ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"credential", "url", "method",
-                                                                     "headers", "body"}));
-  auto call = std::make_shared<ProxyCall>();
-  ASSIGN_OR_RETURN(call->credential, args.RequiredString("credential"));
-  ASSIGN_OR_RETURN(call->target_url, args.RequiredString("url"));
-  RETURN_IF_ERROR(ReadRequestParts(args, *call));
-  call->account_id = caller.account_id;
-  call->allowed_credentials = caller.credentials;
-  call->audit = audit;
+// A proxy call on behalf of the tool's caller.
+ProxyCall CallFor(const McpToolCall& tool) {
+  ProxyCall call;
+  call.account_id = tool.caller.account_id;
+  call.allowed_credentials = tool.caller.credentials;
+  call.audit = tool.audit;
+  call.cancel = tool.cancel;
   return call;
 }
 
-Result<std::shared_ptr<ProxyCall>> OAuthApiCall(const Principal& caller, const AuditContext& audit,
-                                                const json& arguments) {
+// Forwards `call` through the proxy; its answer (or refusal) ends up in `done`.
+void Forward(ProxyService& proxy, Result<ProxyCall> call, ToolDone done) {
+  if (!call.ok()) return done(call.status());
+  proxy.Forward(std::move(*call), std::make_shared<CollectSink>(std::move(done)));
+}
+
+Result<ProxyCall> ProxyRequestCall(const McpToolCall& tool, const json& arguments) {
+  ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"credential", "url", "method",
+                                                                     "headers", "body"}));
+  ProxyCall call = CallFor(tool);
+  ASSIGN_OR_RETURN(call.credential, args.RequiredString("credential"));
+  // Into the audit record it goes: a provider id, a secret name, or
+  // "oauth:" and a token id, nothing else.
+  std::string_view name = call.credential;
+  if (name.starts_with(kOAuthCredentialPrefix)) name.remove_prefix(strlen(kOAuthCredentialPrefix));
+  if (!IsCredentialName(name)) {
+    return InvalidArgument(
+        "credential must be a provider id or a secret name as list_credentials shows, or"
+        " oauth:<tokenId>");
+  }
+  ASSIGN_OR_RETURN(call.target_url, args.RequiredString("url"));
+  RETURN_IF_ERROR(ReadRequestParts(args, call));
+  return call;
+}
+
+Result<ProxyCall> CallOAuthApiCall(const McpToolCall& tool, const json& arguments) {
   ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"tokenId", "path", "method",
                                                                      "headers", "body"}));
   ASSIGN_OR_RETURN(std::string token_id, args.RequiredString("tokenId"));
@@ -125,17 +139,15 @@ Result<std::shared_ptr<ProxyCall>> OAuthApiCall(const Principal& caller, const A
   size_t query = path.find('?');
   Status inside = CheckBasePath(path.substr(0, query));
   if (!inside.ok()) return InvalidArgument("path: " + inside.message());
-  auto call = std::make_shared<ProxyCall>();
-  RETURN_IF_ERROR(ReadRequestParts(args, *call));
-  call->credential = kOAuthCredentialPrefix + token_id;
-  call->base_path = path;
-  call->account_id = caller.account_id;
-  call->allowed_credentials = caller.credentials;
-  call->audit = audit;
+  ProxyCall call = CallFor(tool);
+  RETURN_IF_ERROR(ReadRequestParts(args, call));
+  call.credential = kOAuthCredentialPrefix + token_id;
+  call.base_path = path;
   return call;
 }
 
-Result<json> ListCredentials(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+Result<json> RunListCredentials(const McpToolDeps& d, const Principal& caller,
+                                const json& arguments) {
   RETURN_IF_ERROR(JsonBody::Parse(arguments.dump(), {}).status());
   ASSIGN_OR_RETURN(CredentialsSummary summary, d.credentials.Summary(caller.account_id));
   ASSIGN_OR_RETURN(auto secrets, d.credentials.ListSecrets(caller.account_id));
@@ -144,7 +156,8 @@ Result<json> ListCredentials(const McpToolDeps& d, const Principal& caller, cons
   return json{{"providerKeys", ToJson(summary)}, {"secrets", list}};
 }
 
-Result<json> ListConnections(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+Result<json> RunListOAuthConnections(const McpToolDeps& d, const Principal& caller,
+                                     const json& arguments) {
   ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"identifierId", "provider"}));
   ASSIGN_OR_RETURN(auto identifier, args.OptionalString("identifierId"));
   ASSIGN_OR_RETURN(auto provider, args.OptionalString("provider"));
@@ -154,7 +167,7 @@ Result<json> ListConnections(const McpToolDeps& d, const Principal& caller, cons
   return json{{"connections", out}};
 }
 
-Result<json> SignJwt(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+Result<json> RunSignToken(const McpToolDeps& d, const Principal& caller, const json& arguments) {
   int64_t max_lifetime = d.certificates.options().max_token_lifetime.count();
   ASSIGN_OR_RETURN(TokenRequest request, ParseTokenRequest(arguments.dump(), max_lifetime));
   ASSIGN_OR_RETURN(
@@ -166,7 +179,7 @@ Result<json> SignJwt(const McpToolDeps& d, const Principal& caller, const json& 
               {"expiresAt", FormatIso8601(token.expires_at)}};
 }
 
-Result<json> JwksUrls(const McpToolDeps& d, const Principal& caller, const json& arguments) {
+Result<json> RunGetJwksUrl(const McpToolDeps& d, const Principal& caller, const json& arguments) {
   RETURN_IF_ERROR(JsonBody::Parse(arguments.dump(), {}).status());
   std::string issuer = AccountIssuer(d.options, caller.account_id);
   return json{{"issuer", issuer},
@@ -176,9 +189,10 @@ Result<json> JwksUrls(const McpToolDeps& d, const Principal& caller, const json&
 
 // A tool that answers at once from `fn`.
 template <typename Fn>
-auto Now(const McpToolDeps& d, Fn fn) {
-  return [d, fn](const Principal& caller, const AuditContext&, const json& arguments,
-                 ToolDone done) { done(fn(d, caller, arguments)); };
+auto AnswersAtOnce(const McpToolDeps& d, Fn fn) {
+  return [d, fn](const McpToolCall& call, const json& arguments, ToolDone done) {
+    done(fn(d, call.caller, arguments));
+  };
 }
 
 const json kNoArguments = {
@@ -226,9 +240,8 @@ McpTool ProxyRequestTool(const McpToolDeps& d) {
                    {"credential", "url"});
   t.scope = scopes::kProxy;
   t.read_only = false;
-  t.run = [&proxy = d.proxy](const Principal& caller, const AuditContext& audit,
-                             const json& arguments, ToolDone done) {
-    Forward(proxy, ProxyRequestCall(caller, audit, arguments), std::move(done));
+  t.run = [&proxy = d.proxy](const McpToolCall& call, const json& arguments, ToolDone done) {
+    Forward(proxy, ProxyRequestCall(call, arguments), std::move(done));
   };
   return t;
 }
@@ -253,9 +266,8 @@ McpTool CallOAuthApiTool(const McpToolDeps& d) {
       {"tokenId", "path"});
   t.scope = scopes::kProxy;
   t.read_only = false;
-  t.run = [&proxy = d.proxy](const Principal& caller, const AuditContext& audit,
-                             const json& arguments, ToolDone done) {
-    Forward(proxy, OAuthApiCall(caller, audit, arguments), std::move(done));
+  t.run = [&proxy = d.proxy](const McpToolCall& call, const json& arguments, ToolDone done) {
+    Forward(proxy, CallOAuthApiCall(call, arguments), std::move(done));
   };
   return t;
 }
@@ -269,7 +281,7 @@ McpTool ListCredentialsTool(const McpToolDeps& d) {
       " allowed hosts and base URLs. Never the values. Use the names with proxy_request.";
   t.input_schema = kNoArguments;
   t.scope = scopes::kCredentialsRead;
-  t.run = Now(d, ListCredentials);
+  t.run = AnswersAtOnce(d, RunListCredentials);
   return t;
 }
 
@@ -288,7 +300,7 @@ McpTool ListConnectionsTool(const McpToolDeps& d) {
          {"description", "only this provider's (google, microsoft, slack, github, notion)"}}}},
       {});
   t.scope = scopes::kOauthRead;
-  t.run = Now(d, ListConnections);
+  t.run = AnswersAtOnce(d, RunListOAuthConnections);
   return t;
 }
 
@@ -307,7 +319,7 @@ McpTool SignTokenTool(const McpToolDeps& d) {
       {});
   t.scope = scopes::kTokensSign;
   t.read_only = false;
-  t.run = Now(d, SignJwt);
+  t.run = AnswersAtOnce(d, RunSignToken);
   return t;
 }
 
@@ -319,7 +331,7 @@ McpTool JwksUrlTool(const McpToolDeps& d) {
       "The account's JWKS URL, OpenID discovery URL and token issuer: what a service needs"
       " to verify tokens from sign_token.";
   t.input_schema = kNoArguments;
-  t.run = Now(d, JwksUrls);
+  t.run = AnswersAtOnce(d, RunGetJwksUrl);
   return t;
 }
 

@@ -1,10 +1,14 @@
 // POST, GET and DELETE /mcp: the MCP server (services/mcp) for agent hosts,
 // authenticated by an API key as Authorization: Bearer.
-#include <memory>
-#include <mutex>
-
+//
+// Every exchange is answered through the transport's stream, so that it
+// runs only once admitted under the cap on streaming requests: a tool that
+// proxies keeps its answer pending until the upstream's arrives, and must
+// count against that cap like any proxied call, and stop when the server
+// does.
 #include "api/app.h"
 #include "api/responses.h"
+#include "common/url.h"
 
 namespace latchkey {
 namespace {
@@ -18,57 +22,29 @@ HttpResponse ToHttp(McpHttpResponse r) {
   return out;
 }
 
-// An answer that may come after the handler returns (a tool that proxies):
-// whichever of the answer and the transport's stream arrives second sends it.
-struct PendingAnswer {
-  std::mutex mu;
-  std::optional<HttpResponse> ready;    // guarded by mu
-  std::shared_ptr<ResponseStream> out;  // guarded by mu
-};
-
-void Deliver(const std::shared_ptr<ResponseStream>& out, const HttpResponse& answer) {
-  out->Respond(answer);
-  out->End();
+// An Origin naming the same scheme, host and port as the public URL.
+bool IsOwnOrigin(const std::string& origin, const std::string& public_url) {
+  auto a = ParseHttpUrl(origin, "Origin", 2048);
+  auto b = ParseHttpUrl(public_url, "public URL", 2048);
+  return a.ok() && b.ok() && a->scheme == b->scheme && a->host == b->host && a->port == b->port;
 }
 
 Result<HttpResponse> HandleMcp(const McpRouteDeps& d, RequestContext& ctx) {
   const HttpRequest& req = ctx.request;
-  McpHttpRequest mcp{
-      req.method,           req.Header("Mcp-Session-Id"), req.Header("MCP-Protocol-Version"),
-      req.Header("Accept"), req.Header("Origin"),         req.body};
-  if (mcp.origin && *mcp.origin == PublicOrigin(d.options)) mcp.origin.reset();
-  auto pending = std::make_shared<PendingAnswer>();
-  d.server.Handle(*ctx.principal, ctx.audit, mcp, [pending](McpHttpResponse r) {
-    HttpResponse answer = ToHttp(std::move(r));
-    std::shared_ptr<ResponseStream> out;
-    {
-      std::lock_guard<std::mutex> lock(pending->mu);
-      if (!pending->out) {
-        pending->ready = std::move(answer);
-        return;
-      }
-      out = pending->out;
-    }
-    Deliver(out, answer);
-  });
-  {
-    std::lock_guard<std::mutex> lock(pending->mu);
-    if (pending->ready) return std::move(*pending->ready);
-  }
-  HttpResponse later;
-  later.stream = [pending](std::shared_ptr<ResponseStream> out) {
-    std::optional<HttpResponse> answer;
-    {
-      std::lock_guard<std::mutex> lock(pending->mu);
-      if (!pending->ready) {
-        pending->out = std::move(out);
-        return;
-      }
-      answer = std::move(pending->ready);
-    }
-    Deliver(out, *answer);
+  auto mcp = std::make_shared<McpHttpRequest>(
+      McpHttpRequest{req.method, req.Header("Mcp-Session-Id"), req.Header("MCP-Protocol-Version"),
+                     req.Header("Accept"), req.Header("Origin"), req.body});
+  if (mcp->origin && IsOwnOrigin(*mcp->origin, d.options.public_url)) mcp->origin.reset();
+  HttpResponse response;
+  response.stream = [&server = d.server, mcp, caller = *ctx.principal,
+                     audit = ctx.audit](std::shared_ptr<ResponseStream> out) {
+    mcp->cancel = &out->cancelled();
+    server.Handle(caller, audit, *mcp, [out](McpHttpResponse r) {
+      out->Respond(ToHttp(std::move(r)));
+      out->End();
+    });
   };
-  return later;
+  return response;
 }
 
 const RouteDoc kMcpDoc = {
@@ -85,14 +61,6 @@ const RouteRow<McpRouteDeps> kMcpRoutes[] = {
 };
 
 }  // namespace
-
-std::string PublicOrigin(const AppOptions& options) {
-  std::string origin = options.public_url;
-  size_t authority = origin.find("://");
-  size_t path = origin.find('/', authority == std::string::npos ? 0 : authority + 3);
-  if (path != std::string::npos) origin.resize(path);
-  return origin;
-}
 
 void AddMcpRoutes(Router& router, const McpRouteDeps& deps) { AddRoutes(router, deps, kMcpRoutes); }
 

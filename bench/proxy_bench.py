@@ -8,7 +8,10 @@ An nginx upstream on loopback returns a small body. Then:
 2. Throughput: wrk -t2 -c64 through our proxy against nginx configured as a
    reverse proxy that injects the same Authorization header, in alternating
    rounds.
-3. The two halves of the proxy alone, in the same run, to show the ceiling
+3. The same through the official OpenAI SDK: its drop-in base URL
+   (/proxy/openai/v1) against the SDK sending each call to /v1/proxy,
+   each as added latency over the SDK straight to the upstream.
+4. The two halves of the proxy alone, in the same run, to show the ceiling
    of the stack: latchkeyd's server side (wrk on GET /healthz) and the
    libcurl client side (bench/client_loop_bench: HttpClientLoop keeping 64
    GETs in flight to the same upstream, no server side at all). A proxy made
@@ -17,6 +20,7 @@ An nginx upstream on loopback returns a small body. Then:
 Usage: bench/proxy_bench.py build/latchkeyd
 """
 import http.client
+import json
 import os
 import re
 import shutil
@@ -89,6 +93,28 @@ def path_vs_header(daemon, proxy_headers, n):
           (added_path, added_path / added_header if added_header > 0 else float("nan")))
 
 
+def through_openai_sdk(daemon, n):
+    """The official OpenAI SDK on the drop-in route against the same SDK
+    sending each call to /v1/proxy, both against the SDK straight to the
+    upstream (bench/openai_sdk_bench.mjs; needs make test-deps)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openai_sdk_bench.mjs")
+    sdk = os.path.join(os.path.dirname(script), "..", "tests", "e2e", "sdk", "node_modules", "openai")
+    if not shutil.which("node") or not os.path.isdir(sdk):
+        print("through the OpenAI SDK: skipped (needs node and make test-deps)")
+        return
+    out = subprocess.run(["node", script, daemon.url, daemon.key,
+                          "http://127.0.0.1:%d" % UPSTREAM_PORT, str(n)],
+                         check=True, capture_output=True, text=True).stdout
+    runs = json.loads(out.strip().splitlines()[-1])
+    base = cb.pct(runs["direct"], 50)
+    added_header, added_path = cb.pct(runs["header"], 50) - base, cb.pct(runs["path"], 50) - base
+    print("through the OpenAI SDK, %d chat completions each, alternating rounds:" % n)
+    print("  SDK to the upstream directly        p50 %6.3f ms (reference)" % base)
+    print("  added via /v1/proxy (SDK fetch)     p50 %6.3f ms" % added_header)
+    print("  added via /proxy/openai/v1          p50 %6.3f ms = %.2f of /v1/proxy's" %
+          (added_path, added_path / added_header if added_header > 0 else float("nan")))
+
+
 def main():
     root = tempfile.mkdtemp(prefix="lk-proxy-bench-")
     nginx = start_nginx(root)
@@ -111,6 +137,7 @@ def main():
         print("  added by the proxy      p50 %6.3f ms  p99 %6.3f ms" %
               (cb.pct(ours, 50) - cb.pct(direct, 50), cb.pct(ours, 99) - cb.pct(direct, 99)))
         path_vs_header(daemon, proxy_headers, n)
+        through_openai_sdk(daemon, n)
 
         with open(root + "/proxy.lua", "w") as f:
             f.write('wrk.headers["Authorization"] = "Bearer %s"\n'

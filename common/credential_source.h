@@ -36,9 +36,10 @@ struct Injection {
   std::vector<std::pair<std::string, std::string>> query;
   // Host patterns the request may go to ("api.example.com", "*.example.com").
   std::vector<std::string> allowed_hosts;
-  // Where calls by path (/proxy/{credential}/...) go: an absolute http(s)
-  // URL, perhaps with a path, without query or fragment. Empty when the
-  // credential is not reachable by path.
+  // Where calls by path (/proxy/{credential}/..., /proxy/oauth/{tokenId}/...)
+  // go: the credential's base URL or the OAuth provider's apiBaseUrl, an
+  // absolute http(s) URL, perhaps with a path, without query or fragment.
+  // Empty when the credential is not reachable by path.
   std::string base_url;
   // Every secret string in the injection, as an upstream might echo it back.
   std::vector<std::string> secrets;

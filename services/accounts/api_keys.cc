@@ -44,10 +44,6 @@ bool LastUsedDue(int64_t last_used, TimePoint now) {
 
 }  // namespace
 
-bool Principal::HasScope(std::string_view scope) const {
-  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
-}
-
 const std::vector<Migration>& ApiKeyService::Migrations() { return ApiKeyStore::Migrations(); }
 
 Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id, const NewApiKey& request,

@@ -29,6 +29,7 @@
 #include "common/clock.h"
 #include "common/database.h"
 #include "common/migrations.h"
+#include "common/principal.h"
 #include "common/row_cache.h"
 
 namespace latchkey {
@@ -58,16 +59,6 @@ struct NewApiKey {
 struct CreatedApiKey {
   ApiKey key;
   std::string token;
-};
-
-// Who is calling, after authentication.
-struct Principal {
-  std::string account_id;
-  std::string key_id;
-  std::vector<std::string> scopes;
-  std::optional<std::vector<std::string>> credentials;  // the key's proxy restriction
-  std::optional<TimePoint> expires_at;
-  bool HasScope(std::string_view scope) const;
 };
 
 struct ApiKeyOptions {

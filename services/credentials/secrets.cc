@@ -73,7 +73,7 @@ using credentials_internal::MaskedParts;
 using credentials_internal::SealedText;
 
 // A secret and a provider key share the proxy's namespace of names, so a
-// secret may not take a provider's.
+// secret may not take a provider's, nor "oauth".
 Status CheckSecretName(const std::string& name) {
   if (!IsCredentialName(name)) {
     return InvalidArgument("name must be 1-64 letters, digits, '-', '_' or '.'");
@@ -81,6 +81,8 @@ Status CheckSecretName(const std::string& name) {
   if (FindProvider(name)) {
     return InvalidArgument("name '" + name + "' is reserved for the provider credential");
   }
+  // /proxy/oauth/{tokenId}/... would hide a secret of that name.
+  if (name == "oauth") return InvalidArgument("name 'oauth' is reserved for OAuth tokens");
   return Status::Ok();
 }
 

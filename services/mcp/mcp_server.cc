@@ -64,6 +64,22 @@ void AuditToolCall(AuditWriter& writer, const Clock& clock, const Principal& cal
   writer.Queue(std::move(event), 0, clock.Now());
 }
 
+// A tool's outcome as the answer to tools/call `id`: bad arguments are a
+// JSON-RPC error; any other failure a result with isError, for the model.
+json ToolAnswer(const json& id, const Result<json>& outcome) {
+  if (!outcome.ok() && outcome.status().code() == StatusCode::kInvalidArgument) {
+    return RpcError(id, kInvalidParams, outcome.status().message());
+  }
+  if (!outcome.ok()) {
+    return RpcResult(id, {{"content", {{{"type", "text"}, {"text", outcome.status().message()}}}},
+                          {"isError", true}});
+  }
+  std::string text = outcome->dump(-1, ' ', false, json::error_handler_t::replace);
+  return RpcResult(id, {{"content", {{{"type", "text"}, {"text", text}}}},
+                        {"structuredContent", *outcome},
+                        {"isError", false}});
+}
+
 bool Allowed(const McpTool& tool, const Principal& caller) {
   return tool.scope.empty() || caller.HasScope(tool.scope);
 }
@@ -143,6 +159,26 @@ McpHttpResponse McpServer::EndSession(const Principal& caller, const McpHttpRequ
   return r;
 }
 
+void McpServer::MakeRoomLocked(const std::string& account_id) {
+  auto oldest = sessions_.end();
+  auto oldest_of_account = sessions_.end();
+  size_t of_account = 0;
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    if (oldest == sessions_.end() || it->second.last_used < oldest->second.last_used) oldest = it;
+    if (it->second.account_id != account_id) continue;
+    ++of_account;
+    if (oldest_of_account == sessions_.end() ||
+        it->second.last_used < oldest_of_account->second.last_used) {
+      oldest_of_account = it;
+    }
+  }
+  if (of_account > 0 && of_account >= options_.max_sessions_per_account) {
+    sessions_.erase(oldest_of_account);
+  } else if (oldest != sessions_.end() && sessions_.size() >= options_.max_sessions) {
+    sessions_.erase(oldest);
+  }
+}
+
 McpHttpResponse McpServer::Initialize(const Principal& caller, const json& id, const json& params) {
   const json* asked = params.contains("protocolVersion") ? &params["protocolVersion"] : nullptr;
   if (!asked || !asked->is_string()) {
@@ -153,14 +189,8 @@ McpHttpResponse McpServer::Initialize(const Principal& caller, const json& id, c
   std::string session_id = NewId("mcps");
   {
     std::lock_guard<std::mutex> lock(mu_);
-    TimePoint now = clock_.Now();
-    if (sessions_.size() >= options_.max_sessions) {
-      auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {
-        return a.second.last_used < b.second.last_used;
-      });
-      sessions_.erase(oldest);
-    }
-    sessions_[session_id] = Session{caller.key_id, revision, now};
+    MakeRoomLocked(caller.account_id);
+    sessions_[session_id] = Session{caller.account_id, caller.key_id, clock_.Now()};
   }
   json result = {
       {"protocolVersion", revision},
@@ -181,6 +211,9 @@ void McpServer::Handle(const Principal& caller, const AuditContext& audit,
                        std::function<void(McpHttpResponse)> respond) {
   if (auto refused = CheckTransport(request)) return respond(std::move(*refused));
   if (request.method == "DELETE") return respond(EndSession(caller, request));
+  if (HasNulByte(request.body)) {
+    return respond(ErrorAnswer(400, kParseError, "the body holds a NUL byte"));
+  }
   if (!JsonNestingWithin(request.body)) {
     return respond(ErrorAnswer(400, kParseError, JsonTooDeepMessage("the message")));
   }
@@ -221,35 +254,46 @@ void McpServer::Handle(const Principal& caller, const AuditContext& audit,
     for (const McpTool* tool : ToolsFor(caller)) list.push_back(ToolJson(*tool));
     return respond(Answer(200, RpcResult(id, {{"tools", list}})));
   }
-  if (name == "tools/call") return CallTool(caller, audit, id, params, std::move(respond));
+  if (name == "tools/call") {
+    return CallTool(caller, audit, id, params, request.cancel, std::move(respond));
+  }
   respond(Answer(
       200, RpcError(id, kMethodNotFound, "method '" + name.substr(0, 100) + "' is not supported")));
 }
 
-void McpServer::CallTool(const Principal& caller, const AuditContext& audit, const json& id,
-                         const json& params, std::function<void(McpHttpResponse)> respond) {
+std::variant<const McpTool*, McpHttpResponse> McpServer::FindTool(const Principal& caller,
+                                                                  const AuditContext& audit,
+                                                                  const json& id,
+                                                                  const json& params) {
   const json name = params.value("name", json());
   if (!name.is_string()) {
-    return respond(Answer(200, RpcError(id, kInvalidParams, "params.name must name a tool")));
+    return Answer(200, RpcError(id, kInvalidParams, "params.name must name a tool"));
   }
-  const json arguments = params.value("arguments", json::object());
-  if (!arguments.is_object()) {
-    return respond(Answer(200, RpcError(id, kInvalidParams, "params.arguments must be an object")));
+  if (!params.value("arguments", json::object()).is_object()) {
+    return Answer(200, RpcError(id, kInvalidParams, "params.arguments must be an object"));
   }
   const std::string tool_name = name.get<std::string>();
   auto it = std::find_if(tools_.begin(), tools_.end(),
                          [&](const McpTool& t) { return t.name == tool_name; });
   if (it == tools_.end()) {
-    return respond(Answer(
-        200, RpcError(id, kInvalidParams, "unknown tool '" + tool_name.substr(0, 100) + "'")));
+    return Answer(200,
+                  RpcError(id, kInvalidParams, "unknown tool '" + tool_name.substr(0, 100) + "'"));
   }
-  const McpTool& tool = *it;
-  if (!Allowed(tool, caller)) {
-    AuditToolCall(audit_, clock_, caller, audit, tool.name, "denied", "lacks scope " + tool.scope);
-    return respond(Answer(200, RpcError(id, kInvalidParams,
-                                        "tool '" + tool.name + "' needs the '" + tool.scope +
-                                            "' scope, which this API key lacks")));
+  if (!Allowed(*it, caller)) {
+    AuditToolCall(audit_, clock_, caller, audit, it->name, "denied", "lacks scope " + it->scope);
+    return Answer(200, RpcError(id, kInvalidParams,
+                                "tool '" + it->name + "' needs the '" + it->scope +
+                                    "' scope, which this API key lacks"));
   }
+  return &*it;
+}
+
+void McpServer::CallTool(const Principal& caller, const AuditContext& audit, const json& id,
+                         const json& params, const std::atomic<bool>* cancel,
+                         std::function<void(McpHttpResponse)> respond) {
+  auto found = FindTool(caller, audit, id, params);
+  if (auto* refused = std::get_if<McpHttpResponse>(&found)) return respond(std::move(*refused));
+  const McpTool& tool = *std::get<const McpTool*>(found);
   // Answered once: by the tool, or here if it throws before it can.
   auto reply = std::make_shared<std::function<void(McpHttpResponse)>>(std::move(respond));
   auto answered = std::make_shared<std::atomic<bool>>(false);
@@ -260,25 +304,16 @@ void McpServer::CallTool(const Principal& caller, const AuditContext& audit, con
   // stops): it holds only what outlives the proxy.
   ToolDone done = [&writer = audit_, &clock = clock_, caller, audit, id, tool = tool.name,
                    respond = respond_once](Result<json> outcome) {
-    if (!outcome.ok() && outcome.status().code() == StatusCode::kInvalidArgument) {
-      AuditToolCall(writer, clock, caller, audit, tool, "invalid", outcome.status().message());
-      return respond(Answer(200, RpcError(id, kInvalidParams, outcome.status().message())));
-    }
-    if (!outcome.ok()) {
-      AuditToolCall(writer, clock, caller, audit, tool, "failure", outcome.status().message());
-      json result = {{"content", {{{"type", "text"}, {"text", outcome.status().message()}}}},
-                     {"isError", true}};
-      return respond(Answer(200, RpcResult(id, std::move(result))));
-    }
-    AuditToolCall(writer, clock, caller, audit, tool, "success", "");
-    std::string text = outcome->dump(-1, ' ', false, json::error_handler_t::replace);
-    json result = {{"content", {{{"type", "text"}, {"text", text}}}},
-                   {"structuredContent", *outcome},
-                   {"isError", false}};
-    respond(Answer(200, RpcResult(id, std::move(result))));
+    const char* result = !outcome.ok() && outcome.status().code() == StatusCode::kInvalidArgument
+                             ? "invalid"
+                             : (outcome.ok() ? "success" : "failure");
+    AuditToolCall(writer, clock, caller, audit, tool, result,
+                  outcome.ok() ? "" : outcome.status().message());
+    respond(Answer(200, ToolAnswer(id, outcome)));
   };
   try {
-    tool.run(caller, audit, arguments, std::move(done));
+    tool.run(McpToolCall{caller, audit, cancel}, params.value("arguments", json::object()),
+             std::move(done));
   } catch (const std::exception&) {
     if (answered->load()) return;
     AuditToolCall(audit_, clock_, caller, audit, tool.name, "failure", "internal error");

@@ -11,7 +11,8 @@
 //
 // Sessions: `initialize` opens one and answers its id in Mcp-Session-Id;
 // every other request must carry it (400 without, 404 when unknown, ended,
-// idle past McpOptions::idle, or opened by another API key). Sessions hold
+// idle past McpOptions::idle, evicted by the caps, or opened by another
+// API key). Sessions hold
 // only the key that opened them and the revision: who may do what is read
 // from the key on every request, so a key revoked mid-session is refused at
 // once (401, before this class is reached). They live in this process;
@@ -20,10 +21,11 @@
 //
 // Tools are listed and callable only when the key has their scope. Their
 // arguments are checked by the tool (InvalidArgument becomes a JSON-RPC
-// -32602 error naming the argument); any other failure is a tool result
-// with isError, so a model reads why. Every tools/call is an audit event
-// mcp.tool_call (tool, outcome, and the error's message), never the
-// arguments: they may carry request bodies and headers.
+// -32602 error naming the argument); a tool that throws is -32603; any
+// other failure is a tool result with isError, so a model reads why. Each
+// call of a known tool is an audit event mcp.tool_call (tool, outcome:
+// success, invalid, failure or denied, and the error's message), never
+// the arguments: they may carry request bodies and headers.
 //
 // Thread-safety: safe for concurrent use. A tool may finish on another
 // thread (the proxy's), even after this server is destroyed (the audit
@@ -31,6 +33,7 @@
 // Handle.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -39,18 +42,28 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/audit_log.h"
 #include "common/audit_writer.h"
 #include "common/clock.h"
+#include "common/principal.h"
 #include "common/status.h"
-#include "services/accounts/api_keys.h"
 
 namespace latchkey {
 
 // What a tool hands back: its structured result, or an error.
 using ToolDone = std::function<void(Result<nlohmann::json>)>;
+
+// One call of a tool: for whom, and how to give up when the server stops.
+struct McpToolCall {
+  const Principal& caller;
+  const AuditContext& audit;
+  // Set once the server is shutting down; for work that outlives the call
+  // (the proxy's transfers). May be null.
+  const std::atomic<bool>* cancel;
+};
 
 struct McpTool {
   std::string name;
@@ -60,17 +73,20 @@ struct McpTool {
   std::string scope;  // the API key scope it needs; empty for any key
   bool read_only = true;
   // Runs the tool; calls `done` once, now or later from another thread.
-  std::function<void(const Principal& caller, const AuditContext& audit,
-                     const nlohmann::json& arguments, ToolDone done)>
-      run;
+  // `call` lives only until run returns.
+  std::function<void(const McpToolCall& call, const nlohmann::json& arguments, ToolDone done)> run;
 };
 
 struct McpOptions {
   std::string server_version = "1";
   std::chrono::seconds idle{3600};  // a session unused this long has ended
-  size_t max_sessions = 10000;      // past it, the least recently used ends
-  // Origins (scheme://host[:port]) whose browsers may call; requests with
-  // any other Origin header are 403 (DNS-rebinding defence).
+  // Past either, the least recently used session (of the account, or of
+  // all) ends, so one tenant cannot end the others' sessions.
+  size_t max_sessions = 10000;
+  size_t max_sessions_per_account = 1000;
+  // Origins (scheme://host[:port]) whose browsers may call; a request with
+  // any other Origin header is 403 (DNS-rebinding defence). The HTTP route
+  // drops an Origin equal to the server's own public URL before this.
   std::vector<std::string> allowed_origins;
 };
 
@@ -81,6 +97,7 @@ struct McpHttpRequest {
   std::optional<std::string> accept;
   std::optional<std::string> origin;
   std::string body;
+  const std::atomic<bool>* cancel = nullptr;  // handed to tools (McpToolCall)
 };
 
 struct McpHttpResponse {
@@ -110,8 +127,8 @@ class McpServer {
 
  private:
   struct Session {
+    std::string account_id;
     std::string key_id;
-    std::string revision;
     TimePoint last_used;
   };
 
@@ -124,8 +141,17 @@ class McpServer {
                                               const McpHttpRequest& request);
   McpHttpResponse Initialize(const Principal& caller, const nlohmann::json& id,
                              const nlohmann::json& params);
+  // Ends the least recently used session of `account_id` when it has
+  // reached its cap, and of all when they have. Requires mu_ held.
+  void MakeRoomLocked(const std::string& account_id);
+  // The tool `params` names, if `caller` may call it; else the error.
+  std::variant<const McpTool*, McpHttpResponse> FindTool(const Principal& caller,
+                                                         const AuditContext& audit,
+                                                         const nlohmann::json& id,
+                                                         const nlohmann::json& params);
   void CallTool(const Principal& caller, const AuditContext& audit, const nlohmann::json& id,
-                const nlohmann::json& params, std::function<void(McpHttpResponse)> respond);
+                const nlohmann::json& params, const std::atomic<bool>* cancel,
+                std::function<void(McpHttpResponse)> respond);
 
   const std::vector<McpTool> tools_;
   AuditWriter& audit_;

@@ -246,6 +246,7 @@ void ProxyService::Finish(const std::shared_ptr<Exchange>& ex, const Transfer& t
   bool complete = fetched.ok() && transfer.alive;
   std::string error;
   if (!fetched.ok()) error = transfer.alive ? fetched.message() : "caller went away";
+  if (!complete) ex->sink->Interrupted(fetched.ok() ? UpstreamError("caller went away") : fetched);
   Audit(*ex, transfer.status, complete ? "success" : "failure", transfer.bytes, error, true);
   ex->sink->End();
 }

@@ -75,11 +75,14 @@ struct ProxyCall {
   std::string account_id;
   // The API key's credential restriction, if it has one.
   std::optional<std::vector<std::string>> allowed_credentials;
-  std::string credential;  // X-Credential-Name
+  // X-Credential-Name, or "oauth:" + a token id (X-Oauth-Token-Id); the
+  // same from a path or an MCP tool's arguments.
+  std::string credential;
   std::string target_url;  // X-Target-Url; or filled in from base_path
-  // A call by path (/proxy/{credential}/{path}): the path and query to
-  // append to the credential's base URL ("v1/chat/completions?x=1"),
-  // already checked not to climb out of it (CheckBasePath).
+  // A call by path (/proxy/{credential}/{path}, /proxy/oauth/{tokenId}/
+  // {path}, the MCP tool call_oauth_api): the path and query to append to
+  // the credential's base URL ("v1/chat/completions?x=1"), already checked
+  // not to climb out of it (CheckBasePath).
   std::optional<std::string> base_path;
   std::string method;  // X-Target-Method, or the request's own
   HeaderList headers;  // the caller's request headers
@@ -88,8 +91,9 @@ struct ProxyCall {
   const std::atomic<bool>* cancel = nullptr;  // set on server shutdown
 };
 
-// Where the upstream's answer goes (the HTTP layer's streaming response).
-// Called from the proxy's threads, one at a time.
+// Where the upstream's answer goes: the HTTP layer's streaming response,
+// or a collector (the MCP tools). Called from the proxy's threads, one at
+// a time.
 class ProxySink {
  public:
   virtual ~ProxySink() = default;
@@ -100,6 +104,9 @@ class ProxySink {
   virtual bool Write(std::string_view chunk, bool last) = 0;
   // Nothing was started: the caller gets this error instead.
   virtual void Fail(const Status& error) = 0;
+  // The answer started but did not arrive whole (the upstream failed, or
+  // a Write returned false); End follows. A stream simply ends cut short.
+  virtual void Interrupted(const Status& why) { (void)why; }
   // Backpressure: while Congested, no more is written until fd() is
   // writable and Flush (false if the caller is gone) has drained it.
   virtual bool Congested() const = 0;

@@ -118,6 +118,7 @@ HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected,
     if (!replaced) out.emplace_back(name, value);
   }
   for (const auto& [name, value] : defaults) {
+    if (DropOutboundHeader(name, {})) continue;  // framing and credentials are not the file's
     bool sent = false;
     for (const auto& [oname, ovalue] : out) sent |= IEquals(name, oname);
     for (const auto& [iname, ivalue] : injected) sent |= IEquals(name, iname);

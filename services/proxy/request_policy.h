@@ -66,8 +66,10 @@ std::vector<std::string> ConnectionTokens(const HeaderList& headers);
 bool DropOutboundHeader(std::string_view name, const std::vector<std::string>& connection_tokens);
 // What goes upstream: the caller's headers that survive DropOutboundHeader
 // and are not named like an injected one, then the injected headers, then
-// "Accept-Encoding: identity". `defaults` (the provider's API headers)
-// go in only where no surviving header of the caller's has their name.
+// "Accept-Encoding: identity". `defaults` (an OAuth provider's API
+// headers, not secrets) go in before the injected ones, each only where
+// neither a surviving header of the caller's nor an injected one has its
+// name.
 // The result holds copies of the injected secrets; the caller wipes it.
 HeaderList OutboundHeaders(const HeaderList& caller, const HeaderList& injected,
                            const HeaderList& defaults = {});

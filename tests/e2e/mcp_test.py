@@ -137,6 +137,11 @@ class McpTest(OAuthTestBase):
                                            "url": self.upstream.url + "/v1/big"})
         self.assertEqual(len(big["result"]["structuredContent"]["body"]), 64 * 1024)
         self.assertTrue(big["result"]["structuredContent"]["truncated"])
+        # An answer that breaks off is an error, not a short success.
+        broken = agent.call("proxy_request", {"credential": "openai",
+                                              "url": self.upstream.url + "/v1/broken"})
+        self.assertTrue(broken["result"]["isError"], broken)
+        self.assertIn("broke off", broken["result"]["content"][0]["text"])
         # The proxy's refusals are tool errors the model can read.
         far = agent.call("proxy_request", {"credential": "openai",
                                            "url": "https://example.com/v1/models"})
@@ -159,6 +164,12 @@ class McpTest(OAuthTestBase):
         listed = full.call("list_oauth_connections", {"identifierId": "mcp-user"})
         connections = listed["result"]["structuredContent"]["connections"]
         self.assertEqual([c["id"] for c in connections], [token])
+        by_provider = full.call("list_oauth_connections", {"provider": "github"})
+        self.assertIn(token, [c["id"] for c in by_provider["result"]["structuredContent"]
+                              ["connections"]])
+        other = full.call("list_oauth_connections", {"provider": "notion",
+                                                      "identifierId": "mcp-user"})
+        self.assertEqual(other["result"]["structuredContent"]["connections"], [])
         self.assertEqual(connections[0]["provider"], "github")
         self.assertEqual(connections[0]["status"], "active")
         for issued in self.fake.issued:
@@ -201,6 +212,10 @@ class McpTest(OAuthTestBase):
         typo = full.call("sign_token", {"expiresIn": "soon"})
         self.assertEqual(typo["code"], -32602)
         self.assertIn("expiresIn", typo["error"])
+        for name in ("x\u0000y", "a" * 100, "bad name", "oauth:"):
+            odd = full.call("proxy_request", {"credential": name, "url": "https://a.example/"})
+            self.assertEqual(odd["code"], -32602, name)
+            self.assertIn("credential", odd["error"])
         extra = full.call("get_jwks_url", {"account": "someone-else"})
         self.assertEqual(extra["code"], -32602)
         self.assertIn("account", extra["error"])
@@ -219,7 +234,7 @@ class McpTest(OAuthTestBase):
         self.assertIn("401", after["error"])
         self.assertFalse(agent.step(op="list")["ok"])
 
-    def test_every_tool_call_is_audited_without_its_arguments(self):
+    def test_each_call_of_a_known_tool_is_audited_without_its_arguments(self):
         _, reader = self.new_key(["audit:read"])
         agent = Session(self, self.proxy_key)
         agent.call("proxy_request", {"credential": "openai", "url": self.upstream.url + "/v1/x",

@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import unittest
@@ -95,7 +96,7 @@ def anthropic_events(model):
 class FakeProvider:
     """Answers POST /v1/chat/completions as OpenAI and POST /v1/messages as
     Anthropic (JSON, or server-sent events when the body asks to stream);
-    GET /v1/big gets 200 KiB of text; anything else a small JSON 200 that
+    GET /v1/big gets 200 KiB of text, /v1/broken 9 of 1000 promised bytes; anything else a small JSON 200 that
     echoes the body. Records every request."""
 
     def __init__(self):
@@ -159,6 +160,16 @@ class FakeProvider:
                         self.send_events(anthropic_events(model))
                     else:
                         self.send_json(200, anthropic_message(model))
+                elif path == "/v1/broken":
+                    # Promises more than it sends, then hangs up.
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    self.wfile.write(b"only part")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
                 elif path == "/v1/big":
                     out = b"x" * (200 * 1024)
                     self.send_response(200)

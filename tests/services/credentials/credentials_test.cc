@@ -284,6 +284,7 @@ BOOST_AUTO_TEST_CASE(BadSecretsAreRefusedWithTheFieldNamed) {
     BOOST_TEST(r.status().message().find(words) != std::string::npos, r.status().message());
   };
   expect("openai", ApiKeySecret("planted-x-000001"), "reserved");
+  expect("oauth", ApiKeySecret("planted-x-000001"), "reserved for OAuth");
   expect("bad name", ApiKeySecret("planted-x-000001"), "name");
   SecretWrite no_hosts = ApiKeySecret("planted-x-000001");
   no_hosts.allowed_hosts.reset();

@@ -48,7 +48,7 @@ struct Fixture : testing::AccountsFixture {
     t.name = t.title = t.description = std::move(name);
     t.input_schema = {{"type", "object"}};
     t.scope = std::move(scope);
-    t.run = [body](const Principal&, const AuditContext&, const json& args, ToolDone done) {
+    t.run = [body](const McpToolCall&, const json& args, ToolDone done) {
       body(args, std::move(done));
     };
     return t;
@@ -132,6 +132,20 @@ BOOST_AUTO_TEST_CASE(TheLeastRecentlyUsedSessionEndsAtCapacity) {
   BOOST_TEST(f.Send(key, Fixture::Request(2, "ping"), third).first == 200);
 }
 
+BOOST_AUTO_TEST_CASE(OneAccountAtItsCapEndsOnlyItsOwnSessions) {
+  Fixture f(McpOptions{.max_sessions = 10, .max_sessions_per_account = 2});
+  Principal victim = f.Key("key_v", {});
+  std::string kept = f.Open(victim);
+  Principal hostile = f.Key("key_h", {});
+  hostile.account_id = "acct_hostile";
+  for (int i = 0; i < 50; ++i) {
+    f.clock.Advance(std::chrono::seconds(1));
+    f.Open(hostile);
+  }
+  BOOST_TEST(f.server->session_count() == 3u);
+  BOOST_TEST(f.Send(victim, Fixture::Request(2, "ping"), kept).first == 200);
+}
+
 BOOST_FIXTURE_TEST_CASE(ToolsAreListedAndCalledOnlyWithTheirScope, Fixture) {
   Principal plain = Key("key_a", {"audit:read"});
   std::string session = Open(plain);
@@ -195,9 +209,24 @@ BOOST_FIXTURE_TEST_CASE(AToolMayAnswerLaterFromAnotherThread, Fixture) {
   });
   BOOST_TEST(answers.load() == 0);
   BOOST_REQUIRE(parked);
+  server.reset();  // the answer may come after the server is gone
   std::thread([done = std::move(parked)] { done(json{{"late", true}}); }).join();
   BOOST_TEST(answers.load() == 1);
   BOOST_TEST(json::parse(body)["result"]["structuredContent"]["late"] == true);
+}
+
+BOOST_FIXTURE_TEST_CASE(ABodyWithANulByteIsAParseError, Fixture) {
+  Principal key = Key("key_a", {});
+  std::string session = Open(key);
+  McpHttpRequest req{
+      "POST",       session,
+      std::nullopt, std::nullopt,
+      std::nullopt, std::string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"pi\0ng\"}", 41)};
+  std::optional<McpHttpResponse> got;
+  server->Handle(key, ctx, req, [&](McpHttpResponse r) { got = std::move(r); });
+  BOOST_REQUIRE(got.has_value());
+  BOOST_TEST(got->status == 400);
+  BOOST_TEST(json::parse(got->body)["error"]["code"] == -32700);
 }
 
 BOOST_FIXTURE_TEST_CASE(TransportRulesAreCheckedBeforeAnyMessage, Fixture) {

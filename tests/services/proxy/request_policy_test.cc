@@ -177,7 +177,9 @@ BOOST_AUTO_TEST_CASE(OutboundHeadersAddDefaultsOnlyWhereTheCallerSentNone) {
                                    {{"Authorization", "Bearer injected"}},
                                    {{"Notion-Version", "2022-06-28"},
                                     {"User-Agent", "latchkey"},
-                                    {"Authorization", "Bearer default"}});
+                                    {"Authorization", "Bearer default"},
+                                    {"Content-Length", "9"},
+                                    {"Host", "elsewhere.example"}});
   HeaderList expected = {{"notion-version", "2021-05-13"},
                          {"Accept", "*/*"},
                          {"User-Agent", "latchkey"},
