@@ -1,5 +1,5 @@
 # latchkeyd — see README.md.
-#   make          build build/latchkeyd
+#   make          build build/latchkeyd and build/latchkey (the CLI)
 #   make run      install missing packages, build, start on 127.0.0.1:8080 (data in ./var)
 #   make test     install missing packages, build everything, run every test through ctest
 #   make sanitize the unit and end-to-end tests under AddressSanitizer + UBSan (build-asan/)
@@ -20,7 +20,7 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 .PHONY: all deps test-deps configure run test sanitize tsan fuzz soak bench format format-check clean
 
 all: configure
-	cmake --build $(BUILD) --target latchkeyd -j $(JOBS)
+	cmake --build $(BUILD) --target latchkeyd latchkey -j $(JOBS)
 
 deps:
 	@bash scripts/install-deps.sh

@@ -37,6 +37,18 @@ Result<HttpResponse> ListApiKeys(const ApiKeyRouteDeps& d, RequestContext& ctx) 
   return JsonResponse(200, {{"apiKeys", list}});
 }
 
+// Any key may read its own metadata (what `latchkey status` shows).
+Result<HttpResponse> CurrentApiKey(const ApiKeyRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(auto keys, d.api_keys.List(ctx.account_id()));
+  for (const auto& k : keys) {
+    if (k.id != ctx.principal->key_id) continue;
+    nlohmann::json out = ToJson(k);
+    out["accountId"] = ctx.account_id();
+    return JsonResponse(200, out);
+  }
+  return NotFound("this API key is no longer active");
+}
+
 Result<HttpResponse> RevokeApiKey(const ApiKeyRouteDeps& d, RequestContext& ctx) {
   const std::string& id = ctx.param("id");
   RETURN_IF_ERROR(d.api_keys.Revoke(ctx.account_id(), id, ctx.audit));
@@ -49,6 +61,9 @@ const RouteRow<ApiKeyRouteDeps> kApiKeyRoutes[] = {
       schemas::kCreatedApiKey, 201}},
     {{"GET", "/api-keys", AuthKind::kApiKey, scopes::kApiKeysWrite, kBlocking, ListApiKeys},
      {"List the account's active API keys (metadata only)", "api-keys", "", schemas::kApiKeyList}},
+    {{"GET", "/api-keys/current", AuthKind::kApiKey, "", kBlocking, CurrentApiKey},
+     {"The calling key's own metadata and account (any key)", "api-keys", "",
+      schemas::kCurrentApiKey}},
     {{"DELETE", "/api-keys/{id}", AuthKind::kApiKey, scopes::kApiKeysWrite, kBlocking,
       RevokeApiKey},
      {"Revoke an API key; it stops working at once", "api-keys", "", schemas::kRevokedApiKey}},

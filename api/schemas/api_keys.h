@@ -8,6 +8,8 @@ inline constexpr char kCreateApiKeyRequest[] =
 inline constexpr char kCreatedApiKey[] = R"({"$ref":"#/components/schemas/CreatedApiKey"})";
 inline constexpr char kApiKeyList[] =
     R"({"type":"object","properties":{"apiKeys":{"type":"array","items":{"$ref":"#/components/schemas/ApiKey"}}}})";
+inline constexpr char kCurrentApiKey[] =
+    R"({"allOf":[{"$ref":"#/components/schemas/ApiKey"},{"type":"object","properties":{"accountId":{"type":"string"}}}]})";
 inline constexpr char kRevokedApiKey[] =
     R"({"type":"object","properties":{"id":{"type":"string"},"revoked":{"type":"boolean"}}})";
 

@@ -86,6 +86,11 @@ class ServerTest(unittest.TestCase):
         self.assertError(self.server.request("GET", "/api-keys", "lk_key_x.y"), 401, "UNAUTHORIZED")
         self.assertError(self.server.request("GET", "/api-keys", reader["apiKey"]), 403, "FORBIDDEN")
         self.assertEqual(self.server.request("GET", "/audit-events", reader["apiKey"])[0], 200)
+        # Any key reads its own metadata, and only its own.
+        status, me, _ = self.server.request("GET", "/api-keys/current", reader["apiKey"])
+        self.assertEqual((status, me["id"], me["name"], me["scopes"], me["accountId"]),
+                         (200, reader["id"], "reader", ["audit:read"], acct["id"]))
+        self.assertNotIn("apiKey", me)
         other = self.create_account("other")
         self.assertError(self.server.request("DELETE", "/api-keys/" + reader["id"], other["apiKey"]),
                          404, "NOT_FOUND")

@@ -68,6 +68,7 @@ ROUTES = {
     ("GET", "/api-keys"): "api-keys:write",
     ("POST", "/api-keys"): "api-keys:write",
     ("DELETE", "/api-keys/{id}"): "api-keys:write",
+    ("GET", "/api-keys/current"): None,
     ("GET", "/audit-events"): "audit:read",
     ("GET", "/audit-events/verify"): "audit:read",
     ("GET", "/certificates"): "certificates:read",
