@@ -218,58 +218,59 @@ const json kBody = {{"type", {"string", "object", "array"}},
                      "request body: a string as it is, or JSON (sent as"
                      " application/json)"}};
 
-McpTool ProxyRequestTool(const McpToolDeps& d) {
+// A tool that forwards through the proxy the call `make_call` reads from
+// its arguments; its schema is `target` (what to call, all required) plus
+// method, headers and body.
+McpTool ProxyingTool(const McpToolDeps& d, std::string name, std::string title,
+                     std::string description, json target,
+                     Result<ProxyCall> (*make_call)(const McpToolCall&, const json&)) {
   McpTool t;
-  t.name = "proxy_request";
-  t.title = "Call an API with a stored credential";
-  t.description =
-      "Send an HTTP request to a provider API (OpenAI, Anthropic, ...) with one of this"
-      " account's stored credentials added. You name the credential; you never see it. The"
-      " URL must be https and on the credential's allowed hosts. Returns the status, headers"
-      " and up to 64 KiB of the body.";
-  t.input_schema =
-      ObjectSchema({{"credential",
-                     {{"type", "string"},
-                      {"description",
-                       "a provider id (openai, anthropic, ...) or a secret's name, as"
-                       " list_credentials shows them"}}},
-                    {"url", {{"type", "string"}, {"description", "absolute https URL"}}},
-                    {"method", kMethod},
-                    {"headers", kHeaders},
-                    {"body", kBody}},
-                   {"credential", "url"});
+  t.name = std::move(name);
+  t.title = std::move(title);
+  t.description = std::move(description);
+  std::vector<std::string> required;
+  for (const auto& [field, schema] : target.items()) required.push_back(field);
+  target["method"] = kMethod;
+  target["headers"] = kHeaders;
+  target["body"] = kBody;
+  t.input_schema = ObjectSchema(std::move(target), std::move(required));
   t.scope = scopes::kProxy;
   t.read_only = false;
-  t.run = [&proxy = d.proxy](const McpToolCall& call, const json& arguments, ToolDone done) {
-    Forward(proxy, ProxyRequestCall(call, arguments), std::move(done));
+  t.run = [&proxy = d.proxy, make_call](const McpToolCall& call, const json& arguments,
+                                        ToolDone done) {
+    Forward(proxy, make_call(call, arguments), std::move(done));
   };
   return t;
 }
 
+McpTool ProxyRequestTool(const McpToolDeps& d) {
+  return ProxyingTool(
+      d, "proxy_request", "Call an API with a stored credential",
+      "Send an HTTP request to a provider API (OpenAI, Anthropic, ...) with one of this"
+      " account's stored credentials added. You name the credential; you never see it. The"
+      " URL must be https and on the credential's allowed hosts. Returns the status, headers"
+      " and up to 64 KiB of the body.",
+      {{"credential",
+        {{"type", "string"},
+         {"description",
+          "a provider id (openai, anthropic, ...) or a secret's name, as"
+          " list_credentials shows them"}}},
+       {"url", {{"type", "string"}, {"description", "absolute https URL"}}}},
+      ProxyRequestCall);
+}
+
 McpTool CallOAuthApiTool(const McpToolDeps& d) {
-  McpTool t;
-  t.name = "call_oauth_api";
-  t.title = "Call a connected user's API";
-  t.description =
+  return ProxyingTool(
+      d, "call_oauth_api", "Call a connected user's API",
       "Call the API of an OAuth connection's provider (Google, Microsoft Graph, Slack, GitHub,"
       " Notion) as the user who connected it. The path is relative to the provider's API"
       " (\"gmail/v1/users/me/profile\", \"v1.0/me\", \"conversations.list\", \"user\","
       " \"v1/search\"); the token is added and refreshed for you. Returns the status, headers"
-      " and up to 64 KiB of the body.";
-  t.input_schema = ObjectSchema(
+      " and up to 64 KiB of the body.",
       {{"tokenId",
         {{"type", "string"}, {"description", "a connection id from list_oauth_connections"}}},
-       {"path", {{"type", "string"}, {"description", "path under the API, with any query"}}},
-       {"method", kMethod},
-       {"headers", kHeaders},
-       {"body", kBody}},
-      {"tokenId", "path"});
-  t.scope = scopes::kProxy;
-  t.read_only = false;
-  t.run = [&proxy = d.proxy](const McpToolCall& call, const json& arguments, ToolDone done) {
-    Forward(proxy, CallOAuthApiCall(call, arguments), std::move(done));
-  };
-  return t;
+       {"path", {{"type", "string"}, {"description", "path under the API, with any query"}}}},
+      CallOAuthApiCall);
 }
 
 McpTool ListCredentialsTool(const McpToolDeps& d) {

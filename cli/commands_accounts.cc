@@ -16,10 +16,7 @@ using json = nlohmann::json;
 std::string ExpiryTime(const std::string& text) {
   long long seconds = ParseDuration(text);
   if (seconds < 0) return text;
-  std::time_t at = std::time(nullptr) + static_cast<std::time_t>(seconds);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
-  return out;
+  return IsoTime(std::time(nullptr) + static_cast<std::time_t>(seconds));
 }
 
 void AddAccounts(CLI::App& app, Session& session) {

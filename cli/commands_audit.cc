@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/output.h"
+#include "cli/prompt.h"
 #include "cli/session.h"
 
 namespace latchkey::cli {
@@ -27,12 +28,6 @@ struct AuditArgs {
   int limit = 50;
   bool follow = false;
 };
-
-std::string IsoTime(std::time_t at) {
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
-  return out;
-}
 
 std::string EventsPath(const AuditArgs& a, const std::string& since) {
   std::string path = "/audit-events?limit=" + std::to_string(a.limit);
@@ -120,7 +115,7 @@ struct ProxyArgs {
 std::string RequestBody(const std::string& data) {
   if (data.empty() || data[0] != '@') return data;
   if (data == "@-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return ReadStdin();
   }
   std::ifstream in(data.substr(1), std::ios::binary);
   if (!in) throw CliError(kExitUsage, "cannot read " + data.substr(1));

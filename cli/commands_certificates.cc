@@ -233,7 +233,7 @@ void AddTokens(CLI::App& app, Session& session) {
   verify->callback([&session, token, aud] {
     std::string text = *token;
     if (text == "-") {
-      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      text = ReadStdin();
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     }
     json body = {{"token", text}};

@@ -84,6 +84,12 @@ std::string Cell(const nlohmann::json& value) {
   return value.dump();
 }
 
+std::string IsoTime(std::time_t at) {
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
+  return out;
+}
+
 long long ParseDuration(const std::string& text) {
   if (text.size() < 2) return -1;
   char unit = text.back();

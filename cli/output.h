@@ -31,6 +31,9 @@ std::string Cell(const nlohmann::json& value);
 // Whether to colour stdout: a terminal, and NO_COLOR unset.
 bool UseColour();
 
+// `at` as "2026-11-28T01:02:03Z".
+std::string IsoTime(std::time_t at);
+
 // "30s", "10m", "1h", "7d" -> seconds; -1 if `text` is not one.
 long long ParseDuration(const std::string& text);
 

@@ -72,7 +72,7 @@ std::vector<std::string> ReadSecrets(const std::vector<std::string>& labels) {
   if (isatty(STDIN_FILENO)) {
     for (const auto& label : labels) values.push_back(ReadHidden(label));
   } else if (labels.size() == 1) {
-    std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::string all = ReadStdin();
     DropNewline(all);
     values.push_back(std::move(all));
   } else {
@@ -104,6 +104,10 @@ bool Confirm(const std::string& question, bool yes) {
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+std::string ReadStdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
 bool StdoutIsTerminal() { return isatty(STDOUT_FILENO); }

@@ -17,6 +17,9 @@ std::string ReadSecret(const std::string& label);
 // and without `yes`, throws CliError (usage) asking for --yes.
 bool Confirm(const std::string& question, bool yes);
 
+// All of stdin, as it came.
+std::string ReadStdin();
+
 // Whether stdout / stderr is a terminal.
 bool StdoutIsTerminal();
 bool StderrIsTerminal();
