@@ -37,6 +37,7 @@ App::App(AppServices services, AppOptions options)
   AddJwksRoutes(router_, {s.certificates, s.accounts, options_});
   AddCredentialRoutes(router_, {s.credentials});
   AddProxyRoutes(router_, {s.proxy});
+  AddWebhookRoutes(router_, {s.webhooks});
   AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_});
   AddMcpRoutes(router_, {mcp_, options_});
 }

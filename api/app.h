@@ -23,6 +23,7 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/events/webhooks.h"
 #include "services/mcp/mcp_server.h"
 #include "services/oauth/oauth_clients.h"
 #include "services/oauth/oauth_flows.h"
@@ -88,6 +89,7 @@ struct AppServices {
   // Audit events written off the request path; reads of the audit log and
   // of use counts sync with it.
   AuditWriter& audit_writer;
+  WebhookService& webhooks;
   // Where blocking routes run; without one (tests calling Handle) they run
   // on the caller's thread.
   WorkerPool* workers = nullptr;
@@ -189,6 +191,11 @@ struct JwksRouteDeps {
   const AppOptions& options;
 };
 void AddJwksRoutes(Router& router, const JwksRouteDeps& deps);
+
+struct WebhookRouteDeps {
+  WebhookService& webhooks;
+};
+void AddWebhookRoutes(Router& router, const WebhookRouteDeps& deps);
 
 struct CredentialRouteDeps {
   CredentialService& credentials;

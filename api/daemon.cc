@@ -31,6 +31,7 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/events/webhooks.h"
 #include "services/oauth/oauth.h"
 #include "services/oauth/refresh_scheduler.h"
 #include "services/proxy/proxy.h"
@@ -130,6 +131,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
   RETURN_IF_ERROR(OAuthService::Migrate(db));
+  RETURN_IF_ERROR(ApplyMigrations(db, "events", WebhookService::Migrations()));
 
   RETURN_IF_ERROR(LoadMasterKeys(config, db, allow_create_key, out));
   Envelope envelope(db, *out->keys, clock);
@@ -169,6 +171,22 @@ ProxyOptions ProxyOptionsFrom(const Config& config, AddressPolicy addresses) {
   o.connect_timeout = config.proxy_connect_timeout;
   o.total_timeout = config.proxy_timeout;
   o.max_body_bytes = config.max_body_bytes;
+  return o;
+}
+
+// Webhook deliveries follow the proxy's outbound rules.
+WebhookOptions WebhookOptionsFrom(const Config& config, const AddressPolicy& addresses,
+                                  std::string owner) {
+  WebhookOptions o;
+  o.allow_http_hosts = config.proxy_allow_http;
+  o.check_address = [policy = addresses](const sockaddr* address) -> std::optional<std::string> {
+    IpAddress ip = IpAddress::FromSockaddr(address);
+    auto reason = policy.Check(ip);
+    if (!reason) return std::nullopt;
+    return "the receiver resolves to " + ip.ToString() + ", a " + *reason +
+           " address webhooks are not sent to";
+  };
+  o.owner = std::move(owner);
   return o;
 }
 
@@ -221,15 +239,22 @@ struct Services {
         credentials(db, envelope, audit, clock, &audit_writer),
         oauth(db, envelope, audit, clock, std::move(providers),
               OAuthTokenOptionsFrom(config, audit_writer), TokenEndpointOptionsFrom(config)),
+        webhooks(db, envelope, audit, clock,
+                 WebhookOptionsFrom(config, addresses, oauth.tokens.options().owner)),
         proxy_credentials(credentials),
         proxy(proxy_credentials, audit_writer, clock,
               ProxyOptionsFrom(config, std::move(addresses))) {
     for (const auto& t : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    audit.set_observer(&webhooks);
     accounts.OnDeleted([this](const std::string& id) { credentials.ForgetAccount(id); });
     proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
   }
+
+  // The outbox goes before the services that observe the log do.
+  ~Services() { audit.set_observer(nullptr); }
 
   Envelope envelope;
   AuditLog audit;
@@ -241,6 +266,7 @@ struct Services {
   TokenService tokens;
   CredentialService credentials;
   OAuthService oauth;
+  WebhookService webhooks;
   CredentialRouter proxy_credentials;
   ProxyService proxy;
 };
@@ -261,6 +287,17 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
     auto purged = s.oauth.flows.PurgeExpiredSessions();
     if (!purged.ok()) {
       logger.Error("oauth_session_purge_failed", {{"status", purged.status().ToString()}});
+    }
+  });
+}
+
+// Webhook attempts wait on receivers (up to 10 s each), so they run on a
+// scheduler of their own, never delaying the jobs above.
+void ScheduleDeliveries(Scheduler& deliveries, Services& s, Logger& logger) {
+  deliveries.Every("webhooks.deliver", std::chrono::seconds(1), [&s, &logger] {
+    auto made = s.webhooks.DeliverDue();
+    if (!made.ok()) {
+      logger.Error("webhook_delivery_pass_failed", {{"status", made.status().ToString()}});
     }
   });
 }
@@ -296,11 +333,13 @@ void PrintStarted(const std::string& base, const Storage& storage,
 int Serve(const Config& config, Storage& storage, const AdminKey& admin,
           const std::optional<std::string>& generated_admin, Services& s, Logger& logger) {
   Database& db = *storage.db;
-  Scheduler scheduler(SystemClock::Get(),
-                      [&logger](const std::string& job, const std::string& what) {
-                        logger.Error("job_failed", {{"job", job}, {"what", what}});
-                      });
+  auto job_failed = [&logger](const std::string& job, const std::string& what) {
+    logger.Error("job_failed", {{"job", job}, {"what", what}});
+  };
+  Scheduler scheduler(SystemClock::Get(), job_failed);
+  Scheduler deliveries(SystemClock::Get(), job_failed);
   ScheduleJobs(scheduler, s, logger, config);
+  ScheduleDeliveries(deliveries, s, logger);
   s.oauth.flows.set_logger(&logger);  // why a callback failed
   RefreshScheduler refresher(s.oauth.tokens, SystemClock::Get(), [&logger](const Status& st) {
     logger.Error("oauth_refresh_pass_failed", {{"status", st.ToString()}});
@@ -309,7 +348,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
   App app(AppServices{db, s.accounts, s.api_keys, s.audit, admin, logger, s.certificates, s.tokens,
                       s.key_pool, s.credentials, s.proxy, s.oauth.clients, s.oauth.flows,
-                      s.oauth.tokens, s.audit_writer, &workers},
+                      s.oauth.tokens, s.audit_writer, s.webhooks, &workers},
           AppOptionsFrom(config));
   HttpServer server(app, logger, ServerOptionsFrom(config));
   std::string host =
@@ -323,6 +362,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   });
   if (!started.ok()) return ConfigError(started.message());
   scheduler.Start();
+  deliveries.Start(std::chrono::milliseconds(250));
   s.key_pool.Start();
   refresher.Start();
   PrintStarted(base, storage, generated_admin);
@@ -337,6 +377,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   workers.Stop();
   refresher.Stop();
   scheduler.Stop();
+  deliveries.Stop();
   s.key_pool.Stop();
   s.api_keys.FlushDenials(/*all=*/true);
   if (Status written = s.audit_writer.Stop(); !written.ok()) {

@@ -73,6 +73,7 @@ Status AuditLog::AppendAll(SqlExecutor& tx, std::vector<AuditEvent>& events) con
     Status s = AuditStore::Insert(tx, event, details);
     if (!s.ok()) return Status(s.code(), "cannot write audit event: " + s.message());
     head->second = Head{event.seq, event.hash};
+    if (observer_) RETURN_IF_ERROR(observer_->OnAppend(tx, event));
   }
   return Status::Ok();
 }

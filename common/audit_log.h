@@ -87,9 +87,21 @@ struct AuditVerification {
   std::string reason;                      // why it is broken
 };
 
+// Sees each event as it is appended, inside the appending transaction (the
+// webhook outbox). An error fails the append, and so the change it records.
+class AuditObserver {
+ public:
+  virtual ~AuditObserver() = default;
+  virtual Status OnAppend(SqlExecutor& tx, const AuditEvent& event) const = 0;
+};
+
 class AuditLog {
  public:
   explicit AuditLog(const Clock& clock) : clock_(clock) {}
+
+  // Set once at startup, before any append; `observer` outlives the log's
+  // use.
+  void set_observer(const AuditObserver* observer) { observer_ = observer; }
 
   static const std::vector<Migration>& Migrations();
 
@@ -113,6 +125,7 @@ class AuditLog {
 
  private:
   const Clock& clock_;
+  const AuditObserver* observer_ = nullptr;
 };
 
 }  // namespace latchkey

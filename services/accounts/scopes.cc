@@ -5,10 +5,10 @@
 namespace latchkey::scopes {
 
 const std::vector<std::string>& All() {
-  static const std::vector<std::string> kAll = {kCertificatesRead, kCertificatesWrite, kTokensSign,
-                                                kCredentialsRead,  kCredentialsWrite,  kOauthRead,
-                                                kOauthWrite,       kOauthToken,        kProxy,
-                                                kAuditRead,        kApiKeysWrite};
+  static const std::vector<std::string> kAll = {
+      kCertificatesRead, kCertificatesWrite, kTokensSign, kCredentialsRead, kCredentialsWrite,
+      kOauthRead,        kOauthWrite,        kOauthToken, kProxy,           kAuditRead,
+      kApiKeysWrite,     kWebhooksWrite};
   return kAll;
 }
 

@@ -19,6 +19,7 @@ inline constexpr char kOauthToken[] = "oauth:token";
 inline constexpr char kProxy[] = "proxy";
 inline constexpr char kAuditRead[] = "audit:read";
 inline constexpr char kApiKeysWrite[] = "api-keys:write";
+inline constexpr char kWebhooksWrite[] = "webhooks:write";
 
 // Every scope, in documentation order.
 const std::vector<std::string>& All();

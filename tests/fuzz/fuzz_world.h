@@ -104,14 +104,17 @@ struct FuzzWorld : CertificatesWorld {
   bool oauth_migrated = OAuthService::Migrate(*db).ok();
   OAuthService oauth{*db, envelope, audit, clock, OAuthProviders::BuiltIn()};
   ProxyService proxy{credentials, audit_writer, clock, ProxyOptions{}};
+  bool events_migrated = ApplyMigrations(*db, "events", WebhookService::Migrations()).ok();
+  WebhookService webhooks{*db, envelope, audit, clock, WebhookOptions{}};
   std::FILE* log_sink = std::tmpfile();
   Logger logger{log_sink};
-  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
-                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer},
-          FuzzAppOptions()};
+  App app{
+      AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool, credentials,
+                  proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer, webhooks},
+      FuzzAppOptions()};
 
   FuzzWorld() {
-    Require(credentials_migrated && oauth_migrated, "migrations");
+    Require(credentials_migrated && oauth_migrated && events_migrated, "migrations");
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
   }
