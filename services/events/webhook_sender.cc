@@ -142,8 +142,10 @@ Status WebhookService::Record(const DeliveryJob& job, const DeliveryAttempt& att
     d.state = DeliveryState::kDelivered;
     d.next_attempt_at.reset();
   } else {
-    TimePoint next = now + RetryDelay(d.attempts, Jitter());
-    bool give_up = next > d.deadline || !job.endpoint.enabled;
+    // The last attempt is made at the deadline itself, so an endpoint that
+    // failed every attempt has been failing for the whole period.
+    TimePoint next = std::min(now + RetryDelay(d.attempts, Jitter()), d.deadline);
+    bool give_up = now >= d.deadline || !job.endpoint.enabled;
     d.state = give_up ? DeliveryState::kFailed : DeliveryState::kPending;
     d.next_attempt_at = give_up ? std::nullopt : std::optional<TimePoint>(next);
   }

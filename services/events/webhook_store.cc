@@ -26,7 +26,8 @@ WebhookEndpoint EndpointFromRow(const Row& r) {
   e.account_id = r.Text(1);
   e.url = r.Text(2);
   e.description = r.Text(3);
-  for (std::string_view t : SplitList(r.Text(4))) e.events.emplace_back(t);
+  std::string events = r.Text(4);  // outlives the views SplitList returns
+  for (std::string_view t : SplitList(events)) e.events.emplace_back(t);
   e.format = WebhookFormatFromName(r.Text(5)).value_or(WebhookFormat::kStandard);
   e.enabled = r.Int(6) != 0;
   e.disabled_reason = r.Text(7);
