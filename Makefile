@@ -36,7 +36,8 @@ run: all
 test-deps: deps
 	@test -d tests/e2e/oidc/node_modules/oidc-provider || \
 	  (cd tests/e2e/oidc && npm ci --no-audit --no-fund --silent)
-	@(test -d tests/e2e/sdk/node_modules/openai && test -d tests/e2e/sdk/node_modules/@anthropic-ai/sdk) || \
+	@(test -d tests/e2e/sdk/node_modules/openai && test -d tests/e2e/sdk/node_modules/@anthropic-ai/sdk && \
+	  test -d tests/e2e/sdk/node_modules/standardwebhooks) || \
 	  (cd tests/e2e/sdk && npm ci --no-audit --no-fund --silent)
 
 test: configure test-deps

@@ -148,6 +148,7 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       break;
   }
   const Route& route = *match.route;
+  request.route = route.pattern;
   request.path_params = std::move(match.params);
   if (request.body.size() > options_.max_body_bytes) {
     return PayloadTooLarge("request body exceeds " + std::to_string(options_.max_body_bytes) +

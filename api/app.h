@@ -43,7 +43,8 @@ struct RateLimits {
 
 struct AppOptions {
   size_t max_body_bytes = 1 << 20;
-  std::string public_url;  // e.g. "http://127.0.0.1:8080"
+  std::string public_url;     // e.g. "http://127.0.0.1:8080"
+  std::string metrics_token;  // bearer token for GET /metrics; empty: 404
   RateLimits rate_limits;
   // Peers whose X-Forwarded-For is believed (reverse proxies, load
   // balancers); from anyone else the header is ignored.

@@ -278,9 +278,32 @@ constexpr Flag kLimitFlags[] = {
      "", CheckTrustedProxies},
 };
 
+Status CheckMetricsToken(const Flag&, Config* config) {
+  const std::string& t = config->metrics_token;
+  if (t.empty() || (t.size() >= 16 && IsHeaderValue(t) && t.find(' ') == std::string::npos)) {
+    return Status::Ok();
+  }
+  return InvalidArgument("--metrics-token must be at least 16 printable characters, no spaces");
+}
+
+constexpr Flag kMonitoringFlags[] = {
+    {"--metrics-token", "TOKEN", "LATCHKEY_METRICS_TOKEN", &Config::metrics_token,
+     Range("16+ printable characters"), "Bearer token for `GET /metrics` on the main listener",
+     "Without it (and without --metrics-listen) `/metrics` is 404.", "none", CheckMetricsToken},
+    {"--metrics-listen", "HOST:PORT", "LATCHKEY_METRICS_LISTEN", &Config::metrics_listen,
+     Range("HOST:PORT or [v6]:PORT"),
+     "A second listener serving only `GET /metrics`, without authentication",
+     "Bind it to an address only the Prometheus server reaches; checked when it is bound.", "none"},
+};
+
 constexpr Section kSections[] = {
-    {"Server", kServerFlags}, {"Storage", kStorageFlags}, {"Signing keys", kSigningKeyFlags},
-    {"Proxy", kProxyFlags},   {"OAuth", kOAuthFlags},     {"Limits", kLimitFlags},
+    {"Server", kServerFlags},
+    {"Storage", kStorageFlags},
+    {"Signing keys", kSigningKeyFlags},
+    {"Proxy", kProxyFlags},
+    {"OAuth", kOAuthFlags},
+    {"Limits", kLimitFlags},
+    {"Monitoring", kMonitoringFlags},
 };
 
 // A member's value as a flag's text: the default shown and parsed back.

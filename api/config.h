@@ -57,6 +57,9 @@ struct Config {
   double auth_failure_limit = 60;         // failed authentications per minute per address
   std::string trusted_proxies;            // CIDRs whose X-Forwarded-For is believed
 
+  std::string metrics_token;   // bearer token for GET /metrics on --listen; empty: not served
+  std::string metrics_listen;  // HOST:PORT serving GET /metrics without auth; empty: none
+
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY
 };

@@ -13,11 +13,13 @@
 
 #include "api/app.h"
 #include "api/http_server.h"
+#include "api/metrics_listener.h"
 #include "common/audit_log.h"
 #include "common/audit_writer.h"
 #include "common/envelope.h"
 #include "common/ids.h"
 #include "common/master_keys.h"
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/postgres_database.h"
 #include "common/scheduler.h"
@@ -217,6 +219,7 @@ AppOptions AppOptionsFrom(const Config& config) {
     o.trusted_proxies.push_back(*Cidr::Parse(cidr));  // checked by ParseConfig
   }
   o.public_url = config.public_url;
+  o.metrics_token = config.metrics_token;
   return o;
 }
 
@@ -302,6 +305,55 @@ void ScheduleDeliveries(Scheduler& deliveries, Services& s, Logger& logger) {
   });
 }
 
+// Gauges read at each scrape from the objects that serve; they live until
+// Serve returns, after the listeners stop.
+void RegisterGauges(Services& s, Database& db, WorkerPool& workers) {
+  Metrics& m = Metrics::Default();
+  auto one = [](double v) { return std::vector<GaugeSample>{{{}, v}}; };
+  m.Gauge("latchkey_key_pool_ready_keys", "Pre-generated RSA keys ready in the pool", {},
+          [&s, one] { return one(static_cast<double>(s.key_pool.stats().ready)); });
+  m.Gauge(
+      "latchkey_key_pool_takes_total", "Keys taken from the pool (hit) or generated (miss)",
+      {"result"},
+      [&s] {
+        KeyPoolStats st = s.key_pool.stats();
+        return std::vector<GaugeSample>{{{"hit"}, static_cast<double>(st.hits)},
+                                        {{"miss"}, static_cast<double>(st.misses)}};
+      },
+      /*counter=*/true);
+  m.Gauge("latchkey_audit_queue_events", "Audit events queued and not yet committed", {},
+          [&s, one] { return one(static_cast<double>(s.audit_writer.Pending())); });
+  m.Gauge("latchkey_database_connections", "Database connections, open and in use", {"state"},
+          [&db] {
+            DatabasePoolStats st = db.PoolStats();
+            return std::vector<GaugeSample>{{{"open"}, static_cast<double>(st.open)},
+                                            {{"in_use"}, static_cast<double>(st.in_use)}};
+          });
+  m.Gauge("latchkey_worker_pool_jobs", "Blocking requests running and queued", {"state"},
+          [&workers] {
+            return std::vector<GaugeSample>{{{"running"}, static_cast<double>(workers.busy())},
+                                            {{"queued"}, static_cast<double>(workers.queued())}};
+          });
+  AddProcessMetrics(m);
+}
+
+// --metrics-listen, if set: started before the main listener so a bad
+// address stops the start.
+Status StartMetricsListener(const Config& config, MetricsListener& listener) {
+  if (config.metrics_listen.empty()) return Status::Ok();
+  std::string host;
+  uint16_t port = 0;
+  if (!ParseListen(config.metrics_listen, &host, &port).ok()) {
+    return InvalidArgument("--metrics-listen must be HOST:PORT, got '" + config.metrics_listen +
+                           "'");
+  }
+  RETURN_IF_ERROR(listener.Start(host, port));
+  bool v6 = host.find(':') != std::string::npos;
+  std::printf("metrics on http://%s:%u/metrics\n", (v6 ? "[" + host + "]" : host).c_str(),
+              static_cast<unsigned>(listener.port()));
+  return Status::Ok();
+}
+
 // SIGTERM and SIGINT are blocked in every thread (started after this); the
 // main thread waits for them. A peer that hangs up must not kill us.
 sigset_t BlockStopSignals() {
@@ -327,6 +379,16 @@ void PrintStarted(const std::string& base, const Storage& storage,
   std::fflush(stdout);
 }
 
+// The last audit records (denials still counted, queued events), then the
+// database.
+void FinishWrites(Services& s, Database& db, Logger& logger) {
+  s.api_keys.FlushDenials(/*all=*/true);
+  if (Status written = s.audit_writer.Stop(); !written.ok()) {
+    logger.Error("audit_records_unwritten", {{"status", written.ToString()}});
+  }
+  db.Close();
+}
+
 // Serves until SIGTERM or SIGINT, then stops in order: no new requests,
 // in-flight ones finish (up to the grace), background work stops, the last
 // audit records are written, the database closes.
@@ -346,6 +408,9 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   });
   sigset_t stop_signals = BlockStopSignals();
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
+  RegisterGauges(s, db, workers);
+  MetricsListener metrics;
+  if (Status m = StartMetricsListener(config, metrics); !m.ok()) return ConfigError(m.message());
   App app(AppServices{db, s.accounts, s.api_keys, s.audit, admin, logger, s.certificates, s.tokens,
                       s.key_pool, s.credentials, s.proxy, s.oauth.clients, s.oauth.flows,
                       s.oauth.tokens, s.audit_writer, s.webhooks, &workers},
@@ -374,16 +439,13 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   sigwait(&stop_signals, &sig);
   logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   int left = server.Shutdown(config.shutdown_grace);
+  metrics.Stop();
   workers.Stop();
   refresher.Stop();
   scheduler.Stop();
   deliveries.Stop();
   s.key_pool.Stop();
-  s.api_keys.FlushDenials(/*all=*/true);
-  if (Status written = s.audit_writer.Stop(); !written.ok()) {
-    logger.Error("audit_records_unwritten", {{"status", written.ToString()}});
-  }
-  db.Close();
+  FinishWrites(s, db, logger);
   logger.Info("stopped", {{"unfinished_requests", left}});
   return 0;
 }

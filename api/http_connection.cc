@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "common/json_text.h"
+#include "common/metrics.h"
 #include "common/url.h"
 
 namespace latchkey {
@@ -58,12 +59,41 @@ std::string Serialize(const HttpResponse& r, const std::string& request_id, bool
   return out;
 }
 
+namespace {
+
+// The method label: the methods routes answer, else "other".
+std::string MethodLabel(const std::string& method) {
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == m) return method;
+  }
+  return "other";
+}
+
+void CountRequest(const RequestLine& r, int status, double seconds) {
+  static CounterFamily& requests =
+      Metrics::Default().Counter("latchkey_http_requests_total",
+                                 "HTTP requests answered, by route template, method and "
+                                 "status class",
+                                 {"route", "method", "code"});
+  static HistogramFamily& durations = Metrics::Default().Histogram(
+      "latchkey_http_request_duration_seconds",
+      "Time from the request's arrival to its last byte, by route template", {"route", "method"},
+      Metrics::LatencyBuckets());
+  std::string route = r.route.empty() ? "unmatched" : r.route;
+  std::string method = MethodLabel(r.method);
+  requests.Add({route, method, StatusClass(status)});
+  durations.Observe({route, method}, seconds);
+}
+
+}  // namespace
+
 void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,
                 const char* streamed) {
-  if (!logger.Enabled(LogLevel::kInfo)) return;
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.started)
           .count();
+  CountRequest(r, status, ms / 1000);
+  if (!logger.Enabled(LogLevel::kInfo)) return;
   LogField fields[] = {{"request_id", r.request_id},
                        {"method", r.method},
                        {"path", r.path},

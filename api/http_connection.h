@@ -120,6 +120,7 @@ struct RequestLine {
   std::string client;
   size_t bytes_in = 0;
   std::chrono::steady_clock::time_point started;
+  std::string route;  // the matched route's pattern, or ""
 };
 
 // "HTTP/1.1 200 OK", the route's headers and ours, and the blank line.

@@ -281,8 +281,8 @@ void Handler::Serve(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, co
   } else {
     response = core_->app.Handle(req);
   }
-  RequestLine line{req.request_id,     req.method,      req.path,
-                   req.client_address, req.body.size(), started};
+  RequestLine line{req.request_id,  req.method, req.path, req.client_address,
+                   req.body.size(), started,    req.route};
   if (response.stream) {
     StartStream(peer, st, std::move(response.stream), std::move(line), keep_alive,
                 response.deferred);

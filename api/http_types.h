@@ -31,6 +31,9 @@ struct HttpRequest {
   std::string body;
   std::string client_address;
   std::string request_id;
+  // Set by the router: the matched route's pattern ("/certificates/{id}"),
+  // empty when none matched (the metrics' route label).
+  std::string route;
   // Set by the router: decoded, except a rest-of-path "{name...}".
   std::map<std::string, std::string> path_params;
 

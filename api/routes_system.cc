@@ -4,6 +4,8 @@
 #include "api/app.h"
 #include "api/responses.h"
 #include "api/schemas/system.h"
+#include "common/crypto.h"
+#include "common/metrics.h"
 
 namespace latchkey {
 namespace {
@@ -102,6 +104,32 @@ Result<HttpResponse> Readiness(const SystemRouteDeps& d, RequestContext&) {
   return JsonResponse(200, {{"status", "ready"}, {"database", "ok"}});
 }
 
+HttpResponse MetricsResponse() {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = Metrics::Default().Render();
+  return r;
+}
+
+// Served on the main listener only with --metrics-token (a bearer token,
+// compared in constant time); --metrics-listen serves it without one.
+Result<HttpResponse> MetricsText(const SystemRouteDeps& d, RequestContext& ctx) {
+  const std::string& token = d.options.metrics_token;
+  if (token.empty()) {
+    return NotFound(
+        "metrics are not served on this listener (see --metrics-token and "
+        "--metrics-listen)");
+  }
+  auto auth = ctx.request.Header("Authorization");
+  if (!auth || !ConstantTimeEquals(*auth, "Bearer " + token)) {
+    HttpResponse r = ErrorResponse(401, "UNAUTHORIZED", "missing or invalid metrics token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  return MetricsResponse();
+}
+
 Result<HttpResponse> OpenApiDocument(const SystemRouteDeps& d, RequestContext&) {
   return JsonResponse(200, BuildOpenApi(d.router, d.options.public_url));
 }
@@ -113,6 +141,9 @@ const RouteRow<SystemRouteDeps> kSystemRoutes[] = {
      {"Readiness: the database answers", "system", "", schemas::kReadiness}},
     {{"GET", "/openapi.json", AuthKind::kPublic, "", kNonBlocking, OpenApiDocument},
      {"This OpenAPI 3.1 document", "system", "", schemas::kOpenApiDocument}},
+    {{"GET", "/metrics", AuthKind::kPublic, "", kNonBlocking, MetricsText},
+     {"Prometheus metrics (text format 0.0.4); needs the --metrics-token bearer token", "system",
+      "", ""}},
 };
 
 }  // namespace

@@ -41,6 +41,11 @@ void AuditWriter::Queue(AuditEvent event, int tag, TimePoint at) {
   if (wake) queued_.notify_one();
 }
 
+uint64_t AuditWriter::Pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queued_count_ - done_count_;
+}
+
 bool AuditWriter::Backlogged() const {
   std::lock_guard<std::mutex> lock(mu_);
   // The batch being committed counts too: it waits for the database as well.

@@ -72,6 +72,8 @@ class AuditWriter {
   void Queue(AuditEvent event, int tag = 0, TimePoint at = {});
 
   bool Backlogged() const;
+  // Events queued and not yet committed (the metrics' audit queue depth).
+  uint64_t Pending() const;
 
   // Returns once every event queued before the call is committed (or given
   // up on); Unavailable if that takes longer than the sync timeout.

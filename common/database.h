@@ -70,8 +70,15 @@ class SqlExecutor {
   }
 };
 
+// Connections a Database holds, for the metrics.
+struct DatabasePoolStats {
+  int open = 0;    // idle + in use
+  int in_use = 0;  // lent to a query or transaction now
+};
+
 class Database : public SqlExecutor {
  public:
+  virtual DatabasePoolStats PoolStats() { return {}; }
   // Runs `body` in one transaction that takes the write lock up front
   // (BEGIN IMMEDIATE on SQLite). Commits when body returns OK, rolls back
   // otherwise and returns body's Status. Not reentrant.

@@ -288,4 +288,9 @@ void PostgresDatabase::Close() {
   cv_.notify_all();
 }
 
+DatabasePoolStats PostgresDatabase::PoolStats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {open_, open_ - static_cast<int>(idle_.size())};
+}
+
 }  // namespace latchkey

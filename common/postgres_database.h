@@ -50,6 +50,7 @@ class PostgresDatabase final : public Database {
   Status Transaction(const std::function<Status(SqlExecutor&)>& body) override;
   Status Ping() override;
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
+  DatabasePoolStats PoolStats() override;
   const PostgresOptions& options() const { return options_; }
   void Close() override;
 

@@ -162,6 +162,11 @@ class SqliteDatabase::Pool {
     return c;
   }
 
+  DatabasePoolStats Stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {static_cast<int>(idle_.size()) + in_use_, in_use_};
+  }
+
   void Give(std::unique_ptr<Connection> c) {
     std::lock_guard<std::mutex> lock(mu_);
     --in_use_;
@@ -276,5 +281,7 @@ Status SqliteDatabase::Ping() {
 void SqliteDatabase::Close() {
   if (pool_) pool_->Close();
 }
+
+DatabasePoolStats SqliteDatabase::PoolStats() { return pool_->Stats(); }
 
 }  // namespace latchkey

@@ -33,6 +33,7 @@ class SqliteDatabase final : public Database {
   Status Transaction(const std::function<Status(SqlExecutor&)>& body) override;
   Status Ping() override;
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  DatabasePoolStats PoolStats() override;
   void Close() override;
 
   class Connection;  // defined in sqlite_database.cc

@@ -9,6 +9,7 @@ PACKAGES=(
   libboost-test-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
   libcli11-dev libspdlog-dev sqlite3 python3 python3-jwt python3-cryptography curl
   openssl ca-certificates postgresql clang-format
+  prometheus  # for promtool, which checks GET /metrics in the tests
 )
 
 # Node.js runs the real authorization server (oidc-provider) in the OAuth

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/ids.h"
+#include "common/metrics.h"
 #include "services/certificates/jws.h"
 
 namespace latchkey {
@@ -128,6 +129,9 @@ Result<SignedToken> TokenService::Sign(const std::string& account_id, const std:
   std::string jti = NewJti();
   payload["jti"] = jti;
   ASSIGN_OR_RETURN(std::string token, EncodeJws(signer.key, signer.cert.kid, payload));
+  static CounterFamily& signed_tokens = Metrics::Default().Counter(
+      "latchkey_tokens_signed_total", "JWTs signed, by algorithm", {"algorithm"});
+  signed_tokens.Add({std::string(AlgorithmName(signer.cert.algorithm))});
   return SignedToken{std::move(token), signer.cert.kid, std::move(jti), exp};
 }
 

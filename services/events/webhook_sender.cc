@@ -6,6 +6,7 @@
 
 #include "common/http_client.h"
 #include "common/json_text.h"
+#include "common/metrics.h"
 #include "services/events/event_types.h"
 #include "services/events/webhook_signer.h"
 #include "services/events/webhooks.h"
@@ -59,13 +60,23 @@ Result<int> WebhookService::DeliverDue() {
   return made.load();
 }
 
-Result<bool> WebhookService::DeliverOne(const std::string& delivery_id) {
+Status WebhookService::ClaimNow(SqlExecutor& tx, const std::string& delivery_id) const {
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(bool claimed,
+                   WebhookStore::Claim(tx, delivery_id, options_.owner, now, now + options_.lease));
+  if (!claimed) return FailedPrecondition("an attempt of " + delivery_id + " is in progress");
+  return Status::Ok();
+}
+
+Result<bool> WebhookService::Attempt(const std::string& delivery_id, bool claimed) {
   TimePoint now = clock_.Now();
   std::optional<DeliveryJob> job;
   std::vector<std::string> secrets;
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
-    ASSIGN_OR_RETURN(bool claimed, WebhookStore::Claim(tx, delivery_id, options_.owner, now,
-                                                       now + options_.lease));
+    if (!claimed) {
+      ASSIGN_OR_RETURN(
+          claimed, WebhookStore::Claim(tx, delivery_id, options_.owner, now, now + options_.lease));
+    }
     if (!claimed) return Status::Ok();
     ASSIGN_OR_RETURN(job, WebhookStore::Job(tx, delivery_id, now));
     if (!job) return Status::Ok();
@@ -149,6 +160,10 @@ Status WebhookService::Record(const DeliveryJob& job, const DeliveryAttempt& att
     d.state = give_up ? DeliveryState::kFailed : DeliveryState::kPending;
     d.next_attempt_at = give_up ? std::nullopt : std::optional<TimePoint>(next);
   }
+  static CounterFamily& outcomes = Metrics::Default().Counter(
+      "latchkey_webhook_deliveries_total",
+      "Webhook delivery attempts by outcome (delivered, retry, failed)", {"outcome"});
+  outcomes.Add({ok ? "delivered" : d.state == DeliveryState::kFailed ? "failed" : "retry"});
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(bool held, WebhookStore::RecordAttempt(tx, d, options_.owner, attempt));
     if (!held) return Status::Ok();  // the lease ran out; another sender owns it now

@@ -216,7 +216,8 @@ Status WebhookService::OnAppend(SqlExecutor& tx, const AuditEvent& event) const 
 
 Status WebhookService::Queue(SqlExecutor& tx, const std::string& account_id,
                              const std::string& type, const std::string& data_json,
-                             const std::vector<const WebhookEndpoint*>& to) const {
+                             const std::vector<const WebhookEndpoint*>& to,
+                             std::vector<std::string>* delivery_ids) const {
   TimePoint now = clock_.Now();
   uint64_t ms = static_cast<uint64_t>(NowMs());
   std::string message_id = NewSortableId("msg", ms);
@@ -232,6 +233,7 @@ Status WebhookService::Queue(SqlExecutor& tx, const std::string& account_id,
     d.deadline = now + options_.give_up_after;
     d.created_at = d.updated_at = now;
     RETURN_IF_ERROR(WebhookStore::InsertDelivery(tx, d));
+    if (delivery_ids) delivery_ids->push_back(d.id);
   }
   return Status::Ok();
 }
@@ -239,17 +241,17 @@ Status WebhookService::Queue(SqlExecutor& tx, const std::string& account_id,
 Result<Delivery> WebhookService::SendTest(const std::string& account_id, const std::string& id,
                                           const AuditContext& ctx) {
   ASSIGN_OR_RETURN(WebhookEndpoint endpoint, LoadOwned(account_id, id));
-  std::string delivery_id;
+  std::vector<std::string> queued;
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    queued.clear();
     RETURN_IF_ERROR(Queue(tx, account_id, "webhook.test",
                           JsonFlatObject({{"accountId", account_id}, {"webhookId", id}}),
-                          {&endpoint}));
-    ASSIGN_OR_RETURN(auto latest, WebhookStore::ListDeliveries(tx, account_id, id, 1, {}));
-    if (latest.empty()) return Internal("test delivery not written");
-    delivery_id = latest[0].id;
+                          {&endpoint}, &queued));
+    RETURN_IF_ERROR(ClaimNow(tx, queued.at(0)));
     return audit_.Append(tx, AuditEvent::For(ctx, account_id, "webhook.test", id)).status();
   }));
-  RETURN_IF_ERROR(DeliverOne(delivery_id).status());
+  const std::string& delivery_id = queued.at(0);
+  RETURN_IF_ERROR(Attempt(delivery_id, /*claimed=*/true).status());
   ASSIGN_OR_RETURN(auto delivery, WebhookStore::GetDelivery(db_, account_id, delivery_id));
   if (!delivery) return NotFound("the webhook was deleted meanwhile");
   return std::move(*delivery);
@@ -273,11 +275,12 @@ Result<Delivery> WebhookService::Retry(const std::string& account_id,
       return FailedPrecondition("delivery " + delivery_id + " was already delivered");
     }
     RETURN_IF_ERROR(WebhookStore::Requeue(tx, *d, clock_.Now()));
+    RETURN_IF_ERROR(ClaimNow(tx, delivery_id));
     AuditEvent event = AuditEvent::For(ctx, account_id, "webhook.delivery.retry", endpoint_id);
     event.details = {{"delivery", delivery_id}};
     return audit_.Append(tx, std::move(event)).status();
   }));
-  RETURN_IF_ERROR(DeliverOne(delivery_id).status());
+  RETURN_IF_ERROR(Attempt(delivery_id, /*claimed=*/true).status());
   ASSIGN_OR_RETURN(auto delivery, WebhookStore::GetDelivery(db_, account_id, delivery_id));
   if (!delivery) return NotFound("no delivery " + delivery_id);
   return std::move(*delivery);

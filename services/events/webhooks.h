@@ -117,16 +117,22 @@ class WebhookService final : public AuditObserver {
   Result<int> DeliverDue();
   // Claims and makes one delivery's attempt if it is due; false if another
   // sender holds it or it is not due.
-  Result<bool> DeliverOne(const std::string& delivery_id);
+  Result<bool> DeliverOne(const std::string& delivery_id) { return Attempt(delivery_id, false); }
 
   // The delay before attempt `attempts + 1` (jitter 0..1 spreads it ±20%).
   static std::chrono::seconds RetryDelay(int64_t attempts, double jitter);
 
  private:
+  // With `claimed`, the caller already holds the delivery's lease (taken
+  // in the transaction that queued it, so no other sender slips in).
+  Result<bool> Attempt(const std::string& delivery_id, bool claimed);
+  // Takes the lease on a delivery just queued or requeued inside `tx`.
+  Status ClaimNow(SqlExecutor& tx, const std::string& delivery_id) const;
   Status CheckUrl(const std::string& url) const;
   Result<WebhookEndpoint> LoadOwned(const std::string& account_id, const std::string& id);
   Status Queue(SqlExecutor& tx, const std::string& account_id, const std::string& type,
-               const std::string& data_json, const std::vector<const WebhookEndpoint*>& to) const;
+               const std::string& data_json, const std::vector<const WebhookEndpoint*>& to,
+               std::vector<std::string>* delivery_ids = nullptr) const;
   // The attempt: the HTTP exchange, without the database.
   DeliveryAttempt Send(const DeliveryJob& job, const std::vector<std::string>& secrets) const;
   Status Record(const DeliveryJob& job, const DeliveryAttempt& attempt);

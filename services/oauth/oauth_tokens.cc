@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "common/metrics.h"
 #include "services/oauth/oauth_token_store.h"
 #include "services/oauth/token_secrets.h"
 
@@ -289,10 +290,19 @@ Status OAuthTokens::RefreshClaimed(const std::string& id) {
   if (!claimed) return AfterLostClaim(id, now);
   ASSIGN_OR_RETURN(TokenRow row, Load(id));
   Result<Refreshed> refreshed = CallProvider(row);
-  if (refreshed.ok()) return CommitGrant(row, *refreshed);
+  static CounterFamily& refreshes = Metrics::Default().Counter(
+      "latchkey_oauth_refreshes_total",
+      "OAuth token refreshes by provider and outcome (success, needs_reauth, retry)",
+      {"provider", "outcome"});
+  if (refreshed.ok()) {
+    refreshes.Add({row.provider, "success"});
+    return CommitGrant(row, *refreshed);
+  }
   if (refreshed.status().code() == StatusCode::kNeedsReauth) {
+    refreshes.Add({row.provider, "needs_reauth"});
     return MarkNeedsReauth(row, refreshed.status());
   }
+  refreshes.Add({row.provider, "retry"});
   // Anything else may pass: network errors, timeouts, 5xx, a missing client.
   return ScheduleRetry(row, refreshed.status());
 }

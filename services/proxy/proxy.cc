@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/metrics.h"
 #include "services/proxy/redactor.h"
 
 namespace latchkey {
@@ -258,12 +259,44 @@ void ProxyService::Refuse(const std::shared_ptr<Exchange>& ex, const Status& err
   ex->sink->End();
 }
 
+namespace {
+
+// The credential_type label: "oauth" for a stored OAuth token, "key" for
+// a provider key or secret (whose name could name a customer).
+std::string CredentialType(const std::string& credential) {
+  return credential.rfind("oauth:", 0) == 0 ? "oauth" : "key";
+}
+
+void CountCall(const std::string& credential, const char* outcome, int status, size_t bytes_in,
+               size_t bytes_out, double seconds) {
+  static CounterFamily& calls = Metrics::Default().Counter(
+      "latchkey_proxy_requests_total",
+      "Proxy calls by credential type, outcome (success, failure, denied) and upstream status "
+      "class",
+      {"credential_type", "outcome", "code"});
+  static CounterFamily& bytes = Metrics::Default().Counter(
+      "latchkey_proxy_bytes_total", "Bytes sent upstream (out) and returned (in) by the proxy",
+      {"credential_type", "direction"});
+  static HistogramFamily& latency =
+      Metrics::Default().Histogram("latchkey_proxy_upstream_duration_seconds",
+                                   "Time from the proxy call's start to the upstream's last byte",
+                                   {"credential_type"}, Metrics::LatencyBuckets());
+  std::string type = CredentialType(credential);
+  calls.Add({type, outcome, status == 0 ? "none" : StatusClass(status)});
+  bytes.Add({type, "out"}, bytes_in);
+  bytes.Add({type, "in"}, bytes_out);
+  if (status != 0) latency.Observe({type}, seconds);
+}
+
+}  // namespace
+
 void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, size_t bytes_out,
                          const std::string& error, bool used) {
   const ProxyCall& call = ex.call;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  ex.started)
-                .count();
+  auto elapsed = std::chrono::steady_clock::now() - ex.started;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  CountCall(call.credential, outcome, status, call.body.size(), bytes_out,
+            std::chrono::duration<double>(elapsed).count());
   AuditEvent event =
       AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential, outcome);
   event.details = {{"credential", call.credential},

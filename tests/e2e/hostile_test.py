@@ -45,7 +45,7 @@ DEPTH_MESSAGE = r"depth|deeper"  # the error must name the nesting limit
 
 ALL_SCOPES = ["certificates:read", "certificates:write", "tokens:sign", "credentials:read",
               "credentials:write", "oauth:read", "oauth:write", "oauth:token", "proxy",
-              "audit:read", "api-keys:write"]
+              "audit:read", "api-keys:write", "webhooks:write"]
 
 # Every route and what it needs: "public", "admin", the API key scope, or
 # None for any API key.
@@ -54,6 +54,7 @@ ROUTES = {
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
     ("GET", "/openapi.json"): "public",
+    ("GET", "/metrics"): "public",  # its own bearer token (--metrics-token), 404 without one
     ("GET", "/accounts/{accountId}/.well-known/jwks.json"): "public",
     ("GET", "/accounts/{accountId}/.well-known/openid-configuration"): "public",
     ("GET", "/certificates/public/{kid}"): "public",
@@ -111,6 +112,16 @@ ROUTES = {
     ("PATCH", "/proxy/{credential}/{path...}"): "proxy",
     ("DELETE", "/proxy/{credential}/{path...}"): "proxy",
     ("OPTIONS", "/proxy/{credential}/{path...}"): "proxy",
+    ("POST", "/webhooks"): "webhooks:write",
+    ("GET", "/webhooks"): "webhooks:write",
+    ("GET", "/webhooks/event-types"): None,
+    ("GET", "/webhooks/{id}"): "webhooks:write",
+    ("PATCH", "/webhooks/{id}"): "webhooks:write",
+    ("DELETE", "/webhooks/{id}"): "webhooks:write",
+    ("POST", "/webhooks/{id}/rotate-secret"): "webhooks:write",
+    ("POST", "/webhooks/{id}/test"): "webhooks:write",
+    ("GET", "/webhooks/{id}/deliveries"): "webhooks:write",
+    ("POST", "/webhooks/{id}/deliveries/{deliveryId}/retry"): "webhooks:write",
     ("POST", "/mcp"): None,  # any key; each tool checks its own scope
     ("GET", "/mcp"): None,
     ("DELETE", "/mcp"): None,

@@ -368,6 +368,7 @@ class WebhooksTest(WebhookTestBase):
                   server=server)
 
         self.assertEqual(server.stop(), 0)
+        server.proc.stdout.close()  # start() opens a new pipe
         server.start()
         rx = self.receiver(port=port)
 
@@ -595,6 +596,10 @@ class WebhooksTest(WebhookTestBase):
     def test_another_accounts_endpoint_is_404_and_a_key_without_the_scope_is_403(self):
         _, key = self.new_account()
         _, other = self.new_account()
+        # Made before the endpoint, so its api_key.created goes nowhere.
+        limited = self.call("POST", "/api-keys", key, {
+            "name": "no-webhooks", "scopes": ["certificates:read", "certificates:write",
+                                              "proxy", "audit:read"]}, expect=201)["apiKey"]
         rx = self.receiver()
         hook = self.create_hook(key, rx.url("/mine"), ["*"])
         del hook["secret"]
@@ -616,9 +621,6 @@ class WebhooksTest(WebhookTestBase):
         self.assertEqual([h["id"] for h in self.call("GET", "/webhooks", other)["data"]],
                          [theirs["id"]])
 
-        limited = self.call("POST", "/api-keys", key, {
-            "name": "no-webhooks", "scopes": ["certificates:read", "certificates:write",
-                                              "proxy", "audit:read"]}, expect=201)["apiKey"]
         for method, path, body in routes + [
                 ("GET", "/webhooks", None),
                 ("POST", "/webhooks", {"url": rx.url(), "events": ["*"]})]:
@@ -655,7 +657,8 @@ class WebhooksTest(WebhookTestBase):
         self.assertEqual(retried["state"], "delivered")
         rotated = self.call("POST", "/webhooks/%s/rotate-secret" % hook["id"], key)
         self.shown_secrets.append(rotated["secret"])
-        shown = [self.call("GET", "/webhooks", key), self.call("GET", "/webhooks/" + hook["id"], key),
+        shown = [self.call("GET", "/webhooks", key),
+                 self.call("GET", "/webhooks/" + hook["id"], key),
                  self.call("PATCH", "/webhooks/" + hook["id"], key, {"description": "x"}),
                  tested, retried, self.call("GET", "/webhooks/%s/deliveries" % hook["id"], key)]
         for endpoint in shown[0]["data"] + shown[1:3]:
