@@ -38,6 +38,7 @@ App::App(AppServices services, AppOptions options)
   AddCredentialRoutes(router_, {s.credentials});
   AddProxyRoutes(router_, {s.proxy});
   AddWebhookRoutes(router_, {s.webhooks});
+  AddUsageRoutes(router_, {s.usage});
   AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_});
   AddMcpRoutes(router_, {mcp_, options_});
 }

@@ -23,6 +23,7 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/events/usage.h"
 #include "services/events/webhooks.h"
 #include "services/mcp/mcp_server.h"
 #include "services/oauth/oauth_clients.h"
@@ -91,6 +92,7 @@ struct AppServices {
   // of use counts sync with it.
   AuditWriter& audit_writer;
   WebhookService& webhooks;
+  UsageService& usage;
   // Where blocking routes run; without one (tests calling Handle) they run
   // on the caller's thread.
   WorkerPool* workers = nullptr;
@@ -197,6 +199,11 @@ struct WebhookRouteDeps {
   WebhookService& webhooks;
 };
 void AddWebhookRoutes(Router& router, const WebhookRouteDeps& deps);
+
+struct UsageRouteDeps {
+  UsageService& usage;
+};
+void AddUsageRoutes(Router& router, const UsageRouteDeps& deps);
 
 struct CredentialRouteDeps {
   CredentialService& credentials;

@@ -14,6 +14,7 @@
 #include "api/app.h"
 #include "api/http_server.h"
 #include "api/metrics_listener.h"
+#include "api/server_metrics.h"
 #include "common/audit_log.h"
 #include "common/audit_writer.h"
 #include "common/envelope.h"
@@ -134,6 +135,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
   RETURN_IF_ERROR(OAuthService::Migrate(db));
   RETURN_IF_ERROR(ApplyMigrations(db, "events", WebhookService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "usage", UsageService::Migrations()));
 
   RETURN_IF_ERROR(LoadMasterKeys(config, db, allow_create_key, out));
   Envelope envelope(db, *out->keys, clock);
@@ -166,8 +168,10 @@ TokenEndpointOptions TokenEndpointOptionsFrom(const Config& config) {
   return o;
 }
 
-ProxyOptions ProxyOptionsFrom(const Config& config, AddressPolicy addresses) {
+ProxyOptions ProxyOptionsFrom(const Config& config, AddressPolicy addresses, UsageService& usage) {
   ProxyOptions o;
+  o.admit = [&usage](const std::string& account, const std::string& credential,
+                     const std::string& key) { return usage.Admit(account, credential, key); };
   o.addresses = std::move(addresses);
   o.allow_http_hosts = config.proxy_allow_http;
   o.connect_timeout = config.proxy_connect_timeout;
@@ -244,20 +248,23 @@ struct Services {
               OAuthTokenOptionsFrom(config, audit_writer), TokenEndpointOptionsFrom(config)),
         webhooks(db, envelope, audit, clock,
                  WebhookOptionsFrom(config, addresses, oauth.tokens.options().owner)),
+        usage(db, audit, clock, &audit_writer),
         proxy_credentials(credentials),
         proxy(proxy_credentials, audit_writer, clock,
-              ProxyOptionsFrom(config, std::move(addresses))) {
+              ProxyOptionsFrom(config, std::move(addresses), usage)) {
     for (const auto& t : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
-    audit.set_observer(&webhooks);
+    for (const auto& t : UsageService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    audit.AddObserver(&webhooks);
+    audit.AddObserver(&usage);
     accounts.OnDeleted([this](const std::string& id) { credentials.ForgetAccount(id); });
     proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
   }
 
   // The outbox goes before the services that observe the log do.
-  ~Services() { audit.set_observer(nullptr); }
+  ~Services() { audit.ClearObservers(); }
 
   Envelope envelope;
   AuditLog audit;
@@ -270,6 +277,7 @@ struct Services {
   CredentialService credentials;
   OAuthService oauth;
   WebhookService webhooks;
+  UsageService usage;
   CredentialRouter proxy_credentials;
   ProxyService proxy;
 };
@@ -282,6 +290,11 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
     } else if (report->expired > 0 || report->rotated > 0) {
       logger.Info("certificate_maintenance",
                   {{"expired", report->expired}, {"rotated", report->rotated}});
+    }
+  });
+  scheduler.Every("usage.purge", std::chrono::seconds(3600), [&s, &logger] {
+    if (auto purged = s.usage.Purge(); !purged.ok()) {
+      logger.Error("usage_purge_failed", {{"status", purged.status().ToString()}});
     }
   });
   scheduler.Every("auth.denials.flush", ApiKeyService::kDenialWindow,
@@ -303,55 +316,6 @@ void ScheduleDeliveries(Scheduler& deliveries, Services& s, Logger& logger) {
       logger.Error("webhook_delivery_pass_failed", {{"status", made.status().ToString()}});
     }
   });
-}
-
-// Gauges read at each scrape from the objects that serve; they live until
-// Serve returns, after the listeners stop.
-void RegisterGauges(Services& s, Database& db, WorkerPool& workers) {
-  Metrics& m = Metrics::Default();
-  auto one = [](double v) { return std::vector<GaugeSample>{{{}, v}}; };
-  m.Gauge("latchkey_key_pool_ready_keys", "Pre-generated RSA keys ready in the pool", {},
-          [&s, one] { return one(static_cast<double>(s.key_pool.stats().ready)); });
-  m.Gauge(
-      "latchkey_key_pool_takes_total", "Keys taken from the pool (hit) or generated (miss)",
-      {"result"},
-      [&s] {
-        KeyPoolStats st = s.key_pool.stats();
-        return std::vector<GaugeSample>{{{"hit"}, static_cast<double>(st.hits)},
-                                        {{"miss"}, static_cast<double>(st.misses)}};
-      },
-      /*counter=*/true);
-  m.Gauge("latchkey_audit_queue_events", "Audit events queued and not yet committed", {},
-          [&s, one] { return one(static_cast<double>(s.audit_writer.Pending())); });
-  m.Gauge("latchkey_database_connections", "Database connections, open and in use", {"state"},
-          [&db] {
-            DatabasePoolStats st = db.PoolStats();
-            return std::vector<GaugeSample>{{{"open"}, static_cast<double>(st.open)},
-                                            {{"in_use"}, static_cast<double>(st.in_use)}};
-          });
-  m.Gauge("latchkey_worker_pool_jobs", "Blocking requests running and queued", {"state"},
-          [&workers] {
-            return std::vector<GaugeSample>{{{"running"}, static_cast<double>(workers.busy())},
-                                            {{"queued"}, static_cast<double>(workers.queued())}};
-          });
-  AddProcessMetrics(m);
-}
-
-// --metrics-listen, if set: started before the main listener so a bad
-// address stops the start.
-Status StartMetricsListener(const Config& config, MetricsListener& listener) {
-  if (config.metrics_listen.empty()) return Status::Ok();
-  std::string host;
-  uint16_t port = 0;
-  if (!ParseListen(config.metrics_listen, &host, &port).ok()) {
-    return InvalidArgument("--metrics-listen must be HOST:PORT, got '" + config.metrics_listen +
-                           "'");
-  }
-  RETURN_IF_ERROR(listener.Start(host, port));
-  bool v6 = host.find(':') != std::string::npos;
-  std::printf("metrics on http://%s:%u/metrics\n", (v6 ? "[" + host + "]" : host).c_str(),
-              static_cast<unsigned>(listener.port()));
-  return Status::Ok();
 }
 
 // SIGTERM and SIGINT are blocked in every thread (started after this); the
@@ -408,12 +372,12 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   });
   sigset_t stop_signals = BlockStopSignals();
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
-  RegisterGauges(s, db, workers);
+  RegisterServerGauges(s.key_pool, s.audit_writer, db, workers);
   MetricsListener metrics;
   if (Status m = StartMetricsListener(config, metrics); !m.ok()) return ConfigError(m.message());
   App app(AppServices{db, s.accounts, s.api_keys, s.audit, admin, logger, s.certificates, s.tokens,
                       s.key_pool, s.credentials, s.proxy, s.oauth.clients, s.oauth.flows,
-                      s.oauth.tokens, s.audit_writer, s.webhooks, &workers},
+                      s.oauth.tokens, s.audit_writer, s.webhooks, s.usage, &workers},
           AppOptionsFrom(config));
   HttpServer server(app, logger, ServerOptionsFrom(config));
   std::string host =

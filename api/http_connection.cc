@@ -69,12 +69,17 @@ std::string MethodLabel(const std::string& method) {
   return "other";
 }
 
+CounterFamily& RequestCounts() {
+  static CounterFamily& requests = Metrics::Default().Counter(
+      "latchkey_http_requests_total",
+      "HTTP requests answered, by route template (unmatched: no route, or refused before "
+      "routing), method and status class",
+      {"route", "method", "code"});
+  return requests;
+}
+
 void CountRequest(const RequestLine& r, int status, double seconds) {
-  static CounterFamily& requests =
-      Metrics::Default().Counter("latchkey_http_requests_total",
-                                 "HTTP requests answered, by route template, method and "
-                                 "status class",
-                                 {"route", "method", "code"});
+  CounterFamily& requests = RequestCounts();
   static HistogramFamily& durations = Metrics::Default().Histogram(
       "latchkey_http_request_duration_seconds",
       "Time from the request's arrival to its last byte, by route template", {"route", "method"},
@@ -86,6 +91,10 @@ void CountRequest(const RequestLine& r, int status, double seconds) {
 }
 
 }  // namespace
+
+void CountRejectedRequest(int status) {
+  RequestCounts().Add({"unmatched", "other", StatusClass(status)});
+}
 
 void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,
                 const char* streamed) {

@@ -135,6 +135,11 @@ void AppendHead(std::string& out, int status, const std::string& content_type,
 std::string Serialize(const HttpResponse& r, const std::string& request_id, bool keep_alive,
                       bool head_only = false);
 
+// Counts a request refused before it was parsed or routed (malformed,
+// too large, over a connection cap) in the metrics, as route "unmatched",
+// method "other".
+void CountRejectedRequest(int status);
+
 // One JSON line per request; `streamed` is "complete" or "broken" for a
 // streamed response, null otherwise.
 void LogRequest(Logger& logger, const RequestLine& r, int status, size_t bytes_out,

@@ -155,6 +155,7 @@ void Handler::Reject(const std::shared_ptr<P::Tcp::Peer>& peer, PeerState& st, i
   st.closed = true;
   st.pending.clear();
   std::string request_id = NewId("req");
+  CountRejectedRequest(status);
   core_->logger.Info("request_rejected", {{"request_id", request_id},
                                           {"status", status},
                                           {"reason", message},

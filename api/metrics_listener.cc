@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "common/metrics.h"
@@ -18,13 +19,19 @@ namespace {
 
 constexpr size_t kMaxHead = 8192;
 
-// The request line's method and target, read within two seconds.
+constexpr int kMaxConnections = 16;  // served at once; more are closed unanswered
+
+// The request line, read within two seconds in all.
 std::string ReadRequestLine(int fd) {
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   std::string head;
   char buf[1024];
   while (head.find("\r\n\r\n") == std::string::npos && head.size() < kMaxHead) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || poll(&p, 1, static_cast<int>(left)) <= 0) break;
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;
     head.append(buf, static_cast<size_t>(n));
@@ -32,10 +39,17 @@ std::string ReadRequestLine(int fd) {
   return head.substr(0, head.find("\r\n"));
 }
 
+bool IsMetricsTarget(const std::string& line, const std::string& method) {
+  std::string prefix = method + " /metrics";
+  if (line.rfind(prefix, 0) != 0 || line.size() <= prefix.size()) return false;
+  char next = line[prefix.size()];
+  return next == ' ' || next == '?';
+}
+
 void Answer(int fd) {
   std::string line = ReadRequestLine(fd);
-  bool head = line.rfind("HEAD /metrics ", 0) == 0;
-  bool get = line.rfind("GET /metrics ", 0) == 0 || line.rfind("GET /metrics? ", 0) == 0;
+  bool head = IsMetricsTarget(line, "HEAD");
+  bool get = IsMetricsTarget(line, "GET");
   std::string status = "200 OK";
   std::string type = "text/plain; version=0.0.4; charset=utf-8";
   std::string body;
@@ -100,8 +114,19 @@ void MetricsListener::Serve() {
     if (fds[1].revents) return;
     int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (c < 0) continue;
-    Answer(c);
-    close(c);
+    // A thread per connection, so a slow client holds up no scrape.
+    if (serving_.fetch_add(1) >= kMaxConnections) {
+      --serving_;
+      close(c);
+      continue;
+    }
+    std::thread([this, c] {
+      Answer(c);
+      close(c);
+      std::lock_guard<std::mutex> lock(mu_);
+      --serving_;
+      done_.notify_all();
+    }).detach();
   }
 }
 
@@ -110,6 +135,10 @@ void MetricsListener::Stop() {
   char b = 0;
   (void)!write(wake_[1], &b, 1);
   thread_.join();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [this] { return serving_.load() == 0; });
+  }
   close(fd_);
   close(wake_[0]);
   close(wake_[1]);

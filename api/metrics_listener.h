@@ -1,13 +1,16 @@
 // MetricsListener: the --metrics-listen socket. Answers GET /metrics with
-// the Prometheus text of Metrics::Default() and anything else with 404, one
-// short connection at a time on its own thread, without authentication
-// (bind it where only the Prometheus server reaches).
+// the Prometheus text of Metrics::Default() and anything else with 404,
+// each connection on a thread of its own (at most 16 at once; a request
+// must arrive within 2 s), without authentication (bind it where only the
+// Prometheus server reaches).
 //
 // Thread-safety: Start and Stop from one thread; serving runs on its own.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -35,6 +38,9 @@ class MetricsListener {
   int wake_[2] = {-1, -1};  // a pipe: Stop writes to end the poll
   uint16_t port_ = 0;
   std::thread thread_;
+  std::atomic<int> serving_{0};  // connections being answered
+  std::mutex mu_;                // with done_: Stop waits for serving_ to reach 0
+  std::condition_variable done_;
 };
 
 }  // namespace latchkey

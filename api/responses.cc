@@ -1,5 +1,6 @@
 #include "api/responses.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common/json_text.h"
@@ -78,7 +79,10 @@ HttpResponse ErrorResponse(const Status& status) {
   }
   HttpResponse r = ErrorResponse(http, StatusCodeName(status.code()), status.message());
   if (http == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
-  if (http == 429) r.headers.emplace_back("Retry-After", "1");
+  if (http == 429) {
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(std::max<int64_t>(1, status.retry_after())));
+  }
   return r;
 }
 

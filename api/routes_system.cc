@@ -1,4 +1,6 @@
 // Health, readiness and the OpenAPI document. Public.
+#include <strings.h>
+
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
@@ -122,7 +124,8 @@ Result<HttpResponse> MetricsText(const SystemRouteDeps& d, RequestContext& ctx) 
         "--metrics-listen)");
   }
   auto auth = ctx.request.Header("Authorization");
-  if (!auth || !ConstantTimeEquals(*auth, "Bearer " + token)) {
+  bool bearer = auth && auth->size() > 7 && strncasecmp(auth->c_str(), "Bearer ", 7) == 0;
+  if (!bearer || !ConstantTimeEquals(auth->substr(7), token)) {
     HttpResponse r = ErrorResponse(401, "UNAUTHORIZED", "missing or invalid metrics token");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;

@@ -73,8 +73,8 @@ Status AuditLog::AppendAll(SqlExecutor& tx, std::vector<AuditEvent>& events) con
     Status s = AuditStore::Insert(tx, event, details);
     if (!s.ok()) return Status(s.code(), "cannot write audit event: " + s.message());
     head->second = Head{event.seq, event.hash};
-    if (observer_) RETURN_IF_ERROR(observer_->OnAppend(tx, event));
   }
+  for (const AuditObserver* observer : observers_) RETURN_IF_ERROR(observer->OnAppend(tx, events));
   return Status::Ok();
 }
 

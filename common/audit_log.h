@@ -87,21 +87,24 @@ struct AuditVerification {
   std::string reason;                      // why it is broken
 };
 
-// Sees each event as it is appended, inside the appending transaction (the
-// webhook outbox). An error fails the append, and so the change it records.
+// Sees events as they are appended, inside the appending transaction (the
+// webhook outbox, the usage rollups): every event of one Append or
+// AppendAll at once, in order. An error fails the append, and so the
+// change it records.
 class AuditObserver {
  public:
   virtual ~AuditObserver() = default;
-  virtual Status OnAppend(SqlExecutor& tx, const AuditEvent& event) const = 0;
+  virtual Status OnAppend(SqlExecutor& tx, const std::vector<AuditEvent>& events) const = 0;
 };
 
 class AuditLog {
  public:
   explicit AuditLog(const Clock& clock) : clock_(clock) {}
 
-  // Set once at startup, before any append; `observer` outlives the log's
-  // use.
-  void set_observer(const AuditObserver* observer) { observer_ = observer; }
+  // Called at startup, before any append; `observer` outlives the log's
+  // use. ClearObservers before observers go away.
+  void AddObserver(const AuditObserver* observer) { observers_.push_back(observer); }
+  void ClearObservers() { observers_.clear(); }
 
   static const std::vector<Migration>& Migrations();
 
@@ -125,7 +128,7 @@ class AuditLog {
 
  private:
   const Clock& clock_;
-  const AuditObserver* observer_ = nullptr;
+  std::vector<const AuditObserver*> observers_;
 };
 
 }  // namespace latchkey

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // Seconds to wait before trying again (a 429's or 503's Retry-After); 0
+  // when the error does not say.
+  int64_t retry_after() const { return retry_after_; }
+  Status WithRetryAfter(int64_t seconds) const {
+    Status s = *this;
+    s.retry_after_ = seconds;
+    return s;
+  }
 
   // "NOT_FOUND: account not found"; for logs and test failures.
   std::string ToString() const;
@@ -66,6 +75,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  int64_t retry_after_ = 0;
 };
 
 inline Status InvalidArgument(std::string m) {

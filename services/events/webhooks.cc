@@ -199,17 +199,19 @@ Result<SecretBytes> WebhookService::RotateSecret(const std::string& account_id,
   return secret;
 }
 
-Status WebhookService::OnAppend(SqlExecutor& tx, const AuditEvent& event) const {
-  if (event.account_id == kSystemChain) return Status::Ok();
-  std::vector<RaisedEvent> raised = EventsFor(event);
-  if (raised.empty()) return Status::Ok();
-  ASSIGN_OR_RETURN(auto endpoints, WebhookStore::ListEndpoints(tx, event.account_id));
-  for (const RaisedEvent& r : raised) {
-    std::vector<const WebhookEndpoint*> to;
-    for (const auto& e : endpoints) {
-      if (e.enabled && e.Wants(r.type)) to.push_back(&e);
+Status WebhookService::OnAppend(SqlExecutor& tx, const std::vector<AuditEvent>& events) const {
+  for (const AuditEvent& event : events) {
+    if (event.account_id == kSystemChain) continue;
+    std::vector<RaisedEvent> raised = EventsFor(event);
+    if (raised.empty()) continue;
+    ASSIGN_OR_RETURN(auto endpoints, WebhookStore::ListEndpoints(tx, event.account_id));
+    for (const RaisedEvent& r : raised) {
+      std::vector<const WebhookEndpoint*> to;
+      for (const auto& e : endpoints) {
+        if (e.enabled && e.Wants(r.type)) to.push_back(&e);
+      }
+      if (!to.empty()) RETURN_IF_ERROR(Queue(tx, event.account_id, r.type, r.data_json, to));
     }
-    if (!to.empty()) RETURN_IF_ERROR(Queue(tx, event.account_id, r.type, r.data_json, to));
   }
   return Status::Ok();
 }

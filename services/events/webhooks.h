@@ -110,7 +110,7 @@ class WebhookService final : public AuditObserver {
                          const std::string& delivery_id, const AuditContext& ctx);
 
   // The outbox: writes the messages `event` raises inside `tx`.
-  Status OnAppend(SqlExecutor& tx, const AuditEvent& event) const override;
+  Status OnAppend(SqlExecutor& tx, const std::vector<AuditEvent>& events) const override;
 
   // Makes every attempt due now (claimed with a lease); returns how many
   // were made.

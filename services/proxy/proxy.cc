@@ -173,6 +173,10 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
     ex->sink->End();
     return;
   }
+  if (options_.admit) {
+    Status admitted = options_.admit(c.account_id, c.credential, c.audit.actor);
+    if (!admitted.ok()) return Refuse(ex, admitted);
+  }
   if (ex->call.base_path) {
     if (injection->base_url.empty()) {
       return Refuse(ex, NotFound("credential '" + c.credential +
@@ -267,8 +271,9 @@ std::string CredentialType(const std::string& credential) {
   return credential.rfind("oauth:", 0) == 0 ? "oauth" : "key";
 }
 
-void CountCall(const std::string& credential, const char* outcome, int status, size_t bytes_in,
-               size_t bytes_out, double seconds) {
+// `sent`: the request went upstream (so its body counts as bytes out).
+void CountCall(const std::string& credential, const char* outcome, int status, bool sent,
+               size_t bytes_in, size_t bytes_out, double seconds) {
   static CounterFamily& calls = Metrics::Default().Counter(
       "latchkey_proxy_requests_total",
       "Proxy calls by credential type, outcome (success, failure, denied) and upstream status "
@@ -283,7 +288,7 @@ void CountCall(const std::string& credential, const char* outcome, int status, s
                                    {"credential_type"}, Metrics::LatencyBuckets());
   std::string type = CredentialType(credential);
   calls.Add({type, outcome, status == 0 ? "none" : StatusClass(status)});
-  bytes.Add({type, "out"}, bytes_in);
+  if (sent) bytes.Add({type, "out"}, bytes_in);
   bytes.Add({type, "in"}, bytes_out);
   if (status != 0) latency.Observe({type}, seconds);
 }
@@ -295,7 +300,7 @@ void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, si
   const ProxyCall& call = ex.call;
   auto elapsed = std::chrono::steady_clock::now() - ex.started;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-  CountCall(call.credential, outcome, status, call.body.size(), bytes_out,
+  CountCall(call.credential, outcome, status, used, call.body.size(), bytes_out,
             std::chrono::duration<double>(elapsed).count());
   AuditEvent event =
       AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential, outcome);

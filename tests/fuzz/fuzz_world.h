@@ -106,15 +106,18 @@ struct FuzzWorld : CertificatesWorld {
   ProxyService proxy{credentials, audit_writer, clock, ProxyOptions{}};
   bool events_migrated = ApplyMigrations(*db, "events", WebhookService::Migrations()).ok();
   WebhookService webhooks{*db, envelope, audit, clock, WebhookOptions{}};
+  bool usage_migrated = ApplyMigrations(*db, "usage", UsageService::Migrations()).ok();
+  UsageService usage{*db, audit, clock, &audit_writer};
   std::FILE* log_sink = std::tmpfile();
   Logger logger{log_sink};
   App app{
       AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool, credentials,
-                  proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer, webhooks},
+                  proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer, webhooks, usage},
       FuzzAppOptions()};
 
   FuzzWorld() {
-    Require(credentials_migrated && oauth_migrated && events_migrated, "migrations");
+    Require(credentials_migrated && oauth_migrated && events_migrated && usage_migrated,
+            "migrations");
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
   }

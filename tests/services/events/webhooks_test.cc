@@ -31,11 +31,11 @@ struct EventsFixture : AccountsFixture {
   EventsFixture() {
     BOOST_REQUIRE(migrated);
     for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
-    audit.set_observer(&webhooks);
+    audit.AddObserver(&webhooks);
     account = accounts.Create("acme", ctx)->account.id;
     other = accounts.Create("other", ctx)->account.id;
   }
-  ~EventsFixture() { audit.set_observer(nullptr); }
+  ~EventsFixture() { audit.ClearObservers(); }
 
   CreatedWebhook Make(const std::string& url, std::vector<std::string> events = {"*"},
                       const std::string& acct = "") {
