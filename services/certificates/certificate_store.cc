@@ -126,6 +126,8 @@ const std::vector<Migration>& CertificateStore::Migrations() {
        " next_rotation_at ${BIGINT} NOT NULL,"
        " created_at ${BIGINT} NOT NULL,"
        " updated_at ${BIGINT} NOT NULL)"},
+      // The last certificate.expiring notice raised (7 or 1 days before).
+      {2, "ALTER TABLE certificates ADD COLUMN expiry_notice INTEGER"},
   };
   return kMigrations;
 }
@@ -189,6 +191,23 @@ Result<std::vector<Certificate>> CertificateStore::DueToExpire(SqlExecutor& exec
                 "status = 'active' AND ((expires_at IS NOT NULL AND expires_at <= ?) OR "
                 "(retires_at IS NOT NULL AND retires_at <= ?))",
                 {t, t});
+}
+
+Result<std::vector<Certificate>> CertificateStore::DueExpiryNotice(SqlExecutor& exec,
+                                                                   TimePoint now) {
+  int64_t t = ToUnix(now);
+  return Select(exec,
+                "status = 'active' AND expires_at IS NOT NULL AND expires_at > ? AND"
+                " ((expires_at <= ? AND expiry_notice IS NULL) OR"
+                " (expires_at <= ? AND (expiry_notice IS NULL OR expiry_notice > 1)))",
+                {t, t + 7 * 86400, t + 86400});
+}
+
+Result<bool> CertificateStore::MarkExpiryNotice(SqlExecutor& tx, const std::string& id, int days) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Execute("UPDATE certificates SET expiry_notice = ? WHERE id = ?"
+                                         " AND (expiry_notice IS NULL OR expiry_notice > ?)",
+                                         {int64_t{days}, id, int64_t{days}}));
+  return n == 1;
 }
 
 Result<bool> CertificateStore::Transition(SqlExecutor& tx, const Certificate& cert,

@@ -41,6 +41,12 @@ class CertificateStore {
   // Active rows whose expiry or retirement is at or before `now`, all accounts.
   static Result<std::vector<Certificate>> DueToExpire(SqlExecutor& exec, TimePoint now);
 
+  // Active certificates whose certificate.expiring notice is due: within 7
+  // days of expiry with none raised, or within 1 day with only the 7-day one.
+  static Result<std::vector<Certificate>> DueExpiryNotice(SqlExecutor& exec, TimePoint now);
+  // Records the `days` (7 or 1) notice; false if it (or a later one) was
+  // already raised, by this replica or another.
+  static Result<bool> MarkExpiryNotice(SqlExecutor& tx, const std::string& id, int days);
   // Moves an active certificate to `status`; returns false if it was not
   // active (someone else got there first).
   static Result<bool> Transition(SqlExecutor& tx, const Certificate& cert, CertificateStatus status,

@@ -52,8 +52,9 @@ struct RotationPolicyInput {
 };
 
 struct MaintenanceReport {
-  int expired = 0;  // certificates moved to 'expired'
-  int rotated = 0;  // accounts whose managed key was rotated
+  int expired = 0;   // certificates moved to 'expired'
+  int rotated = 0;   // accounts whose managed key was rotated
+  int expiring = 0;  // certificate.expiring notices raised (7 and 1 days ahead)
 };
 
 class CertificateService {
@@ -120,6 +121,7 @@ class CertificateService {
                              const AuditContext& ctx);
   Status ExpireDue(MaintenanceReport* report);
   Status RotateDue(MaintenanceReport* report);
+  Status NoticeExpiring(MaintenanceReport* report);
 
   Database& db_;
   Envelope& envelope_;

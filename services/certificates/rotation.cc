@@ -146,7 +146,28 @@ Result<MaintenanceReport> CertificateService::RunMaintenance() {
   MaintenanceReport report;
   RETURN_IF_ERROR(ExpireDue(&report));
   RETURN_IF_ERROR(RotateDue(&report));
+  RETURN_IF_ERROR(NoticeExpiring(&report));
   return report;
+}
+
+Status CertificateService::NoticeExpiring(MaintenanceReport* report) {
+  TimePoint now = clock_.Now();
+  ASSIGN_OR_RETURN(auto due, CertificateStore::DueExpiryNotice(db_, now));
+  for (const Certificate& cert : due) {
+    int days = *cert.expires_at - now <= std::chrono::hours(24) ? 1 : 7;
+    RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+      ASSIGN_OR_RETURN(bool first, CertificateStore::MarkExpiryNotice(tx, cert.id, days));
+      if (!first) return Status::Ok();  // another replica raised it
+      ++report->expiring;
+      AuditEvent event =
+          AuditEvent::For(kSchedulerContext, cert.account_id, "certificate.expiring", cert.id);
+      event.details = {{"kid", cert.kid},
+                       {"expiresAt", FormatIso8601(*cert.expires_at)},
+                       {"days", std::to_string(days)}};
+      return audit_.Append(tx, std::move(event)).status();
+    }));
+  }
+  return Status::Ok();
 }
 
 Status CertificateService::ExpireDue(MaintenanceReport* report) {

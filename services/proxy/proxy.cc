@@ -173,10 +173,6 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
     ex->sink->End();
     return;
   }
-  if (options_.admit) {
-    Status admitted = options_.admit(c.account_id, c.credential, c.audit.actor);
-    if (!admitted.ok()) return Refuse(ex, admitted);
-  }
   if (ex->call.base_path) {
     if (injection->base_url.empty()) {
       return Refuse(ex, NotFound("credential '" + c.credential +
@@ -195,6 +191,11 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
   if (!TargetHostAllowed(injection->allowed_hosts, t)) {
     return Refuse(ex, PermissionDenied(t.host + " is not an allowed host for credential '" +
                                        c.credential + "'"));
+  }
+  // Last, so that only calls about to be sent use up a limit.
+  if (options_.admit) {
+    Status admitted = options_.admit(c.account_id, c.credential, c.audit.actor);
+    if (!admitted.ok()) return Refuse(ex, admitted);
   }
   auto out = BuildRequest(*ex, *injection);
   if (!out.ok()) {
@@ -310,7 +311,7 @@ void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, si
                    {"path", ex.target.path},
                    {"status", std::to_string(status)},
                    {"latency_ms", std::to_string(ms)},
-                   {"bytes_in", std::to_string(call.body.size())},
+                   {"bytes_in", std::to_string(used ? call.body.size() : 0)},
                    {"bytes_out", std::to_string(bytes_out)}};
   if (!error.empty()) event.details.emplace_back("error", error);
   // Tagged with our hook's handle when the call injected its credential:

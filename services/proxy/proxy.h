@@ -69,7 +69,7 @@ struct ProxyOptions {
   int threads = 1;  // event-loop threads for upstream transfers
   // A caller that takes no bytes for this long is cut off.
   std::chrono::milliseconds stall_timeout{30000};
-  // Called for each call whose credential exists, before anything is sent
+  // Called for each call that passed every other check, just before it is sent
   // (the daily usage limits); a refusal is the caller's answer, audited as
   // denied. Arguments: account, credential, API key id.
   std::function<Status(const std::string&, const std::string&, const std::string&)> admit;

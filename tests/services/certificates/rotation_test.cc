@@ -28,6 +28,31 @@ struct Fixture : testing::CertificatesFixture {
 
 BOOST_FIXTURE_TEST_SUITE(RotationTest, Fixture)
 
+BOOST_AUTO_TEST_CASE(ExpiringCertificatesAreAnnouncedSevenDaysAndOneDayAhead) {
+  NewCertificate n;
+  n.name = "short";
+  n.algorithm = KeyAlgorithm::kEs256;
+  n.key_size = 256;
+  n.expires_at = clock.Now() + std::chrono::hours(24 * 8);
+  auto created = certs.Create(account, n, ctx);
+  BOOST_REQUIRE(created.ok());
+  auto notices = [&] { return Count("certificate.expiring"); };
+  BOOST_TEST(certs.RunMaintenance()->expiring == 0);  // 8 days left
+  clock.Advance(std::chrono::hours(24) + std::chrono::seconds(1));
+  auto first = certs.RunMaintenance();
+  BOOST_REQUIRE_MESSAGE(first.ok(), first.status().ToString());
+  BOOST_TEST(first->expiring == 1);                   // under 7 days
+  BOOST_TEST(certs.RunMaintenance()->expiring == 0);  // once
+  clock.Advance(std::chrono::hours(24 * 6));
+  BOOST_TEST(certs.RunMaintenance()->expiring == 1);  // under 1 day
+  BOOST_TEST(certs.RunMaintenance()->expiring == 0);
+  BOOST_TEST(notices() == 2);
+  auto days = *db->Query(
+      "SELECT details FROM audit_events WHERE action = 'certificate.expiring' ORDER BY seq");
+  BOOST_TEST(days[0].Text(0).find("\"days\":\"7\"") != std::string::npos);
+  BOOST_TEST(days[1].Text(0).find("\"days\":\"1\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(PolicyCreatesTheFirstKeyAndSchedulesTheNext) {
   RotationPolicy p = Policy();
   BOOST_TEST(Snap()->signer.has_value());
