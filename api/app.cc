@@ -32,14 +32,15 @@ App::App(AppServices services, AppOptions options)
   AddAdminRoutes(router_, {s.accounts, s.key_pool});
   AddApiKeyRoutes(router_, {s.api_keys});
   AddAuditRoutes(router_, {s.audit_writer});
-  AddCertificateRoutes(router_, {s.certificates});
+  AddCertificateRoutes(router_, {s.certificates, *s.clock});
   AddTokenRoutes(router_, {s.certificates, s.tokens, s.logger, options_});
   AddJwksRoutes(router_, {s.certificates, s.accounts, options_});
-  AddCredentialRoutes(router_, {s.credentials});
+  AddCredentialRoutes(router_, {s.credentials, s.health});
   AddProxyRoutes(router_, {s.proxy});
   AddWebhookRoutes(router_, {s.webhooks});
   AddUsageRoutes(router_, {s.usage});
-  AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_});
+  AddHealthRoutes(router_, {s.health, s.credentials, s.oauth_tokens});
+  AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_, s.health});
   AddMcpRoutes(router_, {mcp_, options_});
 }
 

@@ -23,6 +23,7 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/events/health.h"
 #include "services/events/usage.h"
 #include "services/events/webhooks.h"
 #include "services/mcp/mcp_server.h"
@@ -93,6 +94,7 @@ struct AppServices {
   AuditWriter& audit_writer;
   WebhookService& webhooks;
   UsageService& usage;
+  HealthService& health;
   // Where blocking routes run; without one (tests calling Handle) they run
   // on the caller's thread.
   WorkerPool* workers = nullptr;
@@ -175,6 +177,7 @@ void AddAuditRoutes(Router& router, const AuditRouteDeps& deps);
 
 struct CertificateRouteDeps {
   CertificateService& certificates;
+  const Clock& clock;  // for each certificate's health
 };
 void AddCertificateRoutes(Router& router, const CertificateRouteDeps& deps);
 
@@ -200,6 +203,13 @@ struct WebhookRouteDeps {
 };
 void AddWebhookRoutes(Router& router, const WebhookRouteDeps& deps);
 
+struct HealthRouteDeps {
+  HealthService& health;
+  CredentialService& credentials;
+  OAuthTokens& tokens;
+};
+void AddHealthRoutes(Router& router, const HealthRouteDeps& deps);
+
 struct UsageRouteDeps {
   UsageService& usage;
 };
@@ -207,6 +217,7 @@ void AddUsageRoutes(Router& router, const UsageRouteDeps& deps);
 
 struct CredentialRouteDeps {
   CredentialService& credentials;
+  HealthService& health;
 };
 void AddCredentialRoutes(Router& router, const CredentialRouteDeps& deps);
 
@@ -220,6 +231,7 @@ struct OAuthRouteDeps {
   OAuthFlows& flows;
   OAuthTokens& tokens;
   const AppOptions& options;
+  HealthService& health;
 };
 void AddOAuthRoutes(Router& router, const OAuthRouteDeps& deps);
 

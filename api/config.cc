@@ -287,6 +287,10 @@ Status CheckMetricsToken(const Flag&, Config* config) {
 }
 
 constexpr Flag kMonitoringFlags[] = {
+    {"--health-interval", "S", "LATCHKEY_HEALTH_INTERVAL", &Config::health_interval,
+     Range(60, 30 * 86400), "Seconds between health checks of one credential",
+     "Each credential's first check falls at random within one interval, then every interval "
+     "(±10%)."},
     {"--metrics-token", "TOKEN", "LATCHKEY_METRICS_TOKEN", &Config::metrics_token,
      Range("16+ printable characters"), "Bearer token for `GET /metrics` on the main listener",
      "Without it (and without --metrics-listen) `/metrics` is 404.", "none", CheckMetricsToken},

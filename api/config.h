@@ -57,6 +57,7 @@ struct Config {
   double auth_failure_limit = 60;         // failed authentications per minute per address
   std::string trusted_proxies;            // CIDRs whose X-Forwarded-For is believed
 
+  std::chrono::seconds health_interval{6 * 3600};  // between tests of one credential
   std::string metrics_token;   // bearer token for GET /metrics on --listen; empty: not served
   std::string metrics_listen;  // HOST:PORT serving GET /metrics without auth; empty: none
 

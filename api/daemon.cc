@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "api/app.h"
+#include "api/health_probe.h"
 #include "api/http_server.h"
 #include "api/metrics_listener.h"
 #include "api/server_metrics.h"
@@ -34,6 +35,8 @@
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
 #include "services/credentials/credentials.h"
+#include "services/events/health.h"
+#include "services/events/usage.h"
 #include "services/events/webhooks.h"
 #include "services/oauth/oauth.h"
 #include "services/oauth/refresh_scheduler.h"
@@ -136,6 +139,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(OAuthService::Migrate(db));
   RETURN_IF_ERROR(ApplyMigrations(db, "events", WebhookService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "usage", UsageService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "health", HealthService::Migrations()));
 
   RETURN_IF_ERROR(LoadMasterKeys(config, db, allow_create_key, out));
   Envelope envelope(db, *out->keys, clock);
@@ -249,6 +253,9 @@ struct Services {
         webhooks(db, envelope, audit, clock,
                  WebhookOptionsFrom(config, addresses, oauth.tokens.options().owner)),
         usage(db, audit, clock, &audit_writer),
+        health(db, audit, clock,
+               HealthOptions{.interval = config.health_interval,
+                             .owner = oauth.tokens.options().owner}),
         proxy_credentials(credentials),
         proxy(proxy_credentials, audit_writer, clock,
               ProxyOptionsFrom(config, std::move(addresses), usage)) {
@@ -257,10 +264,13 @@ struct Services {
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : UsageService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    for (const auto& t : HealthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     audit.AddObserver(&webhooks);
     audit.AddObserver(&usage);
+    audit.AddObserver(&health);
     accounts.OnDeleted([this](const std::string& id) { credentials.ForgetAccount(id); });
     proxy_credentials.Add(kOAuthCredentialPrefix, oauth.credentials);
+    health.set_prober(ProxyProber(proxy));
   }
 
   // The outbox goes before the services that observe the log do.
@@ -278,6 +288,7 @@ struct Services {
   OAuthService oauth;
   WebhookService webhooks;
   UsageService usage;
+  HealthService health;
   CredentialRouter proxy_credentials;
   ProxyService proxy;
 };
@@ -307,9 +318,15 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
   });
 }
 
-// Webhook attempts wait on receivers (up to 10 s each), so they run on a
-// scheduler of their own, never delaying the jobs above.
+// Webhook attempts and health checks wait on other servers (up to 10 and
+// 15 s each), so they run on a scheduler of their own, never delaying the
+// jobs above.
 void ScheduleDeliveries(Scheduler& deliveries, Services& s, Logger& logger) {
+  deliveries.Every("health.check", std::chrono::seconds(30), [&s, &logger] {
+    if (auto made = s.health.RunDue(); !made.ok()) {
+      logger.Error("health_check_pass_failed", {{"status", made.status().ToString()}});
+    }
+  });
   deliveries.Every("webhooks.deliver", std::chrono::seconds(1), [&s, &logger] {
     auto made = s.webhooks.DeliverDue();
     if (!made.ok()) {
@@ -377,7 +394,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   if (Status m = StartMetricsListener(config, metrics); !m.ok()) return ConfigError(m.message());
   App app(AppServices{db, s.accounts, s.api_keys, s.audit, admin, logger, s.certificates, s.tokens,
                       s.key_pool, s.credentials, s.proxy, s.oauth.clients, s.oauth.flows,
-                      s.oauth.tokens, s.audit_writer, s.webhooks, s.usage, &workers},
+                      s.oauth.tokens, s.audit_writer, s.webhooks, s.usage, s.health, &workers},
           AppOptionsFrom(config));
   HttpServer server(app, logger, ServerOptionsFrom(config));
   std::string host =

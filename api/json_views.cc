@@ -104,6 +104,19 @@ nlohmann::json ToJson(const CredentialsSummary& summary) {
   return out;
 }
 
+nlohmann::json ToJson(const Health& h) {
+  return {
+      {"status", std::string(HealthStatusName(h.status))},
+      {"checkedAt", OptionalTimeJson(h.checked_at)},
+      {"lastError", h.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.last_error)},
+      {"latencyMs", h.checked_at ? nlohmann::json(h.latency_ms) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json HealthOf(const std::map<std::string, Health>& all, const std::string& credential) {
+  auto found = all.find(credential);
+  return ToJson(found == all.end() ? Health{} : found->second);
+}
+
 nlohmann::json ToJson(const SecretInfo& s) {
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& p : s.parts) {

@@ -8,6 +8,7 @@
 #include "services/accounts/api_keys.h"
 #include "services/certificates/certificate.h"
 #include "services/credentials/credentials.h"
+#include "services/events/health.h"
 
 namespace latchkey {
 
@@ -21,6 +22,9 @@ nlohmann::json ToJson(const RotationPolicy& policy);
 nlohmann::json OptionalTimeJson(const std::optional<TimePoint>& t);
 // hasXApiKey / xApiKeyLast4 for every provider, allowedHosts, usage, updatedAt.
 nlohmann::json ToJson(const CredentialsSummary& summary);
+// {"status","checkedAt","lastError","latencyMs"}; `unknown` for a credential never tested.
+nlohmann::json ToJson(const Health& health);
+nlohmann::json HealthOf(const std::map<std::string, Health>& all, const std::string& credential);
 // Masked metadata only.
 nlohmann::json ToJson(const SecretInfo& secret);
 // Never a token: id, provider, identifierId, status, scopes, expiry, metadata.

@@ -82,9 +82,25 @@ Result<RotationPolicyInput> ParsePolicy(const std::string& text) {
   return input;
 }
 
-nlohmann::json CertificateList(const std::vector<Certificate>& certs) {
+// A certificate with its health: expiring_soon within 7 days of expiry,
+// unhealthy once revoked or expired, healthy otherwise.
+nlohmann::json WithHealth(const Certificate& c, TimePoint now) {
+  Health h;
+  h.status = HealthStatus::kHealthy;
+  if (c.status != CertificateStatus::kActive) {
+    h.status = HealthStatus::kUnhealthy;
+    h.last_error = c.status == CertificateStatus::kRevoked ? "revoked" : "expired";
+  } else if (c.expires_at && *c.expires_at - now <= std::chrono::hours(24 * 7)) {
+    h.status = HealthStatus::kExpiringSoon;
+  }
+  nlohmann::json out = ToJson(c);
+  out["health"] = ToJson(h);
+  return out;
+}
+
+nlohmann::json CertificateList(const std::vector<Certificate>& certs, TimePoint now) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : certs) list.push_back(ToJson(c));
+  for (const auto& c : certs) list.push_back(WithHealth(c, now));
   return {{"certificates", list}};
 }
 
@@ -92,7 +108,7 @@ Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestCon
   ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
   ASSIGN_OR_RETURN(CreatedCertificate created,
                    d.certificates.Create(ctx.account_id(), request, ctx.audit));
-  nlohmann::json out = ToJson(created.certificate);
+  nlohmann::json out = WithHealth(created.certificate, d.clock.Now());
   if (created.private_key_pem) out["privateKey"] = *created.private_key_pem;
   return JsonResponse(201, out);
 }
@@ -100,23 +116,23 @@ Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestCon
 Result<HttpResponse> ListCertificates(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
   ASSIGN_OR_RETURN(auto certs, d.certificates.List(ctx.account_id(), filter));
-  return JsonResponse(200, CertificateList(certs));
+  return JsonResponse(200, CertificateList(certs, d.clock.Now()));
 }
 
 Result<HttpResponse> ActiveCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(Certificate cert, d.certificates.Active(ctx.account_id()));
-  return JsonResponse(200, ToJson(cert));
+  return JsonResponse(200, WithHealth(cert, d.clock.Now()));
 }
 
 Result<HttpResponse> GetCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(Certificate cert, d.certificates.Get(ctx.account_id(), ctx.param("id")));
-  return JsonResponse(200, ToJson(cert));
+  return JsonResponse(200, WithHealth(cert, d.clock.Now()));
 }
 
 Result<HttpResponse> RevokeCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(Certificate cert,
                    d.certificates.Revoke(ctx.account_id(), ctx.param("id"), ctx.audit));
-  return JsonResponse(200, ToJson(cert));
+  return JsonResponse(200, WithHealth(cert, d.clock.Now()));
 }
 
 Result<HttpResponse> DeleteCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
@@ -142,7 +158,7 @@ Result<HttpResponse> RotateNow(const CertificateRouteDeps& d, RequestContext& ct
     return InvalidArgument("rotate takes no request body");
   }
   ASSIGN_OR_RETURN(Certificate next, d.certificates.Rotate(ctx.account_id(), ctx.audit));
-  return JsonResponse(201, ToJson(next));
+  return JsonResponse(201, WithHealth(next, d.clock.Now()));
 }
 
 constexpr const char* kRead = scopes::kCertificatesRead;

@@ -186,7 +186,14 @@ Result<HttpResponse> PutProviderKeys(const CredentialRouteDeps& d, RequestContex
 
 Result<HttpResponse> GetProviderKeys(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(CredentialsSummary summary, d.credentials.Summary(ctx.account_id()));
-  return JsonResponse(200, ToJson(summary));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  json out = ToJson(summary);
+  json by_provider = json::object();
+  for (const ProviderSummary& p : summary.providers) {
+    if (p.has_key) by_provider[p.provider->id] = HealthOf(health, p.provider->id);
+  }
+  out["health"] = by_provider;
+  return JsonResponse(200, out);
 }
 
 Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
@@ -200,14 +207,21 @@ Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& 
 
 Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(auto list, d.credentials.ListSecrets(ctx.account_id()));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
   json out = json::array();
-  for (const auto& info : list) out.push_back(ToJson(info));
+  for (const auto& info : list) {
+    out.push_back(ToJson(info));
+    out.back()["health"] = HealthOf(health, info.name);
+  }
   return JsonResponse(200, {{"secrets", out}});
 }
 
 Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(SecretInfo info, d.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
-  return JsonResponse(200, ToJson(info));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  json out = ToJson(info);
+  out["health"] = HealthOf(health, info.name);
+  return JsonResponse(200, out);
 }
 
 Result<HttpResponse> ReplaceSecret(const CredentialRouteDeps& d, RequestContext& ctx) {

@@ -149,14 +149,21 @@ Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ct
   ASSIGN_OR_RETURN(auto list, d.tokens.List(ctx.account_id(), ctx.request.Query("identifierId"),
                                             ctx.request.Query("resource"),
                                             static_cast<int>(limit.value_or(100))));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
   json data = json::array();
-  for (const auto& t : list) data.push_back(ToJson(t));
+  for (const auto& t : list) {
+    data.push_back(ToJson(t));
+    data.back()["health"] = HealthOf(health, "oauth:" + t.id);
+  }
   return JsonResponse(200, {{"data", data}});
 }
 
 Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(OAuthTokenInfo t, d.tokens.Get(ctx.account_id(), ctx.param("id")));
-  return JsonResponse(200, ToJson(t));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  json out = ToJson(t);
+  out["health"] = HealthOf(health, "oauth:" + t.id);
+  return JsonResponse(200, out);
 }
 
 Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {

@@ -26,6 +26,10 @@ inline constexpr char kComponents[] = R"({
       "outcome":{"type":"string"},"requestId":{"type":"string"},"clientAddress":{"type":"string"},
       "details":{"type":"object","additionalProperties":{"type":"string"}},
       "prevHash":{"type":"string"},"hash":{"type":"string"}}},
+    "Health": {"type":"object","properties":{
+      "status":{"enum":["healthy","unhealthy","expiring_soon","unknown"]},
+      "checkedAt":{"type":["string","null"],"format":"date-time"},
+      "lastError":{"type":["string","null"]},"latencyMs":{"type":["integer","null"]}}},
     "UsageLimit": {"type":"object","properties":{"credential":{"type":"string"},
       "apiKeyId":{"type":"string"},"maxCallsPerDay":{"type":["integer","null"]},
       "usedToday":{"type":"integer"}}},

@@ -28,16 +28,19 @@ struct AppFixture : CertificatesFixture {
   WebhookService webhooks{*db, envelope, audit, clock, WebhookOptions{}};
   bool usage_migrated = ApplyMigrations(*db, "usage", UsageService::Migrations()).ok();
   UsageService usage{*db, audit, clock, &audit_writer};
+  bool health_migrated = ApplyMigrations(*db, "health", HealthService::Migrations()).ok();
+  HealthService health{*db, audit, clock, HealthOptions{}};
   AppServices Services() {
-    return AppServices{*db,         accounts,     api_keys,     audit,       admin, logger,
-                       certs,       tokens,       pool,         credentials, proxy, oauth.clients,
-                       oauth.flows, oauth.tokens, audit_writer, webhooks,    usage, nullptr};
+    return AppServices{*db,      accounts,      api_keys,    audit,        admin,
+                       logger,   certs,         tokens,      pool,         credentials,
+                       proxy,    oauth.clients, oauth.flows, oauth.tokens, audit_writer,
+                       webhooks, usage,         health,      nullptr};
   }
   App app{Services(), AppOptions{1 << 20, "http://lk.test"}};
   AppFixture() {
     BOOST_REQUIRE(credentials_migrated);
     BOOST_REQUIRE(oauth_migrated);
-    BOOST_REQUIRE(events_migrated && usage_migrated);
+    BOOST_REQUIRE(events_migrated && usage_migrated && health_migrated);
     for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);

@@ -108,15 +108,18 @@ struct FuzzWorld : CertificatesWorld {
   WebhookService webhooks{*db, envelope, audit, clock, WebhookOptions{}};
   bool usage_migrated = ApplyMigrations(*db, "usage", UsageService::Migrations()).ok();
   UsageService usage{*db, audit, clock, &audit_writer};
+  bool health_migrated = ApplyMigrations(*db, "health", HealthService::Migrations()).ok();
+  HealthService health{*db, audit, clock, HealthOptions{}};
   std::FILE* log_sink = std::tmpfile();
   Logger logger{log_sink};
-  App app{
-      AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool, credentials,
-                  proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer, webhooks, usage},
-      FuzzAppOptions()};
+  App app{AppServices{*db, accounts, api_keys, audit, admin, logger, certs, tokens, pool,
+                      credentials, proxy, oauth.clients, oauth.flows, oauth.tokens, audit_writer,
+                      webhooks, usage, health},
+          FuzzAppOptions()};
 
   FuzzWorld() {
-    Require(credentials_migrated && oauth_migrated && events_migrated && usage_migrated,
+    Require(credentials_migrated && oauth_migrated && events_migrated && usage_migrated &&
+                health_migrated,
             "migrations");
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
