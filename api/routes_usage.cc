@@ -69,7 +69,6 @@ Result<HttpResponse> PutLimit(const UsageRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(auto max, body.OptionalInt("maxCallsPerDay", 1, int64_t{1} << 40));
   std::string kind = credential ? "credential" : "api_key";
   std::string subject = credential ? *credential : *key_id;
-  if (subject.empty() || subject.size() > 200) return InvalidArgument("name a credential or key");
   RETURN_IF_ERROR(d.usage.SetLimit(ctx.account_id(), kind, subject, max, ctx.audit));
   nlohmann::json out = {{"maxCallsPerDay", max ? nlohmann::json(*max) : nlohmann::json(nullptr)}};
   out[credential ? "credential" : "apiKeyId"] = subject;

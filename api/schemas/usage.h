@@ -8,7 +8,7 @@ inline constexpr char kUsageList[] =
 inline constexpr char kUsageLimitList[] =
     R"({"type":"object","properties":{"data":{"type":"array","items":{"$ref":"#/components/schemas/UsageLimit"}}}})";
 inline constexpr char kPutUsageLimitRequest[] =
-    R"({"type":"object","required":["maxCallsPerDay"],"properties":{"credential":{"type":"string"},"apiKeyId":{"type":"string"},"maxCallsPerDay":{"type":["integer","null"],"minimum":1,"description":"null removes the limit"}}})";
+    R"({"type":"object","properties":{"credential":{"type":"string"},"apiKeyId":{"type":"string"},"maxCallsPerDay":{"type":["integer","null"],"minimum":1,"description":"required; null removes the limit"}}})";
 inline constexpr char kUsageLimit[] = R"({"$ref":"#/components/schemas/UsageLimit"})";
 
 }  // namespace latchkey::schemas

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/ids.h"
+#include "common/names.h"
 #include "services/events/event_types.h"
 
 namespace latchkey {
@@ -116,6 +118,13 @@ Status UsageService::SetLimit(const std::string& account_id, const std::string& 
                               const AuditContext& ctx) {
   if (kind != "credential" && kind != "api_key") {
     return InvalidArgument("a limit applies to a credential or an API key");
+  }
+  bool oauth = subject.rfind("oauth:", 0) == 0 && IsValidId(subject.substr(6), "otk");
+  if (kind == "credential" && !IsCredentialName(subject) && !oauth) {
+    return InvalidArgument("credential must be a provider id, a secret's name or oauth:otk_...");
+  }
+  if (kind == "api_key" && !IsValidId(subject, "key")) {
+    return InvalidArgument("apiKeyId must be an API key id (key_...)");
   }
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     if (max) {

@@ -37,8 +37,11 @@ Status CheckEvents(const std::vector<std::string>& events) {
 }
 
 Status CheckDescription(const std::string& description) {
-  if (description.size() > kMaxDescription || !IsValidUtf8(description)) {
-    return InvalidArgument("description: at most 256 bytes of UTF-8");
+  bool control = std::any_of(description.begin(), description.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (description.size() > kMaxDescription || !IsValidUtf8(description) || control) {
+    return InvalidArgument("description: at most 256 bytes of UTF-8, no control characters");
   }
   return Status::Ok();
 }

@@ -168,6 +168,10 @@ def base_bodies():
         ("POST", "/tokens"): {"claims": {"role": "agent"}, "audience": "api", "subject": "s",
                               "expiresIn": 60},
         ("POST", "/tokens/verify"): {"token": "x.y.z"},
+        ("POST", "/webhooks"): {"url": "https://hostile.example/hook", "events": ["*"]},
+        ("PATCH", "/webhooks/{id}"): {"description": "hostile"},
+        ("PUT", "/usage/limits"): {"credential": "openai", "maxCallsPerDay": 1000},
+        ("PUT", "/secrets/{name}/health-check"): {"url": "https://hostile.example/health"},
     }
 
 
@@ -332,6 +336,11 @@ class HostileTest(unittest.TestCase):
         cls.restricted_id, cls.restricted = cls.new_key(ka, "anthropic-only", ["proxy"],
                                                         credentials=["anthropic"])
         cls.victim_key_id, _ = cls.new_key(ka, "victim", ["audit:read"])
+        # A webhook whose receiver never answers (port 9), with one delivery.
+        cls.webhook_a = cls.api("POST", "/webhooks", ka, {"url": "https://127.0.0.1:9/hook",
+                                                          "events": ["certificate.created"]},
+                                expect=201)["id"]
+        cls.delivery_a = cls.api("POST", "/webhooks/%s/test" % cls.webhook_a, ka)["id"]
         revoked_id, cls.revoked_key = cls.new_key(ka, "revoked", ALL_SCOPES)
         cls.api("DELETE", "/api-keys/" + revoked_id, ka)
 
@@ -357,10 +366,14 @@ class HostileTest(unittest.TestCase):
         cls.planted = [OPENAI, ANTHROPIC, BEARER_A, BEARER_B, REPLACEMENT, ADMIN,
                        CLIENT_SECRETS["google"], CLIENT_SECRETS["github"]]
         # Filled path parameters (real ids of A, so a bypass would act on them).
-        cls.params = dict(STATIC_PARAMS, accountId=cls.acct_a, name="a-bearer", tokenId=cls.otk_a)
+        cls.params = dict(STATIC_PARAMS, accountId=cls.acct_a, name="a-bearer", tokenId=cls.otk_a,
+                          deliveryId=cls.delivery_a)
         cls.ids = {"/admin/accounts/{id}": cls.acct_d, "/api-keys/{id}": cls.victim_key_id,
                    "/certificates/{id}": cls.cert_a, "/certificates/{id}/revoke": cls.cert_a,
-                   "/oauth-tokens/{id}": cls.otk_a, "/oauth-tokens/{id}/access-token": cls.otk_a}
+                   "/oauth-tokens/{id}": cls.otk_a, "/oauth-tokens/{id}/access-token": cls.otk_a,
+                   "/oauth-tokens/{id}/test": cls.otk_a}
+        for template in [t for (_, t) in ROUTES if t.startswith("/webhooks/{id}")]:
+            cls.ids[template] = cls.webhook_a
         cls.doc = cls.api("GET", "/openapi.json", None)
 
     def path_for(self, template, **override):
@@ -370,7 +383,7 @@ class HostileTest(unittest.TestCase):
 
     # ---- state snapshot -------------------------------------------------------
 
-    VOLATILE = {"lastUsedAt", "useCount", "usage", "lastRefreshedAt"}
+    VOLATILE = {"lastUsedAt", "useCount", "usage", "lastRefreshedAt", "health"}
 
     @classmethod
     def strip(cls, value):
@@ -403,7 +416,7 @@ class HostileTest(unittest.TestCase):
             for path in ("/api-keys", "/certificates", "/certificates/active",
                          "/certificates/rotation-policy", "/credentials", "/secrets",
                          "/secrets/a-bearer", "/oauth/providers", "/oauth/redirect-uris",
-                         "/oauth-tokens"):
+                         "/oauth-tokens", "/webhooks", "/usage/limits"):
                 st, body, _ = cls.server.request("GET", path, key)
                 snap[label + " GET " + path] = (st, cls.strip(body))
             snap[label + " audit"] = cls.audit_digest("/audit-events", key)
@@ -761,6 +774,11 @@ class HostileTest(unittest.TestCase):
             return vals
         if types == ["string", "null"]:
             return [("number", 1), ("boolean", True), ("array", []), ("object", {})]
+        if types == ["integer", "null"]:  # null has a meaning (PUT /usage/limits: remove)
+            return [("string", "60"), ("fraction", 1.5), ("negative", -1), ("zero", 0),
+                    ("1e308", 1e308), ("2^63", 2 ** 63), ("boolean", True), ("object", {})]
+        if types == "boolean":
+            return [("string", "true"), ("number", 1), ("array", [True]), ("object", {})]
         # strings
         return [("number", 123), ("boolean", True), ("array", ["x"]), ("object", {}),
                 ("float", 1e308)]
