@@ -196,13 +196,21 @@ Result<HttpResponse> GetProviderKeys(const CredentialRouteDeps& d, RequestContex
   return JsonResponse(200, out);
 }
 
+// A secret as every route shows it: with its health.
+json SecretJson(const CredentialRouteDeps& d, RequestContext& ctx, const SecretInfo& info) {
+  auto health = d.health.ForAccount(ctx.account_id());
+  json out = ToJson(info);
+  out["health"] = health.ok() ? HealthOf(*health, info.name) : ToJson(Health{});
+  return out;
+}
+
 Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
   std::string name;
   ASSIGN_OR_RETURN(SecretWrite write,
                    ParseSecretWrite(ctx.request.body, true, std::nullopt, &name));
   ASSIGN_OR_RETURN(SecretInfo info,
                    d.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit));
-  return JsonResponse(201, ToJson(info));
+  return JsonResponse(201, SecretJson(d, ctx, info));
 }
 
 Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& ctx) {
@@ -218,10 +226,7 @@ Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& c
 
 Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(SecretInfo info, d.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
-  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
-  json out = ToJson(info);
-  out["health"] = HealthOf(health, info.name);
-  return JsonResponse(200, out);
+  return JsonResponse(200, SecretJson(d, ctx, info));
 }
 
 Result<HttpResponse> ReplaceSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
@@ -231,7 +236,7 @@ Result<HttpResponse> ReplaceSecret(const CredentialRouteDeps& d, RequestContext&
                    ParseSecretWrite(ctx.request.body, false, current.type, nullptr));
   ASSIGN_OR_RETURN(SecretInfo info, d.credentials.ReplaceSecret(ctx.account_id(), ctx.param("name"),
                                                                 write, ctx.audit));
-  return JsonResponse(200, ToJson(info));
+  return JsonResponse(200, SecretJson(d, ctx, info));
 }
 
 Result<HttpResponse> DeleteSecret(const CredentialRouteDeps& d, RequestContext& ctx) {

@@ -1,7 +1,9 @@
 #include "services/events/health.h"
 
+#include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/json_text.h"
 #include "common/strings.h"
 #include "common/url.h"
 #include "services/events/event_types.h"
@@ -59,8 +61,13 @@ std::string Verdict(const HealthProbe& probe, const ProbeResult& r) {
   bool status_ok =
       probe.expect_status ? r.status == probe.expect_status : r.status >= 200 && r.status <= 299;
   if (!status_ok) return "the upstream answered " + std::to_string(r.status);
-  if (probe.slack_ok && r.body.find("\"ok\":true") == std::string::npos) {
-    return "Slack answered ok:false";
+  if (probe.slack_ok) {
+    auto body = JsonNestingWithin(r.body) && !HasNulByte(r.body)
+                    ? nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false)
+                    : nlohmann::json();
+    if (!body.is_object() || body.value("ok", nlohmann::json()) != true) {
+      return "Slack answered ok:false";
+    }
   }
   return "";
 }
@@ -130,11 +137,18 @@ Result<Health> HealthService::Run(const HealthRow& row) {
   double spread = 0.9 + 0.2 * Jitter();
   next.next_check_at = clock_.Now() + std::chrono::seconds(static_cast<int64_t>(
                                           static_cast<double>(options_.interval.count()) * spread));
-  bool turned_bad = next.health.status == HealthStatus::kUnhealthy &&
-                    row.health.status != HealthStatus::kUnhealthy;
-  bool recovered =
-      next.health.status == HealthStatus::kHealthy && row.health.status == HealthStatus::kUnhealthy;
   RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+    // The transition is judged against the status on record now, under a
+    // lock, so tests that overlapped (here or on another replica) raise one
+    // event between them.
+    RETURN_IF_ERROR(tx.LockKey("health:" + row.account_id + ":" + row.credential));
+    ASSIGN_OR_RETURN(auto current, HealthStore::Get(tx, row.account_id, row.credential));
+    if (!current) return Status::Ok();  // deleted meanwhile
+    HealthStatus before = current->health.status;
+    bool turned_bad =
+        next.health.status == HealthStatus::kUnhealthy && before != HealthStatus::kUnhealthy;
+    bool recovered =
+        next.health.status == HealthStatus::kHealthy && before == HealthStatus::kUnhealthy;
     RETURN_IF_ERROR(HealthStore::Record(tx, next));
     if (!turned_bad && !recovered) return Status::Ok();
     AuditEvent e =

@@ -38,7 +38,8 @@ class HealthStore {
   static const std::vector<std::string>& OwnedTables();
 
   // Inserts the row, or (for an existing one) updates its kind, provider
-  // and check, keeping its health and schedule.
+  // and check, keeping its health and schedule (a replaced key keeps its
+  // last health until its next test).
   static Status Upsert(SqlExecutor& tx, const HealthRow& row);
   static Status Delete(SqlExecutor& tx, const std::string& account_id,
                        const std::string& credential);

@@ -321,7 +321,6 @@ class HealthTest(unittest.TestCase):
     # verdict, so tests that overlap (two callers, or a caller and the
     # background pass, which leases rows the on-demand route ignores) each
     # see the old status and each raise the event.
-    @unittest.expectedFailure
     def test_overlapping_tests_raise_one_event_per_transition(self):
         account, key = self.new_account()
         rx, hook = self.hook(key)
@@ -542,7 +541,6 @@ class HealthTest(unittest.TestCase):
     # Server bug: the verdict looks for the bytes "ok":true in the body, so
     # a well-formed {"ok": true} (whitespace after the colon, as fake_oauth
     # and any pretty-printing gateway answer) is judged "ok:false".
-    @unittest.expectedFailure
     def test_slack_ok_true_with_whitespace_is_healthy(self):
         _, key = self.oauth_account()
         token_id = self.connect(key, "slack", "slack-spaced")

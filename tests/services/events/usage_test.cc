@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "common/ids.h"
 #include "services/events/event_types.h"
 #include "tests/services/accounts/fixture.h"
 
@@ -154,9 +155,10 @@ BOOST_AUTO_TEST_CASE(ALimitCountsCallsOtherReplicasMade) {
 }
 
 BOOST_AUTO_TEST_CASE(AnApiKeyLimitCountsOnlyThatKey) {
-  BOOST_REQUIRE(usage.SetLimit(account, "api_key", "key_b", 1, ctx).ok());
-  BOOST_TEST(usage.Admit(account, "openai", "key_b").ok());
-  BOOST_TEST(!usage.Admit(account, "anthropic", "key_b").ok());
+  const std::string key_b = NewId("key");
+  BOOST_REQUIRE(usage.SetLimit(account, "api_key", key_b, 1, ctx).ok());
+  BOOST_TEST(usage.Admit(account, "openai", key_b).ok());
+  BOOST_TEST(!usage.Admit(account, "anthropic", key_b).ok());
   BOOST_TEST(usage.Admit(account, "openai", "key_a").ok());
 }
 
