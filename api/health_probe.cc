@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/ids.h"
+#include "services/events/event_types.h"
 
 namespace latchkey {
 namespace {
@@ -71,7 +72,7 @@ Prober ProxyProber(ProxyService& proxy, std::chrono::milliseconds deadline) {
     } else {
       call.target_url = probe.url;
     }
-    call.audit = AuditContext{"health", NewId("req"), ""};
+    call.audit = AuditContext{kHealthActor, NewId("req"), ""};
     call.cancel = &sink->cancel;
     auto started = std::chrono::steady_clock::now();
     proxy.Forward(std::move(call), sink);

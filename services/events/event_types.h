@@ -40,5 +40,7 @@ std::vector<RaisedEvent> EventsFor(const AuditEvent& audit);
 inline constexpr char kEndpointDisabledAction[] = "webhook.endpoint.disable";
 inline constexpr char kCredentialHealthAction[] = "credential.health";
 inline constexpr char kUsageLimitAction[] = "usage.limit_reached";
+// The actor of the proxy calls health checks make.
+inline constexpr char kHealthActor[] = "health";
 
 }  // namespace latchkey

@@ -152,7 +152,7 @@ Result<Health> HealthService::Run(const HealthRow& row) {
     RETURN_IF_ERROR(HealthStore::Record(tx, next));
     if (!turned_bad && !recovered) return Status::Ok();
     AuditEvent e =
-        AuditEvent::For(AuditContext{"health", "", ""}, row.account_id, kCredentialHealthAction,
+        AuditEvent::For(AuditContext{kHealthActor, "", ""}, row.account_id, kCredentialHealthAction,
                         row.credential, turned_bad ? "failure" : "success");
     e.details = {{"kind", row.kind}};
     if (turned_bad) e.details.emplace_back("reason", next.health.last_error);
@@ -197,6 +197,8 @@ Status HealthService::SetSecretCheck(const std::string& account_id, const std::s
                          static_cast<double>(options_.interval.count()) * Jitter()));
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
     RETURN_IF_ERROR(HealthStore::Upsert(tx, row));
+    // A secret that had nothing to test is tested from now on.
+    RETURN_IF_ERROR(HealthStore::TestNoLaterThan(tx, account_id, name, row.next_check_at));
     AuditEvent e = AuditEvent::For(ctx, account_id, "secret.health_check.put", name);
     e.details = {{"expectStatus", std::to_string(expect_status)}};
     return audit_.Append(tx, e).status();

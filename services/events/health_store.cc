@@ -91,6 +91,16 @@ Status HealthStore::Upsert(SqlExecutor& tx, const HealthRow& h) {
       .status();
 }
 
+Status HealthStore::TestNoLaterThan(SqlExecutor& tx, const std::string& account_id,
+                                    const std::string& credential, TimePoint at) {
+  return tx
+      .Execute(
+          "UPDATE credential_health SET next_check_at = ? WHERE account_id = ?"
+          " AND credential = ? AND next_check_at > ?",
+          {ToUnix(at), account_id, credential, ToUnix(at)})
+      .status();
+}
+
 Status HealthStore::Delete(SqlExecutor& tx, const std::string& account_id,
                            const std::string& credential) {
   return tx

@@ -41,6 +41,9 @@ class HealthStore {
   // and check, keeping its health and schedule (a replaced key keeps its
   // last health until its next test).
   static Status Upsert(SqlExecutor& tx, const HealthRow& row);
+  // Brings the row's next test forward to `at` if it is due later.
+  static Status TestNoLaterThan(SqlExecutor& tx, const std::string& account_id,
+                                const std::string& credential, TimePoint at);
   static Status Delete(SqlExecutor& tx, const std::string& account_id,
                        const std::string& credential);
   static Result<std::optional<HealthRow>> Get(SqlExecutor& exec, const std::string& account_id,

@@ -149,6 +149,16 @@ BOOST_AUTO_TEST_CASE(ALeaseHeldElsewhereKeepsATestFromRunningTwice) {
   BOOST_TEST(*health.RunDue() == 1);
 }
 
+BOOST_AUTO_TEST_CASE(ASecretGivenACheckIsTestedOnSchedule) {
+  Audited("secret.create", "sec_1", {{"name", "crm"}, {"type", "api_key"}});
+  clock.Advance(std::chrono::hours(24));
+  BOOST_TEST(*health.RunDue() == 0);  // nothing to test yet
+  BOOST_REQUIRE(health.SetSecretCheck(account, "crm", "https://crm.test/ping", 0, ctx).ok());
+  clock.Advance(std::chrono::seconds(1800));  // within one interval (jitter 0.5)
+  BOOST_TEST(*health.RunDue() == 1);
+  BOOST_TEST(prober.seen.at(0).url == "https://crm.test/ping");
+}
+
 BOOST_AUTO_TEST_CASE(ProvidersWithoutATestStayUnknown) {
   Audited("credentials.update", "credentials", {{"set", "perplexity"}});
   clock.Advance(std::chrono::hours(24 * 30));

@@ -81,6 +81,14 @@ BOOST_AUTO_TEST_CASE(EveryCallIsCountedInItsHourAndDayIncludingRefusedOnes) {
   BOOST_TEST(by_key[0].counts.calls == 5);
 }
 
+BOOST_AUTO_TEST_CASE(HealthChecksAreNotUsageAndUseNoLimitUp) {
+  Call("openai", "success", 200, 5, 0, 10, kHealthActor);
+  BOOST_TEST(Rows("day").empty());
+  BOOST_REQUIRE(usage.SetLimit(account, "credential", "openai", 1, ctx).ok());
+  for (int i = 0; i < 3; ++i) BOOST_TEST(usage.Admit(account, "openai", kHealthActor).ok());
+  BOOST_TEST(usage.Admit(account, "openai", "key_a").ok());
+}
+
 BOOST_AUTO_TEST_CASE(ToolCallsAndTokenFetchesHaveTheirOwnRollups) {
   BOOST_REQUIRE(
       db->Transaction([&](SqlExecutor& tx) -> Status {
