@@ -319,10 +319,10 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
 }
 
 // Webhook attempts and health checks wait on other servers (up to 10 and
-// 15 s each), so they run on a scheduler of their own, never delaying the
-// jobs above.
-void ScheduleDeliveries(Scheduler& deliveries, Services& s, Logger& logger) {
-  deliveries.Every("health.check", std::chrono::seconds(30), [&s, &logger] {
+// 15 s each), so each runs on a scheduler of its own, never delaying the
+// jobs above or each other.
+void ScheduleDeliveries(Scheduler& deliveries, Scheduler& checks, Services& s, Logger& logger) {
+  checks.Every("health.check", std::chrono::seconds(30), [&s, &logger] {
     if (auto made = s.health.RunDue(); !made.ok()) {
       logger.Error("health_check_pass_failed", {{"status", made.status().ToString()}});
     }
@@ -381,8 +381,9 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   };
   Scheduler scheduler(SystemClock::Get(), job_failed);
   Scheduler deliveries(SystemClock::Get(), job_failed);
+  Scheduler checks(SystemClock::Get(), job_failed);
   ScheduleJobs(scheduler, s, logger, config);
-  ScheduleDeliveries(deliveries, s, logger);
+  ScheduleDeliveries(deliveries, checks, s, logger);
   s.oauth.flows.set_logger(&logger);  // why a callback failed
   RefreshScheduler refresher(s.oauth.tokens, SystemClock::Get(), [&logger](const Status& st) {
     logger.Error("oauth_refresh_pass_failed", {{"status", st.ToString()}});
@@ -409,6 +410,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   if (!started.ok()) return ConfigError(started.message());
   scheduler.Start();
   deliveries.Start(std::chrono::milliseconds(250));
+  checks.Start();
   s.key_pool.Start();
   refresher.Start();
   PrintStarted(base, storage, generated_admin);
@@ -425,6 +427,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   refresher.Stop();
   scheduler.Stop();
   deliveries.Stop();
+  checks.Stop();
   s.key_pool.Stop();
   FinishWrites(s, db, logger);
   logger.Info("stopped", {{"unfinished_requests", left}});

@@ -72,7 +72,9 @@ Prober ProxyProber(ProxyService& proxy, std::chrono::milliseconds deadline) {
     } else {
       call.target_url = probe.url;
     }
-    call.audit = AuditContext{kHealthActor, NewId("req"), ""};
+    // A test someone asked for is theirs (counted in their usage and
+    // limits); the schedule's are the health checker's.
+    call.audit = AuditContext{probe.actor.empty() ? kHealthActor : probe.actor, NewId("req"), ""};
     call.cancel = &sink->cancel;
     auto started = std::chrono::steady_clock::now();
     proxy.Forward(std::move(call), sink);

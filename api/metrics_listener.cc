@@ -47,6 +47,8 @@ bool IsMetricsTarget(const std::string& line, const std::string& method) {
 }
 
 void Answer(int fd) {
+  timeval send_timeout{5, 0};  // a client that never reads cannot hold a thread (or Stop)
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
   std::string line = ReadRequestLine(fd);
   bool head = IsMetricsTarget(line, "HEAD");
   bool get = IsMetricsTarget(line, "GET");

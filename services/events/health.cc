@@ -123,10 +123,11 @@ Status HealthService::OnAppend(SqlExecutor& tx, const std::vector<AuditEvent>& e
   return Status::Ok();
 }
 
-Result<Health> HealthService::Run(const HealthRow& row) {
+Result<Health> HealthService::Run(const HealthRow& row, const std::string& actor) {
   auto probe = ProbeFor(row);
   if (!probe) return FailedPrecondition("no health check is known for " + row.credential);
   if (!prober_) return Unavailable("health checks are not running");
+  probe->actor = actor;
   ProbeResult result = prober_(*probe);
   HealthRow next = row;
   std::string why = Verdict(*probe, result);
@@ -149,14 +150,17 @@ Result<Health> HealthService::Run(const HealthRow& row) {
         next.health.status == HealthStatus::kUnhealthy && before != HealthStatus::kUnhealthy;
     bool recovered =
         next.health.status == HealthStatus::kHealthy && before == HealthStatus::kUnhealthy;
-    RETURN_IF_ERROR(HealthStore::Record(tx, next));
-    if (!turned_bad && !recovered) return Status::Ok();
-    AuditEvent e =
-        AuditEvent::For(AuditContext{kHealthActor, "", ""}, row.account_id, kCredentialHealthAction,
-                        row.credential, turned_bad ? "failure" : "success");
-    e.details = {{"kind", row.kind}};
-    if (turned_bad) e.details.emplace_back("reason", next.health.last_error);
-    return audit_.Append(tx, e).status();
+    // The audit chain before the health row: the order a change that
+    // removes the row (observed in its own append) takes them in.
+    if (turned_bad || recovered) {
+      AuditEvent e = AuditEvent::For(AuditContext{kHealthActor, "", ""}, row.account_id,
+                                     kCredentialHealthAction, row.credential,
+                                     turned_bad ? "failure" : "success");
+      e.details = {{"kind", row.kind}};
+      if (turned_bad) e.details.emplace_back("reason", next.health.last_error);
+      RETURN_IF_ERROR(audit_.Append(tx, e).status());
+    }
+    return HealthStore::Record(tx, next);
   }));
   return next.health;
 }
@@ -164,7 +168,6 @@ Result<Health> HealthService::Run(const HealthRow& row) {
 Result<Health> HealthService::TestNow(const std::string& account_id, const std::string& kind,
                                       const std::string& credential, const std::string& provider,
                                       const AuditContext& ctx) {
-  (void)ctx;  // the test itself is on record as a proxy call
   ASSIGN_OR_RETURN(auto row, HealthStore::Get(db_, account_id, credential));
   if (!row) {
     HealthRow fresh{account_id, credential, kind, provider};
@@ -181,7 +184,7 @@ Result<Health> HealthService::TestNow(const std::string& account_id, const std::
                                         credential + "/health-check"
                                   : "no health check is known for " + credential);
   }
-  return Run(*row);
+  return Run(*row, ctx.actor);  // on record as a proxy call by the caller
 }
 
 Status HealthService::SetSecretCheck(const std::string& account_id, const std::string& name,
@@ -196,12 +199,12 @@ Status HealthService::SetSecretCheck(const std::string& account_id, const std::s
       clock_.Now() + std::chrono::seconds(static_cast<int64_t>(
                          static_cast<double>(options_.interval.count()) * Jitter()));
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    RETURN_IF_ERROR(HealthStore::Upsert(tx, row));
-    // A secret that had nothing to test is tested from now on.
-    RETURN_IF_ERROR(HealthStore::TestNoLaterThan(tx, account_id, name, row.next_check_at));
     AuditEvent e = AuditEvent::For(ctx, account_id, "secret.health_check.put", name);
     e.details = {{"expectStatus", std::to_string(expect_status)}};
-    return audit_.Append(tx, e).status();
+    RETURN_IF_ERROR(audit_.Append(tx, e).status());  // the chain first, as in Run
+    RETURN_IF_ERROR(HealthStore::Upsert(tx, row));
+    // A secret that had nothing to test is tested from now on.
+    return HealthStore::TestNoLaterThan(tx, account_id, name, row.next_check_at);
   });
 }
 
@@ -213,12 +216,15 @@ Result<std::map<std::string, Health>> HealthService::ForAccount(const std::strin
 }
 
 Result<int> HealthService::RunDue() {
-  TimePoint now = clock_.Now();
-  ASSIGN_OR_RETURN(auto due, HealthStore::ClaimDue(db_, now, options_.batch, options_.owner,
-                                                   now + options_.lease));
+  // One claim per test, taken just before it, so a lease never runs out
+  // while the test waits its turn.
   int made = 0;
-  for (const HealthRow& row : due) {
-    if (Run(row).ok()) ++made;
+  for (int i = 0; i < options_.batch; ++i) {
+    TimePoint now = clock_.Now();
+    ASSIGN_OR_RETURN(auto due,
+                     HealthStore::ClaimDue(db_, now, 1, options_.owner, now + options_.lease));
+    if (due.empty()) break;
+    if (Run(due[0]).ok()) ++made;
   }
   return made;
 }

@@ -39,6 +39,7 @@ struct HealthProbe {
   std::string url;         // a secret's check URL
   int expect_status = 0;   // 0: any 2xx
   bool slack_ok = false;   // Slack answers 200 with {"ok": false} for a bad token
+  std::string actor;       // who asked (an API key id); empty for the schedule's tests
 };
 
 struct ProbeResult {
@@ -86,7 +87,8 @@ class HealthService final : public AuditObserver {
   Result<int> RunDue();
 
  private:
-  Result<Health> Run(const HealthRow& row);
+  // `actor`: the caller who asked for the test, or empty (the schedule).
+  Result<Health> Run(const HealthRow& row, const std::string& actor = "");
   double Jitter() const;
 
   Database& db_;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/metrics.h"
+#include "common/names.h"
 #include "services/proxy/redactor.h"
 
 namespace latchkey {
@@ -24,6 +25,13 @@ Result<TargetUrl> ProxyService::Precheck(const ProxyCall& call) const {
   }
   if (call.credential.empty()) {
     return InvalidArgument("X-Credential-Name (or X-Oauth-Token-Id) header is required");
+  }
+  std::string_view name = call.credential;
+  if (name.rfind("oauth:", 0) == 0) name.remove_prefix(6);
+  if (!IsCredentialName(name)) {
+    return InvalidArgument(
+        "X-Credential-Name must be a provider id or a secret's name: 1-64 letters, digits, '-', "
+        "'_' or '.'");
   }
   if (!IsAllowedMethod(call.method)) {
     return InvalidArgument(

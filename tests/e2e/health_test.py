@@ -308,10 +308,11 @@ class HealthTest(unittest.TestCase):
         self.assert_health(self.call("POST", "/credentials/openai/test", key), "healthy")
         self.assertEqual(len(self.deliveries(key, hook["id"])), 2)
 
-        # Each test is on record as a proxy call by "health".
+        # Each test asked for is on record as a proxy call by the key that asked.
+        key_id = self.call("GET", "/api-keys/current", key)["id"]
         events = self.health_events(key, "openai")
         self.assertEqual(len(events), 5, events)
-        self.assertEqual({e["actor"] for e in events}, {"health"})
+        self.assertEqual({e["actor"] for e in events}, {key_id})
         self.assertEqual([(e["details"]["method"], e["details"]["path"], e["details"]["status"])
                           for e in reversed(events)],
                          [("GET", "/v1/models", s) for s in ("200", "401", "401", "200", "200")])
@@ -437,7 +438,7 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(self.api.count(), sent)
         refusal = self.health_events(key, "svc")[0]
         self.assertEqual((refusal["actor"], refusal["outcome"], refusal["details"]["host"]),
-                         ("health", "denied", "localhost"))
+                         (self.call("GET", "/api-keys/current", key)["id"], "denied", "localhost"))
         # Unhealthy to unhealthy twice over: still one event.
         self.assertEqual(len(self.deliveries(key, hook["id"])), 1)
 
@@ -503,7 +504,8 @@ class HealthTest(unittest.TestCase):
                                          "kind": "oauth", "reason": h["lastError"]})
         events = self.health_events(key, "oauth:" + token_id)
         self.assertEqual([(e["actor"], e["details"]["status"]) for e in reversed(events)],
-                         [("health", "200"), ("health", "401")])
+                         [(self.call("GET", "/api-keys/current", key)["id"], status)
+                          for status in ("200", "401")])
         self.error("POST", "/oauth-tokens/otk_nosuch/test", key, None, 404, "NOT_FOUND")
 
     def slack_answers(self, body):

@@ -87,10 +87,10 @@ struct Fixture : testing::AccountsFixture {
     proxy = std::make_unique<ProxyService>(creds, *writer, clock, o);
   }
 
-  std::string Call() {
+  std::string Call(const std::string& credential = "llm") {
     ProxyCall call;
     call.account_id = account;
-    call.credential = "llm";
+    call.credential = credential;
     call.target_url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/v1/chat";
     call.method = "GET";
     call.audit = ctx;
@@ -113,6 +113,17 @@ BOOST_AUTO_TEST_CASE(SyncWaitsForTheRecordsOfAnsweredCalls) {
   BOOST_TEST(Recorded() == 3);
   BOOST_TEST(creds.GetSecret(account, "llm")->use_count == 3);
   BOOST_TEST(upstream.last_request().find(std::string("Bearer ") + kSecret) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(MalformedCredentialNamesAreRefusedUnrecorded) {
+  for (std::string name : {std::string(3000, 'a'), std::string("a\r\nb"), std::string("../x"),
+                           std::string("oauth:"), std::string("oauth:a b")}) {
+    BOOST_TEST(Call(name) == "INVALID_ARGUMENT");
+  }
+  BOOST_TEST(Call("no-such") == "NOT_FOUND");  // well formed: refused and recorded
+  BOOST_TEST(writer->Sync().ok());
+  BOOST_TEST(Recorded() == 1);
+  BOOST_TEST(upstream.accepted() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(CallsAreRefusedWhileRecordsCannotBeWritten) {
