@@ -6,7 +6,6 @@ counters move by exactly the calls made, that the endpoints are guarded as
 documented, that no tenant data reaches a label, and that process_* values
 agree with /proc."""
 import http.client
-import http.server
 import json
 import math
 import os
@@ -18,6 +17,7 @@ import time
 import unittest
 
 from server import Server
+from usage_test import MeteredUpstream
 
 PROMTOOL = "/usr/bin/promtool"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -108,48 +108,17 @@ def promtool(text):
     return out.returncode, (out.stdout + out.stderr).decode(errors="replace")
 
 
-class Upstream:
-    """Answers /size/N with N bytes; anything else with b"ok". Records
-    each request's path and body."""
+class Upstream(MeteredUpstream):
+    """usage_test's upstream (/status/{code}/{length} answers `length`
+    bytes), with the request paths in order."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.requests = []
-        upstream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def handle_any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                with upstream.lock:
-                    upstream.requests.append({"path": self.path, "body": body})
-                m = re.match(r"^/size/(\d+)$", self.path.split("?")[0])
-                out = b"r" * int(m.group(1)) if m else b"ok"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__()
+        self.url = self.origin
 
     def paths(self):
         with self.lock:
             return [r["path"] for r in self.requests]
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def metrics_port(server):
@@ -308,9 +277,9 @@ class MetricsTest(unittest.TestCase):
         signed = self.call(self.key, "POST", "/tokens", {"expiresIn": 60})
         self.call(self.beta_key, "POST", "/tokens", {"expiresIn": 60})
         self.call(self.key, "POST", "/tokens/verify", {"token": signed["token"]})
-        self.assertEqual(self.proxy_v1(SECRET_NAME, "/size/10", b"hello")[0], 200)
-        self.assertEqual(self.proxy_path(SECRET_NAME, "/size/20", b"hello")[0], 200)
-        self.assertEqual(self.proxy_v1(DENIED_NAME, "/size/10")[0], 403)
+        self.assertEqual(self.proxy_v1(SECRET_NAME, "/status/200/10", b"hello")[0], 200)
+        self.assertEqual(self.proxy_path(SECRET_NAME, "/status/200/20", b"hello")[0], 200)
+        self.assertEqual(self.proxy_v1(DENIED_NAME, "/status/200/10")[0], 403)
         self.call(self.key, "GET", "/no-such-route/" + ROUTE_MARKER, expect=404)
         self.call(None, "GET", "/certificates", expect=401)
         self.call(self.key, "DELETE", "/tokens", expect=405)
@@ -433,10 +402,10 @@ class MetricsTest(unittest.TestCase):
         answered = [5, 123, 2048, 10000]
         for i, (out, back) in enumerate(zip(sent, answered)):
             send = self.proxy_v1 if i % 2 == 0 else self.proxy_path
-            status, data = send(SECRET_NAME, "/size/%d" % back, b"b" * out)
+            status, data = send(SECRET_NAME, "/status/200/%d" % back, b"b" * out)
             self.assertEqual((status, len(data)), (200, back))
         got = self.upstream.paths()[upstream_before:]
-        self.assertEqual(sorted(got), sorted("/size/%d" % n for n in answered))
+        self.assertEqual(sorted(got), sorted("/status/200/%d" % n for n in answered))
 
         requests = {
             ("/certificates", "GET", "2xx"): 7,
@@ -699,7 +668,7 @@ class MetricsTest(unittest.TestCase):
     def test_a_denied_proxy_call_counts_no_bytes_sent_upstream(self):
         before = self.settled()
         upstream_before = len(self.upstream.paths())
-        status, _ = self.proxy_v1(DENIED_NAME, "/size/10", b"d" * 100)
+        status, _ = self.proxy_v1(DENIED_NAME, "/status/200/10", b"d" * 100)
         self.assertEqual(status, 403)
         self.assertEqual(len(self.upstream.paths()), upstream_before)
         denied = ("latchkey_proxy_requests_total",
