@@ -58,8 +58,9 @@ struct Config {
   std::string trusted_proxies;            // CIDRs whose X-Forwarded-For is believed
 
   std::chrono::seconds health_interval{6 * 3600};  // between tests of one credential
-  std::string metrics_token;   // bearer token for GET /metrics on --listen; empty: not served
-  std::string metrics_listen;  // HOST:PORT serving GET /metrics without auth; empty: none
+  std::string metrics_token;         // bearer token for GET /metrics on --listen; empty: not served
+  std::string metrics_listen;        // HOST:PORT serving GET /metrics without auth; empty: none
+  bool metrics_per_account = false;  // proxy metrics labelled with the account id
 
   std::optional<std::string> master_keys;  // LATCHKEY_MASTER_KEYS
   std::optional<std::string> admin_key;    // LATCHKEY_ADMIN_KEY

@@ -181,6 +181,7 @@ ProxyOptions ProxyOptionsFrom(const Config& config, AddressPolicy addresses, Usa
   o.connect_timeout = config.proxy_connect_timeout;
   o.total_timeout = config.proxy_timeout;
   o.max_body_bytes = config.max_body_bytes;
+  o.metrics_per_account = config.metrics_per_account;
   return o;
 }
 

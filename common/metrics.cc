@@ -28,10 +28,12 @@ std::string Escape(const std::string& v, bool help) {
 }
 
 // {a="x",b="y"} (with `extra` appended, e.g. le="0.1"), or "" without labels.
+// A label whose value is "" is left out, as Prometheus reads it anyway.
 std::string Labels(const std::vector<std::string>& names, const LabelValues& values,
                    const std::string& extra = "") {
   std::string out;
   for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+    if (values[i].empty()) continue;
     out += (out.empty() ? "" : ",") + names[i] + "=\"" + Escape(values[i], false) + "\"";
   }
   if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;

@@ -281,25 +281,26 @@ std::string CredentialType(const std::string& credential) {
 }
 
 // `sent`: the request went upstream (so its body counts as bytes out).
-void CountCall(const std::string& credential, const char* outcome, int status, bool sent,
-               size_t bytes_in, size_t bytes_out, double seconds) {
+// `account` is "" (so no label) unless ProxyOptions::metrics_per_account.
+void CountCall(const std::string& account, const std::string& credential, const char* outcome,
+               int status, bool sent, size_t bytes_in, size_t bytes_out, double seconds) {
   static CounterFamily& calls = Metrics::Default().Counter(
       "latchkey_proxy_requests_total",
       "Proxy calls by credential type, outcome (success, failure, denied) and upstream status "
       "class",
-      {"credential_type", "outcome", "code"});
+      {"credential_type", "outcome", "code", "account"});
   static CounterFamily& bytes = Metrics::Default().Counter(
       "latchkey_proxy_bytes_total", "Bytes sent upstream (out) and returned (in) by the proxy",
-      {"credential_type", "direction"});
+      {"credential_type", "direction", "account"});
   static HistogramFamily& latency =
       Metrics::Default().Histogram("latchkey_proxy_upstream_duration_seconds",
                                    "Time from the proxy call's start to the upstream's last byte",
-                                   {"credential_type"}, Metrics::LatencyBuckets());
+                                   {"credential_type", "account"}, Metrics::LatencyBuckets());
   std::string type = CredentialType(credential);
-  calls.Add({type, outcome, status == 0 ? "none" : StatusClass(status)});
-  if (sent) bytes.Add({type, "out"}, bytes_in);
-  bytes.Add({type, "in"}, bytes_out);
-  if (status != 0) latency.Observe({type}, seconds);
+  calls.Add({type, outcome, status == 0 ? "none" : StatusClass(status), account});
+  if (sent) bytes.Add({type, "out", account}, bytes_in);
+  bytes.Add({type, "in", account}, bytes_out);
+  if (status != 0) latency.Observe({type, account}, seconds);
 }
 
 }  // namespace
@@ -309,8 +310,8 @@ void ProxyService::Audit(const Exchange& ex, int status, const char* outcome, si
   const ProxyCall& call = ex.call;
   auto elapsed = std::chrono::steady_clock::now() - ex.started;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-  CountCall(call.credential, outcome, status, used, call.body.size(), bytes_out,
-            std::chrono::duration<double>(elapsed).count());
+  CountCall(options_.metrics_per_account ? call.account_id : "", call.credential, outcome, status,
+            used, call.body.size(), bytes_out, std::chrono::duration<double>(elapsed).count());
   AuditEvent event =
       AuditEvent::For(call.audit, call.account_id, "proxy.request", call.credential, outcome);
   event.details = {{"credential", call.credential},

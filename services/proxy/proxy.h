@@ -73,6 +73,8 @@ struct ProxyOptions {
   // (the daily usage limits); a refusal is the caller's answer, audited as
   // denied. Arguments: account, credential, API key id.
   std::function<Status(const std::string&, const std::string&, const std::string&)> admit;
+  // Label the proxy's metrics with the account id (--metrics-per-account).
+  bool metrics_per_account = false;
 };
 
 struct ProxyCall {

@@ -121,6 +121,29 @@ BOOST_AUTO_TEST_CASE(ReadsEnvironmentAndFlagWins) {
   BOOST_TEST(Parse({"--threads", "5"}, &code)->threads == 5);
 }
 
+// --metrics-per-account is a switch: alone it turns on; it also takes a
+// value, and its environment variable 1/0.
+BOOST_AUTO_TEST_CASE(SwitchFlagsTakeNoValueOrABoolean) {
+  int code = -1;
+  BOOST_TEST(!Parse({}, &code)->metrics_per_account);
+  BOOST_TEST(Parse({"--metrics-per-account"}, &code)->metrics_per_account);
+  BOOST_TEST(Parse({"--metrics-per-account=true"}, &code)->metrics_per_account);
+  BOOST_TEST(!Parse({"--metrics-per-account=false"}, &code)->metrics_per_account);
+  {
+    ScopedEnv on("LATCHKEY_METRICS_PER_ACCOUNT", "1");
+    BOOST_TEST(Parse({}, &code)->metrics_per_account);
+    BOOST_TEST(!Parse({"--metrics-per-account=no"}, &code)->metrics_per_account);
+  }
+  auto bad = Parse({"--metrics-per-account=maybe"}, &code);
+  BOOST_REQUIRE(!bad.ok());
+  BOOST_TEST(code == 2);
+  BOOST_TEST(bad.status().message() ==
+             "--metrics-per-account must be true, false, 1, 0, yes or no");
+  // The reference shows no value placeholder for a switch.
+  BOOST_TEST(ConfigReference().find("| `--metrics-per-account` | `LATCHKEY_METRICS_PER_ACCOUNT` "
+                                    "| `false` |") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(ConvertsUnits) {
   int code = -1;
   auto c = Parse({"--header-timeout-ms", "250", "--jwks-max-age", "60", "--rate-limit-per-key",

@@ -730,5 +730,64 @@ class MetricsTest(unittest.TestCase):
             dripper.join()
 
 
+class PerAccountTest(unittest.TestCase):
+    """--metrics-per-account (here through its environment variable) adds
+    the account id, and only that, to the proxy's series."""
+
+    def test_proxy_series_carry_the_account_id(self):
+        upstream = Upstream()
+        server = Server(args=ALLOW_LOOPBACK + ["--metrics-listen", "127.0.0.1:0"],
+                        env={"LATCHKEY_METRICS_PER_ACCOUNT": "1"}).start()
+        try:
+            admin = server.read_admin_key()
+            calls = {}
+            for name, n in ((ACCOUNT_NAME, 2), (ACCOUNT_NAME + "-beta", 1)):
+                status, account, _ = server.request("POST", "/admin/accounts", admin,
+                                                    {"name": name})
+                self.assertEqual(status, 201, account)
+                status, secret, _ = server.request(
+                    "POST", "/secrets", account["apiKey"],
+                    {"name": SECRET_NAME, "type": "API_KEY", "value": SECRET_VALUE,
+                     "allowedHosts": ["127.0.0.1"], "baseUrl": upstream.url})
+                self.assertEqual(status, 201, secret)
+                for _ in range(n):
+                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+                    conn.request("POST", "/v1/proxy", body=b"{}", headers={
+                        "Authorization": "Bearer " + account["apiKey"],
+                        "X-Target-Url": upstream.url + "/status/200/10",
+                        "X-Credential-Name": SECRET_NAME})
+                    resp = conn.getresponse()
+                    resp.read()
+                    conn.close()
+                    self.assertEqual(resp.status, 200)
+                calls[account["id"]] = n
+            port = metrics_port(server)
+
+            def counted():
+                e = Exposition(http_get(port, "/metrics")[2].decode())
+                got = {dict(labels).get("account"): v for labels, v in
+                       e.series("latchkey_proxy_requests_total").items()}
+                return e if got == calls else None
+
+            e = wait_until(counted, what="one series per account")
+            self.assertEqual(promtool(e.text), (0, ""))
+            for account_id, n in calls.items():
+                self.assertEqual(e.get("latchkey_proxy_requests_total", credential_type="key",
+                                       outcome="success", code="2xx", account=account_id), n)
+                self.assertEqual(e.get("latchkey_proxy_upstream_duration_seconds_count",
+                                       credential_type="key", account=account_id), n)
+                self.assertEqual(e.get("latchkey_proxy_bytes_total", credential_type="key",
+                                       direction="out", account=account_id), 2 * n)
+            # Only the proxy's families carry it; names and values never.
+            for (name, labels) in e.samples:
+                if "account" in dict(labels):
+                    self.assertTrue(name.startswith("latchkey_proxy_"), name)
+            for planted in (ACCOUNT_NAME, SECRET_NAME, SECRET_VALUE):
+                self.assertNotIn(planted, e.text)
+        finally:
+            server.cleanup()
+            upstream.close()
+
+
 if __name__ == "__main__":
     unittest.main()
