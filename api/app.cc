@@ -40,7 +40,8 @@ App::App(AppServices services, AppOptions options)
   AddWebhookRoutes(router_, {s.webhooks});
   AddUsageRoutes(router_, {s.usage});
   AddHealthRoutes(router_, {s.health, s.credentials, s.oauth_tokens});
-  AddOAuthRoutes(router_, {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_, s.health});
+  AddOAuthRoutes(router_,
+                 {s.oauth_clients, s.oauth_flows, s.oauth_tokens, options_, s.health, *s.clock});
   AddMcpRoutes(router_, {mcp_, options_});
 }
 

@@ -232,6 +232,7 @@ struct OAuthRouteDeps {
   OAuthTokens& tokens;
   const AppOptions& options;
   HealthService& health;
+  const Clock& clock;
 };
 void AddOAuthRoutes(Router& router, const OAuthRouteDeps& deps);
 

@@ -150,13 +150,18 @@ Status RequireSecretFields(const SecretWrite& w) {
   return Status::Ok();
 }
 
-// The value fields of a secret body, by type. `creating` requires name.
-Result<SecretWrite> ParseSecretWrite(const std::string& text, bool creating,
-                                     std::optional<SecretType> current, std::string* name) {
-  std::vector<std::string> allowed = {"type",    "allowedHosts", "value", "username", "password",
-                                      "cookies", "headers",      "param", "baseUrl"};
+// A secret body: its value fields and healthCheck. `creating` allows name.
+Result<JsonBody> ParseSecretBody(const std::string& text, bool creating) {
+  std::vector<std::string> allowed = {"type",     "allowedHosts", "value",   "username",
+                                      "password", "cookies",      "headers", "param",
+                                      "baseUrl",  "healthCheck"};
   if (creating) allowed.push_back("name");
-  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text, allowed));
+  return JsonBody::Parse(text, allowed);
+}
+
+// The value fields of a secret body, by type. `creating` requires name.
+Result<SecretWrite> ParseSecretWrite(const JsonBody& body, bool creating,
+                                     std::optional<SecretType> current, std::string* name) {
   if (creating) {
     ASSIGN_OR_RETURN(*name, body.RequiredString("name"));
   }
@@ -196,30 +201,78 @@ Result<HttpResponse> GetProviderKeys(const CredentialRouteDeps& d, RequestContex
   return JsonResponse(200, out);
 }
 
-// A secret as every route shows it: with its health.
+// healthCheck in a secret body: absent (nullopt); null (an empty url: the
+// check goes); or {url, expectStatus?}, checked here so that a bad one
+// changes nothing.
+Result<std::optional<SecretCheck>> ParseCheckField(const JsonBody& body) {
+  if (!body.Has("healthCheck")) return std::optional<SecretCheck>();
+  const json& field = body.json()["healthCheck"];
+  if (field.is_null()) return std::optional<SecretCheck>(SecretCheck{});
+  if (!field.is_object()) return InvalidArgument("healthCheck must be an object or null");
+  auto check = JsonBody::Parse(field.dump(), {"url", "expectStatus"});
+  Result<std::string> url = check.ok() ? check->RequiredString("url") : check.status();
+  Result<std::optional<int64_t>> expect =
+      url.ok() ? check->OptionalInt("expectStatus", 100, 599) : url.status();
+  Status valid =
+      expect.ok() ? HealthService::ValidateSecretCheck(*url, static_cast<int>(expect->value_or(0)))
+                  : expect.status();
+  if (!valid.ok()) return InvalidArgument("healthCheck: " + valid.message());
+  return std::optional<SecretCheck>(SecretCheck{*url, static_cast<int>(expect->value_or(0))});
+}
+
+json CheckJson(const std::map<std::string, SecretCheck>& checks, const std::string& name) {
+  auto found = checks.find(name);
+  if (found == checks.end()) return nullptr;
+  const SecretCheck& c = found->second;
+  return {{"url", c.url}, {"expectStatus", c.expect_status ? json(c.expect_status) : json()}};
+}
+
+// A secret as every route shows it: with its health and health check.
 json SecretJson(const CredentialRouteDeps& d, RequestContext& ctx, const SecretInfo& info) {
   auto health = d.health.ForAccount(ctx.account_id());
+  auto checks = d.health.SecretChecks(ctx.account_id());
   json out = ToJson(info);
   out["health"] = health.ok() ? HealthOf(*health, info.name) : ToJson(Health{});
+  out["healthCheck"] = checks.ok() ? CheckJson(*checks, info.name) : json();
   return out;
 }
 
-Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
-  std::string name;
-  ASSIGN_OR_RETURN(SecretWrite write,
-                   ParseSecretWrite(ctx.request.body, true, std::nullopt, &name));
+// Writes a secret (`create` or replace), then its healthCheck if the body
+// has one: validated beforehand, so only a storage failure can part them.
+Result<HttpResponse> WriteSecret(const CredentialRouteDeps& d, RequestContext& ctx, bool create) {
+  std::optional<SecretInfo> current;
+  if (!create) {
+    ASSIGN_OR_RETURN(current, d.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
+  }
+  ASSIGN_OR_RETURN(JsonBody body, ParseSecretBody(ctx.request.body, create));
+  std::string name = create ? "" : current->name;
+  ASSIGN_OR_RETURN(
+      SecretWrite write,
+      ParseSecretWrite(body, create, create ? std::nullopt : std::optional(current->type), &name));
+  ASSIGN_OR_RETURN(std::optional<SecretCheck> check, ParseCheckField(body));
   ASSIGN_OR_RETURN(SecretInfo info,
-                   d.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit));
-  return JsonResponse(201, SecretJson(d, ctx, info));
+                   create ? d.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit)
+                          : d.credentials.ReplaceSecret(ctx.account_id(), name, write, ctx.audit));
+  if (check) {
+    RETURN_IF_ERROR(d.health.SetSecretCheck(ctx.account_id(), info.name, check->url,
+                                            check->expect_status, ctx.audit));
+  }
+  return JsonResponse(create ? 201 : 200, SecretJson(d, ctx, info));
+}
+
+Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
+  return WriteSecret(d, ctx, true);
 }
 
 Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(auto list, d.credentials.ListSecrets(ctx.account_id()));
   ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  ASSIGN_OR_RETURN(auto checks, d.health.SecretChecks(ctx.account_id()));
   json out = json::array();
   for (const auto& info : list) {
     out.push_back(ToJson(info));
     out.back()["health"] = HealthOf(health, info.name);
+    out.back()["healthCheck"] = CheckJson(checks, info.name);
   }
   return JsonResponse(200, {{"secrets", out}});
 }
@@ -230,13 +283,7 @@ Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx
 }
 
 Result<HttpResponse> ReplaceSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(SecretInfo current,
-                   d.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
-  ASSIGN_OR_RETURN(SecretWrite write,
-                   ParseSecretWrite(ctx.request.body, false, current.type, nullptr));
-  ASSIGN_OR_RETURN(SecretInfo info, d.credentials.ReplaceSecret(ctx.account_id(), ctx.param("name"),
-                                                                write, ctx.audit));
-  return JsonResponse(200, SecretJson(d, ctx, info));
+  return WriteSecret(d, ctx, false);
 }
 
 Result<HttpResponse> DeleteSecret(const CredentialRouteDeps& d, RequestContext& ctx) {

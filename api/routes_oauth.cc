@@ -144,6 +144,26 @@ Result<HttpResponse> ExchangeCode(const OAuthRouteDeps& d, RequestContext& ctx) 
   return JsonResponse(200, out);
 }
 
+// A connection with its health: the last test's, unless access without the
+// user (see UsableUntil) has ended (unhealthy) or ends within 7 days
+// (expiring_soon, when the last test passed or none ran).
+json TokenJson(const OAuthRouteDeps& d, const std::map<std::string, Health>& health,
+               const OAuthTokenInfo& t) {
+  json out = ToJson(t);
+  auto found = health.find("oauth:" + t.id);
+  Health h = found == health.end() ? Health{} : found->second;
+  TimePoint now = d.clock.Now();
+  if (t.usable_until && *t.usable_until <= now) {
+    h.status = HealthStatus::kUnhealthy;
+    h.last_error = "the grant has expired; the user must connect again";
+  } else if (h.status != HealthStatus::kUnhealthy && t.usable_until &&
+             *t.usable_until - now <= std::chrono::hours(24 * 7)) {
+    h.status = HealthStatus::kExpiringSoon;
+  }
+  out["health"] = ToJson(h);
+  return out;
+}
+
 Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
   ASSIGN_OR_RETURN(auto list, d.tokens.List(ctx.account_id(), ctx.request.Query("identifierId"),
@@ -151,19 +171,14 @@ Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ct
                                             static_cast<int>(limit.value_or(100))));
   ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
   json data = json::array();
-  for (const auto& t : list) {
-    data.push_back(ToJson(t));
-    data.back()["health"] = HealthOf(health, "oauth:" + t.id);
-  }
+  for (const auto& t : list) data.push_back(TokenJson(d, health, t));
   return JsonResponse(200, {{"data", data}});
 }
 
 Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(OAuthTokenInfo t, d.tokens.Get(ctx.account_id(), ctx.param("id")));
   ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
-  json out = ToJson(t);
-  out["health"] = HealthOf(health, "oauth:" + t.id);
-  return JsonResponse(200, out);
+  return JsonResponse(200, TokenJson(d, health, t));
 }
 
 Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {

@@ -178,29 +178,37 @@ Result<Health> HealthService::TestNow(const std::string& account_id, const std::
     row = fresh;
   }
   if (!ProbeFor(*row)) {
-    return FailedPrecondition(kind == "secret"
-                                  ? "secret '" + credential +
-                                        "' has no health check; set one with PUT /secrets/" +
-                                        credential + "/health-check"
-                                  : "no health check is known for " + credential);
+    return FailedPrecondition(
+        kind == "secret" ? "secret '" + credential +
+                               "' has no health check; give it a healthCheck with "
+                               "PUT /secrets/" +
+                               credential + " (or PUT /secrets/" + credential + "/health-check)"
+                         : "no health check is known for " + credential);
   }
   return Run(*row, ctx.actor);  // on record as a proxy call by the caller
+}
+
+Status HealthService::ValidateSecretCheck(const std::string& url, int expect_status) {
+  RETURN_IF_ERROR(ParseHttpUrl(url, "url", 2048).status());
+  if (expect_status != 0 && (expect_status < 100 || expect_status > 599)) {
+    return InvalidArgument("expectStatus must be an HTTP status (100-599)");
+  }
+  return Status::Ok();
 }
 
 Status HealthService::SetSecretCheck(const std::string& account_id, const std::string& name,
                                      const std::string& url, int expect_status,
                                      const AuditContext& ctx) {
-  RETURN_IF_ERROR(ParseHttpUrl(url, "url", 2048).status());
-  if (expect_status != 0 && (expect_status < 100 || expect_status > 599)) {
-    return InvalidArgument("expectStatus must be an HTTP status (100-599)");
-  }
-  HealthRow row{account_id, name, "secret", "", url, expect_status};
+  if (!url.empty()) RETURN_IF_ERROR(ValidateSecretCheck(url, expect_status));
+  HealthRow row{account_id, name, "secret", "", url, url.empty() ? 0 : expect_status};
   row.next_check_at =
       clock_.Now() + std::chrono::seconds(static_cast<int64_t>(
                          static_cast<double>(options_.interval.count()) * Jitter()));
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    AuditEvent e = AuditEvent::For(ctx, account_id, "secret.health_check.put", name);
-    e.details = {{"expectStatus", std::to_string(expect_status)}};
+    AuditEvent e = AuditEvent::For(
+        ctx, account_id, url.empty() ? "secret.health_check.delete" : "secret.health_check.put",
+        name);
+    if (!url.empty()) e.details = {{"expectStatus", std::to_string(expect_status)}};
     RETURN_IF_ERROR(audit_.Append(tx, e).status());  // the chain first, as in Run
     RETURN_IF_ERROR(HealthStore::Upsert(tx, row));
     // A secret that had nothing to test is tested from now on.
@@ -212,6 +220,16 @@ Result<std::map<std::string, Health>> HealthService::ForAccount(const std::strin
   ASSIGN_OR_RETURN(auto rows, HealthStore::ForAccount(db_, account_id));
   std::map<std::string, Health> out;
   for (auto& r : rows) out[r.credential] = std::move(r.health);
+  return out;
+}
+
+Result<std::map<std::string, SecretCheck>> HealthService::SecretChecks(
+    const std::string& account_id) {
+  ASSIGN_OR_RETURN(auto rows, HealthStore::ForAccount(db_, account_id));
+  std::map<std::string, SecretCheck> out;
+  for (auto& r : rows) {
+    if (r.kind == "secret" && !r.url.empty()) out[r.credential] = {r.url, r.expect_status};
+  }
   return out;
 }
 

@@ -59,6 +59,13 @@ struct HealthOptions {
   std::function<double()> jitter;  // 0..1; random unless a test fixes it
 };
 
+// A secret's health check: GET `url` with the secret injected; healthy on
+// `expect_status`, or on any 2xx when it is 0.
+struct SecretCheck {
+  std::string url;
+  int expect_status = 0;
+};
+
 class HealthService final : public AuditObserver {
  public:
   HealthService(Database& db, AuditLog& audit, const Clock& clock, HealthOptions options);
@@ -78,9 +85,16 @@ class HealthService final : public AuditObserver {
   Result<Health> TestNow(const std::string& account_id, const std::string& kind,
                          const std::string& credential, const std::string& provider,
                          const AuditContext& ctx);
-  // Gives a secret a check (GET `url`, expecting `expect_status` or any 2xx).
+  // Gives a secret a check (GET `url`, expecting `expect_status` or any
+  // 2xx); an empty `url` removes it.
   Status SetSecretCheck(const std::string& account_id, const std::string& name,
                         const std::string& url, int expect_status, const AuditContext& ctx);
+  // InvalidArgument unless SetSecretCheck would take `url` and
+  // `expect_status` (0: any 2xx), so a caller can check before other writes.
+  static Status ValidateSecretCheck(const std::string& url, int expect_status);
+  // The account's secrets' checks, by secret name (secrets without one are
+  // left out).
+  Result<std::map<std::string, SecretCheck>> SecretChecks(const std::string& account_id);
   // Each credential's health in the account, by credential name.
   Result<std::map<std::string, Health>> ForAccount(const std::string& account_id);
   // Makes the tests due now; returns how many.

@@ -54,6 +54,9 @@ OAuthTokenInfo Info(const TokenRow& row, TimePoint now) {
   if (row.last_refreshed_at) info.last_refreshed_at = FromUnix(*row.last_refreshed_at);
   info.metadata_json = row.metadata;
   info.refreshable = row.refreshable;
+  auto until = UsableUntil(row.refreshable, row.expires_at,
+                           row.last_refreshed_at.value_or(row.created_at), row.metadata);
+  if (until) info.usable_until = FromUnix(*until);
   return info;
 }
 

@@ -82,6 +82,8 @@ struct OAuthTokenInfo {
   std::optional<TimePoint> last_refreshed_at;
   std::string metadata_json;
   bool refreshable = false;
+  // See UsableUntil (token_status.h): past it only the user can renew access.
+  std::optional<TimePoint> usable_until;
 };
 
 struct AccessToken {

@@ -213,7 +213,9 @@ Result<TokenGrant> ParseGrant(const OAuthProvider& provider, const Json& j) {
     Keep(j, meta,
          {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
           "duplicated_template_id"});
-  } else if (provider.dialect == TokenDialect::kGithub) {
+  } else {
+    // GitHub Apps, and Microsoft for some clients: when the refresh token
+    // ends (see UsableUntil).
     Keep(j, meta, {"refresh_token_expires_in"});
   }
   ASSIGN_OR_RETURN(g.metadata_json, MetadataText(meta));

@@ -8,6 +8,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -24,5 +25,13 @@ enum class TokenStatus {
 std::string_view TokenStatusName(TokenStatus status);
 // The inverse of TokenStatusName; nullopt for any other text.
 std::optional<TokenStatus> ParseTokenStatus(std::string_view text);
+
+// When a connection stops yielding access tokens without its user coming
+// back, in Unix seconds. With a refresh token: that token's expiry when the
+// provider reported one (`refresh_token_expires_in` in `metadata_json`,
+// counted from `granted_at`, the last grant or refresh); without one: the
+// access token's expiry. nullopt when neither is known to end.
+std::optional<int64_t> UsableUntil(bool refreshable, std::optional<int64_t> expires_at,
+                                   int64_t granted_at, std::string_view metadata_json);
 
 }  // namespace latchkey

@@ -46,6 +46,7 @@ class FakeProviders:
     def __init__(self, expires_in=3600):
         self.lock = threading.Lock()
         self.expires_in = {d: expires_in for d in DIALECTS}
+        self.github_refresh_lifetime = 15811200  # refresh_token_expires_in: 183 days
         self.codes = {}
         self.refresh_tokens = {}   # token -> {"dialect", "kind", "valid"}
         self.access_tokens = {}    # token -> dialect
@@ -292,7 +293,7 @@ class FakeProviders:
         body = self.issue(dialect)
         body.update({"token_type": "Bearer", "scope": c["scope"].replace(",", " ")})
         if dialect == "github":
-            body["refresh_token_expires_in"] = 15811200
+            body["refresh_token_expires_in"] = self.github_refresh_lifetime
             body["scope"] = c["scope"].replace(" ", ",")
         return h.send(200, body)
 

@@ -475,6 +475,63 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(self.call("GET", "/secrets/svc", key)["health"], UNKNOWN)
         self.error("POST", "/secrets/svc/test", key, None, 409, "CONFLICT")
 
+    def test_a_secrets_health_check_is_a_field_of_the_secret(self):
+        _, key = self.new_account()
+        ok_url, bad_url = self.api.origin + "/status/204", self.api.origin + "/status/500"
+        base = {"type": "API_KEY", "value": SECRET, "allowedHosts": ["127.0.0.1"]}
+        made = self.call("POST", "/secrets", key,
+                         dict(base, name="svc", healthCheck={"url": ok_url, "expectStatus": 204}),
+                         expect=201)
+        self.assertEqual(made["healthCheck"], {"url": ok_url, "expectStatus": 204})
+        self.assertEqual(made["health"], UNKNOWN)
+        self.assert_health(self.call("POST", "/secrets/svc/test", key), "healthy")
+        self.assertEqual(self.api.last()["path"], "/status/204")
+
+        # Replacing the value without healthCheck keeps the check.
+        kept = self.call("PUT", "/secrets/svc", key, {"value": SECRET + "-2"})
+        self.assertEqual(kept["healthCheck"], {"url": ok_url, "expectStatus": 204})
+        self.assertEqual(kept["version"], made["version"] + 1)
+        # Replacing it with one changes it; shown in the list too.
+        changed = self.call("PUT", "/secrets/svc", key, {"value": SECRET, "healthCheck":
+                                                         {"url": bad_url}})
+        self.assertEqual(changed["healthCheck"], {"url": bad_url, "expectStatus": None})
+        self.assertEqual([s["healthCheck"] for s in self.call("GET", "/secrets", key)["secrets"]],
+                         [changed["healthCheck"]])
+        self.assert_health(self.call("POST", "/secrets/svc/test", key), "unhealthy",
+                           "answered 500")
+
+        # Bad checks are 400 and change nothing: no secret made, no value or
+        # check replaced.
+        for body, mentions in (({"healthCheck": {}}, "url"),
+                               ({"healthCheck": {"url": ok_url, "expectStatus": 42}},
+                                "expectStatus"),
+                               ({"healthCheck": {"url": "ftp://127.0.0.1/x"}}, "url"),
+                               ({"healthCheck": {"url": ok_url, "method": "POST"}}, "method"),
+                               ({"healthCheck": "yes"}, "healthCheck"),
+                               ({"healthCheck": [ok_url]}, "healthCheck")):
+            refused = self.error("POST", "/secrets", key, dict(base, name="other", **body),
+                                 400, "BAD_REQUEST")
+            self.assertIn(mentions, refused["error"], body)
+            self.assertIn("healthCheck", refused["error"], body)
+            refused = self.error("PUT", "/secrets/svc", key, dict(value=SECRET + "-3", **body),
+                                 400, "BAD_REQUEST")
+            self.assertIn(mentions, refused["error"], body)
+        self.error("GET", "/secrets/other", key, None, 404, "NOT_FOUND")
+        now = self.call("GET", "/secrets/svc", key)
+        self.assertEqual((now["version"], now["healthCheck"]),
+                         (changed["version"], changed["healthCheck"]))
+
+        # null removes the check: nothing left to test.
+        removed = self.call("PUT", "/secrets/svc", key, {"value": SECRET, "healthCheck": None})
+        self.assertIsNone(removed["healthCheck"])
+        sent = self.api.count()
+        self.error("POST", "/secrets/svc/test", key, None, 409, "CONFLICT")
+        self.assertEqual(self.api.count(), sent)
+        actions = [e["action"] for e in self.call(
+            "GET", "/audit-events?resource=svc&limit=1000", key)["events"]]
+        self.assertEqual(actions.count("secret.health_check.put"), 2, actions)
+        self.assertEqual(actions.count("secret.health_check.delete"), 1, actions)
+
     # 3. OAuth connections
 
     def test_oauth_connection_is_tested_against_the_providers_profile_endpoint(self):
@@ -507,6 +564,33 @@ class HealthTest(unittest.TestCase):
                          [(self.call("GET", "/api-keys/current", key)["id"], status)
                           for status in ("200", "401")])
         self.error("POST", "/oauth-tokens/otk_nosuch/test", key, None, 404, "NOT_FOUND")
+
+    def test_oauth_connection_whose_refresh_token_ends_within_7_days_is_expiring_soon(self):
+        _, key = self.oauth_account()
+        lifetimes = {"gh-6-days": 6 * 86400, "gh-8-days": 8 * 86400}
+        ids = {}
+        try:
+            for identifier, lifetime in lifetimes.items():
+                self.fake.github_refresh_lifetime = lifetime
+                ids[identifier] = self.connect(key, "github", identifier)
+        finally:
+            self.fake.github_refresh_lifetime = 15811200
+        soon, later = ids["gh-6-days"], ids["gh-8-days"]
+        self.assertEqual(self.call("GET", "/oauth-tokens/" + soon, key)["health"],
+                         dict(UNKNOWN, status="expiring_soon"))
+        self.assertEqual(self.call("GET", "/oauth-tokens/" + later, key)["health"], UNKNOWN)
+        # A passing test does not hide it; a failing one wins.
+        h = self.call("POST", "/oauth-tokens/%s/test" % soon, key)
+        self.assertEqual(h["status"], "healthy")  # the test's own verdict
+        shown = self.call("GET", "/oauth-tokens/" + soon, key)["health"]
+        self.assertEqual(shown, dict(h, status="expiring_soon"))
+        listed = {t["id"]: t["health"]["status"]
+                  for t in self.call("GET", "/oauth-tokens", key)["data"]}
+        self.assertEqual(listed, {soon: "expiring_soon", later: "unknown"})
+        self.revoke_at_fake("github")
+        h = self.call("POST", "/oauth-tokens/%s/test" % soon, key)
+        self.assert_health(h, "unhealthy", "401")
+        self.assertEqual(self.call("GET", "/oauth-tokens/" + soon, key)["health"], h)
 
     def slack_answers(self, body):
         """From now on the fake's Slack API answers every call with HTTP 200

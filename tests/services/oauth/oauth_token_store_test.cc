@@ -106,6 +106,27 @@ BOOST_AUTO_TEST_CASE(StatusIsStoredByItsNameAndUnknownNamesAreDataLoss) {
   BOOST_TEST(OAuthTokenStore::Get(*db, "otk_1").status().code() == StatusCode::kDataLoss);
 }
 
+// Access ends without the user at the refresh token's reported expiry,
+// counted from the last grant, or else (no refresh token) at the access
+// token's; a refresh token of unknown lifetime never ends.
+BOOST_AUTO_TEST_CASE(UsableUntilFollowsTheRefreshTokensReportedLifetime) {
+  const int64_t granted = 1'700'000'000;
+  BOOST_TEST(*UsableUntil(true, granted + 3600, granted, R"({"refresh_token_expires_in":600})") ==
+             granted + 600);
+  BOOST_TEST(*UsableUntil(true, std::nullopt, granted, R"({"refresh_token_expires_in":"86400"})") ==
+             granted + 86400);
+  BOOST_TEST(!UsableUntil(true, granted + 3600, granted, "{}").has_value());
+  BOOST_TEST(*UsableUntil(false, granted + 3600, granted, R"({"refresh_token_expires_in":600})") ==
+             granted + 3600);
+  BOOST_TEST(!UsableUntil(false, std::nullopt, granted, "{}").has_value());
+  for (const char* odd :
+       {R"({"refresh_token_expires_in":-5})", R"({"refresh_token_expires_in":0})",
+        R"({"refresh_token_expires_in":"6h"})", R"({"refresh_token_expires_in":1.5})",
+        R"({"refresh_token_expires_in":null})", "not json", "[]"}) {
+    BOOST_TEST(!UsableUntil(true, granted + 3600, granted, odd).has_value(), odd);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(ClaimIsExclusiveUntilTheLeaseRunsOut) {
   Insert(Row("otk_1"));
   BOOST_TEST(!Claim("otk_1", kOwner, now));  // not due yet
