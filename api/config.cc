@@ -115,10 +115,9 @@ Status StoreValue(const Flag& flag, const std::string& text, LogLevel* out) {
 // A switch: given alone it is "true"; it also takes =true/=false, and its
 // environment variable 1/0 and yes/no.
 Status StoreValue(const Flag& flag, const std::string& text, bool* out) {
-  const std::string& v = text;
-  if (v == "true" || v == "1" || v == "yes") {
+  if (text == "true" || text == "1" || text == "yes") {
     *out = true;
-  } else if (v == "false" || v == "0" || v == "no") {
+  } else if (text == "false" || text == "0" || text == "no") {
     *out = false;
   } else {
     return OutOfRange(flag);

@@ -204,7 +204,7 @@ Result<HttpResponse> GetProviderKeys(const CredentialRouteDeps& d, RequestContex
 // healthCheck in a secret body: absent (nullopt); null (an empty url: the
 // check goes); or {url, expectStatus?}, checked here so that a bad one
 // changes nothing.
-Result<std::optional<SecretCheck>> ParseCheckField(const JsonBody& body) {
+Result<std::optional<SecretCheck>> ParseHealthCheck(const JsonBody& body) {
   if (!body.Has("healthCheck")) return std::optional<SecretCheck>();
   const json& field = body.json()["healthCheck"];
   if (field.is_null()) return std::optional<SecretCheck>(SecretCheck{});
@@ -220,7 +220,7 @@ Result<std::optional<SecretCheck>> ParseCheckField(const JsonBody& body) {
   return std::optional<SecretCheck>(SecretCheck{*url, static_cast<int>(expect->value_or(0))});
 }
 
-json CheckJson(const std::map<std::string, SecretCheck>& checks, const std::string& name) {
+json HealthCheckJson(const std::map<std::string, SecretCheck>& checks, const std::string& name) {
   auto found = checks.find(name);
   if (found == checks.end()) return nullptr;
   const SecretCheck& c = found->second;
@@ -228,12 +228,12 @@ json CheckJson(const std::map<std::string, SecretCheck>& checks, const std::stri
 }
 
 // A secret as every route shows it: with its health and health check.
-json SecretJson(const CredentialRouteDeps& d, RequestContext& ctx, const SecretInfo& info) {
-  auto health = d.health.ForAccount(ctx.account_id());
-  auto checks = d.health.SecretChecks(ctx.account_id());
+Result<json> SecretJson(const CredentialRouteDeps& d, RequestContext& ctx, const SecretInfo& info) {
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  ASSIGN_OR_RETURN(auto checks, d.health.SecretChecks(ctx.account_id()));
   json out = ToJson(info);
-  out["health"] = health.ok() ? HealthOf(*health, info.name) : ToJson(Health{});
-  out["healthCheck"] = checks.ok() ? CheckJson(*checks, info.name) : json();
+  out["health"] = HealthOf(health, info.name);
+  out["healthCheck"] = HealthCheckJson(checks, info.name);
   return out;
 }
 
@@ -249,15 +249,18 @@ Result<HttpResponse> WriteSecret(const CredentialRouteDeps& d, RequestContext& c
   ASSIGN_OR_RETURN(
       SecretWrite write,
       ParseSecretWrite(body, create, create ? std::nullopt : std::optional(current->type), &name));
-  ASSIGN_OR_RETURN(std::optional<SecretCheck> check, ParseCheckField(body));
+  ASSIGN_OR_RETURN(std::optional<SecretCheck> check, ParseHealthCheck(body));
   ASSIGN_OR_RETURN(SecretInfo info,
                    create ? d.credentials.CreateSecret(ctx.account_id(), name, write, ctx.audit)
                           : d.credentials.ReplaceSecret(ctx.account_id(), name, write, ctx.audit));
-  if (check) {
+  if (check && check->url.empty()) {
+    RETURN_IF_ERROR(d.health.RemoveSecretCheck(ctx.account_id(), info.name, ctx.audit));
+  } else if (check) {
     RETURN_IF_ERROR(d.health.SetSecretCheck(ctx.account_id(), info.name, check->url,
                                             check->expect_status, ctx.audit));
   }
-  return JsonResponse(create ? 201 : 200, SecretJson(d, ctx, info));
+  ASSIGN_OR_RETURN(json out, SecretJson(d, ctx, info));
+  return JsonResponse(create ? 201 : 200, out);
 }
 
 Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
@@ -272,14 +275,15 @@ Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& c
   for (const auto& info : list) {
     out.push_back(ToJson(info));
     out.back()["health"] = HealthOf(health, info.name);
-    out.back()["healthCheck"] = CheckJson(checks, info.name);
+    out.back()["healthCheck"] = HealthCheckJson(checks, info.name);
   }
   return JsonResponse(200, {{"secrets", out}});
 }
 
 Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(SecretInfo info, d.credentials.GetSecret(ctx.account_id(), ctx.param("name")));
-  return JsonResponse(200, SecretJson(d, ctx, info));
+  ASSIGN_OR_RETURN(json out, SecretJson(d, ctx, info));
+  return JsonResponse(200, out);
 }
 
 Result<HttpResponse> ReplaceSecret(const CredentialRouteDeps& d, RequestContext& ctx) {

@@ -196,9 +196,11 @@ Result<HttpResponse> DeleteOAuthToken(const OAuthRouteDeps& d, RequestContext& c
   if (revoke && *revoke != "true" && *revoke != "false") {
     return InvalidArgument("revoke must be true or false");
   }
-  RETURN_IF_ERROR(d.tokens.Delete(ctx.account_id(), ctx.param("id"),
-                                  revoke.value_or("true") == "true", ctx.audit));
-  return JsonResponse(200, {{"id", ctx.param("id")}, {"deleted", true}});
+  ASSIGN_OR_RETURN(std::string revocation,
+                   d.tokens.Delete(ctx.account_id(), ctx.param("id"),
+                                   revoke.value_or("true") == "true", ctx.audit));
+  return JsonResponse(200,
+                      {{"id", ctx.param("id")}, {"deleted", true}, {"revocation", revocation}});
 }
 
 constexpr const char* kRead = scopes::kOauthRead;

@@ -27,6 +27,6 @@ inline constexpr char kOAuthToken[] =
 inline constexpr char kAccessToken[] =
     R"({"type":"object","properties":{"accessToken":{"type":"string"},"tokenType":{"type":"string"},"expiresAt":{"type":["string","null"]}}})";
 inline constexpr char kDeletedOAuthToken[] =
-    R"({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"}}})";
+    R"json({"type":"object","properties":{"id":{"type":"string"},"deleted":{"type":"boolean"},"revocation":{"enum":["revoked","already_revoked","refused","unsupported","skipped"],"description":"what the provider made of the revocation: revoked; already_revoked (it says the token was unknown, expired or revoked); refused (another 4xx); unsupported (no revocation endpoint); skipped (revoke=false)"}}})json";
 
 }  // namespace latchkey::schemas

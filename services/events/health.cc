@@ -199,16 +199,14 @@ Status HealthService::ValidateSecretCheck(const std::string& url, int expect_sta
 Status HealthService::SetSecretCheck(const std::string& account_id, const std::string& name,
                                      const std::string& url, int expect_status,
                                      const AuditContext& ctx) {
-  if (!url.empty()) RETURN_IF_ERROR(ValidateSecretCheck(url, expect_status));
-  HealthRow row{account_id, name, "secret", "", url, url.empty() ? 0 : expect_status};
+  RETURN_IF_ERROR(ValidateSecretCheck(url, expect_status));
+  HealthRow row{account_id, name, "secret", "", url, expect_status};
   row.next_check_at =
       clock_.Now() + std::chrono::seconds(static_cast<int64_t>(
                          static_cast<double>(options_.interval.count()) * Jitter()));
   return db_.Transaction([&](SqlExecutor& tx) -> Status {
-    AuditEvent e = AuditEvent::For(
-        ctx, account_id, url.empty() ? "secret.health_check.delete" : "secret.health_check.put",
-        name);
-    if (!url.empty()) e.details = {{"expectStatus", std::to_string(expect_status)}};
+    AuditEvent e = AuditEvent::For(ctx, account_id, "secret.health_check.put", name);
+    e.details = {{"expectStatus", std::to_string(expect_status)}};
     RETURN_IF_ERROR(audit_.Append(tx, e).status());  // the chain first, as in Run
     RETURN_IF_ERROR(HealthStore::Upsert(tx, row));
     // A secret that had nothing to test is tested from now on.
@@ -221,6 +219,22 @@ Result<std::map<std::string, Health>> HealthService::ForAccount(const std::strin
   std::map<std::string, Health> out;
   for (auto& r : rows) out[r.credential] = std::move(r.health);
   return out;
+}
+
+Status HealthService::RemoveSecretCheck(const std::string& account_id, const std::string& name,
+                                        const AuditContext& ctx) {
+  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+    ASSIGN_OR_RETURN(auto row, HealthStore::Get(tx, account_id, name));
+    if (!row || row->kind != "secret" || row->url.empty()) return Status::Ok();
+    RETURN_IF_ERROR(
+        audit_.Append(tx, AuditEvent::For(ctx, account_id, "secret.health_check.delete", name))
+            .status());
+    // A fresh row: nothing to test, health unknown.
+    RETURN_IF_ERROR(HealthStore::Delete(tx, account_id, name));
+    HealthRow bare{account_id, name, "secret", ""};
+    bare.next_check_at = FromUnix(kNever);
+    return HealthStore::Upsert(tx, bare);
+  });
 }
 
 Result<std::map<std::string, SecretCheck>> HealthService::SecretChecks(

@@ -85,10 +85,13 @@ class HealthService final : public AuditObserver {
   Result<Health> TestNow(const std::string& account_id, const std::string& kind,
                          const std::string& credential, const std::string& provider,
                          const AuditContext& ctx);
-  // Gives a secret a check (GET `url`, expecting `expect_status` or any
-  // 2xx); an empty `url` removes it.
+  // Gives a secret a check (GET `url`, expecting `expect_status` or any 2xx).
   Status SetSecretCheck(const std::string& account_id, const std::string& name,
                         const std::string& url, int expect_status, const AuditContext& ctx);
+  // Takes a secret's check away: its health goes back to unknown and it is
+  // no longer tested. Nothing happens (or is audited) if it had none.
+  Status RemoveSecretCheck(const std::string& account_id, const std::string& name,
+                           const AuditContext& ctx);
   // InvalidArgument unless SetSecretCheck would take `url` and
   // `expect_status` (0: any 2xx), so a caller can check before other writes.
   static Status ValidateSecretCheck(const std::string& url, int expect_status);

@@ -113,7 +113,7 @@ std::string AuthorizationUrl(const OAuthSessionRow& session, const OAuthProvider
     params.emplace_back("code_challenge_method", "S256");
   }
   for (const auto& p : provider.authorization_params) params.push_back(p);
-  return AppendQuery(provider.AuthorizationUrl(client.tenant), params);
+  return AppendQuery(provider.AuthorizationUrl(client.tenant, client.client_id), params);
 }
 
 }  // namespace

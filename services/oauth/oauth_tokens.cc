@@ -410,36 +410,33 @@ int64_t OAuthTokens::Backoff(int64_t failures) const {
   return std::max<int64_t>(1, static_cast<int64_t>(backoff * (0.5 + 0.5 * Jitter())));
 }
 
-Status OAuthTokens::Delete(const std::string& account_id, const std::string& id, bool revoke,
-                           const AuditContext& ctx) {
+Result<std::string> OAuthTokens::Delete(const std::string& account_id, const std::string& id,
+                                        bool revoke, const AuditContext& ctx) {
   ASSIGN_OR_RETURN(TokenRow row, LoadOwned(account_id, id));
-  bool revoked = false;
+  std::string revocation = "skipped";
   if (revoke) {
-    ASSIGN_OR_RETURN(revoked, RevokeAtProvider(row));
+    ASSIGN_OR_RETURN(revocation, RevokeAtProvider(row));
   }
-  return db_.Transaction([&](SqlExecutor& tx) -> Status {
+  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(bool deleted, OAuthTokenStore::Delete(tx, account_id, id));
     if (!deleted) return NotFound("no OAuth token " + id);
     AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.token.delete", id);
-    e.details = {{"provider", row.provider}, {"revoked", revoked ? "true" : "false"}};
+    e.details = {{"provider", row.provider},
+                 {"revoked", revocation == "revoked" ? "true" : "false"},
+                 {"revocation", revocation}};
     return audit_.Append(tx, e).status();
-  });
+  }));
+  return revocation;
 }
 
-Result<bool> OAuthTokens::RevokeAtProvider(const TokenRow& row) {
+Result<std::string> OAuthTokens::RevokeAtProvider(const TokenRow& row) {
   const OAuthProvider* provider = providers_.Find(row.provider);
-  if (!provider || !provider->revocation_url) return false;
+  if (!provider || !provider->revocation_url) return std::string("unsupported");
   ASSIGN_OR_RETURN(TokenSecrets secrets, OpenSecrets(row));
   ASSIGN_OR_RETURN(OAuthClientCredentials client, clients_.Credentials(row.account_id, *provider));
-  // Revoking the refresh token ends the whole grant where the provider
-  // ties them (RFC 7009 §2.1); Slack revokes by the access token.
-  bool by_refresh = !secrets.refresh_token.empty() && provider->dialect != TokenDialect::kSlack;
-  Status s =
-      endpoint_.Revoke(*provider, client, by_refresh ? secrets.refresh_token : secrets.access_token,
-                       by_refresh ? "refresh_token" : "access_token");
-  // FailedPrecondition: the provider says the token is already invalid.
-  if (!s.ok() && s.code() != StatusCode::kFailedPrecondition) return s;
-  return s.ok();
+  ASSIGN_OR_RETURN(Revocation r, endpoint_.Revoke(*provider, client, secrets.access_token,
+                                                  secrets.refresh_token));
+  return std::string(RevocationName(r));
 }
 
 Result<int> OAuthTokens::RunDue() {

@@ -135,11 +135,13 @@ class OAuthTokens {
                              const AuditContext* ctx);
 
   // Revokes at the provider (when it has a revocation endpoint and
-  // `revoke`), then deletes. An unreachable revocation endpoint fails the
-  // call and keeps the token; a provider that says the token is already
-  // invalid does not.
-  Status Delete(const std::string& account_id, const std::string& id, bool revoke,
-                const AuditContext& ctx);
+  // `revoke`), then deletes. A revocation endpoint that cannot be reached
+  // or answers 429 or 5xx fails the call and keeps the token; any other
+  // answer deletes it. Returns (and audits as `revocation`) what happened at
+  // the provider: RevocationName's words, "unsupported" (no endpoint) or
+  // "skipped" (not `revoke`).
+  Result<std::string> Delete(const std::string& account_id, const std::string& id, bool revoke,
+                             const AuditContext& ctx);
 
   // One scheduler pass: refreshes up to options.batch tokens that are due
   // now, found through the next_refresh_at index. Returns how many were
@@ -168,9 +170,9 @@ class OAuthTokens {
   // refresh found the grant dead. Other refresh failures are recorded in
   // the row (failures, backoff) rather than returned.
   Result<TokenRow> RefreshIfDue(TokenRow row);
-  // True when the provider revoked the grant; false when it has no
-  // revocation endpoint or said the token was already invalid.
-  Result<bool> RevokeAtProvider(const TokenRow& row);
+  // What the provider made of revoking the row's grant ("unsupported"
+  // without an endpoint); see Delete.
+  Result<std::string> RevokeAtProvider(const TokenRow& row);
 
   // Single flight: runs RefreshClaimed once for any number of callers in
   // this process, and hands each the same outcome.

@@ -5,6 +5,7 @@
 #include "common/hosts.h"
 #include "common/json_text.h"
 #include "common/strings.h"
+#include "common/url.h"
 #include "services/oauth/json_fields.h"
 
 namespace latchkey {
@@ -12,13 +13,23 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string FillTenant(std::string url, std::string_view tenant) {
-  constexpr std::string_view kSlot = "{tenant}";
-  for (size_t at = url.find(kSlot); at != std::string::npos; at = url.find(kSlot, at)) {
-    url.replace(at, kSlot.size(), tenant);
-    at += tenant.size();
+// Every `slot` ("{tenant}") in `url` replaced by `value`.
+std::string Fill(std::string url, std::string_view slot, std::string_view value) {
+  for (size_t at = url.find(slot); at != std::string::npos; at = url.find(slot, at)) {
+    url.replace(at, slot.size(), value);
+    at += value.size();
   }
   return url;
+}
+
+std::string FillTenant(std::string url, std::string_view tenant) {
+  return Fill(std::move(url), "{tenant}", tenant);
+}
+
+// A client id is the account's own input: encoded, so it stays one path
+// segment of the provider's URL.
+std::string FillUrl(const std::string& url, std::string_view tenant, std::string_view client_id) {
+  return Fill(FillTenant(url, tenant), "{clientId}", PercentEncode(client_id));
 }
 
 OAuthProvider Google() {
@@ -55,6 +66,7 @@ OAuthProvider Slack() {
   p.authorization_url = "https://slack.com/oauth/v2/authorize";
   p.token_url = "https://slack.com/api/oauth.v2.access";
   p.revocation_url = "https://slack.com/api/auth.revoke";
+  p.revocation_dialect = RevocationDialect::kSlack;
   p.scope_separator = ",";
   // Enabling PKCE turns a Slack app into a public client for good, so it
   // is off unless the operator's providers file turns it on.
@@ -70,6 +82,9 @@ OAuthProvider Github() {
   p.id = p.type = "github";
   p.authorization_url = "https://github.com/login/oauth/authorize";
   p.token_url = "https://github.com/login/oauth/access_token";
+  // Deleting the grant revokes every token of this user for the app.
+  p.revocation_url = "https://api.github.com/applications/{clientId}/grant";
+  p.revocation_dialect = RevocationDialect::kGithub;
   p.scopes = {"read:user"};
   p.dialect = TokenDialect::kGithub;
   p.api_hosts = {"api.github.com"};
@@ -87,6 +102,7 @@ OAuthProvider Notion() {
   p.authorization_url = "https://api.notion.com/v1/oauth/authorize";
   p.token_url = "https://api.notion.com/v1/oauth/token";
   p.revocation_url = "https://api.notion.com/v1/oauth/revoke";
+  p.revocation_dialect = RevocationDialect::kNotion;
   p.authorization_params = {{"owner", "user"}};
   p.client_auth = ClientAuth::kBasic;
   p.body_format = BodyFormat::kJson;
@@ -150,6 +166,7 @@ class EntryReader {
                                    "authorizationUrl",
                                    "tokenUrl",
                                    "revocationUrl",
+                                   "revocationDialect",
                                    "scopes",
                                    "scopeSeparator",
                                    "authorizationParams",
@@ -235,6 +252,12 @@ class EntryReader {
                             {"github", TokenDialect::kGithub},
                             {"notion", TokenDialect::kNotion}},
                            p.dialect));
+    RETURN_IF_ERROR(Choice("revocationDialect",
+                           {{"rfc7009", RevocationDialect::kRfc7009},
+                            {"slack", RevocationDialect::kSlack},
+                            {"github", RevocationDialect::kGithub},
+                            {"notion", RevocationDialect::kNotion}},
+                           p.revocation_dialect));
     RETURN_IF_ERROR(Bool("pkce", p.pkce));
     return Bool("usesTenant", p.uses_tenant);
   }
@@ -345,12 +368,19 @@ Result<OAuthProvider*> EntryTarget(std::vector<OAuthProvider>& providers, const 
 
 }  // namespace
 
-std::string OAuthProvider::AuthorizationUrl(std::string_view tenant) const {
-  return FillTenant(authorization_url, tenant);
+std::string OAuthProvider::AuthorizationUrl(std::string_view tenant,
+                                            std::string_view client_id) const {
+  return FillUrl(authorization_url, tenant, client_id);
 }
 
-std::string OAuthProvider::TokenUrl(std::string_view tenant) const {
-  return FillTenant(token_url, tenant);
+std::string OAuthProvider::TokenUrl(std::string_view tenant, std::string_view client_id) const {
+  return FillUrl(token_url, tenant, client_id);
+}
+
+std::optional<std::string> OAuthProvider::RevocationUrl(std::string_view tenant,
+                                                        std::string_view client_id) const {
+  if (!revocation_url) return std::nullopt;
+  return FillUrl(*revocation_url, tenant, client_id);
 }
 
 std::optional<std::string> OAuthProvider::Issuer(std::string_view tenant) const {

@@ -32,12 +32,23 @@ enum class TokenDialect {
   kNotion,    // workspace_id / workspace_name / bot_id as metadata
 };
 
+// How the provider's revocation endpoint wants to be called.
+enum class RevocationDialect {
+  kRfc7009,  // POST token + token_type_hint, the client authenticated as for tokens
+  kSlack,    // POST token, authenticated by that token itself; "ok": false when dead
+  kGithub,   // DELETE {"access_token"} with HTTP Basic; 204, or 404/422 when unknown
+  kNotion,   // POST JSON {"token"} (the access token) with HTTP Basic and Notion-Version
+};
+
 struct OAuthProvider {
-  std::string id;                 // "google", or the providers file's key
-  std::string type;               // "google", ..., or "oauth2"
-  std::string authorization_url;  // may contain {tenant}
-  std::string token_url;          // may contain {tenant}
+  std::string id;    // "google", or the providers file's key
+  std::string type;  // "google", ..., or "oauth2"
+  // The endpoint URLs may contain {tenant} and {clientId}, filled from
+  // the account's registration.
+  std::string authorization_url;
+  std::string token_url;
   std::optional<std::string> revocation_url;
+  RevocationDialect revocation_dialect = RevocationDialect::kRfc7009;
   std::vector<std::string> scopes;  // requested when a session names none
   std::string scope_separator = " ";
   std::vector<std::pair<std::string, std::string>> authorization_params;  // always added
@@ -57,9 +68,11 @@ struct OAuthProvider {
   std::optional<std::string> issuer;
   bool uses_tenant = false;  // Microsoft: {tenant} per account, default "common"
 
-  // The URLs with {tenant} filled in.
-  std::string AuthorizationUrl(std::string_view tenant) const;
-  std::string TokenUrl(std::string_view tenant) const;
+  // The URLs with {tenant} and {clientId} filled in (percent-encoded).
+  std::string AuthorizationUrl(std::string_view tenant, std::string_view client_id) const;
+  std::string TokenUrl(std::string_view tenant, std::string_view client_id) const;
+  std::optional<std::string> RevocationUrl(std::string_view tenant,
+                                           std::string_view client_id) const;
   std::optional<std::string> Issuer(std::string_view tenant) const;
 };
 

@@ -213,9 +213,9 @@ Result<TokenGrant> ParseGrant(const OAuthProvider& provider, const Json& j) {
     Keep(j, meta,
          {"workspace_id", "workspace_name", "workspace_icon", "bot_id", "owner",
           "duplicated_template_id"});
-  } else {
-    // GitHub Apps, and Microsoft for some clients: when the refresh token
-    // ends (see UsableUntil).
+  } else if (provider.dialect == TokenDialect::kGithub) {
+    // GitHub Apps: the refresh token's lifetime. GitHub issues a new refresh
+    // token with each refresh, so it counts from the last one (UsableUntil).
     Keep(j, meta, {"refresh_token_expires_in"});
   }
   ASSIGN_OR_RETURN(g.metadata_json, MetadataText(meta));
@@ -269,6 +269,67 @@ void WipeRequest(HttpClientRequest& req) {
   for (auto& [name, value] : req.headers) SecureWipe(value.data(), value.size());
 }
 
+// The revocation request in the provider's dialect (see RevocationDialect).
+HttpClientRequest RevocationRequest(const OAuthProvider& provider,
+                                    const OAuthClientCredentials& client, const std::string& url,
+                                    std::string_view access_token, std::string_view refresh_token,
+                                    const TokenEndpointOptions& options) {
+  switch (provider.revocation_dialect) {
+    case RevocationDialect::kSlack:  // auth.revoke authenticates with the token itself
+      return BuildRequest(provider, client, url, {{"token", std::string(access_token)}}, options,
+                          /*authenticate=*/false);
+    case RevocationDialect::kGithub:
+    case RevocationDialect::kNotion: {
+      bool github = provider.revocation_dialect == RevocationDialect::kGithub;
+      OAuthProvider json_basic = provider;  // JSON body, HTTP Basic, whatever the token calls use
+      json_basic.body_format = BodyFormat::kJson;
+      json_basic.client_auth = ClientAuth::kBasic;
+      HttpClientRequest req =
+          BuildRequest(json_basic, client, url,
+                       {{github ? "access_token" : "token", std::string(access_token)}}, options);
+      if (github) req.method = "DELETE";
+      // The headers the provider's API wants (GitHub's Accept, User-Agent
+      // and API version; Notion-Version) in place of BuildRequest's.
+      for (const auto& [name, value] : provider.api_headers) {
+        std::erase_if(req.headers, [&](const auto& h) {
+          return strcasecmp(h.first.c_str(), name.c_str()) == 0;
+        });
+        req.headers.emplace_back(name, value);
+      }
+      return req;
+    }
+    case RevocationDialect::kRfc7009:
+      break;
+  }
+  // Revoking the refresh token ends the whole grant (RFC 7009 §2.1).
+  bool by_refresh = !refresh_token.empty();
+  return BuildRequest(provider, client, url,
+                      {{"token", std::string(by_refresh ? refresh_token : access_token)},
+                       {"token_type_hint", by_refresh ? "refresh_token" : "access_token"}},
+                      options);
+}
+
+// An answer of a reachable endpoint: 429 and 5xx are errors (nothing is
+// known to have happened); the rest say what became of the token.
+Result<Revocation> JudgeRevocation(RevocationDialect dialect, int status, const Json& j) {
+  if (status == 429 || status >= 500 || status < 200 || (status >= 300 && status < 400)) {
+    return UpstreamError("the provider's revocation endpoint answered HTTP " +
+                         std::to_string(status));
+  }
+  if (dialect == RevocationDialect::kSlack && status < 300) {
+    const Json* ok = JsonMember(j, "ok");
+    if (ok && *ok == true) return Revocation::kRevoked;
+    std::string error = SafeCode(JsonMember(j, "error"));
+    bool dead = error == "invalid_auth" || error == "token_revoked" || error == "not_authed" ||
+                error == "token_expired" || error == "account_inactive";
+    return dead ? Revocation::kAlreadyRevoked : Revocation::kRefused;
+  }
+  if (status < 300) return Revocation::kRevoked;
+  bool unknown_token = dialect == RevocationDialect::kGithub ? (status == 404 || status == 422)
+                                                             : (status == 400 || status == 401);
+  return unknown_token ? Revocation::kAlreadyRevoked : Revocation::kRefused;
+}
+
 }  // namespace
 
 Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, int http_status,
@@ -291,7 +352,8 @@ Result<TokenGrant> TokenEndpoint::ParseResponse(const OAuthProvider& provider, i
 Result<TokenGrant> TokenEndpoint::Post(const OAuthProvider& provider,
                                        const OAuthClientCredentials& client, Fields fields) const {
   HttpClientRequest req =
-      BuildRequest(provider, client, provider.TokenUrl(client.tenant), std::move(fields), options_);
+      BuildRequest(provider, client, provider.TokenUrl(client.tenant, client.client_id),
+                   std::move(fields), options_);
   auto response = HttpClient::Fetch(req, options_.max_response_bytes);
   WipeRequest(req);
   if (!response.ok()) {
@@ -323,35 +385,38 @@ Result<TokenGrant> TokenEndpoint::Refresh(const OAuthProvider& provider,
               {{"grant_type", "refresh_token"}, {"refresh_token", std::string(refresh_token)}});
 }
 
-Status TokenEndpoint::Revoke(const OAuthProvider& provider, const OAuthClientCredentials& client,
-                             std::string_view token, std::string_view hint) const {
-  if (!provider.revocation_url)
-    return FailedPrecondition("the provider has no revocation endpoint");
-  // Slack's auth.revoke authenticates with the token being revoked itself.
-  bool slack = provider.dialect == TokenDialect::kSlack;
-  Fields fields = {{"token", std::string(token)}};
-  if (!slack) fields.emplace_back("token_type_hint", std::string(hint));
-  HttpClientRequest req = BuildRequest(provider, client, *provider.revocation_url,
-                                       std::move(fields), options_, /*authenticate=*/!slack);
+std::string_view RevocationName(Revocation r) {
+  switch (r) {
+    case Revocation::kRevoked:
+      return "revoked";
+    case Revocation::kAlreadyRevoked:
+      return "already_revoked";
+    case Revocation::kRefused:
+      return "refused";
+  }
+  return "refused";
+}
+
+Result<Revocation> TokenEndpoint::Revoke(const OAuthProvider& provider,
+                                         const OAuthClientCredentials& client,
+                                         std::string_view access_token,
+                                         std::string_view refresh_token) const {
+  auto url = provider.RevocationUrl(client.tenant, client.client_id);
+  if (!url) return FailedPrecondition("the provider has no revocation endpoint");
+  HttpClientRequest req =
+      RevocationRequest(provider, client, *url, access_token, refresh_token, options_);
   auto response = HttpClient::Fetch(req, options_.max_response_bytes);
   WipeRequest(req);
-  if (!response.ok())
+  if (!response.ok()) {
+    if (response.status().code() == StatusCode::kUpstreamTimeout) {
+      return UpstreamTimeout("the provider's revocation endpoint did not answer in time");
+    }
     return UpstreamError("the provider's revocation endpoint could not be reached");
+  }
   Json j = ReadBody(response->body);
-  // 400/401 are the provider's word on the token (already revoked, expired:
-  // RFC 7009 §2.2.1); anything else is an endpoint that did not do its job.
-  bool refused_token = response->status == 400 || response->status == 401;
-  if (response->status >= 300 && !refused_token) {
-    return UpstreamError("the provider's revocation endpoint answered HTTP " +
-                         std::to_string(response->status));
-  }
-  const Json* ok = JsonMember(j, "ok");
-  bool refused = refused_token || (provider.dialect == TokenDialect::kSlack && ok && *ok != true);
-  if (refused) {
-    return FailedPrecondition("the provider refused the revocation (" +
-                              SafeCode(JsonMember(j, "error")) + ")");
-  }
-  return Status::Ok();
+  auto verdict = JudgeRevocation(provider.revocation_dialect, response->status, j);
+  WipeJsonStrings(j);
+  return verdict;
 }
 
 }  // namespace latchkey

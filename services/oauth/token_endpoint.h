@@ -67,6 +67,15 @@ struct OAuthClientCredentials {
   std::string tenant = "common";
 };
 
+// What a revocation endpoint made of the request.
+enum class Revocation {
+  kRevoked,         // done (RFC 7009 answers this for unknown tokens too)
+  kAlreadyRevoked,  // the provider says the token is unknown, expired or revoked
+  kRefused,         // another 4xx: the request itself was refused (e.g. bad client)
+};
+// "revoked", "already_revoked" or "refused".
+std::string_view RevocationName(Revocation r);
+
 struct TokenEndpointOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds total_timeout{30000};
@@ -89,11 +98,13 @@ class TokenEndpoint {
   // grant_type=refresh_token.
   Result<TokenGrant> Refresh(const OAuthProvider& provider, const OAuthClientCredentials& client,
                              std::string_view refresh_token) const;
-  // Revokes `token` at the provider's revocation endpoint (the provider
-  // must have one). kFailedPrecondition when the provider says the token
-  // is not valid (already revoked or expired).
-  Status Revoke(const OAuthProvider& provider, const OAuthClientCredentials& client,
-                std::string_view token, std::string_view token_type_hint) const;
+  // Revokes a grant at the provider's revocation endpoint (the provider
+  // must have one), in its RevocationDialect: by the refresh token where
+  // RFC 7009 ties the grant to it, else by the access token. An error
+  // (UpstreamError, UpstreamTimeout) only when the endpoint could not be
+  // reached or answered 429 or 5xx: then nothing is known to have happened.
+  Result<Revocation> Revoke(const OAuthProvider& provider, const OAuthClientCredentials& client,
+                            std::string_view access_token, std::string_view refresh_token) const;
 
  private:
   Result<TokenGrant> Post(const OAuthProvider& provider, const OAuthClientCredentials& client,

@@ -59,6 +59,7 @@ class FakeProviders:
         self.token_requests = []
         self.revoked = []
         self.revoke_requests = []
+        self.revoke_status = {}    # dialect -> the status its revocation endpoint answers
         self.deny_next = False
         self.fail_next_refresh = {}  # dialect -> http status to fail with
         self.notion_non_expiring = False
@@ -95,6 +96,15 @@ class FakeProviders:
                         fake.stall(fake.api_delay)
                     return fake.api(self)
                 self.send(404, {"error": "not_found"})
+
+            def do_DELETE(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                parts = urllib.parse.urlparse(self.path).path.strip("/").split("/")
+                if parts[:2] == ["github", "applications"] and parts[-1] == "grant":
+                    with fake.lock:
+                        return fake.revoke_github(self, parts, raw)
+                self.send(404, {"message": "Not Found"})
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -142,7 +152,8 @@ class FakeProviders:
                           "tokenUrl": b + "/microsoft/{tenant}/token"},
             "slack": {"authorizationUrl": b + "/slack/authorize", "tokenUrl": b + "/slack/token",
                       "revocationUrl": b + "/slack/revoke"},
-            "github": {"authorizationUrl": b + "/github/authorize", "tokenUrl": b + "/github/token"},
+            "github": {"authorizationUrl": b + "/github/authorize", "tokenUrl": b + "/github/token",
+                       "revocationUrl": b + "/github/applications/{clientId}/grant"},
             "notion": {"authorizationUrl": b + "/notion/authorize", "tokenUrl": b + "/notion/token",
                        "revocationUrl": b + "/notion/revoke"},
         }
@@ -335,11 +346,66 @@ class FakeProviders:
             for rt in [k for k, v in self.refresh_tokens.items() if v["dialect"] == dialect]:
                 del self.refresh_tokens[rt]
 
+    @staticmethod
+    def basic(dialect):
+        return "Basic " + base64.b64encode(
+            ("%s:%s" % (client_id(dialect), CLIENT_SECRETS[dialect])).encode()).decode()
+
+    def revoke_github(self, h, parts, raw):
+        """GitHub's DELETE /applications/{client_id}/grant, as its REST
+        reference documents it: HTTP Basic with the app's client id and
+        secret, a JSON body {"access_token"}; 204, 404 for an unknown token,
+        422 for a malformed request."""
+        self.revoke_requests.append({"dialect": "github", "method": h.command, "path": h.path,
+                                     "body": raw, "headers": dict(h.headers.items())})
+        if "github" in self.revoke_status:
+            return h.send(self.revoke_status["github"], {"message": "Service unavailable"})
+        if h.headers.get("Authorization") != self.basic("github") or \
+                parts[2] != client_id("github"):
+            return h.send(404, {"message": "Not Found"})  # GitHub hides apps it won't show
+        if h.headers.get("Accept") != "application/vnd.github+json" or \
+                not h.headers.get("User-Agent"):
+            return h.send(415, {"message": "Unsupported Media Type"})
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return h.send(400, {"message": "Problems parsing JSON"})
+        if not isinstance(body, dict) or set(body) != {"access_token"}:
+            return h.send(422, {"message": "Validation Failed"})
+        token = body["access_token"]
+        if self.access_tokens.get(token) != "github":
+            return h.send(404, {"message": "Not Found"})
+        self.revoked.append(token)
+        del self.access_tokens[token]
+        return h.send(204, b"")
+
+    def revoke_notion(self, h, raw):
+        """Notion's POST /v1/oauth/revoke: HTTP Basic, Notion-Version, a JSON
+        body {"token"} naming an access token; 200 {} when revoked."""
+        if h.headers.get("Authorization") != self.basic("notion"):
+            return h.send(401, {"object": "error", "status": 401, "code": "unauthorized"})
+        if not h.headers.get("Notion-Version") or \
+                not h.headers.get("Content-Type", "").startswith("application/json"):
+            return h.send(400, {"object": "error", "status": 400, "code": "missing_version"})
+        body = json.loads(raw)
+        if set(body) != {"token"}:
+            return h.send(400, {"object": "error", "status": 400, "code": "validation_error"})
+        if self.access_tokens.get(body["token"]) != "notion":
+            return h.send(400, {"object": "error", "status": 400, "code": "invalid_grant"})
+        self.revoked.append(body["token"])
+        del self.access_tokens[body["token"]]
+        return h.send(200, {})
+
     def revoke(self, h, dialect, raw):
+        if dialect in self.revoke_status:
+            self.revoke_requests.append({"dialect": dialect, "body": raw,
+                                         "headers": dict(h.headers.items())})
+            return h.send(self.revoke_status[dialect], {"error": "temporarily_unavailable"})
         if dialect == "notion":
-            token = json.loads(raw).get("token")
-        else:
-            token = dict(urllib.parse.parse_qsl(raw)).get("token")
+            self.revoke_requests.append({"dialect": dialect, "body": raw,
+                                         "headers": dict(h.headers.items())})
+            return self.revoke_notion(h, raw)
+        token = dict(urllib.parse.parse_qsl(raw)).get("token")
         self.revoked.append(token)
         self.revoke_requests.append({"dialect": dialect, "body": raw,
                                      "headers": dict(h.headers.items())})

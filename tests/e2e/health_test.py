@@ -522,8 +522,14 @@ class HealthTest(unittest.TestCase):
                          (changed["version"], changed["healthCheck"]))
 
         # null removes the check: nothing left to test.
+        self.error("PUT", "/secrets/svc/health-check", key, {"url": ""}, 400, "BAD_REQUEST")
         removed = self.call("PUT", "/secrets/svc", key, {"value": SECRET, "healthCheck": None})
         self.assertIsNone(removed["healthCheck"])
+        self.assertEqual(removed["health"], UNKNOWN)  # the last verdict went with the check
+        # Removing it again, or on a secret that never had one, audits nothing.
+        self.call("PUT", "/secrets/svc", key, {"value": SECRET, "healthCheck": None})
+        self.call("POST", "/secrets", key, dict(base, name="plain", healthCheck=None),
+                  expect=201)
         sent = self.api.count()
         self.error("POST", "/secrets/svc/test", key, None, 409, "CONFLICT")
         self.assertEqual(self.api.count(), sent)

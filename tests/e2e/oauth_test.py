@@ -289,7 +289,8 @@ class ProviderFlowsTest(OAuthTestBase):
     def test_revocation_on_delete(self):
         result = self.connect("google", "g-revoke")
         at = self.access(result["tokenId"])["accessToken"]
-        self.call("DELETE", "/oauth-tokens/" + result["tokenId"])
+        self.assertEqual(self.call("DELETE", "/oauth-tokens/" + result["tokenId"])["revocation"],
+                         "revoked")
         self.assertTrue(self.fake.revoked and self.fake.revoked[-1].startswith("fake-rt-google"))
         self.call("GET", "/oauth-tokens/" + result["tokenId"], expect=404)
         self.assertIn(self.fake.revoked[-1], self.fake.issued)  # a refresh token it issued
@@ -302,11 +303,74 @@ class ProviderFlowsTest(OAuthTestBase):
         self.assertTrue(self.fake.revoked[-1].startswith("fake-at-slack"))
         self.assertNotIn("client_secret", request["body"])
         self.assertNotIn("Authorization", request["headers"])
-        # GitHub has no revocation endpoint: deleted here only.
-        gh = self.connect("github", "gh-delete")
-        revoked = len(self.fake.revoked)
-        self.call("DELETE", "/oauth-tokens/" + gh["tokenId"])
-        self.assertEqual(len(self.fake.revoked), revoked)
+        # Microsoft has no revocation endpoint: deleted here only.
+        ms = self.connect("microsoft", "ms-delete")
+        sent = len(self.fake.revoke_requests)
+        self.assertEqual(self.call("DELETE", "/oauth-tokens/" + ms["tokenId"])["revocation"],
+                         "unsupported")
+        self.assertEqual(len(self.fake.revoke_requests), sent)
+
+    def deleted(self, token_id, expect="revoked"):
+        """DELETE answered 200 saying `expect`; the token is gone here and
+        the audit event says the same."""
+        answer = self.call("DELETE", "/oauth-tokens/" + token_id)
+        self.assertEqual(answer, {"id": token_id, "deleted": True, "revocation": expect})
+        self.call("GET", "/oauth-tokens/" + token_id, expect=404)
+        (event,) = [e for e in self.call("GET", "/audit-events?action=oauth.token.delete"
+                                         "&limit=1000")["events"] if e["resource"] == token_id]
+        self.assertEqual(event["details"]["revocation"], expect)
+        self.assertEqual(event["details"]["revoked"], "true" if expect == "revoked" else "false")
+
+    def test_github_revocation_deletes_the_grant_as_its_api_documents(self):
+        gh = self.connect("github", "gh-revoke")
+        at = self.access(gh["tokenId"])["accessToken"]
+        self.deleted(gh["tokenId"])
+        request = self.fake.revoke_requests[-1]
+        # {clientId} filled from the account's registration.
+        self.assertEqual((request["method"], request["path"]),
+                         ("DELETE", "/github/applications/client-github/grant"))
+        self.assertEqual(json.loads(request["body"]), {"access_token": at})
+        self.assertEqual(request["headers"]["X-GitHub-Api-Version"], "2022-11-28")
+        self.assertNotIn(at, self.fake.access_tokens)
+        # Already gone at GitHub (404): deleted here, and said so.
+        gone = self.connect("github", "gh-gone")
+        with self.fake.lock:
+            del self.fake.access_tokens[self.access(gone["tokenId"])["accessToken"]]
+        self.deleted(gone["tokenId"], "already_revoked")
+        # GitHub down (503, then 429): kept, and a 502 says why.
+        down = self.connect("github", "gh-down")
+        for status in (503, 429):
+            self.fake.revoke_status["github"] = status
+            try:
+                answer = self.call("DELETE", "/oauth-tokens/" + down["tokenId"], expect=502)
+            finally:
+                self.fake.revoke_status.pop("github", None)
+            self.assertIn("HTTP %d" % status, answer["error"])
+            self.assertEqual(self.call("GET", "/oauth-tokens/" + down["tokenId"])["id"],
+                             down["tokenId"])
+        self.deleted(down["tokenId"])
+        # ?revoke=false leaves the provider alone.
+        kept = self.connect("github", "gh-kept")
+        sent = len(self.fake.revoke_requests)
+        answer = self.call("DELETE", "/oauth-tokens/%s?revoke=false" % kept["tokenId"])
+        self.assertEqual(answer["revocation"], "skipped")
+        self.assertEqual(len(self.fake.revoke_requests), sent)
+        listed = self.call("GET", "/oauth/providers")["data"]
+        self.assertTrue([p for p in listed if p["provider"] == "github"][0]["revocation"])
+
+    def test_notion_revocation_sends_the_access_token_with_notion_version(self):
+        notion = self.connect("notion", "notion-revoke")
+        at = self.access(notion["tokenId"])["accessToken"]
+        self.deleted(notion["tokenId"])
+        request = self.fake.revoke_requests[-1]
+        self.assertEqual(json.loads(request["body"]), {"token": at})
+        self.assertEqual(request["headers"]["Notion-Version"], "2022-06-28")
+        self.assertTrue(request["headers"]["Authorization"].startswith("Basic "))
+        self.assertIn(at, self.fake.revoked)
+        gone = self.connect("notion", "notion-gone")
+        with self.fake.lock:
+            del self.fake.access_tokens[self.access(gone["tokenId"])["accessToken"]]
+        self.deleted(gone["tokenId"], "already_revoked")
 
     def test_exchange_delivery_for_apps_with_their_own_redirect_uri(self):
         s = self.session("google", "g-exchange", delivery="exchange")

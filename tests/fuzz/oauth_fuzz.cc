@@ -109,7 +109,7 @@ void Overrides(FuzzInput& in) {
   if (!providers.ok()) return;
   for (const auto& p : providers->all()) {
     Check(providers->Find(p.id) == &p, "provider ids are not unique");
-    for (const std::string& url : {p.AuthorizationUrl("common"), p.TokenUrl("t")}) {
+    for (const std::string& url : {p.AuthorizationUrl("common", "c"), p.TokenUrl("t", "c")}) {
       Check(url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0,
             "a provider URL is not http(s)");
     }

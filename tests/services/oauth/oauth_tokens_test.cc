@@ -243,11 +243,12 @@ BOOST_AUTO_TEST_CASE(AnotherHoldersLeaseIsRespectedUntilItExpires) {
 BOOST_AUTO_TEST_CASE(DeleteRevokesTheRefreshTokenFirst) {
   std::string id = Store(3600);
   Answer([](const TokenRequest&) { return std::make_pair(503, std::string("{}")); });
-  BOOST_TEST(oauth.tokens.Delete(account, id, true, ctx).code() == StatusCode::kUpstreamError);
+  BOOST_TEST(oauth.tokens.Delete(account, id, true, ctx).status().code() ==
+             StatusCode::kUpstreamError);
   BOOST_TEST(oauth.tokens.Get(account, id).ok());  // kept: the grant is still live
   Answer([](const TokenRequest&) { return std::make_pair(200, std::string("{}")); });
-  BOOST_TEST(oauth.tokens.Delete(other, id, true, ctx).code() == StatusCode::kNotFound);
-  BOOST_REQUIRE(oauth.tokens.Delete(account, id, true, ctx).ok());
+  BOOST_TEST(oauth.tokens.Delete(other, id, true, ctx).status().code() == StatusCode::kNotFound);
+  BOOST_TEST(*oauth.tokens.Delete(account, id, true, ctx) == "revoked");
   auto seen = server.seen();
   auto form = FormDecode(seen.back().body);
   BOOST_REQUIRE(form);
@@ -260,7 +261,21 @@ BOOST_AUTO_TEST_CASE(DeleteRevokesTheRefreshTokenFirst) {
   Answer([](const TokenRequest&) {
     return std::make_pair(400, std::string(R"({"error":"invalid_token"})"));
   });
-  BOOST_TEST(oauth.tokens.Delete(account, second, true, ctx).ok());
+  BOOST_TEST(*oauth.tokens.Delete(account, second, true, ctx) == "already_revoked");
+  // 429 keeps the token; another 4xx (a refused client) deletes it.
+  std::string third = Store(3600);
+  Answer([](const TokenRequest&) { return std::make_pair(429, std::string("{}")); });
+  BOOST_TEST(oauth.tokens.Delete(account, third, true, ctx).status().code() ==
+             StatusCode::kUpstreamError);
+  Answer([](const TokenRequest&) {
+    return std::make_pair(403, std::string(R"({"error":"unauthorized_client"})"));
+  });
+  BOOST_TEST(*oauth.tokens.Delete(account, third, true, ctx) == "refused");
+  BOOST_TEST(oauth.tokens.Get(account, third).status().code() == StatusCode::kNotFound);
+  std::string fourth = Store(3600);
+  size_t sent = server.requests();
+  BOOST_TEST(*oauth.tokens.Delete(account, fourth, false, ctx) == "skipped");
+  BOOST_TEST(server.requests() == sent);
 }
 
 BOOST_AUTO_TEST_CASE(OtherAccountsSeeNothing) {

@@ -26,9 +26,9 @@ BOOST_AUTO_TEST_CASE(BuiltInEntriesHonourEachProvidersQuirks) {
 
   const OAuthProvider* microsoft = all.Find("microsoft");
   BOOST_REQUIRE(microsoft);
-  BOOST_TEST(microsoft->AuthorizationUrl("contoso") ==
+  BOOST_TEST(microsoft->AuthorizationUrl("contoso", "") ==
              "https://login.microsoftonline.com/contoso/oauth2/v2.0/authorize");
-  BOOST_TEST(microsoft->TokenUrl("common") ==
+  BOOST_TEST(microsoft->TokenUrl("common", "") ==
              "https://login.microsoftonline.com/common/oauth2/v2.0/token");
   BOOST_TEST(microsoft->scopes.front() == "offline_access");
 
@@ -117,6 +117,38 @@ BOOST_AUTO_TEST_CASE(GenericEntriesAreAdded) {
   BOOST_TEST(acme->api_hosts.size() == 2u);
   BOOST_TEST(*acme->Issuer("") == "http://127.0.0.1:9000");
   BOOST_TEST(p->all().size() == 6u);
+}
+
+// GitHub revokes by deleting the grant under the app's own client id; the
+// other built-ins keep their dialects; a providers file may choose one.
+BOOST_AUTO_TEST_CASE(RevocationDialectsAndClientIdPlaceholders) {
+  OAuthProviders all = OAuthProviders::BuiltIn();
+  const OAuthProvider* github = all.Find("github");
+  BOOST_REQUIRE(github);
+  BOOST_TEST((github->revocation_dialect == RevocationDialect::kGithub));
+  BOOST_TEST(*github->RevocationUrl("common", "Iv1.abc") ==
+             "https://api.github.com/applications/Iv1.abc/grant");
+  // An odd client id stays one path segment.
+  BOOST_TEST(*github->RevocationUrl("common", "a/../b?c") ==
+             "https://api.github.com/applications/a%2F..%2Fb%3Fc/grant");
+  BOOST_TEST((all.Find("notion")->revocation_dialect == RevocationDialect::kNotion));
+  BOOST_TEST((all.Find("slack")->revocation_dialect == RevocationDialect::kSlack));
+  BOOST_TEST((all.Find("google")->revocation_dialect == RevocationDialect::kRfc7009));
+  BOOST_TEST(!all.Find("microsoft")->RevocationUrl("common", "x").has_value());
+
+  auto p = OAuthProviders::WithOverrides(R"({"acme": {
+      "type": "oauth2", "authorizationUrl": "https://id.acme.test/{tenant}/auth",
+      "tokenUrl": "https://id.acme.test/{tenant}/apps/{clientId}/token",
+      "revocationUrl": "https://api.acme.test/apps/{clientId}/grant",
+      "revocationDialect": "github"}})");
+  BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+  const OAuthProvider* acme = p->Find("acme");
+  BOOST_TEST((acme->revocation_dialect == RevocationDialect::kGithub));
+  BOOST_TEST(acme->TokenUrl("t1", "c1") == "https://id.acme.test/t1/apps/c1/token");
+  BOOST_TEST(*acme->RevocationUrl("t1", "c1") == "https://api.acme.test/apps/c1/grant");
+  auto bad = OAuthProviders::WithOverrides(R"({"google": {"revocationDialect": "rfc9999"}})");
+  BOOST_REQUIRE(!bad.ok());
+  BOOST_TEST(bad.status().message().find("google.revocationDialect") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(BadFilesAreRefusedNamingTheField) {
