@@ -28,8 +28,10 @@ deps:
 configure: deps
 	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(GENERATOR) $(CMAKE_FLAGS)
 
+# make run ARGS="--proxy-allow-http 127.0.0.1": any latchkeyd flag (each also
+# has a LATCHKEY_* environment variable; see docs/configuration.md).
 run: all
-	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var
+	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var $(ARGS)
 
 # The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc); the
 # drop-in base URL tests, the official OpenAI and Anthropic SDKs (tests/e2e/sdk).

@@ -193,6 +193,9 @@ Status RunParser(CLI::App& app, int argc, char** argv, int* exit_code) {
   } catch (const CLI::CallForHelp& e) {
     *exit_code = app.exit(e);
     return InvalidArgument("");
+  } catch (const CLI::CallForVersion& e) {
+    *exit_code = app.exit(e);
+    return InvalidArgument("");
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     for (char& c : what) {
@@ -213,6 +216,19 @@ std::string ReferenceRow(const Flag& flag, const Config& defaults) {
   if (!flag.arg.empty()) usage += " " + std::string(flag.arg);
   return "| `" + usage + "` | `" + std::string(flag.env) + "` | " + shown + " | " +
          RangeText(flag) + " | " + meaning + " |\n";
+}
+
+// A wildcard --listen address is not one clients can use: issuer and
+// redirect URIs built from it would publish http://0.0.0.0:8080.
+Status CheckPublicUrlIsRoutable(const Config& config) {
+  bool wildcard = config.host == "0.0.0.0" || config.host == "::" || config.host.empty();
+  if (!wildcard || !config.public_url.empty() || config.command != Config::Command::kServe) {
+    return Status::Ok();
+  }
+  return InvalidArgument("--listen " + config.host +
+                         " binds every address, so the public URL cannot be derived from it: set "
+                         "--public-url to the URL clients use (issuer and OAuth redirect URIs are "
+                         "built from it)");
 }
 
 }  // namespace
@@ -238,8 +254,16 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   bool print_reference = false;
   app.add_flag("--print-config-reference", print_reference,
                "Print the flags as Markdown (docs/configuration.md) and exit");
+  app.set_version_flag("--version", std::string("latchkeyd ") + LATCHKEY_VERSION);
+  app.fallthrough();  // `latchkeyd admin-key rotate --data-dir D` takes the server's flags
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
+  auto* admin_key = app.add_subcommand("admin-key", "Manage the stored admin key, then exit");
+  admin_key->require_subcommand(1);
+  auto* rotate = admin_key->add_subcommand(
+      "rotate",
+      "Print a new admin key once and retire the old one (running servers take it up within "
+      "--maintenance-interval)");
   RETURN_IF_ERROR(RunParser(app, argc, argv, exit_code));
   if (print_reference) {
     std::cout << ConfigReference();
@@ -247,7 +271,9 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
     return InvalidArgument("");
   }
   if (rewrap->parsed()) config.command = Config::Command::kRewrap;
+  if (rotate->parsed()) config.command = Config::Command::kRotateAdminKey;
   RETURN_IF_ERROR(StoreFlags(texts, &config));
+  RETURN_IF_ERROR(CheckPublicUrlIsRoutable(config));
   config.master_keys = Env("LATCHKEY_MASTER_KEYS");
   config.admin_key = Env("LATCHKEY_ADMIN_KEY");
   *exit_code = 0;

@@ -19,7 +19,7 @@
 namespace latchkey {
 
 struct Config {
-  enum class Command { kServe, kRewrap };
+  enum class Command { kServe, kRewrap, kRotateAdminKey };
   Command command = Command::kServe;
 
   std::string host = "127.0.0.1";

@@ -72,7 +72,8 @@ constexpr Flag kServerFlags[] = {
      Range("starts with http:// or https://"), "Base URL for issuer and redirect URLs",
      "The issuer is `{public-url}/accounts/{id}`, the OAuth callback "
      "`{public-url}/auth/callback`; a trailing `/` is dropped. Set it whenever clients reach the "
-     "server by another name, e.g. behind a reverse proxy or on `0.0.0.0`.",
+     "server by another name, e.g. behind a reverse proxy; with a wildcard `--listen` "
+     "(`0.0.0.0`, `[::]`) the server refuses to start without it.",
      "`http://` + the bound address", CheckPublicUrl},
     {"--threads", "N", "LATCHKEY_THREADS", &Config::threads, Range(1, 64),
      "Network threads (they never wait; see --workers)",

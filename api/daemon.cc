@@ -16,6 +16,7 @@
 #include "api/http_server.h"
 #include "api/metrics_listener.h"
 #include "api/server_metrics.h"
+#include "api/storage.h"
 #include "common/audit_log.h"
 #include "common/audit_writer.h"
 #include "common/envelope.h"
@@ -53,104 +54,6 @@ Result<OAuthProviders> LoadOAuthProviders(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return OAuthProviders::WithOverrides(text.str());
-}
-
-// postgresql://user:secret@host/db -> postgresql://user:***@host/db
-std::string RedactedUrl(const std::string& url) {
-  size_t scheme = url.find("://");
-  size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
-int ConfigError(const std::string& message) {
-  std::fprintf(stderr, "latchkeyd: %s\n", message.c_str());
-  return 2;
-}
-
-// Storage and keys, opened and migrated.
-struct Storage {
-  std::unique_ptr<Database> db;
-  std::optional<MasterKeyring> keys;
-  std::string db_path;
-  std::string key_source;
-};
-
-// The master keys: from LATCHKEY_MASTER_KEYS, else the data dir's key file,
-// else a new key file, but only for a database that holds nothing sealed.
-Status LoadMasterKeys(const Config& config, Database& db, bool allow_create_key, Storage* out) {
-  std::string key_file = config.data_dir + "/master.key";
-  if (config.master_keys) {
-    auto ring = MasterKeyring::Parse(*config.master_keys);
-    if (!ring.ok()) return InvalidArgument("LATCHKEY_MASTER_KEYS: " + ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = "LATCHKEY_MASTER_KEYS";
-  } else if (std::filesystem::exists(key_file)) {
-    auto ring = MasterKeyring::LoadFile(key_file);
-    if (!ring.ok()) return InvalidArgument(ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = key_file;
-  } else {
-    ASSIGN_OR_RETURN(int64_t data_keys, Envelope::CountDataKeys(db));
-    if (data_keys > 0) {
-      return InvalidArgument(
-          "the database holds sealed data but no master key is configured: set "
-          "LATCHKEY_MASTER_KEYS or restore " +
-          key_file);
-    }
-    if (!allow_create_key) return InvalidArgument("no master key configured");
-    auto ring = MasterKeyring::CreateFile(key_file);
-    if (!ring.ok()) return InvalidArgument(ring.status().message());
-    out->keys = std::move(*ring);
-    out->key_source = key_file + " (generated now)";
-  }
-  return Status::Ok();
-}
-
-Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool allow_create_key) {
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return InvalidArgument("cannot create data dir " + config.data_dir + ": " + ec.message());
-  chmod(config.data_dir.c_str(), 0700);
-  if (!config.database_url.empty()) {
-    // Every replica must seal and open with the same keys: no local key file.
-    if (!config.master_keys) {
-      return InvalidArgument(
-          "--database-url needs LATCHKEY_MASTER_KEYS (the same on every replica)");
-    }
-    out->db_path = RedactedUrl(config.database_url);
-    auto pg = PostgresDatabase::Open(PostgresOptions{config.database_url, config.database_pool});
-    if (!pg.ok()) return Unavailable("cannot connect to " + out->db_path);
-    out->db = std::move(*pg);
-  } else {
-    out->db_path = config.data_dir + "/latchkey.db";
-    ASSIGN_OR_RETURN(out->db, SqliteDatabase::Open(SqliteOptions{out->db_path, 4, 5000}));
-  }
-  Database& db = *out->db;
-  RETURN_IF_ERROR(ApplyMigrations(db, "envelope", Envelope::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "audit", AuditLog::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "accounts", AccountService::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "api_keys", ApiKeyService::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));
-  RETURN_IF_ERROR(OAuthService::Migrate(db));
-  RETURN_IF_ERROR(ApplyMigrations(db, "events", WebhookService::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "usage", UsageService::Migrations()));
-  RETURN_IF_ERROR(ApplyMigrations(db, "health", HealthService::Migrations()));
-
-  RETURN_IF_ERROR(LoadMasterKeys(config, db, allow_create_key, out));
-  Envelope envelope(db, *out->keys, clock);
-  ASSIGN_OR_RETURN(auto missing, envelope.MissingMasterKeys());
-  if (!missing.empty()) {
-    std::string ids;
-    for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
-    return InvalidArgument("master key(s) " + ids +
-                           " wrap existing data keys but are not configured");
-  }
-  return Status::Ok();
 }
 
 OAuthTokenOptions OAuthTokenOptionsFrom(const Config& config, AuditWriter& writer) {
@@ -319,6 +222,21 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
   });
 }
 
+// "[::1]" for an IPv6 address, as a URL spells it.
+std::string UrlHost(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// A rotated admin key (latchkeyd admin-key rotate) takes effect here.
+void ScheduleAdminKeyReload(Scheduler& scheduler, const AdminKey& admin, Database& db,
+                            Logger& logger, const Config& config) {
+  scheduler.Every("admin_key.reload", config.maintenance_interval, [&admin, &db, &logger] {
+    if (Status s = admin.Reload(db); !s.ok()) {
+      logger.Error("admin_key_reload_failed", {{"status", s.ToString()}});
+    }
+  });
+}
+
 // Webhook attempts and health checks wait on other servers (up to 10 and
 // 15 s each), so each runs on a scheduler of its own, never delaying the
 // jobs above or each other.
@@ -348,15 +266,23 @@ sigset_t BlockStopSignals() {
   return stop_signals;
 }
 
-void PrintStarted(const std::string& base, const Storage& storage,
+void PrintStarted(const Config& config, const std::string& base, const Storage& storage,
                   const std::optional<std::string>& generated_admin) {
   std::printf("listening on %s\n", base.c_str());
+  const std::string& public_url = config.public_url.empty() ? base : config.public_url;
+  std::printf("public URL: %s (OAuth redirect URI to register with providers: %s/auth/callback)\n",
+              public_url.c_str(), public_url.c_str());
   std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
               storage.key_source.c_str());
   if (generated_admin) {
     std::printf("admin key (shown once, store it now): %s\n", generated_admin->c_str());
     std::printf("try: curl -s -H 'Authorization: Bearer <admin key>' %s/admin/accounts\n",
                 base.c_str());
+  } else if (!config.admin_key) {
+    std::printf(
+        "admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
+        "--data-dir %s` prints a new one\n",
+        config.data_dir.c_str());
   }
   std::fflush(stdout);
 }
@@ -384,6 +310,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   Scheduler deliveries(SystemClock::Get(), job_failed);
   Scheduler checks(SystemClock::Get(), job_failed);
   ScheduleJobs(scheduler, s, logger, config);
+  ScheduleAdminKeyReload(scheduler, admin, db, logger, config);
   ScheduleDeliveries(deliveries, checks, s, logger);
   s.oauth.flows.set_logger(&logger);  // why a callback failed
   RefreshScheduler refresher(s.oauth.tokens, SystemClock::Get(), [&logger](const Status& st) {
@@ -399,9 +326,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
                       s.oauth.tokens, s.audit_writer, s.webhooks, s.usage, s.health, &workers},
           AppOptionsFrom(config));
   HttpServer server(app, logger, ServerOptionsFrom(config));
-  std::string host =
-      config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host;
-  std::string base;
+  std::string host = UrlHost(config.host), base;
   // With port 0 the public URL is known only once bound; it is set before
   // the server handles any request.
   Status started = server.Start([&](uint16_t port) {
@@ -414,7 +339,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   checks.Start();
   s.key_pool.Start();
   refresher.Start();
-  PrintStarted(base, storage, generated_admin);
+  PrintStarted(config, base, storage, generated_admin);
   logger.Info("started", {{"address", base},
                           {"data_dir", config.data_dir},
                           {"replica", s.oauth.tokens.options().owner}});
@@ -453,24 +378,6 @@ int RunServer(const Config& config) {
   Services services(config, *storage.db, *storage.keys, clock, std::move(*providers),
                     std::move(*addresses));
   return Serve(config, storage, *admin, generated_admin, services, logger);
-}
-
-int RunRewrap(const Config& config) {
-  SystemClock& clock = SystemClock::Get();
-  Storage storage;
-  Status opened = OpenStorage(config, clock, &storage, /*allow_create_key=*/false);
-  if (!opened.ok()) return ConfigError(opened.message());
-  Envelope envelope(*storage.db, *storage.keys, clock);
-  auto count = envelope.RewrapAll();
-  if (!count.ok()) {
-    std::fprintf(stderr, "latchkeyd: rewrap failed, nothing changed: %s\n",
-                 count.status().message().c_str());
-    return 1;
-  }
-  std::printf("rewrapped %lld data keys under master key %s\n", static_cast<long long>(*count),
-              storage.keys->active_id().c_str());
-  storage.db->Close();
-  return 0;
 }
 
 }  // namespace latchkey

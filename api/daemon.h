@@ -1,6 +1,6 @@
-// The latchkeyd process: opening storage and keys, wiring services, serving
-// until SIGTERM/SIGINT, and the offline `rewrap` command. Each returns the
-// process exit code (0 ok, 2 bad configuration, 1 runtime failure).
+// The latchkeyd process: wiring services and serving until SIGTERM/SIGINT
+// (daemon.cc), and the offline commands (offline_commands.cc). Each returns
+// the process exit code (0 ok, 2 bad configuration, 1 runtime failure).
 #pragma once
 
 #include "api/config.h"
@@ -9,5 +9,6 @@ namespace latchkey {
 
 int RunServer(const Config& config);
 int RunRewrap(const Config& config);
+int RunRotateAdminKey(const Config& config);
 
 }  // namespace latchkey

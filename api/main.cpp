@@ -14,5 +14,8 @@ int main(int argc, char** argv) {
     return exit_code;
   }
   if (config->command == latchkey::Config::Command::kRewrap) return latchkey::RunRewrap(*config);
+  if (config->command == latchkey::Config::Command::kRotateAdminKey) {
+    return latchkey::RunRotateAdminKey(*config);
+  }
   return latchkey::RunServer(*config);
 }

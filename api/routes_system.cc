@@ -79,7 +79,7 @@ nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url)
   return {{"openapi", "3.1.0"},
           {"info",
            {{"title", "Latchkey"},
-            {"version", "0.1.0"},
+            {"version", LATCHKEY_VERSION},
             {"description", "PKI and OAuth credential authority for AI agents and backends"}}},
           {"servers", nlohmann::json::array({{{"url", public_url}}})},
           {"paths", paths},

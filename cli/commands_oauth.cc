@@ -168,7 +168,12 @@ void AddTokens(CLI::App& oauth, Session& session) {
     if (!Confirm("Revoke and delete " + *id + "?", session.globals().yes)) return;
     session.Show("DELETE",
                  "/oauth-tokens/" + UrlEncode(*id) + (*keep ? "?revoke=false" : "?revoke=true"),
-                 std::nullopt, [&](const json&) { std::cout << "Deleted " << *id << ".\n"; });
+                 std::nullopt, [&](const json& r) {
+                   bool said = r.is_object() && r.contains("revocation");
+                   std::cout << "Deleted " << *id
+                             << " (at the provider: " << (said ? Cell(r["revocation"]) : "unknown")
+                             << ").\n";
+                 });
   });
 }
 

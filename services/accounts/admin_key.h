@@ -3,14 +3,20 @@
 // Either LATCHKEY_ADMIN_KEY (kept in memory only as its SHA-256) or, when
 // that is unset, a key generated on the first start whose hash is stored in
 // `server_settings`; the plaintext is handed back once to be printed.
+// `latchkeyd admin-key rotate` (Rotate) replaces the stored one; running
+// servers pick the new hash up with Reload.
 //
-// Thread-safety: immutable after Initialize; Verify is safe from any thread.
+// Thread-safety: Verify and Reload are safe from any thread; copies share
+// one hash.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/audit_log.h"
 #include "common/database.h"
 #include "common/migrations.h"
 
@@ -26,12 +32,29 @@ class AdminKey {
   static Result<AdminKey> Initialize(Database& db, const std::optional<std::string>& configured,
                                      std::optional<std::string>* generated);
 
+  // Stores a new generated key in place of the stored one and audits it
+  // (admin_key.rotate, on the system chain) in one transaction; returns
+  // the key, to be shown once.
+  static Result<std::string> Rotate(Database& db, const AuditLog& audit, const AuditContext& ctx);
+
   // Constant-time check of a presented key.
   bool Verify(std::string_view presented) const;
 
+  // Takes up the stored hash if it changed (a rotation); a no-op for a key
+  // from LATCHKEY_ADMIN_KEY.
+  Status Reload(SqlExecutor& db) const;
+
  private:
-  explicit AdminKey(std::string hash) : hash_(std::move(hash)) {}
-  std::string hash_;  // hex SHA-256 of the admin key
+  struct State {
+    std::mutex mu;
+    std::string hash;  // hex SHA-256 of the admin key; guarded by mu
+  };
+  AdminKey(std::string hash, bool configured)
+      : state_(std::make_shared<State>()), configured_(configured) {
+    state_->hash = std::move(hash);
+  }
+  std::shared_ptr<State> state_;
+  bool configured_;
 };
 
 }  // namespace latchkey

@@ -25,4 +25,13 @@ Result<bool> ServerSettingsStore::InsertAdminKeyHash(SqlExecutor& exec, const st
   return inserted > 0;
 }
 
+Status ServerSettingsStore::ReplaceAdminKeyHash(SqlExecutor& exec, const std::string& hash) {
+  return exec
+      .Execute(
+          "INSERT INTO server_settings (name, value) VALUES ('admin_key_hash', ?)"
+          " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+          {hash})
+      .status();
+}
+
 }  // namespace latchkey

@@ -144,6 +144,24 @@ BOOST_AUTO_TEST_CASE(SwitchFlagsTakeNoValueOrABoolean) {
                                     "| `false` |") != std::string::npos);
 }
 
+// --listen 0.0.0.0 (or ::) cannot name the server to its clients: it needs
+// an explicit --public-url; the offline commands do not serve.
+BOOST_AUTO_TEST_CASE(AWildcardListenAddressNeedsAPublicUrl) {
+  for (const char* wildcard : {"0.0.0.0:8080", "[::]:8080"}) {
+    int code = 0;
+    auto refused = Parse({"--listen", wildcard}, &code);
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST(code == 2);
+    BOOST_TEST(refused.status().message().find("--public-url") != std::string::npos);
+    auto given = Parse({"--listen", wildcard, "--public-url", "https://lk.example"}, &code);
+    BOOST_REQUIRE(given.ok());
+    BOOST_TEST(given->public_url == "https://lk.example");
+    BOOST_TEST(Parse({"--listen", wildcard, "rewrap"}, &code).ok());
+  }
+  int code = 0;
+  BOOST_TEST(Parse({"--listen", "192.0.2.7:8080"}, &code).ok());
+}
+
 BOOST_AUTO_TEST_CASE(ConvertsUnits) {
   int code = -1;
   auto c = Parse({"--header-timeout-ms", "250", "--jwks-max-age", "60", "--rate-limit-per-key",

@@ -525,12 +525,13 @@ class CommandsTest(OAuthTestBase, CliAssertions):
         self.assertEqual((json.loads(r.stdout)["dialect"], self.fake.api_requests[-1]["token"]),
                          ("google", access["accessToken"]))
         revoked = len(self.fake.revoked)
-        self.assertIn("Deleted " + a, self.cli.ok("oauth", "tokens", "revoke", a, "--yes").stdout)
+        self.assertIn("Deleted %s (at the provider: revoked)" % a,
+                      self.cli.ok("oauth", "tokens", "revoke", a, "--yes").stdout)
         self.assertGreater(len(self.fake.revoked), revoked)
         self.call("GET", "/oauth-tokens/" + a, expect=404)
         revoked = len(self.fake.revoked)
         self.assertEqual(self.cli.json("oauth", "tokens", "revoke", b, "--keep-at-provider", "--yes"),
-                         {"id": b, "deleted": True})
+                         {"id": b, "deleted": True, "revocation": "skipped"})
         self.assertEqual(len(self.fake.revoked), revoked)
         self.call("GET", "/oauth-tokens/" + b, expect=404)
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from server import BINARY, PG_URL, Server
+from server import BINARY, PG_URL, Server, postgres_for
 
 KEY1 = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 KEY2 = "k2:HxwdHhscGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwI="
@@ -297,6 +297,79 @@ class LifecycleTest(unittest.TestCase):
             for secret in [key, extra["apiKey"], admin, key.split(".")[1], admin.split(".")[1]]:
                 self.assertNotIn(secret.encode(), blobs, "secret found in logs or data dir")
             self.assertIn(acct["id"].encode(), blobs)  # the grep itself can find things
+
+
+class AdminKeyTest(unittest.TestCase):
+    """`latchkeyd admin-key rotate`: the way back when the admin key printed
+    at the first start is lost."""
+
+    def rotate(self, data, env=None):
+        args, full_env = ["admin-key", "rotate", "--data-dir", data], dict(os.environ)
+        full_env.pop("LATCHKEY_ADMIN_KEY", None)
+        full_env.pop("LATCHKEY_MASTER_KEYS", None)
+        if PG_URL:
+            url, keys = postgres_for(data)
+            args += ["--database-url", url]
+            full_env["LATCHKEY_MASTER_KEYS"] = keys
+        full_env.update(env or {})
+        return subprocess.run([BINARY] + args, capture_output=True, text=True, env=full_env,
+                              timeout=30)
+
+    def test_rotate_prints_a_new_key_once_and_retires_the_old_one(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            server = Server(data_dir=data, args=["--maintenance-interval", "1"]).start()
+            try:
+                old = server.read_admin_key()
+                self.assertEqual(server.request("GET", "/admin/accounts", old)[0], 200)
+                result = self.rotate(data)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                new = re.search(r"^admin key \(shown once, store it now\): (lk_admin\.\S+)$",
+                                result.stdout, re.M).group(1)
+                self.assertNotEqual(new, old)
+                # The running server takes it up at its next reload (1 s here).
+                deadline = time.time() + 15
+                while server.request("GET", "/admin/accounts", old)[0] != 401:
+                    self.assertLess(time.time(), deadline, "the old key still works")
+                    time.sleep(0.2)
+                self.assertEqual(server.request("GET", "/admin/accounts", new)[0], 200)
+                events = server.request("GET", "/admin/audit-events?action=admin_key.rotate",
+                                        new)[1]["events"]
+                self.assertEqual([(e["action"], e["actor"]) for e in events],
+                                 [("admin_key.rotate", "operator")])
+                self.assertEqual(server.request("GET", "/admin/audit-events/verify", new)[1]["ok"],
+                                 True)
+            finally:
+                server.stop()
+                server.cleanup()
+            # A later start names the way back, and never prints the key.
+            again = Server(data_dir=data).start()
+            try:
+                hint = again.proc.stdout.readline()
+                self.assertIn("latchkeyd admin-key rotate", hint)
+                self.assertNotIn(new, hint)
+                self.assertEqual(again.request("GET", "/admin/accounts", new)[0], 200)
+                self.assertEqual(again.request("GET", "/admin/accounts", old)[0], 401)
+                self.assertNotIn(new.encode(), again.stored_bytes())  # only its hash
+            finally:
+                again.cleanup()
+
+    def test_rotate_without_storage_or_with_a_bad_subcommand_fails_plainly(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = self.rotate(os.path.join(tmp, "never-started"))
+            if not PG_URL:  # no master key to open the database with
+                self.assertEqual(result.returncode, 2, result.stdout)
+                self.assertTrue(result.stderr.startswith("latchkeyd: "), result.stderr)
+                self.assertNotIn("admin key", result.stdout)
+            bad = subprocess.run([BINARY, "admin-key", "spin"], capture_output=True, text=True,
+                                 timeout=30)
+            self.assertEqual(bad.returncode, 2)
+            self.assertNotIn("admin key (shown once", bad.stdout)
+
+    def test_version(self):
+        result = subprocess.run([BINARY, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout.strip(), r"^latchkeyd \d+\.\d+\.\d+$")
 
 
 class ConfigurationTest(unittest.TestCase):
