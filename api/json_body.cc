@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/json_text.h"
+#include "common/strings.h"
 
 namespace latchkey {
 
@@ -37,7 +38,7 @@ Result<JsonBody> JsonBody::Parse(const std::string& text, const std::vector<std:
   ASSIGN_OR_RETURN(nlohmann::json json, ParseObject(text));
   for (const auto& item : json.items()) {
     if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-      return InvalidArgument("unknown field '" + item.key() + "'");
+      return InvalidArgument(UnknownName("field", item.key(), allowed));
     }
   }
   return JsonBody(std::move(json));

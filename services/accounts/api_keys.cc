@@ -7,6 +7,7 @@
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "common/names.h"
+#include "common/strings.h"
 #include "services/accounts/api_key_store.h"
 #include "services/accounts/scopes.h"
 
@@ -91,7 +92,9 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   if (request.scopes.empty()) return InvalidArgument("scopes must name at least one scope");
   std::set<std::string> seen;
   for (const auto& scope : request.scopes) {
-    if (!scopes::IsKnown(scope)) return InvalidArgument("scopes: unknown scope '" + scope + "'");
+    if (!scopes::IsKnown(scope)) {
+      return InvalidArgument("scopes: " + UnknownName("scope", scope, scopes::All()));
+    }
     if (!seen.insert(scope).second) return InvalidArgument("scopes: '" + scope + "' is repeated");
   }
   TimePoint now = clock_.Now();

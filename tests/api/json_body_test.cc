@@ -22,7 +22,10 @@ BOOST_AUTO_TEST_CASE(ErrorsNameTheField) {
   BOOST_TEST(parse("").status().message() == "request body must be a JSON object");
   BOOST_TEST(parse("{bad").status().message() == "request body is not valid JSON");
   BOOST_TEST(parse("[1]").status().message() == "request body must be a JSON object");
-  BOOST_TEST(parse(R"({"nmae":"x"})").status().message() == "unknown field 'nmae'");
+  BOOST_TEST(parse(R"({"nmae":"x"})").status().message() ==
+             "unknown field 'nmae'; did you mean 'name'? (known: name, scopes, at)");
+  BOOST_TEST(parse(R"({"zzz":"x"})").status().message() ==
+             "unknown field 'zzz' (known: name, scopes, at)");
   BOOST_TEST(parse(R"({"name":5})")->RequiredString("name").status().message() ==
              "name must be a string");
   BOOST_TEST(parse("{}")->RequiredString("name").status().message() == "name is required");

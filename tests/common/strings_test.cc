@@ -36,6 +36,29 @@ BOOST_AUTO_TEST_CASE(HeaderNamesAreTokensAndValuesHaveNoLineBreaks) {
   BOOST_TEST(!IsHeaderValue(std::string(8193, 'a')));
 }
 
+// Typos and prefixes find their name; unrelated words find none.
+BOOST_AUTO_TEST_CASE(ClosestMatchSuggestsAMisspelledOrShortenedName) {
+  const std::vector<std::string> fields = {"audience", "subject", "expiresIn", "claims"};
+  BOOST_TEST(*ClosestMatch("aud", fields) == "audience");
+  BOOST_TEST(*ClosestMatch("subjetc", fields) == "subject");
+  BOOST_TEST(*ClosestMatch("ExpiresIn", fields) == "expiresIn");
+  BOOST_TEST(*ClosestMatch("claim", fields) == "claims");
+  BOOST_TEST(!ClosestMatch("zzz", fields).has_value());
+  BOOST_TEST(!ClosestMatch("", fields).has_value());
+  BOOST_TEST(!ClosestMatch("a", fields).has_value());  // one letter is too little to go on
+  BOOST_TEST(!ClosestMatch(std::string(65, 'a'), fields).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(UnknownNameListsTheKnownOnesAndCutsLongInput) {
+  BOOST_TEST(UnknownName("scope", "certificate:read", {"certificates:read", "proxy"}) ==
+             "unknown scope 'certificate:read'; did you mean 'certificates:read'? (known: "
+             "certificates:read, proxy)");
+  std::string long_name(100, 'x');
+  std::string message = UnknownName("field", long_name, {"name"});
+  BOOST_TEST(message.find(std::string(65, 'x')) == std::string::npos);
+  BOOST_TEST(message.find("(known: name)") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

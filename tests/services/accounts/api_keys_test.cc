@@ -102,7 +102,8 @@ BOOST_AUTO_TEST_CASE(DenialsLeftInAWindowAreReportedWhenItEnds) {
 BOOST_AUTO_TEST_CASE(CreateValidatesScopesNameAndExpiry) {
   BOOST_TEST(!api_keys.Create(account(), {"x", {}, {}}, ctx).ok());
   auto unknown = api_keys.Create(account(), {"x", {"root"}, {}}, ctx);
-  BOOST_TEST(unknown.status().message() == "scopes: unknown scope 'root'");
+  BOOST_TEST(unknown.status().message().rfind(
+                 "scopes: unknown scope 'root' (known: certificates:read, ", 0) == 0);
   BOOST_TEST(!api_keys.Create(account(), {"x", {"proxy", "proxy"}, {}}, ctx).ok());
   BOOST_TEST(!api_keys.Create(account(), {"", {"proxy"}, {}}, ctx).ok());
   BOOST_TEST(!api_keys.Create(account(), {"x", {"proxy"}, clock.Now()}, ctx).ok());
