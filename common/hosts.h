@@ -15,10 +15,13 @@ namespace latchkey {
 std::optional<std::string> NormalizeHost(std::string_view host);
 
 // An allowed-hosts entry: "api.example.com" (exact) or "*.example.com" (any
-// name ending in ".example.com", not example.com itself). InvalidArgument
-// for anything else.
+// name ending in ".example.com", not example.com itself), either one
+// optionally with ":port" ("127.0.0.1:9000", "[::1]:9000"), which then
+// must match too. InvalidArgument for anything else.
 Status ValidateHostPattern(std::string_view pattern);
-bool HostMatches(std::string_view pattern, std::string_view host);
-bool HostAllowed(const std::vector<std::string>& patterns, std::string_view host);
+// `port`: the URL's port, explicit or its scheme's; 0 when unknown (then
+// only patterns without a port match).
+bool HostMatches(std::string_view pattern, std::string_view host, int port);
+bool HostAllowed(const std::vector<std::string>& patterns, std::string_view host, int port);
 
 }  // namespace latchkey

@@ -119,7 +119,7 @@ Status WriteBaseUrls(SqlExecutor& tx, const std::string& account_id,
     }
     if (url && key->allowed_hosts) {
       ASSIGN_OR_RETURN(HttpUrl parsed, CheckBaseUrl(*url, "baseUrls." + id));
-      if (!HostAllowed(*key->allowed_hosts, parsed.host)) {
+      if (!HostAllowed(*key->allowed_hosts, parsed.host, parsed.port)) {
         return InvalidArgument("baseUrls." + id + ": " + parsed.host +
                                " is not among the key's allowed hosts; add it to allowedHosts." +
                                id);

@@ -101,7 +101,7 @@ void Apply(const SecretWrite& write, SecretInfo* info) {
 Status CheckSecretBaseUrl(const SecretInfo& info) {
   if (!info.base_url) return Status::Ok();
   ASSIGN_OR_RETURN(HttpUrl url, CheckBaseUrl(*info.base_url, "baseUrl"));
-  if (!HostAllowed(info.allowed_hosts, url.host)) {
+  if (!HostAllowed(info.allowed_hosts, url.host, url.port)) {
     return InvalidArgument("baseUrl: " + url.host +
                            " is not among the secret's allowed hosts; add it to allowedHosts");
   }

@@ -132,6 +132,23 @@ class Forwarder final : public HttpClientHandler {
   long long received_ = 0;
 };
 
+// Why `target` is refused for `credential`: its allowed hosts, and where
+// they change (the proxy does not know which provider keys exist, so a
+// name that is not an OAuth token's is pointed at both places).
+std::string HostRefusal(const std::string& credential, const TargetUrl& target,
+                        const std::vector<std::string>& allowed) {
+  std::string list;
+  for (const std::string& h : allowed) list += (list.empty() ? "" : ", ") + h;
+  std::string where = credential.rfind("oauth:", 0) == 0
+                          ? "the provider's apiHosts in --oauth-providers-file"
+                          : "allowedHosts in PUT /secrets/" + credential +
+                                " (a provider key: allowedHosts." + credential +
+                                " in PUT /credentials)";
+  return target.host + ":" + std::to_string(target.port) + " is not an allowed host for " +
+         "credential '" + credential + "' (allowed: " + (list.empty() ? "none" : list) +
+         "; change them with " + where + ")";
+}
+
 }  // namespace
 
 ProxyService::ProxyService(CredentialSource& credentials, AuditWriter& writer, const Clock& clock,
@@ -194,11 +211,12 @@ void ProxyService::Forward(ProxyCall call, TargetUrl target, std::shared_ptr<Pro
   }
   const TargetUrl& t = ex->target;
   if (!SchemeAllowed(t, options_.allow_http_hosts)) {
-    return Refuse(ex, InvalidArgument("plain http is not allowed to " + t.host + "; use https"));
+    return Refuse(
+        ex, InvalidArgument("plain http is not allowed to " + t.host +
+                            "; use https, or start latchkeyd with --proxy-allow-http " + t.host));
   }
   if (!TargetHostAllowed(injection->allowed_hosts, t)) {
-    return Refuse(ex, PermissionDenied(t.host + " is not an allowed host for credential '" +
-                                       c.credential + "'"));
+    return Refuse(ex, PermissionDenied(HostRefusal(c.credential, t, injection->allowed_hosts)));
   }
   // Last, so that only calls about to be sent use up a limit.
   if (options_.admit) {

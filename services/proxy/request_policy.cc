@@ -71,7 +71,7 @@ bool IsAllowedMethod(std::string_view m) {
 }
 
 bool TargetHostAllowed(const std::vector<std::string>& patterns, const TargetUrl& target) {
-  return HostAllowed(patterns, target.host);
+  return HostAllowed(patterns, target.host, target.port);
 }
 
 bool SchemeAllowed(const TargetUrl& target, const std::vector<std::string>& allow_http_hosts) {

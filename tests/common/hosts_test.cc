@@ -35,15 +35,15 @@ BOOST_AUTO_TEST_CASE(PatternsAreExactOrLeadingWildcard) {
 }
 
 BOOST_AUTO_TEST_CASE(WildcardMatchesSubdomainsOnly) {
-  BOOST_TEST(HostMatches("*.example.com", "api.example.com"));
-  BOOST_TEST(HostMatches("*.example.com", "a.b.example.com"));
-  BOOST_TEST(!HostMatches("*.example.com", "example.com"));
-  BOOST_TEST(!HostMatches("*.example.com", "example.com.evil.test"));
-  BOOST_TEST(!HostMatches("*.example.com", "evilexample.com"));
-  BOOST_TEST(HostMatches("api.example.com", "api.example.com"));
-  BOOST_TEST(!HostMatches("api.example.com", "api.example.com.evil.test"));
-  BOOST_TEST(HostAllowed({"x.test", "*.example.com"}, "v1.example.com"));
-  BOOST_TEST(!HostAllowed({"x.test", "*.example.com"}, "y.test"));
+  BOOST_TEST(HostMatches("*.example.com", "api.example.com", 443));
+  BOOST_TEST(HostMatches("*.example.com", "a.b.example.com", 443));
+  BOOST_TEST(!HostMatches("*.example.com", "example.com", 443));
+  BOOST_TEST(!HostMatches("*.example.com", "example.com.evil.test", 443));
+  BOOST_TEST(!HostMatches("*.example.com", "evilexample.com", 443));
+  BOOST_TEST(HostMatches("api.example.com", "api.example.com", 443));
+  BOOST_TEST(!HostMatches("api.example.com", "api.example.com.evil.test", 443));
+  BOOST_TEST(HostAllowed({"x.test", "*.example.com"}, "v1.example.com", 443));
+  BOOST_TEST(!HostAllowed({"x.test", "*.example.com"}, "y.test", 443));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

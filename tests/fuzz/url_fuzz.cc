@@ -81,15 +81,16 @@ void CheckHosts(std::string_view text) {
     Check(!host->empty() && host->back() != '.', "normalized host empty or with a trailing dot");
   }
   if (ValidateHostPattern(text).ok()) {
-    if (host && text.substr(0, 1) != "*") Check(HostMatches(text, *host), "pattern misses itself");
+    if (host && text.substr(0, 1) != "*")
+      Check(HostMatches(text, *host, 443), "pattern misses itself");
     if (text.substr(0, 2) == "*.") {
-      Check(!HostMatches(text, text.substr(2)), "wildcard matches its bare domain");
+      Check(!HostMatches(text, text.substr(2), 443), "wildcard matches its bare domain");
     }
   }
   size_t comma = text.find(',');
   if (comma != std::string_view::npos) {
-    (void)HostMatches(text.substr(0, comma), text.substr(comma + 1));
-    (void)HostAllowed({std::string(text.substr(0, comma))}, text.substr(comma + 1));
+    (void)HostMatches(text.substr(0, comma), text.substr(comma + 1), 443);
+    (void)HostAllowed({std::string(text.substr(0, comma))}, text.substr(comma + 1), 80);
   }
 }
 

@@ -5,6 +5,8 @@
 #include <boost/algorithm/string/case_conv.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "common/hosts.h"
+
 namespace latchkey {
 namespace {
 
@@ -215,6 +217,38 @@ BOOST_AUTO_TEST_CASE(TargetHostMustMatchTheCredentialsPatterns) {
       TargetUrl t{"https", row.host, 443, "/"};
       BOOST_TEST(TargetHostAllowed(row.patterns, t) == row.allowed);
     }
+  }
+}
+
+// A pattern with a port matches that port only (the URL's explicit one or
+// its scheme's); one without matches any.
+BOOST_AUTO_TEST_CASE(APatternWithAPortMatchesThatPortOnly) {
+  struct Row {
+    std::string pattern, scheme, host;
+    int port;
+    bool allowed;
+  } rows[] = {
+      {"127.0.0.1:9000", "http", "127.0.0.1", 9000, true},
+      {"127.0.0.1:9000", "http", "127.0.0.1", 9001, false},
+      {"127.0.0.1", "http", "127.0.0.1", 9001, true},
+      {"api.example.com:443", "https", "api.example.com", 443, true},
+      {"api.example.com:8443", "https", "api.example.com", 443, false},
+      {"*.example.com:8443", "https", "a.example.com", 8443, true},
+      {"*.example.com:8443", "https", "example.com", 8443, false},
+      {"[::1]:9000", "http", "::1", 9000, true},
+      {"[::1]:9000", "http", "::1", 80, false},
+      {"[::1]", "http", "::1", 80, true},
+  };
+  for (const Row& row : rows) {
+    BOOST_TEST_CONTEXT(row.pattern << " vs " << row.host << ":" << row.port) {
+      BOOST_TEST(ValidateHostPattern(row.pattern).ok());
+      TargetUrl t{row.scheme, row.host, row.port, "/"};
+      BOOST_TEST(TargetHostAllowed({row.pattern}, t) == row.allowed);
+    }
+  }
+  for (const char* bad : {"127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "host:80x", "[::1]x",
+                          "[::1]:", "Api.example.com:80", "*.com:443"}) {
+    BOOST_TEST(!ValidateHostPattern(bad).ok(), bad);
   }
 }
 
