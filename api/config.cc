@@ -1,5 +1,6 @@
 #include "api/config.h"
 
+#include <arpa/inet.h>
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <concepts>
@@ -221,7 +222,12 @@ std::string ReferenceRow(const Flag& flag, const Config& defaults) {
 // A wildcard --listen address is not one clients can use: issuer and
 // redirect URIs built from it would publish http://0.0.0.0:8080.
 Status CheckPublicUrlIsRoutable(const Config& config) {
-  bool wildcard = config.host == "0.0.0.0" || config.host == "::" || config.host.empty();
+  in6_addr v6{};
+  in_addr v4{};
+  bool wildcard =
+      config.host.empty() ||
+      (inet_pton(AF_INET, config.host.c_str(), &v4) == 1 && v4.s_addr == 0) ||
+      (inet_pton(AF_INET6, config.host.c_str(), &v6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&v6));
   if (!wildcard || !config.public_url.empty() || config.command != Config::Command::kServe) {
     return Status::Ok();
   }
@@ -256,6 +262,7 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
                "Print the flags as Markdown (docs/configuration.md) and exit");
   app.set_version_flag("--version", std::string("latchkeyd ") + LATCHKEY_VERSION);
   app.fallthrough();  // `latchkeyd admin-key rotate --data-dir D` takes the server's flags
+  app.require_subcommand(0, 1);
   auto* rewrap = app.add_subcommand(
       "rewrap", "Re-wrap every account data key under the active master key, then exit");
   auto* admin_key = app.add_subcommand("admin-key", "Manage the stored admin key, then exit");

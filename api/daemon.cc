@@ -279,10 +279,11 @@ void PrintStarted(const Config& config, const std::string& base, const Storage& 
     std::printf("try: curl -s -H 'Authorization: Bearer <admin key>' %s/admin/accounts\n",
                 base.c_str());
   } else if (!config.admin_key) {
-    std::printf(
-        "admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
-        "--data-dir %s` prints a new one\n",
-        config.data_dir.c_str());
+    std::string storage_flag = config.database_url.empty() ? "--data-dir " + config.data_dir
+                                                           : "--database-url " + storage.db_path;
+    std::printf("admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
+                "%s` prints a new one\n",
+                storage_flag.c_str());
   }
   std::fflush(stdout);
 }

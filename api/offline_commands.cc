@@ -44,8 +44,9 @@ int RunRotateAdminKey(const Config& config) {
   }
   std::printf("admin key (shown once, store it now): %s\n", key->c_str());
   SecureWipe(key->data(), key->size());
-  std::printf("the old key stops working; running servers take the new one up within %lld s\n",
-              static_cast<long long>(config.maintenance_interval.count()));
+  std::printf(
+      "the old key stops working; running servers take the new one up within their "
+      "--maintenance-interval (10 s by default)\n");
   if (config.admin_key) {
     std::printf(
         "note: LATCHKEY_ADMIN_KEY is set here; a server started with it accepts only that key\n");

@@ -56,6 +56,8 @@ PatternParts SplitPattern(std::string_view pattern) {
     size_t close = pattern.find(']');
     if (close == std::string_view::npos) return parts;
     parts.host = pattern.substr(1, close - 1);
+    // Brackets hold an IPv6 literal, nothing else.
+    if (parts.host.find(':') == std::string_view::npos) return {pattern, -1};
     if (close + 1 == pattern.size()) return parts;
     if (pattern[close + 1] != ':') return {pattern, -1};
     port = pattern.substr(close + 2);

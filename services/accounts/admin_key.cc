@@ -47,7 +47,12 @@ Result<AdminKey> AdminKey::Initialize(Database& db, const std::optional<std::str
 Result<std::string> AdminKey::Rotate(Database& db, const AuditLog& audit, const AuditContext& ctx) {
   std::string key = NewKey();
   Status stored = db.Transaction([&](SqlExecutor& tx) -> Status {
-    RETURN_IF_ERROR(ServerSettingsStore::ReplaceAdminKeyHash(tx, Sha256Hex(key)));
+    ASSIGN_OR_RETURN(bool replaced, ServerSettingsStore::ReplaceAdminKeyHash(tx, Sha256Hex(key)));
+    if (!replaced) {
+      return FailedPrecondition(
+          "this database holds no admin key to rotate: no server has started on it (check "
+          "--data-dir or --database-url)");
+    }
     return audit.Append(tx, AuditEvent::For(ctx, kSystemChain, "admin_key.rotate", "admin_key"))
         .status();
   });

@@ -34,7 +34,8 @@ class AdminKey {
 
   // Stores a new generated key in place of the stored one and audits it
   // (admin_key.rotate, on the system chain) in one transaction; returns
-  // the key, to be shown once.
+  // the key, to be shown once. FailedPrecondition when none is stored (a
+  // database no server has started on: likely the wrong one).
   static Result<std::string> Rotate(Database& db, const AuditLog& audit, const AuditContext& ctx);
 
   // Constant-time check of a presented key.

@@ -25,13 +25,12 @@ Result<bool> ServerSettingsStore::InsertAdminKeyHash(SqlExecutor& exec, const st
   return inserted > 0;
 }
 
-Status ServerSettingsStore::ReplaceAdminKeyHash(SqlExecutor& exec, const std::string& hash) {
-  return exec
-      .Execute(
-          "INSERT INTO server_settings (name, value) VALUES ('admin_key_hash', ?)"
-          " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-          {hash})
-      .status();
+Result<bool> ServerSettingsStore::ReplaceAdminKeyHash(SqlExecutor& exec,
+                                                      const std::string& hash) {
+  ASSIGN_OR_RETURN(
+      int64_t updated,
+      exec.Execute("UPDATE server_settings SET value = ? WHERE name = 'admin_key_hash'", {hash}));
+  return updated > 0;
 }
 
 }  // namespace latchkey

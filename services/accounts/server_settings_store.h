@@ -25,8 +25,9 @@ class ServerSettingsStore {
   // Stores `hash` unless a hash is stored already; returns false (storing
   // nothing) if one was, so concurrent first starts agree on one key.
   static Result<bool> InsertAdminKeyHash(SqlExecutor& exec, const std::string& hash);
-  // Stores `hash` in place of the stored one (or as the first).
-  static Status ReplaceAdminKeyHash(SqlExecutor& exec, const std::string& hash);
+  // Stores `hash` in place of the stored one; false (nothing written) when
+  // none is stored.
+  static Result<bool> ReplaceAdminKeyHash(SqlExecutor& exec, const std::string& hash);
 };
 
 }  // namespace latchkey

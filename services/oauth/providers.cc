@@ -252,6 +252,14 @@ class EntryReader {
                             {"github", TokenDialect::kGithub},
                             {"notion", TokenDialect::kNotion}},
                            p.dialect));
+    // An entry that names a token dialect revokes in the same one unless
+    // it says otherwise.
+    if (JsonMember(j_, "tokenDialect") && !JsonMember(j_, "revocationDialect")) {
+      p.revocation_dialect = p.dialect == TokenDialect::kSlack    ? RevocationDialect::kSlack
+                             : p.dialect == TokenDialect::kGithub ? RevocationDialect::kGithub
+                             : p.dialect == TokenDialect::kNotion ? RevocationDialect::kNotion
+                                                                  : RevocationDialect::kRfc7009;
+    }
     RETURN_IF_ERROR(Choice("revocationDialect",
                            {{"rfc7009", RevocationDialect::kRfc7009},
                             {"slack", RevocationDialect::kSlack},

@@ -269,6 +269,34 @@ void WipeRequest(HttpClientRequest& req) {
   for (auto& [name, value] : req.headers) SecureWipe(value.data(), value.size());
 }
 
+// The headers the provider's API wants, in place of BuildRequest's Accept:
+// the entry's apiHeaders (never its Authorization or Content-Type), then
+// what the dialect cannot do without if the entry dropped it (GitHub's
+// Accept, API version and User-Agent; Notion-Version).
+void SetApiHeaders(const OAuthProvider& provider, bool github, HeaderList* headers) {
+  auto set = [&](const std::string& name, const std::string& value, bool replace) {
+    auto same = [&](const auto& h) { return strcasecmp(h.first.c_str(), name.c_str()) == 0; };
+    bool present = std::any_of(headers->begin(), headers->end(), same);
+    if (present && !replace) return;
+    std::erase_if(*headers, same);
+    headers->emplace_back(name, value);
+  };
+  for (const auto& [name, value] : provider.api_headers) {
+    if (strcasecmp(name.c_str(), "Authorization") == 0 ||
+        strcasecmp(name.c_str(), "Content-Type") == 0) {
+      continue;
+    }
+    set(name, value, true);
+  }
+  if (github) {
+    set("Accept", "application/vnd.github+json", false);
+    set("X-GitHub-Api-Version", "2022-11-28", false);
+    set("User-Agent", "latchkey", false);
+  } else {
+    set("Notion-Version", "2022-06-28", false);
+  }
+}
+
 // The revocation request in the provider's dialect (see RevocationDialect).
 HttpClientRequest RevocationRequest(const OAuthProvider& provider,
                                     const OAuthClientCredentials& client, const std::string& url,
@@ -288,14 +316,7 @@ HttpClientRequest RevocationRequest(const OAuthProvider& provider,
           BuildRequest(json_basic, client, url,
                        {{github ? "access_token" : "token", std::string(access_token)}}, options);
       if (github) req.method = "DELETE";
-      // The headers the provider's API wants (GitHub's Accept, User-Agent
-      // and API version; Notion-Version) in place of BuildRequest's.
-      for (const auto& [name, value] : provider.api_headers) {
-        std::erase_if(req.headers, [&](const auto& h) {
-          return strcasecmp(h.first.c_str(), name.c_str()) == 0;
-        });
-        req.headers.emplace_back(name, value);
-      }
+      SetApiHeaders(provider, github, &req.headers);
       return req;
     }
     case RevocationDialect::kRfc7009:
@@ -325,9 +346,17 @@ Result<Revocation> JudgeRevocation(RevocationDialect dialect, int status, const 
     return dead ? Revocation::kAlreadyRevoked : Revocation::kRefused;
   }
   if (status < 300) return Revocation::kRevoked;
-  bool unknown_token = dialect == RevocationDialect::kGithub ? (status == 404 || status == 422)
-                                                             : (status == 400 || status == 401);
-  return unknown_token ? Revocation::kAlreadyRevoked : Revocation::kRefused;
+  if (dialect == RevocationDialect::kGithub) {
+    return status == 404 || status == 422 ? Revocation::kAlreadyRevoked : Revocation::kRefused;
+  }
+  // RFC 7009 answers 200 for an unknown token, so a 400/401 is about the
+  // token only when it says so (invalid_client and the like are refusals);
+  // Notion names its error in "code".
+  const Json* code = JsonMember(j, dialect == RevocationDialect::kNotion ? "code" : "error");
+  std::string error = SafeCode(code);
+  bool dead = (status == 400 || status == 401) &&
+              (error == "invalid_token" || error == "invalid_grant");
+  return dead ? Revocation::kAlreadyRevoked : Revocation::kRefused;
 }
 
 }  // namespace

@@ -138,7 +138,8 @@ class Forwarder final : public HttpClientHandler {
 std::string HostRefusal(const std::string& credential, const TargetUrl& target,
                         const std::vector<std::string>& allowed) {
   std::string list;
-  for (const std::string& h : allowed) list += (list.empty() ? "" : ", ") + h;
+  for (size_t i = 0; i < allowed.size() && i < 10; ++i) list += (i ? ", " : "") + allowed[i];
+  if (allowed.size() > 10) list += ", …";
   std::string where = credential.rfind("oauth:", 0) == 0
                           ? "the provider's apiHosts in --oauth-providers-file"
                           : "allowedHosts in PUT /secrets/" + credential +

@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(SwitchFlagsTakeNoValueOrABoolean) {
 // --listen 0.0.0.0 (or ::) cannot name the server to its clients: it needs
 // an explicit --public-url; the offline commands do not serve.
 BOOST_AUTO_TEST_CASE(AWildcardListenAddressNeedsAPublicUrl) {
-  for (const char* wildcard : {"0.0.0.0:8080", "[::]:8080"}) {
+  for (const char* wildcard : {"0.0.0.0:8080", "[::]:8080", "[::0]:8080", "[0:0:0:0:0:0:0:0]:1"}) {
     int code = 0;
     auto refused = Parse({"--listen", wildcard}, &code);
     BOOST_REQUIRE(!refused.ok());
@@ -160,6 +160,10 @@ BOOST_AUTO_TEST_CASE(AWildcardListenAddressNeedsAPublicUrl) {
   }
   int code = 0;
   BOOST_TEST(Parse({"--listen", "192.0.2.7:8080"}, &code).ok());
+  BOOST_TEST(Parse({"--listen", "[::1]:8080"}, &code).ok());
+  // One command at a time.
+  BOOST_TEST(!Parse({"rewrap", "admin-key", "rotate"}, &code).ok());
+  BOOST_TEST(code == 2);
 }
 
 BOOST_AUTO_TEST_CASE(ConvertsUnits) {

@@ -271,6 +271,12 @@ BOOST_AUTO_TEST_CASE(DeleteRevokesTheRefreshTokenFirst) {
     return std::make_pair(403, std::string(R"({"error":"unauthorized_client"})"));
   });
   BOOST_TEST(*oauth.tokens.Delete(account, third, true, ctx) == "refused");
+  // A 401 about the client, not the token, is a refusal too.
+  std::string fifth = Store(3600);
+  Answer([](const TokenRequest&) {
+    return std::make_pair(401, std::string(R"({"error":"invalid_client"})"));
+  });
+  BOOST_TEST(*oauth.tokens.Delete(account, fifth, true, ctx) == "refused");
   BOOST_TEST(oauth.tokens.Get(account, third).status().code() == StatusCode::kNotFound);
   std::string fourth = Store(3600);
   size_t sent = server.requests();

@@ -146,6 +146,12 @@ BOOST_AUTO_TEST_CASE(RevocationDialectsAndClientIdPlaceholders) {
   BOOST_TEST((acme->revocation_dialect == RevocationDialect::kGithub));
   BOOST_TEST(acme->TokenUrl("t1", "c1") == "https://id.acme.test/t1/apps/c1/token");
   BOOST_TEST(*acme->RevocationUrl("t1", "c1") == "https://api.acme.test/apps/c1/grant");
+  // A token dialect brings its revocation dialect unless one is named.
+  auto slackish = OAuthProviders::WithOverrides(R"({"chat": {"type": "oauth2",
+      "authorizationUrl": "https://chat.test/a", "tokenUrl": "https://chat.test/t",
+      "revocationUrl": "https://chat.test/r", "tokenDialect": "slack"}})");
+  BOOST_REQUIRE(slackish.ok());
+  BOOST_TEST((slackish->Find("chat")->revocation_dialect == RevocationDialect::kSlack));
   auto bad = OAuthProviders::WithOverrides(R"({"google": {"revocationDialect": "rfc9999"}})");
   BOOST_REQUIRE(!bad.ok());
   BOOST_TEST(bad.status().message().find("google.revocationDialect") != std::string::npos);

@@ -247,7 +247,8 @@ BOOST_AUTO_TEST_CASE(APatternWithAPortMatchesThatPortOnly) {
     }
   }
   for (const char* bad : {"127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "host:80x", "[::1]x",
-                          "[::1]:", "Api.example.com:80", "*.com:443"}) {
+                          "[::1]:", "Api.example.com:80", "*.com:443", "[api.example.com]:443",
+                          "[*.example.com]", "[1.2.3.4]"}) {
     BOOST_TEST(!ValidateHostPattern(bad).ok(), bad);
   }
 }
