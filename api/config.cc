@@ -1,6 +1,7 @@
 #include "api/config.h"
 
 #include <arpa/inet.h>
+
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <concepts>

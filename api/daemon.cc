@@ -281,9 +281,10 @@ void PrintStarted(const Config& config, const std::string& base, const Storage& 
   } else if (!config.admin_key) {
     std::string storage_flag = config.database_url.empty() ? "--data-dir " + config.data_dir
                                                            : "--database-url " + storage.db_path;
-    std::printf("admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
-                "%s` prints a new one\n",
-                storage_flag.c_str());
+    std::printf(
+        "admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
+        "%s` prints a new one\n",
+        storage_flag.c_str());
   }
   std::fflush(stdout);
 }

@@ -25,8 +25,7 @@ Result<bool> ServerSettingsStore::InsertAdminKeyHash(SqlExecutor& exec, const st
   return inserted > 0;
 }
 
-Result<bool> ServerSettingsStore::ReplaceAdminKeyHash(SqlExecutor& exec,
-                                                      const std::string& hash) {
+Result<bool> ServerSettingsStore::ReplaceAdminKeyHash(SqlExecutor& exec, const std::string& hash) {
   ASSIGN_OR_RETURN(
       int64_t updated,
       exec.Execute("UPDATE server_settings SET value = ? WHERE name = 'admin_key_hash'", {hash}));

@@ -354,8 +354,8 @@ Result<Revocation> JudgeRevocation(RevocationDialect dialect, int status, const 
   // Notion names its error in "code".
   const Json* code = JsonMember(j, dialect == RevocationDialect::kNotion ? "code" : "error");
   std::string error = SafeCode(code);
-  bool dead = (status == 400 || status == 401) &&
-              (error == "invalid_token" || error == "invalid_grant");
+  bool dead =
+      (status == 400 || status == 401) && (error == "invalid_token" || error == "invalid_grant");
   return dead ? Revocation::kAlreadyRevoked : Revocation::kRefused;
 }
 
