@@ -60,6 +60,7 @@ class FakeProviders:
         self.revoked = []
         self.revoke_requests = []
         self.revoke_status = {}    # dialect -> the status its revocation endpoint answers
+        self.revoke_answer = {}    # dialect -> (status, body) it answers instead of revoking
         self.deny_next = False
         self.fail_next_refresh = {}  # dialect -> http status to fail with
         self.notion_non_expiring = False
@@ -397,6 +398,10 @@ class FakeProviders:
         return h.send(200, {})
 
     def revoke(self, h, dialect, raw):
+        if dialect in self.revoke_answer:
+            self.revoke_requests.append({"dialect": dialect, "body": raw,
+                                         "headers": dict(h.headers.items())})
+            return h.send(*self.revoke_answer[dialect])
         if dialect in self.revoke_status:
             self.revoke_requests.append({"dialect": dialect, "body": raw,
                                          "headers": dict(h.headers.items())})

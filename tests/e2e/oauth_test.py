@@ -358,6 +358,36 @@ class ProviderFlowsTest(OAuthTestBase):
         listed = self.call("GET", "/oauth/providers")["data"]
         self.assertTrue([p for p in listed if p["provider"] == "github"][0]["revocation"])
 
+    def test_each_providers_revocation_outcomes(self):
+        """Down (503) keeps the token; each provider's word for a dead token
+        is already_revoked; a refused client is refused. Both delete it."""
+        answers = {
+            "google": ({"error": "invalid_token"}, 400, {"error": "invalid_client"}, 401),
+            "slack": ({"ok": False, "error": "token_revoked"}, 200,
+                      {"ok": False, "error": "missing_scope"}, 200),
+            "notion": ({"object": "error", "code": "invalid_grant"}, 400,
+                       {"object": "error", "code": "unauthorized"}, 401),
+        }
+        for provider, (dead, dead_status, refusal, refusal_status) in answers.items():
+            with self.subTest(provider=provider):
+                down = self.connect(provider, provider + "-down")
+                self.fake.revoke_status[provider] = 503
+                try:
+                    answer = self.call("DELETE", "/oauth-tokens/" + down["tokenId"], expect=502)
+                finally:
+                    self.fake.revoke_status.pop(provider, None)
+                self.assertIn("HTTP 503", answer["error"])
+                self.call("GET", "/oauth-tokens/" + down["tokenId"])  # kept
+                for body, status, outcome in ((dead, dead_status, "already_revoked"),
+                                              (refusal, refusal_status, "refused")):
+                    self.fake.revoke_answer[provider] = (status, body)
+                    try:
+                        token = self.connect(provider, "%s-%s" % (provider, outcome))
+                        self.deleted(token["tokenId"], outcome)
+                    finally:
+                        self.fake.revoke_answer.pop(provider, None)
+                self.deleted(down["tokenId"])
+
     def test_notion_revocation_sends_the_access_token_with_notion_version(self):
         notion = self.connect("notion", "notion-revoke")
         at = self.access(notion["tokenId"])["accessToken"]
