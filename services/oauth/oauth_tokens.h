@@ -156,6 +156,7 @@ class OAuthTokens {
   struct Flight;
   struct Refreshed;
 
+  static Status NeedsReauthFor(const TokenRow& row);
   // The token, from any account; NotFound when there is none.
   Result<TokenRow> Load(const std::string& id);
   // The token when it belongs to `account_id`; NotFound otherwise, so

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "services/oauth/json_fields.h"
+#include "services/oauth/token_endpoint.h"
 
 namespace latchkey {
 namespace {
@@ -40,6 +41,14 @@ Result<TokenSecrets> DecodeTokenSecrets(std::string_view plaintext) {
   }
   WipeJsonStrings(j);
   if (!complete) return DataLoss("a sealed OAuth token is malformed");
+  return s;
+}
+
+TokenSecrets SecretsOf(const TokenGrant& grant) {
+  TokenSecrets s;
+  s.access_token = grant.access_token;
+  s.refresh_token = grant.refresh_token;
+  s.token_type = grant.token_type;
   return s;
 }
 

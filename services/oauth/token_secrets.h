@@ -15,6 +15,8 @@
 
 namespace latchkey {
 
+struct TokenGrant;  // services/oauth/token_endpoint.h
+
 // The envelope's AAD kind for sealed token sets; part of every existing
 // sealed value, so it never changes.
 inline constexpr char kTokenSealKind[] = "oauth_token";
@@ -40,5 +42,8 @@ Result<SecretBytes> EncodeTokenSecrets(const TokenSecrets& secrets);
 // The inverse of EncodeTokenSecrets. DataLoss when `plaintext` is not what
 // EncodeTokenSecrets writes.
 Result<TokenSecrets> DecodeTokenSecrets(std::string_view plaintext);
+
+// The parts of `grant` that are sealed.
+TokenSecrets SecretsOf(const TokenGrant& grant);
 
 }  // namespace latchkey
