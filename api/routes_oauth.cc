@@ -181,14 +181,41 @@ Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx)
   return JsonResponse(200, TokenJson(d, health, t));
 }
 
-Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(AccessToken t, d.tokens.Access(ctx.account_id(), ctx.param("id"), &ctx.audit));
+// The token id of /connections/{provider}/{identifierId}[?kind=bot|user].
+Result<std::string> ConnectionId(const OAuthRouteDeps& d, RequestContext& ctx) {
+  auto kind = ctx.request.Query("kind");
+  if (kind && *kind != "bot" && *kind != "user") {
+    return InvalidArgument("kind must be bot or user (Slack's two tokens)");
+  }
+  return d.tokens.ConnectionId(ctx.account_id(), ctx.param("provider"), ctx.param("identifierId"),
+                               kind);
+}
+
+Result<HttpResponse> GetConnection(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(std::string id, ConnectionId(d, ctx));
+  ASSIGN_OR_RETURN(OAuthTokenInfo t, d.tokens.Get(ctx.account_id(), id));
+  ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  return JsonResponse(200, TokenJson(d, health, t));
+}
+
+Result<HttpResponse> AccessTokenResponse(const AccessToken& t) {
   json out = {{"accessToken", t.access_token},
               {"tokenType", t.token_type},
               {"expiresAt", OptionalTimeJson(t.expires_at)}};
   HttpResponse r = JsonResponse(200, out);
   WipeJsonStrings(out);
   return r;
+}
+
+Result<HttpResponse> ConnectionAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(std::string id, ConnectionId(d, ctx));
+  ASSIGN_OR_RETURN(AccessToken t, d.tokens.Access(ctx.account_id(), id, &ctx.audit));
+  return AccessTokenResponse(t);
+}
+
+Result<HttpResponse> FreshAccessToken(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(AccessToken t, d.tokens.Access(ctx.account_id(), ctx.param("id"), &ctx.audit));
+  return AccessTokenResponse(t);
 }
 
 Result<HttpResponse> DeleteOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
@@ -257,6 +284,25 @@ const RouteRow<OAuthRouteDeps> kOAuthRoutes[] = {
      {"A fresh access token (refreshed first when inside the refresh margin); 409"
       " NEEDS_REAUTH when the user must authorize again",
       "oauth", "", schemas::kAccessToken}},
+    // The same tokens found by who they belong to.
+    {{"GET", "/connections/{provider}/{identifierId}", AuthKind::kApiKey, kRead, kBlocking,
+      GetConnection},
+     {"The connection of one identifierId with a provider: the stored OAuth token a new"
+      " authorization of the same pair replaces (Slack: ?kind=bot|user, the bot token first)",
+      "oauth",
+      "",
+      schemas::kOAuthToken,
+      200,
+      {"kind"}}},
+    {{"GET", "/connections/{provider}/{identifierId}/access-token", AuthKind::kApiKey,
+      scopes::kOauthToken, kBlocking, ConnectionAccessToken},
+     {"A fresh access token for the connection of one identifierId with a provider (as"
+      " /oauth-tokens/{id}/access-token)",
+      "oauth",
+      "",
+      schemas::kAccessToken,
+      200,
+      {"kind"}}},
     {{"DELETE", "/oauth-tokens/{id}", AuthKind::kApiKey, kWrite, kBlocking, DeleteOAuthToken},
      {"Revoke at the provider (where it has a revocation endpoint; ?revoke=false skips"
       " it), then delete",

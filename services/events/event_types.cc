@@ -25,6 +25,11 @@ const Mapping kMappings[] = {
      "oauth.connection.created",
      "tokenId",
      {{"provider", "provider"}, {"identifierId", "identifierId"}}},
+    {"oauth.token.replace",
+     "success",
+     "oauth.connection.reconnected",
+     "tokenId",
+     {{"provider", "provider"}, {"identifierId", "identifierId"}}},
     {"oauth.token.refresh",
      "failure",
      "oauth.token.refresh_failed",
@@ -128,6 +133,8 @@ void ProviderKeyEvents(const AuditEvent& e, std::vector<RaisedEvent>* out) {
 const std::vector<EventType>& EventTypes() {
   static const std::vector<EventType> kTypes = {
       {"oauth.connection.created", "A user completed an OAuth flow; a connection was stored"},
+      {"oauth.connection.reconnected",
+       "A user authorized a connection again; its tokens were replaced, its id kept"},
       {"oauth.token.refresh_failed", "A background refresh failed and will be retried"},
       {"oauth.token.needs_reauth", "The provider refused the grant; the user must connect again"},
       {"oauth.token.revoked", "An OAuth connection was deleted (and revoked at the provider)"},

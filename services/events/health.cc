@@ -116,6 +116,11 @@ Status HealthService::OnAppend(SqlExecutor& tx, const std::vector<AuditEvent>& e
     } else if (e.action == "oauth.token.create") {
       RETURN_IF_ERROR(upsert(
           {e.account_id, "oauth:" + e.resource, "oauth", std::string(Detail(e, "provider"))}));
+    } else if (e.action == "oauth.token.replace") {
+      // A new grant: the last test's verdict was about the old one.
+      RETURN_IF_ERROR(HealthStore::Delete(tx, e.account_id, "oauth:" + e.resource));
+      RETURN_IF_ERROR(upsert(
+          {e.account_id, "oauth:" + e.resource, "oauth", std::string(Detail(e, "provider"))}));
     } else if (e.action == "oauth.token.delete") {
       RETURN_IF_ERROR(HealthStore::Delete(tx, e.account_id, "oauth:" + e.resource));
     }

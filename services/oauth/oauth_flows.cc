@@ -268,12 +268,17 @@ Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthPro
   out.provider = provider.id;
   out.scopes = grant->scopes.empty() ? session.scopes : grant->scopes;
   if (grant->expires_in) out.expires_at = clock_.Now() + std::chrono::seconds(*grant->expires_in);
-  RETURN_IF_ERROR(db_.Transaction([&](SqlExecutor& tx) -> Status {
+  auto store = [&](SqlExecutor& tx) -> Status {
     ASSIGN_OR_RETURN(out.token_ids,
                      tokens_.Store(tx, session.account_id, provider, session.identifier_id, *grant,
                                    session.scopes, ctx));
     return Status::Ok();
-  }));
+  };
+  Status stored = db_.Transaction(store);
+  // A concurrent transaction stored the same new connection first; run
+  // again, this grant replaces its tokens.
+  if (stored.code() == StatusCode::kAlreadyExists) stored = db_.Transaction(store);
+  RETURN_IF_ERROR(stored);
   tokens_.NotifyStored();
   return out;
 }

@@ -8,7 +8,7 @@ namespace {
 constexpr char kColumns[] =
     "id, account_id, provider, identifier_id, resource, scopes, status, sealed, refreshable,"
     " expires_at, next_refresh_at, lease_owner, lease_until, failures, metadata, created_at,"
-    " last_refreshed_at";
+    " last_refreshed_at, connection_key";
 
 SqlValue OptionalInt(const std::optional<int64_t>& v) { return v ? SqlValue(*v) : SqlValue(); }
 SqlValue OptionalText(const std::optional<std::string>& v) { return v ? SqlValue(*v) : SqlValue(); }
@@ -38,6 +38,7 @@ Result<TokenRow> FromRow(const Row& r) {
   row.metadata = r.Text(14);
   row.created_at = r.Int(15);
   row.last_refreshed_at = IntAt(r, 16);
+  if (!r.IsNull(17)) row.connection_key = r.Text(17);
   return row;
 }
 
@@ -82,6 +83,11 @@ const std::vector<Migration>& OAuthTokenStore::Migrations() {
        // The scheduler's only way in: no pass scans the table.
        "CREATE INDEX oauth_tokens_due ON oauth_tokens (next_refresh_at);"
        "CREATE INDEX oauth_tokens_identifier ON oauth_tokens (account_id, identifier_id)"},
+      // One row per connection (see TokenRow::connection_key); rows stored
+      // before this keep NULL, which the index does not compare.
+      {2,
+       "ALTER TABLE oauth_tokens ADD COLUMN connection_key TEXT;"
+       "CREATE UNIQUE INDEX oauth_tokens_connection ON oauth_tokens (connection_key)"},
   };
   return kMigrations;
 }
@@ -95,13 +101,29 @@ Status OAuthTokenStore::Insert(SqlExecutor& tx, const TokenRow& row) {
   return tx
       .Execute(
           std::string("INSERT INTO oauth_tokens (") + kColumns +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {row.id, row.account_id, row.provider, row.identifier_id, row.resource,
            ScopeListJson(row.scopes), StatusText(row.status), row.sealed, int64_t{row.refreshable},
            OptionalInt(row.expires_at), OptionalInt(row.next_refresh_at),
            OptionalText(row.lease_owner), OptionalInt(row.lease_until), row.failures, row.metadata,
-           row.created_at, OptionalInt(row.last_refreshed_at)})
+           row.created_at, OptionalInt(row.last_refreshed_at), OptionalText(row.connection_key)})
       .status();
+}
+
+Status OAuthTokenStore::Replace(SqlExecutor& tx, const TokenRow& row) {
+  ASSIGN_OR_RETURN(
+      int64_t n,
+      tx.Execute(
+          "UPDATE oauth_tokens SET scopes = ?, status = ?, sealed = ?, refreshable = ?,"
+          " expires_at = ?, next_refresh_at = ?, lease_owner = NULL, lease_until = NULL,"
+          " failures = 0, metadata = ?, last_refreshed_at = ?, connection_key = ?"
+          " WHERE id = ? AND account_id = ?",
+          {ScopeListJson(row.scopes), StatusText(row.status), row.sealed, int64_t{row.refreshable},
+           OptionalInt(row.expires_at), OptionalInt(row.next_refresh_at), row.metadata,
+           OptionalInt(row.last_refreshed_at), OptionalText(row.connection_key), row.id,
+           row.account_id}));
+  if (n == 0) return NotFound("no OAuth token " + row.id);
+  return Status::Ok();
 }
 
 Result<std::optional<TokenRow>> OAuthTokenStore::Get(SqlExecutor& exec, const std::string& id) {
@@ -130,6 +152,16 @@ Result<std::vector<TokenRow>> OAuthTokenStore::List(SqlExecutor& exec,
   where += " ORDER BY created_at, id LIMIT ?";
   params.push_back(filter.limit);
   return Select(exec, where, params);
+}
+
+Result<std::vector<TokenRow>> OAuthTokenStore::ListConnection(SqlExecutor& exec,
+                                                              const std::string& account_id,
+                                                              const std::string& provider,
+                                                              const std::string& identifier_id) {
+  return Select(exec,
+                "account_id = ? AND provider = ? AND identifier_id = ?"
+                " ORDER BY created_at DESC, id DESC LIMIT 100",
+                {account_id, provider, identifier_id});
 }
 #pragma GCC diagnostic pop
 

@@ -43,6 +43,10 @@ struct TokenRow {
   std::string metadata;  // JSON object text
   int64_t created_at = 0;
   std::optional<int64_t> last_refreshed_at;
+  // ConnectionKey (oauth_tokens.cc) of the row's account, provider,
+  // identifier and kind: unique, so one connection is one row. Null on
+  // rows stored before connections were kept (they get it when replaced).
+  std::optional<std::string> connection_key;
 };
 
 // Which of an account's tokens List returns.
@@ -69,12 +73,23 @@ class OAuthTokenStore {
 
   // Inserts `row` as given.
   static Status Insert(SqlExecutor& tx, const TokenRow& row);
+  // Writes a new grant over the row with `row.id` in `row.account_id`:
+  // everything but its id, provider, identifier and created_at; releases
+  // any refresh lease (a refresh in flight then finds it lost). NotFound
+  // when there is no such row.
+  static Status Replace(SqlExecutor& tx, const TokenRow& row);
   // nullopt if there is no such token (in any account). DataLoss for a row
   // whose status this code does not know.
   static Result<std::optional<TokenRow>> Get(SqlExecutor& exec, const std::string& id);
   // The account's tokens matching `filter`, oldest first.
   static Result<std::vector<TokenRow>> List(SqlExecutor& exec, const std::string& account_id,
                                             const TokenFilter& filter);
+  // The account's tokens for one provider and identifier, newest first
+  // (at most 100: every kind, and duplicates stored before connections).
+  static Result<std::vector<TokenRow>> ListConnection(SqlExecutor& exec,
+                                                      const std::string& account_id,
+                                                      const std::string& provider,
+                                                      const std::string& identifier_id);
   // False if the account has no such token.
   static Result<bool> Delete(SqlExecutor& tx, const std::string& account_id, const std::string& id);
 

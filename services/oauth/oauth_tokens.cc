@@ -1,13 +1,27 @@
 #include "services/oauth/oauth_tokens.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "common/ids.h"
+#include "services/oauth/json_fields.h"
 #include "services/oauth/oauth_token_store.h"
 #include "services/oauth/token_secrets.h"
 
 namespace latchkey {
 namespace {
+
+// A Slack row's token kind ("bot" or "user"); "" for other providers.
+std::string ConnectionKind(const std::string& metadata_json) {
+  auto metadata = nlohmann::json::parse(metadata_json, nullptr, false);
+  const std::string* kind = JsonStringMember(metadata, "token_kind");
+  return kind && (*kind == "bot" || *kind == "user") ? *kind : "";
+}
+
+// Unambiguous whatever the identifier holds: a JSON array of the parts.
+std::string ConnectionKey(const TokenRow& row, const std::string& kind) {
+  return nlohmann::json::array({row.account_id, row.provider, row.identifier_id, kind}).dump();
+}
 
 // What the API shows: the stored status, or what the expiry and the
 // failure count make of it.
@@ -38,10 +52,18 @@ OAuthTokenInfo Info(const TokenRow& row, TimePoint now) {
   return info;
 }
 
+// What to do about it: a new session for the same pair renews this
+// connection in place.
+std::string ReauthHint(const std::string& why, const TokenRow& row) {
+  return why + ": start a new authorization with POST /auth/sessions for provider '" +
+         row.provider + "' and identifierId '" + row.identifier_id +
+         "'; it renews this connection and keeps its id";
+}
+
 }  // namespace
 
 Status OAuthTokens::NeedsReauthFor(const TokenRow& row) {
-  return NeedsReauth("the user must authorize " + row.provider + " again");
+  return NeedsReauth(ReauthHint("the user must authorize " + row.provider + " again", row));
 }
 
 OAuthTokens::OAuthTokens(Database& db, Envelope& envelope, AuditLog& audit, const Clock& clock,
@@ -93,16 +115,57 @@ Result<std::vector<std::string>> OAuthTokens::Store(SqlExecutor& tx, const std::
   std::vector<std::string> ids;
   for (const TokenGrant* g = &grant; g != nullptr; g = g->user.get()) {
     TokenRow row = NewRow(account_id, provider, identifier_id, *g, requested, now);
+    std::string kind = ConnectionKind(row.metadata);
+    row.connection_key = ConnectionKey(row, kind);
+    ASSIGN_OR_RETURN(std::optional<TokenRow> existing,
+                     FindConnection(tx, account_id, provider.id, identifier_id, kind));
+    if (existing) {
+      row.id = existing->id;
+      row.created_at = existing->created_at;
+      row.last_refreshed_at = ToUnix(now);  // what UsableUntil counts from
+    }
     ASSIGN_OR_RETURN(SecretBytes plain, EncodeTokenSecrets(SecretsOf(*g)));
     ASSIGN_OR_RETURN(row.sealed,
                      envelope_.Seal(tx, account_id, kTokenSealKind, row.id, plain.view()));
-    RETURN_IF_ERROR(OAuthTokenStore::Insert(tx, row));
-    AuditEvent e = AuditEvent::For(ctx, account_id, "oauth.token.create", row.id);
+    RETURN_IF_ERROR(existing ? OAuthTokenStore::Replace(tx, row)
+                             : OAuthTokenStore::Insert(tx, row));
+    AuditEvent e = AuditEvent::For(ctx, account_id,
+                                   existing ? "oauth.token.replace" : "oauth.token.create", row.id);
     e.details = {{"provider", provider.id}, {"identifierId", identifier_id}};
     RETURN_IF_ERROR(audit_.Append(tx, e).status());
     ids.push_back(row.id);
   }
   return ids;
+}
+
+Result<std::optional<TokenRow>> OAuthTokens::FindConnection(SqlExecutor& exec,
+                                                            const std::string& account_id,
+                                                            const std::string& provider,
+                                                            const std::string& identifier_id,
+                                                            const std::string& kind) {
+  ASSIGN_OR_RETURN(std::vector<TokenRow> rows,
+                   OAuthTokenStore::ListConnection(exec, account_id, provider, identifier_id));
+  std::optional<TokenRow> legacy;
+  for (TokenRow& r : rows) {
+    if (ConnectionKind(r.metadata) != kind) continue;
+    if (r.connection_key) return std::optional<TokenRow>(std::move(r));
+    if (!legacy) legacy = std::move(r);
+  }
+  return legacy;
+}
+
+Result<std::string> OAuthTokens::ConnectionId(const std::string& account_id,
+                                              const std::string& provider,
+                                              const std::string& identifier_id,
+                                              const std::optional<std::string>& kind) {
+  std::vector<std::string> kinds = {"", "bot", "user"};
+  if (kind) kinds = {*kind};
+  for (const std::string& k : kinds) {
+    ASSIGN_OR_RETURN(std::optional<TokenRow> row,
+                     FindConnection(db_, account_id, provider, identifier_id, k));
+    if (row) return row->id;
+  }
+  return NotFound("no " + provider + " connection for identifierId '" + identifier_id + "'");
 }
 
 void OAuthTokens::SetOnStored(std::function<void()> hook) {
@@ -166,10 +229,10 @@ Result<AccessToken> OAuthTokens::Access(const std::string& account_id, const std
   if (row.status == TokenStatus::kNeedsReauth) return NeedsReauthFor(row);
   if (row.expires_at && *row.expires_at <= ToUnix(clock_.Now())) {
     if (!row.refreshable) {
-      return NeedsReauth(
-          "the access token has expired and cannot be refreshed; the user must"
-          " authorize " +
-          row.provider + " again");
+      return NeedsReauth(ReauthHint(
+          "the access token has expired and cannot be refreshed; the user must authorize " +
+              row.provider + " again",
+          row));
     }
     return Unavailable("the access token has expired and refreshing it is failing; retrying");
   }

@@ -108,10 +108,15 @@ class OAuthTokens {
   static const std::vector<Migration>& Migrations();
   static std::vector<std::string> OwnedTables();
 
-  // Stores a new grant inside `tx` (and Slack's user token as a second
-  // row); returns the ids, the grant's first. `requested_scopes` stand in
-  // when the provider does not report what it granted. Call
-  // NotifyStored() after the transaction commits.
+  // Stores a grant inside `tx` (and Slack's user token as a second row);
+  // returns the ids, the grant's first. A connection is one account,
+  // provider, identifier and (Slack only) kind, "bot" or "user": a grant
+  // for a connection that exists replaces its tokens in place, keeping its
+  // id (audited as oauth.token.replace); any other is a new row
+  // (oauth.token.create). `requested_scopes` stand in when the provider
+  // does not report what it granted. AlreadyExists when a concurrent
+  // transaction stored the same new connection first (run it again: it
+  // then replaces). Call NotifyStored() after the transaction commits.
   Result<std::vector<std::string>> Store(SqlExecutor& tx, const std::string& account_id,
                                          const OAuthProvider& provider,
                                          const std::string& identifier_id, const TokenGrant& grant,
@@ -126,6 +131,12 @@ class OAuthTokens {
                                            const std::optional<std::string>& identifier_id,
                                            const std::optional<std::string>& resource, int limit);
   Result<OAuthTokenInfo> Get(const std::string& account_id, const std::string& id);
+  // The token id of a connection (see Store). `kind` picks Slack's "bot"
+  // or "user" token; without it the bot token is preferred. NotFound when
+  // the account has no such connection.
+  Result<std::string> ConnectionId(const std::string& account_id, const std::string& provider,
+                                   const std::string& identifier_id,
+                                   const std::optional<std::string>& kind);
 
   // A usable access token, refreshed first when it is due. NotFound for
   // another account's token; NeedsReauth when only the user can renew it;
@@ -163,6 +174,12 @@ class OAuthTokens {
   // another account's ids look like ids that do not exist.
   Result<TokenRow> LoadOwned(const std::string& account_id, const std::string& id);
   Result<TokenSecrets> OpenSecrets(const TokenRow& row);
+  // The row of a connection: the one carrying its connection key, else the
+  // newest of the same kind stored before keys were kept.
+  Result<std::optional<TokenRow>> FindConnection(SqlExecutor& exec, const std::string& account_id,
+                                                 const std::string& provider,
+                                                 const std::string& identifier_id,
+                                                 const std::string& kind);
   TokenRow NewRow(const std::string& account_id, const OAuthProvider& provider,
                   const std::string& identifier_id, const TokenGrant& grant,
                   const std::vector<std::string>& requested_scopes, TimePoint now) const;

@@ -100,6 +100,8 @@ ROUTES = {
     ("GET", "/oauth-tokens/{id}"): "oauth:read",
     ("DELETE", "/oauth-tokens/{id}"): "oauth:write",
     ("GET", "/oauth-tokens/{id}/access-token"): "oauth:token",
+    ("GET", "/connections/{provider}/{identifierId}"): "oauth:read",
+    ("GET", "/connections/{provider}/{identifierId}/access-token"): "oauth:token",
     ("GET", "/v1/proxy"): "proxy",
     ("POST", "/v1/proxy"): "proxy",
     ("PUT", "/v1/proxy"): "proxy",
@@ -367,7 +369,7 @@ class HostileTest(unittest.TestCase):
                        CLIENT_SECRETS["google"], CLIENT_SECRETS["github"]]
         # Filled path parameters (real ids of A, so a bypass would act on them).
         cls.params = dict(STATIC_PARAMS, accountId=cls.acct_a, name="a-bearer", tokenId=cls.otk_a,
-                          deliveryId=cls.delivery_a)
+                          deliveryId=cls.delivery_a, identifierId="user-a")
         cls.ids = {"/admin/accounts/{id}": cls.acct_d, "/api-keys/{id}": cls.victim_key_id,
                    "/certificates/{id}": cls.cert_a, "/certificates/{id}/revoke": cls.cert_a,
                    "/oauth-tokens/{id}": cls.otk_a, "/oauth-tokens/{id}/access-token": cls.otk_a,

@@ -275,6 +275,48 @@ class ProviderFlowsTest(OAuthTestBase):
         self.assertEqual(self.access(second["tokenId"], expect=409)["code"], "NEEDS_REAUTH")
         self.assertEqual(self.access(result["tokenId"])["tokenType"], "Bearer")
 
+    def test_authorizing_again_renews_the_same_connection(self):
+        identifier = "ms-again/user@example.com"
+        first = self.connect("microsoft", identifier)
+        self.fake.kill_grants("microsoft")
+        self.fake.expires_in["microsoft"] = 2
+        self.connect("microsoft", identifier)  # the same connection, now short-lived
+        self.fake.kill_grants("microsoft")
+        self.fake.expires_in["microsoft"] = 3600
+        token_id = first["tokenId"]
+
+        def dead():
+            return self.call("GET", "/oauth-tokens/" + token_id)["status"] == "needs_reauth"
+        wait_until(dead, what="needs_reauth after AADSTS700082")
+        refused = self.access(token_id, expect=409)
+        self.assertEqual(refused["code"], "NEEDS_REAUTH")
+        self.assertIn("POST /auth/sessions", refused["error"])
+        self.assertIn("'%s'" % identifier, refused["error"])
+
+        again = self.connect("microsoft", identifier)
+        self.assertEqual(again["tokenId"], token_id)
+        self.assertEqual([t["id"] for t in self.tokens(urllib.parse.quote(identifier))],
+                         [token_id])
+        pair = "/connections/microsoft/" + urllib.parse.quote(identifier, safe="")
+        connection = self.call("GET", pair)
+        self.assertEqual((connection["id"], connection["status"]), (token_id, "active"))
+        self.assertEqual(connection["identifierId"], identifier)
+        by_pair = self.call("GET", pair + "/access-token")
+        self.assertEqual(by_pair["accessToken"], self.access(token_id)["accessToken"])
+        events = self.call("GET", "/audit-events?action=oauth.token.replace&limit=500")["events"]
+        self.assertEqual(len([e for e in events if e["resource"] == token_id]), 2)
+
+        for path, status, code in [
+                ("/connections/microsoft/nobody", 404, "NOT_FOUND"),
+                ("/connections/google/" + urllib.parse.quote(identifier, safe=""), 404,
+                 "NOT_FOUND"),
+                ("/connections/nope/x/access-token", 404, "NOT_FOUND"),
+                (pair + "?kind=robot", 400, "BAD_REQUEST"),
+                (pair + "?kind=user", 404, "NOT_FOUND")]:
+            self.assertEqual(self.call("GET", path, expect=status)["code"], code, path)
+        other_key = self.new_account("connections-other")
+        self.call("GET", pair, expect=404, key=other_key)
+
     def test_transient_failure_keeps_the_token_and_retries(self):
         self.fake.expires_in["google"] = 2
         result = self.connect("google", "g-flaky")

@@ -75,6 +75,20 @@ BOOST_AUTO_TEST_CASE(StoredCredentialsGetARowAndDeletedOnesLoseIt) {
   BOOST_TEST(all.count("perplexity") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(AReconnectedConnectionForgetsTheOldGrantsVerdict) {
+  Audited("oauth.token.create", "otk_1", {{"provider", "github"}});
+  BOOST_REQUIRE(db->Execute("UPDATE credential_health SET status = 'unhealthy',"
+                            " last_error = 'HTTP 401', next_check_at = ?",
+                            {ToUnix(clock.Now()) + 100000})
+                    .ok());
+  BOOST_TEST((health.ForAccount(account)->at("oauth:otk_1").status == HealthStatus::kUnhealthy));
+  Audited("oauth.token.replace", "otk_1", {{"provider", "github"}});
+  Health h = health.ForAccount(account)->at("oauth:otk_1");
+  BOOST_TEST((h.status == HealthStatus::kUnknown));
+  BOOST_TEST(h.last_error.empty());
+  BOOST_TEST(Count("SELECT next_check_at FROM credential_health") < ToUnix(clock.Now()) + 100000);
+}
+
 BOOST_AUTO_TEST_CASE(FirstTestsAreSpreadOverOneIntervalAndThenRepeat) {
   Audited("credentials.update", "credentials", {{"set", "openai"}});
   BOOST_TEST(*health.RunDue() == 0);

@@ -72,14 +72,14 @@ struct Fixture : testing::AccountsFixture {
   }
 
   std::string Store(int expires_in, const std::string& refresh = "rt-1",
-                    const std::string& access = "at-1") {
+                    const std::string& access = "at-1", const std::string& identifier = "user-1") {
     TokenGrant g;
     g.access_token = access;
     g.refresh_token = refresh;
     if (expires_in > 0) g.expires_in = expires_in;
     const OAuthProvider& google = *oauth.providers.Find("google");
     auto ids = TransactionValue<std::vector<std::string>>(*db, [&](SqlExecutor& tx) {
-      return oauth.tokens.Store(tx, account, google, "user-1", g, {"openid"}, ctx);
+      return oauth.tokens.Store(tx, account, google, identifier, g, {"openid"}, ctx);
     });
     BOOST_REQUIRE_MESSAGE(ids.ok(), ids.status().ToString());
     return (*ids)[0];
@@ -94,10 +94,10 @@ struct Fixture : testing::AccountsFixture {
 BOOST_FIXTURE_TEST_SUITE(OAuthTokensTest, Fixture)
 
 BOOST_AUTO_TEST_CASE(DueTimeIsTheSmallerMarginWithJitterAndFoundThroughTheIndex) {
-  std::string hour = Store(3600);
-  std::string minute = Store(60);
-  std::string forever = Store(0);
-  std::string no_refresh = Store(3600, "");
+  std::string hour = Store(3600, "rt-1", "at-1", "user-1");
+  std::string minute = Store(60, "rt-1", "at-1", "user-2");
+  std::string forever = Store(0, "rt-1", "at-1", "user-3");
+  std::string no_refresh = Store(3600, "", "at-1", "user-4");
   // 5 minutes (up to a fifth more as jitter) before a 1-hour token ends...
   BOOST_TEST(Column("next_refresh_at", hour) <= Now() + 3600 - 300);
   BOOST_TEST(Column("next_refresh_at", hour) >= Now() + 3600 - 360);
@@ -299,11 +299,90 @@ BOOST_AUTO_TEST_CASE(OtherAccountsSeeNothing) {
   BOOST_TEST(injection->allowed_hosts == oauth.providers.Find("google")->api_hosts);
 }
 
+BOOST_AUTO_TEST_CASE(AuthorizingAgainReplacesTheConnectionsTokensAndKeepsItsId) {
+  std::string id = Store(3600, "rt-1", "at-1");
+  clock.Advance(std::chrono::seconds(100));
+  BOOST_REQUIRE(db->Execute("UPDATE oauth_tokens SET status = 'needs_reauth', failures = 3,"
+                            " next_refresh_at = NULL, lease_owner = 'own_other', lease_until = ?",
+                            {Now() + 60})
+                    .ok());
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kNeedsReauth);
+
+  BOOST_TEST(Store(7200, "rt-2", "at-2") == id);
+  BOOST_TEST(Count("SELECT COUNT(*) FROM oauth_tokens") == 1);
+  BOOST_TEST(Status(id) == "active");
+  BOOST_TEST(Column("failures", id) == 0);
+  BOOST_TEST(Count("SELECT COUNT(*) FROM oauth_tokens WHERE lease_owner IS NULL") == 1);
+  BOOST_TEST(Column("next_refresh_at", id) > Now() + 7200 - 400);
+  auto info = oauth.tokens.Get(account, id);
+  BOOST_TEST(ToUnix(info->created_at) == Now() - 100);  // the connection's, kept
+  BOOST_TEST(ToUnix(*info->last_refreshed_at) == Now());
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr)->access_token == "at-2");
+  BOOST_TEST(Count("SELECT COUNT(*) FROM audit_events WHERE action = 'oauth.token.replace'"
+                   " AND resource = ?",
+                   {id}) == 1);
+
+  // Another identifier is another connection; the pair finds each.
+  std::string second = Store(3600, "rt-3", "at-3", "user-2");
+  BOOST_TEST(second != id);
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "google", "user-1", std::nullopt) == id);
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "google", "user-2", std::nullopt) == second);
+  for (auto missing : {oauth.tokens.ConnectionId(other, "google", "user-1", std::nullopt),
+                       oauth.tokens.ConnectionId(account, "github", "user-1", std::nullopt),
+                       oauth.tokens.ConnectionId(account, "google", "user-1", "user")}) {
+    BOOST_TEST(missing.status().code() == StatusCode::kNotFound);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(RowsStoredBeforeConnectionsAreAdoptedNewestFirst) {
+  std::string older = Store(3600, "rt-1", "at-1", "user-1");
+  std::string newer = Store(3600, "rt-1", "at-1", "user-2");
+  // As a database from before connection keys holds them: two rows for one
+  // pair, neither keyed.
+  BOOST_REQUIRE(db->Execute("UPDATE oauth_tokens SET connection_key = NULL,"
+                            " identifier_id = 'user-1'")
+                    .ok());
+  BOOST_REQUIRE(
+      db->Execute("UPDATE oauth_tokens SET created_at = created_at + 5 WHERE id = ?", {newer})
+          .ok());
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "google", "user-1", std::nullopt) == newer);
+  BOOST_TEST(Store(3600, "rt-2", "at-2", "user-1") == newer);
+  BOOST_TEST(Count("SELECT COUNT(*) FROM oauth_tokens WHERE connection_key IS NOT NULL") == 1);
+  BOOST_TEST(Store(3600, "rt-3", "at-3", "user-1") == newer);  // now by its key
+  BOOST_TEST(oauth.tokens.Access(account, older, nullptr)->access_token == "at-1");
+}
+
+BOOST_AUTO_TEST_CASE(SlacksBotAndUserTokensAreTwoConnections) {
+  const OAuthProvider& slack = *oauth.providers.Find("slack");
+  auto store = [&](const std::string& suffix) {
+    TokenGrant g;
+    g.access_token = "xoxb-" + suffix;
+    g.metadata_json = R"({"token_kind":"bot"})";
+    g.user = std::make_unique<TokenGrant>();
+    g.user->access_token = "xoxp-" + suffix;
+    g.user->metadata_json = R"({"token_kind":"user"})";
+    auto ids = TransactionValue<std::vector<std::string>>(*db, [&](SqlExecutor& tx) {
+      return oauth.tokens.Store(tx, account, slack, "team-1", g, {}, ctx);
+    });
+    BOOST_REQUIRE(ids.ok());
+    return *ids;
+  };
+  std::vector<std::string> first = store("1");
+  BOOST_REQUIRE(first.size() == 2u);
+  BOOST_TEST(store("2") == first, boost::test_tools::per_element());
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "slack", "team-1", std::nullopt) == first[0]);
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "slack", "team-1", "bot") == first[0]);
+  BOOST_TEST(*oauth.tokens.ConnectionId(account, "slack", "team-1", "user") == first[1]);
+  BOOST_TEST(oauth.tokens.Access(account, first[1], nullptr)->access_token == "xoxp-2");
+}
+
 BOOST_AUTO_TEST_CASE(ExpiredTokenWithoutRefreshTokenNeedsReauth) {
   std::string id = Store(60, "");
   clock.Advance(std::chrono::seconds(61));
   BOOST_TEST(Status(id) == "expired");
-  BOOST_TEST(oauth.tokens.Access(account, id, nullptr).status().code() == StatusCode::kNeedsReauth);
+  auto access = oauth.tokens.Access(account, id, nullptr);
+  BOOST_TEST(access.status().code() == StatusCode::kNeedsReauth);
+  BOOST_TEST(access.status().message().find("POST /auth/sessions") != std::string::npos);
   BOOST_TEST(server.requests() == 0);
 }
 
