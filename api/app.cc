@@ -11,6 +11,18 @@ namespace latchkey {
 namespace {
 
 // The caller's key, where the route takes it from.
+Status MissingKey(AuthKind auth) {
+  if (auth == AuthKind::kAdmin) {
+    return Unauthenticated("missing admin key: send it as 'Authorization: Bearer …'");
+  }
+  if (auth == AuthKind::kSdkKey) {
+    return Unauthenticated(
+        "missing API key: send it as 'Authorization: Bearer lk_…' or where the provider's SDK"
+        " puts its key (x-api-key, x-goog-api-key, api-key)");
+  }
+  return Unauthenticated("missing API key: send it as 'Authorization: Bearer lk_…'");
+}
+
 std::optional<std::string> CallerKey(const HttpRequest& request, AuthKind auth) {
   if (auto bearer = BearerToken(request)) return bearer;
   if (auth == AuthKind::kSdkKey) {
@@ -30,7 +42,7 @@ App::App(AppServices services, AppOptions options)
   AppServices& s = services_;
   AddSystemRoutes(router_, {s.db, router_, options_});
   AddAdminRoutes(router_, {s.accounts, s.key_pool});
-  AddApiKeyRoutes(router_, {s.api_keys});
+  AddApiKeyRoutes(router_, {s.api_keys, s.proxy});
   AddAuditRoutes(router_, {s.audit_writer});
   AddCertificateRoutes(router_, {s.certificates, *s.clock});
   AddTokenRoutes(router_, {s.certificates, s.tokens, s.logger, options_});
@@ -166,7 +178,7 @@ Result<HttpResponse> App::Dispatch(HttpRequest& request) {
       return *limited;
     }
   } else {
-    if (!CallerKey(request, route.auth)) return Unauthenticated("missing or invalid API key");
+    if (!CallerKey(request, route.auth)) return MissingKey(route.auth);
     int64_t wait = limiter_.Peek("fail:" + RateBucketAddress(request.client_address),
                                  options_.rate_limits.auth_failures, options_.steady_now());
     if (wait > 0) {
@@ -191,7 +203,7 @@ Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request, bool*
                      AuditContext{"", request.request_id, request.client_address}};
   if (route.auth == AuthKind::kPublic) return route.handler(ctx);
   auto token = CallerKey(request, route.auth);
-  if (!token) return Unauthenticated("missing or invalid API key");
+  if (!token) return MissingKey(route.auth);
   int64_t retry_after = 0;
   Status auth = Authenticate(route, *token, ctx, &retry_after, needs_worker);
   if (needs_worker && *needs_worker) return HttpResponse{};

@@ -167,6 +167,7 @@ void AddAdminRoutes(Router& router, const AdminRouteDeps& deps);
 
 struct ApiKeyRouteDeps {
   ApiKeyService& api_keys;
+  ProxyService& proxy;  // whether a restriction's credentials exist
 };
 void AddApiKeyRoutes(Router& router, const ApiKeyRouteDeps& deps);
 

@@ -9,9 +9,26 @@
 namespace latchkey {
 namespace {
 
-Result<NewApiKey> ParseNewApiKey(const std::string& text) {
-  ASSIGN_OR_RETURN(JsonBody body,
-                   JsonBody::Parse(text, {"name", "scopes", "expiresAt", "credentials"}));
+// A key restricted to a credential that does not exist is refused (a typo
+// would lock the agent out), unless `allowMissing` says it comes later.
+Status CredentialMustExist(const ApiKeyRouteDeps& d, const std::string& account_id,
+                           const std::string& name) {
+  Status found = d.proxy.CredentialExists(account_id, name);
+  if (found.code() != StatusCode::kNotFound) return found;
+  return InvalidArgument("credentials: the account has no credential '" + name.substr(0, 64) +
+                         "' (a provider id with a key, a secret name, or oauth:otk_…); set"
+                         " \"allowMissing\": true to restrict the key to it before it exists");
+}
+
+Result<NewApiKey> ParseNewApiKey(const std::string& text, bool* allow_missing) {
+  ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(text, {"name", "scopes", "expiresAt",
+                                                         "credentials", "allowMissing"}));
+  if (body.Has("allowMissing")) {
+    if (!body.json()["allowMissing"].is_boolean()) {
+      return InvalidArgument("allowMissing must be a boolean");
+    }
+    *allow_missing = body.json()["allowMissing"].get<bool>();
+  }
   NewApiKey request;
   ASSIGN_OR_RETURN(request.name, body.RequiredString("name"));
   ASSIGN_OR_RETURN(request.scopes, body.RequiredStringArray("scopes"));
@@ -23,8 +40,14 @@ Result<NewApiKey> ParseNewApiKey(const std::string& text) {
 }
 
 Result<HttpResponse> CreateApiKey(const ApiKeyRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(NewApiKey request, ParseNewApiKey(ctx.request.body));
-  ASSIGN_OR_RETURN(CreatedApiKey created, d.api_keys.CreateFor(*ctx.principal, request, ctx.audit));
+  bool allow_missing = false;
+  ASSIGN_OR_RETURN(NewApiKey request, ParseNewApiKey(ctx.request.body, &allow_missing));
+  std::function<Status(const std::string&)> check;
+  if (!allow_missing) {
+    check = [&](const std::string& name) { return CredentialMustExist(d, ctx.account_id(), name); };
+  }
+  ASSIGN_OR_RETURN(CreatedApiKey created,
+                   d.api_keys.CreateFor(*ctx.principal, request, ctx.audit, check));
   nlohmann::json out = ToJson(created.key);
   out["apiKey"] = created.token;
   return JsonResponse(201, out);

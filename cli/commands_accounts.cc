@@ -63,6 +63,7 @@ struct NewKey {
   std::vector<std::string> scopes;
   std::vector<std::string> credentials;
   std::string expires;
+  bool allow_missing = false;
 };
 
 void AddKeys(CLI::App& app, Session& session) {
@@ -78,10 +79,13 @@ void AddKeys(CLI::App& app, Session& session) {
   create->add_option("--credential", k->credentials,
                      "The only credentials it may use through the proxy (repeat for more)");
   create->add_option("--expires", k->expires, "When it stops working: ISO 8601 or 30d, 12h…");
+  create->add_flag("--allow-missing", k->allow_missing,
+                   "Accept --credential names that do not exist yet (to pre-provision)");
   create->callback([&session, k] {
     json body = {{"name", k->name}, {"scopes", k->scopes}};
     if (!k->credentials.empty()) body["credentials"] = k->credentials;
     if (!k->expires.empty()) body["expiresAt"] = ExpiryTime(k->expires);
+    if (k->allow_missing) body["allowMissing"] = true;
     session.Show("POST", "/api-keys", body, [](const json& key) {
       Note("Created key " + Cell(key["id"]) + " (" + Cell(key["name"]) +
            "); it is shown only now, store it:");

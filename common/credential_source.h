@@ -50,6 +50,9 @@ class CredentialSource {
   virtual ~CredentialSource() = default;
   // NotFound if the account has no credential by that name.
   virtual Result<Injection> Resolve(const std::string& account_id, const std::string& name) = 0;
+  // OK when the account has a credential by that name, NotFound when it
+  // has none; opens nothing.
+  virtual Status Exists(const std::string& account_id, const std::string& name) = 0;
   // Adds `count` uses of the credential, the last at `last_used`, inside
   // the caller's transaction. A credential deleted meanwhile is skipped.
   virtual Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
@@ -72,6 +75,10 @@ class CredentialRouter final : public CredentialSource {
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override {
     std::string rest;
     return Pick(name, &rest).Resolve(account_id, rest);
+  }
+  Status Exists(const std::string& account_id, const std::string& name) override {
+    std::string rest;
+    return Pick(name, &rest).Exists(account_id, rest);
   }
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override {

@@ -15,7 +15,11 @@ namespace latchkey {
 namespace {
 
 constexpr char kTokenPrefix[] = "lk_";
-constexpr char kUnauthenticated[] = "missing or invalid API key";
+// One message for an unknown key id and a wrong secret: a guesser learns
+// nothing. A caller holding the real key learns more (revoked, expired).
+constexpr char kUnknownKey[] = "unknown API key: no key has this id and secret";
+constexpr char kMalformedKey[] =
+    "malformed API key: expected lk_key_….secret, exactly as it was shown when created";
 constexpr int64_t kLastUsedGranularity = 60;  // seconds between last_used_at writes
 
 std::string JoinScopes(const std::vector<std::string>& scopes) {
@@ -53,8 +57,10 @@ Result<CreatedApiKey> ApiKeyService::Create(const std::string& account_id, const
       db_, [&](SqlExecutor& tx) { return CreateInTx(tx, account_id, request, ctx); });
 }
 
-Result<CreatedApiKey> ApiKeyService::CreateFor(const Principal& creator, NewApiKey request,
-                                               const AuditContext& ctx) {
+Result<CreatedApiKey> ApiKeyService::CreateFor(
+    const Principal& creator, NewApiKey request, const AuditContext& ctx,
+    const std::function<Status(const std::string&)>& check_credential) {
+  bool named = request.credentials.has_value();
   for (const auto& scope : request.scopes) {
     if (scopes::IsKnown(scope) && !creator.HasScope(scope)) {
       return PermissionDenied("scopes: this API key cannot grant '" + scope +
@@ -82,6 +88,9 @@ Result<CreatedApiKey> ApiKeyService::CreateFor(const Principal& creator, NewApiK
                               FormatIso8601(*creator.expires_at) +
                               " and cannot create one that outlives it");
     }
+  }
+  if (named && check_credential) {
+    for (const auto& name : *request.credentials) RETURN_IF_ERROR(check_credential(name));
   }
   return Create(creator.account_id, request, ctx);
 }
@@ -176,15 +185,17 @@ Result<Principal> ApiKeyService::Check(const CachedKey& cached, std::string_view
   const ApiKey& key = cached.key;
   if (!ConstantTimeEquals(Sha256Hex(token), cached.secret_hash)) {
     RecordDenied(key.account_id, key.id, "invalid_secret", ctx);
-    return Unauthenticated(kUnauthenticated);
+    return Unauthenticated(kUnknownKey);
   }
   if (key.revoked_at) {
     RecordDenied(key.account_id, key.id, "revoked", ctx);
-    return Unauthenticated(kUnauthenticated);
+    return Unauthenticated("API key revoked at " + FormatIso8601(*key.revoked_at) +
+                           ": use another key, or create one with POST /api-keys");
   }
   if (key.expires_at && *key.expires_at <= now) {
     RecordDenied(key.account_id, key.id, "expired", ctx);
-    return Unauthenticated(kUnauthenticated);
+    return Unauthenticated("API key expired at " + FormatIso8601(*key.expires_at) +
+                           ": use another key, or create one with POST /api-keys");
   }
   return Principal{key.account_id, key.id, key.scopes, key.credentials, key.expires_at};
 }
@@ -192,7 +203,7 @@ Result<Principal> ApiKeyService::Check(const CachedKey& cached, std::string_view
 std::optional<Result<Principal>> ApiKeyService::AuthenticateFromMemory(std::string_view token,
                                                                        const AuditContext& ctx) {
   std::optional<std::string> key_id = KeyIdOf(token);
-  if (!key_id) return Result<Principal>(Unauthenticated(kUnauthenticated));
+  if (!key_id) return Result<Principal>(Unauthenticated(kMalformedKey));
   TimePoint now = clock_.Now();
   std::shared_ptr<const CachedKey> cached = cache_.Peek(*key_id, now);
   if (!cached || LastUsedDue(cached->last_used_at.load(), now)) return std::nullopt;
@@ -201,10 +212,10 @@ std::optional<Result<Principal>> ApiKeyService::AuthenticateFromMemory(std::stri
 
 Result<Principal> ApiKeyService::Authenticate(std::string_view token, const AuditContext& ctx) {
   std::optional<std::string> key_id = KeyIdOf(token);
-  if (!key_id) return Unauthenticated(kUnauthenticated);
+  if (!key_id) return Unauthenticated(kMalformedKey);
   TimePoint now = clock_.Now();
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedKey> cached, Lookup(*key_id, now));
-  if (!cached) return Unauthenticated(kUnauthenticated);
+  if (!cached) return Unauthenticated(kUnknownKey);
   ASSIGN_OR_RETURN(Principal principal, Check(*cached, token, now, ctx));
   int64_t last_used = cached->last_used_at.load();
   if (LastUsedDue(last_used, now) &&

@@ -91,9 +91,12 @@ class ApiKeyService {
   // holds: PermissionDenied unless the new key's scopes are a subset of the
   // creator's, its credential restriction (if the creator has one) a subset
   // of the creator's, and its expiry no later than the creator's. A request
-  // that names no restriction or expiry inherits the creator's.
-  Result<CreatedApiKey> CreateFor(const Principal& creator, NewApiKey request,
-                                  const AuditContext& ctx);
+  // that names no restriction or expiry inherits the creator's. Then,
+  // when given, `check_credential` vets each credential the request names
+  // (its error is returned as is).
+  Result<CreatedApiKey> CreateFor(
+      const Principal& creator, NewApiKey request, const AuditContext& ctx,
+      const std::function<Status(const std::string&)>& check_credential = nullptr);
   // Same, inside the caller's transaction (used when creating an account).
   Result<CreatedApiKey> CreateInTx(SqlExecutor& tx, const std::string& account_id,
                                    const NewApiKey& request, const AuditContext& ctx);

@@ -178,6 +178,9 @@ class CredentialService final : public CredentialSource {
   // CredentialSource: a provider id ("openai") or a secret name. NotFound
   // if the account has none by that name; DataLoss if it does not open.
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
+  Status Exists(const std::string& account_id, const std::string& name) override {
+    return Read(account_id, name).status();
+  }
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override;
 

@@ -237,6 +237,9 @@ class OAuthTokenCredentials final : public CredentialSource {
  public:
   explicit OAuthTokenCredentials(OAuthTokens& tokens) : tokens_(tokens) {}
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
+  Status Exists(const std::string& account_id, const std::string& name) override {
+    return tokens_.Get(account_id, name).status();
+  }
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override;
 

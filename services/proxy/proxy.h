@@ -133,6 +133,12 @@ class ProxyService {
   // credentials in it (ParseTargetUrl, request_policy.h).
   static Result<TargetUrl> ParseTarget(const std::string& url) { return ParseTargetUrl(url); }
 
+  // OK when the account has a credential by the name a key's restriction
+  // or X-Credential would use ("openai", a secret name, "oauth:otk_…").
+  Status CredentialExists(const std::string& account_id, const std::string& name) {
+    return credentials_.Exists(account_id, name);
+  }
+
   // The checks that need no I/O: required headers, method, body size, the
   // key's restriction, the target URL's form. Run them first to answer a
   // plain JSON error; Forward runs them again itself.

@@ -121,13 +121,19 @@ BOOST_AUTO_TEST_CASE(TheApiKeyRouteHandsOnOnlyWhatTheCallerHolds) {
              201);
   auto agent =
       Json(Call("POST", "/api-keys", key,
-                R"({"name":"a","scopes":["proxy","api-keys:write"],"credentials":["openai"]})"));
+                R"({"name":"a","scopes":["proxy","api-keys:write"],"credentials":["openai"],)"
+                R"("allowMissing":true})"));
   std::string a = agent["apiKey"];
   ExpectError(Call("POST", "/api-keys", a,
                    R"({"name":"y","scopes":["proxy"],"credentials":["anthropic"]})"),
               403, "FORBIDDEN");
   auto child = Json(Call("POST", "/api-keys", a, R"({"name":"y","scopes":["proxy"]})"));
-  BOOST_TEST(child["credentials"] == nlohmann::json::array({"openai"}));
+  BOOST_TEST(child["credentials"] == nlohmann::json::array({"openai"}));  // inherited, unchecked
+  // Naming it is checked: it still does not exist.
+  auto named =
+      Call("POST", "/api-keys", a, R"({"name":"z","scopes":["proxy"],"credentials":["openai"]})");
+  ExpectError(named, 400, "BAD_REQUEST");
+  BOOST_TEST(std::string(Json(named)["error"]).find("allowMissing") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(RepeatedFieldsAndEmptyNamesAreRefused) {

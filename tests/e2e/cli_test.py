@@ -288,6 +288,13 @@ class CommandsTest(OAuthTestBase, CliAssertions):
                         "--credential", "openai", "--expires", "30d")
         secret = r.stdout.strip()
         self.assertTrue(secret.startswith("lk_key_"), r.stdout)
+        missing = self.cli.run("keys", "create", "--name", "early", "--scope", "proxy",
+                               "--credential", "not-yet")
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("no credential 'not-yet'", missing.stderr)
+        early = self.cli.json("keys", "create", "--name", "early", "--scope", "proxy",
+                              "--credential", "not-yet", "--allow-missing")
+        self.assertEqual(early["credentials"], ["not-yet"])
         made = self.cli.json("keys", "create", "--name", "cli-json-key",
                              "--scope", "certificates:read", "--scope", "audit:read")
         keys = {k["name"]: k for k in self.call("GET", "/api-keys")["apiKeys"]}

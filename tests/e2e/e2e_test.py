@@ -55,6 +55,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(body["code"], code)
         self.assertEqual(body["status"], status)
         self.assertEqual(resp.getheader("Content-Type"), "application/json")
+        return body
 
     def test_health_and_readiness_are_public(self):
         self.assertEqual(self.server.request("GET", "/healthz")[:2], (200, {"status": "ok"}))
@@ -82,8 +83,14 @@ class ServerTest(unittest.TestCase):
         status, reader, _ = self.server.request(
             "POST", "/api-keys", key, {"name": "reader", "scopes": ["audit:read"]})
         self.assertEqual(status, 201)
-        self.assertError(self.server.request("GET", "/api-keys"), 401, "UNAUTHORIZED")
-        self.assertError(self.server.request("GET", "/api-keys", "lk_key_x.y"), 401, "UNAUTHORIZED")
+        for token, says in [(None, "missing API key: send it as 'Authorization: Bearer lk_"),
+                            ("sk-not-ours", "malformed API key"),
+                            ("lk_key_x.y", "malformed API key"),
+                            ("lk_key_aaaaaaaaaaaaaaaaaaaa.y", "unknown API key"),
+                            (key[:-1] + ("A" if key[-1] != "A" else "B"), "unknown API key")]:
+            body = self.assertError(self.server.request("GET", "/api-keys", token), 401,
+                                    "UNAUTHORIZED")
+            self.assertTrue(body["error"].startswith(says), (token, body))
         self.assertError(self.server.request("GET", "/api-keys", reader["apiKey"]), 403, "FORBIDDEN")
         self.assertEqual(self.server.request("GET", "/audit-events", reader["apiKey"])[0], 200)
         # Any key reads its own metadata, and only its own.
@@ -98,9 +105,13 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(len(keys["apiKeys"]), 2)
         self.assertTrue(all("apiKey" not in k for k in keys["apiKeys"]))
         self.assertEqual(self.server.request("DELETE", "/api-keys/" + reader["id"], key)[0], 200)
-        self.assertError(self.server.request("GET", "/audit-events", reader["apiKey"]), 401,
-                         "UNAUTHORIZED")
+        revoked = self.assertError(self.server.request("GET", "/audit-events", reader["apiKey"]),
+                                   401, "UNAUTHORIZED")
+        self.assertTrue(revoked["error"].startswith("API key revoked at "), revoked)
         self.assertError(self.server.request("GET", "/admin/accounts", key), 401, "UNAUTHORIZED")
+        missing = self.assertError(self.server.request("GET", "/admin/accounts"), 401,
+                                   "UNAUTHORIZED")
+        self.assertTrue(missing["error"].startswith("missing admin key"), missing)
 
     def test_error_shapes(self):
         key = self.create_account()["apiKey"]

@@ -149,7 +149,7 @@ class McpTest(OAuthTestBase):
         self.assertIn("not an allowed host", far["result"]["content"][0]["text"])
 
     def test_a_key_restricted_to_other_credentials_is_refused(self):
-        _, restricted = self.new_key(["proxy"], credentials=["anthropic"])
+        _, restricted = self.new_key(["proxy"], credentials=["anthropic"], allowMissing=True)
         agent = Session(self, restricted)
         before = len(self.upstream.requests)
         out = agent.call("proxy_request", {"credential": "openai",

@@ -719,7 +719,8 @@ class OAuthByPathTest(OAuthTestBase):
         self.assertEqual(self.by_path("otk_missing", "x")[0], 404)
         # A key restricted to other credentials; one restricted to this token.
         _, other_only, _ = self.server.request("POST", "/api-keys", self.key, {
-            "name": "openai-only", "scopes": ["proxy"], "credentials": ["openai"]})
+            "name": "openai-only", "scopes": ["proxy"], "credentials": ["openai"],
+            "allowMissing": True})
         status, body = self.by_path(token, "x", key=other_only["apiKey"])
         self.assertEqual((status, body["code"]), (403, "FORBIDDEN"), body)
         _, this_only, _ = self.server.request("POST", "/api-keys", self.key, {

@@ -446,6 +446,25 @@ class ProxyTest(unittest.TestCase):
         self.call_as(agent, "GET", "/credentials", expect=403)
         self.call_as(agent, "PUT", "/credentials", {"openaiApiKey": "sk-overwrite-000000"}, expect=403)
 
+    def test_a_restriction_must_name_credentials_that_exist_unless_allow_missing(self):
+        before = self.call_as(self.key, "GET", "/api-keys")["apiKeys"]
+        for names, extra, says in [
+                (["openai", "opneai"], {}, "no credential 'opneai'"),
+                (["oauth:otk_missing"], {}, "no credential 'oauth:otk_missing'"),
+                (["later"], {"allowMissing": "yes"}, "allowMissing must be a boolean"),
+                (["later"], {"allowMissing": False}, "set \"allowMissing\": true")]:
+            body = dict({"name": "agent", "scopes": ["proxy"], "credentials": names}, **extra)
+            refused = self.call_as(self.key, "POST", "/api-keys", body, expect=400)
+            self.assertIn(says, refused["error"])
+        self.assertEqual(self.call_as(self.key, "GET", "/api-keys")["apiKeys"], before)
+        # Pre-provisioned: refused until the secret exists, then it works.
+        body = self.call_as(self.key, "POST", "/api-keys",
+                            {"name": "early", "scopes": ["proxy"], "credentials": ["later"],
+                             "allowMissing": True}, expect=201)
+        self.assertEqual(body["credentials"], ["later"])
+        status, data, _ = self.proxy("later", token=body["apiKey"])
+        self.assertEqual(status, 404, data)
+
     def test_calls_are_audited_and_counted_without_secrets_or_query(self):
         self.proxy("query", path="/echo?token=hidden-query-value")
         events = self.call_as(self.key, "GET", "/audit-events?action=proxy.request&limit=100")["events"]

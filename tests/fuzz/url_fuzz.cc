@@ -28,6 +28,9 @@ class NoCredentials final : public CredentialSource {
   Result<Injection> Resolve(const std::string&, const std::string&) override {
     return NotFound("no credentials here");
   }
+  Status Exists(const std::string&, const std::string&) override {
+    return NotFound("no credentials here");
+  }
   Status RecordUses(SqlExecutor&, const std::string&, const std::string&, int64_t,
                     TimePoint) override {
     return Status::Ok();

@@ -33,23 +33,40 @@ BOOST_AUTO_TEST_CASE(WrongMalformedRevokedAndExpiredKeysAreUnauthenticated) {
   std::string token = acme.first_key.token;
   std::string wrong = token;
   wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
-  for (const std::string& bad : {wrong, std::string("lk_nope"), std::string(""),
-                                 std::string("lk_key_aaaaaaaaaaaaaaaaaaaa.x"), token + "x"}) {
-    BOOST_TEST((api_keys.Authenticate(bad, ctx).status().code() == StatusCode::kUnauthenticated));
+  auto refusal = [&](const std::string& bad) {
+    Status s = api_keys.Authenticate(bad, ctx).status();
+    BOOST_TEST((s.code() == StatusCode::kUnauthenticated));
+    return s.message();
+  };
+  // A wrong secret reads exactly like a key id that does not exist.
+  const std::string unknown = "unknown API key: no key has this id and secret";
+  for (const std::string& bad :
+       {wrong, std::string("lk_key_aaaaaaaaaaaaaaaaaaaa.x"), token + "x"}) {
+    BOOST_TEST(refusal(bad) == unknown);
   }
-  auto limited = *api_keys.Create(
-      account(), {"short", {scopes::kAuditRead}, clock.Now() + std::chrono::seconds(60)}, ctx);
+  for (const std::string& bad : {std::string("lk_nope"), std::string(""), std::string("sk-1")}) {
+    BOOST_TEST(refusal(bad).rfind("malformed API key", 0) == 0u);
+  }
+  TimePoint ends = clock.Now() + std::chrono::seconds(60);
+  auto limited = *api_keys.Create(account(), {"short", {scopes::kAuditRead}, ends}, ctx);
   BOOST_TEST(api_keys.Authenticate(limited.token, ctx).ok());
   clock.Advance(std::chrono::seconds(60));
-  BOOST_TEST(!api_keys.Authenticate(limited.token, ctx).ok());
+  BOOST_TEST(refusal(limited.token) == "API key expired at " + FormatIso8601(ends) +
+                                           ": use another key, or create one with POST /api-keys");
+  std::string expired_wrong = limited.token;
+  expired_wrong.back() = expired_wrong.back() == 'A' ? 'B' : 'A';
+  BOOST_TEST(refusal(expired_wrong) == unknown);  // only the key's holder learns it expired
 
+  TimePoint revoked_at = clock.Now();
   BOOST_REQUIRE(api_keys.Revoke(account(), acme.first_key.key.id, ctx).ok());
-  BOOST_TEST(!api_keys.Authenticate(token, ctx).ok());
+  BOOST_TEST(refusal(token) == "API key revoked at " + FormatIso8601(revoked_at) +
+                                   ": use another key, or create one with POST /api-keys");
   // Failed attempts on real key ids are audited, without the secret.
   AuditFilter f{account()};
   f.action = "auth.denied";
   auto denied = audit.List(*db, f)->events;
-  BOOST_TEST(denied.size() == 3u);  // wrong secret (twice, in one window), expired, revoked
+  // Wrong secrets (in one window per key), expired, revoked.
+  BOOST_TEST(denied.size() == 4u);
   for (const auto& e : denied) BOOST_TEST(e.details[0].second.find(".") == std::string::npos);
 }
 
