@@ -272,6 +272,16 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       "rotate",
       "Print a new admin key once and retire the old one (running servers take it up within "
       "--maintenance-interval)");
+  auto* backup = app.add_subcommand(
+      "backup", "Copy the SQLite database to FILE, consistent while servers run, then exit");
+  backup->add_option("FILE", config.command_file, "Where to write the copy (must not exist)")
+      ->required();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "Copy a backup into --data-dir (which must hold no database), migrate it and check that "
+      "its data keys open and its audit chains verify, then exit");
+  restore->add_option("FILE", config.command_file, "A file written by latchkeyd backup")
+      ->required();
   RETURN_IF_ERROR(RunParser(app, argc, argv, exit_code));
   if (print_reference) {
     std::cout << ConfigReference();
@@ -280,6 +290,8 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   }
   if (rewrap->parsed()) config.command = Config::Command::kRewrap;
   if (rotate->parsed()) config.command = Config::Command::kRotateAdminKey;
+  if (backup->parsed()) config.command = Config::Command::kBackup;
+  if (restore->parsed()) config.command = Config::Command::kRestore;
   RETURN_IF_ERROR(StoreFlags(texts, &config));
   RETURN_IF_ERROR(CheckPublicUrlIsRoutable(config));
   config.master_keys = Env("LATCHKEY_MASTER_KEYS");

@@ -19,8 +19,9 @@
 namespace latchkey {
 
 struct Config {
-  enum class Command { kServe, kRewrap, kRotateAdminKey };
+  enum class Command { kServe, kRewrap, kRotateAdminKey, kBackup, kRestore };
   Command command = Command::kServe;
+  std::string command_file;  // backup's destination, restore's source
 
   std::string host = "127.0.0.1";
   uint16_t port = 8080;

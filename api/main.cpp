@@ -17,5 +17,7 @@ int main(int argc, char** argv) {
   if (config->command == latchkey::Config::Command::kRotateAdminKey) {
     return latchkey::RunRotateAdminKey(*config);
   }
+  if (config->command == latchkey::Config::Command::kBackup) return latchkey::RunBackup(*config);
+  if (config->command == latchkey::Config::Command::kRestore) return latchkey::RunRestore(*config);
   return latchkey::RunServer(*config);
 }

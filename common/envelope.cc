@@ -95,6 +95,17 @@ Result<int64_t> Envelope::RewrapAll() {
   return count;
 }
 
+Result<int64_t> Envelope::CheckAll() const {
+  ASSIGN_OR_RETURN(auto keys, DataKeyStore::All(db_));
+  for (const auto& [account, key] : keys) {
+    auto dek = Unwrap(key, account);
+    if (!dek.ok()) {
+      return DataLoss("cannot unwrap the data key of " + account + ": " + dek.status().message());
+    }
+  }
+  return static_cast<int64_t>(keys.size());
+}
+
 Result<std::vector<std::string>> Envelope::MissingMasterKeys() {
   ASSIGN_OR_RETURN(std::vector<std::string> ids, DataKeyStore::MasterKeyIds(db_));
   std::vector<std::string> missing;

@@ -59,6 +59,10 @@ class Envelope {
   // cannot be unwrapped.
   Result<int64_t> RewrapAll();
 
+  // Unwraps every DEK (and keeps none); returns how many. DataLoss naming
+  // the first account whose DEK does not open with the keyring.
+  Result<int64_t> CheckAll() const;
+
   // Ids of master keys that wrap some DEK but are not in the keyring.
   Result<std::vector<std::string>> MissingMasterKeys();
   // How many data keys exist; usable before a keyring is loaded (to tell a

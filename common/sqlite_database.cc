@@ -1,9 +1,12 @@
 #include "common/sqlite_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <unordered_map>
 
@@ -209,6 +212,81 @@ class Lease {
 };
 
 }  // namespace
+
+namespace {
+
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+
+Status OpenHandle(const std::string& path, int flags, DbPtr* out) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  out->reset(raw);
+  if (rc != SQLITE_OK) return Unavailable("cannot open " + path + ": " + sqlite3_errstr(rc));
+  sqlite3_busy_timeout(raw, 5000);
+  return Status::Ok();
+}
+
+// After a rename, so that the new name survives a crash.
+void SyncParentDirectory(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+Status CopyPages(sqlite3* from, sqlite3* to) {
+  sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
+  if (backup == nullptr) return Unavailable(std::string("backup: ") + sqlite3_errmsg(to));
+  int rc = sqlite3_backup_step(backup, -1);  // all pages, under one read snapshot
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return Unavailable(std::string("backup: ") + sqlite3_errstr(rc));
+  // A plain single-file database, whatever the source's journal mode.
+  rc = sqlite3_exec(to, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+  return rc == SQLITE_OK ? Status::Ok() : FromSqlite(rc, "backup");
+}
+
+Status IntegrityCheck(sqlite3* db, const std::string& path) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &raw, nullptr) != SQLITE_OK) {
+    return DataLoss(path + " is not a SQLite database");
+  }
+  StmtPtr stmt(raw);
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return DataLoss(path + " is not a SQLite database");
+  const char* verdict = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+  if (verdict == nullptr || std::string_view(verdict) != "ok") {
+    return DataLoss(path + " failed its integrity check: " + (verdict ? verdict : "no answer"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SqliteCopy(const std::string& from, const std::string& to) {
+  if (::access(to.c_str(), F_OK) == 0) return AlreadyExists(to + " exists; choose a new file");
+  if (::access(from.c_str(), R_OK) != 0) return Unavailable("cannot read " + from);
+  std::string partial = to + ".partial";
+  std::remove(partial.c_str());
+  Status copied = [&]() -> Status {
+    DbPtr source, copy;
+    RETURN_IF_ERROR(OpenHandle(from, SQLITE_OPEN_READONLY, &source));
+    RETURN_IF_ERROR(IntegrityCheck(source.get(), from));
+    // synchronous=FULL (the default): the copy is on disk once it commits.
+    RETURN_IF_ERROR(OpenHandle(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &copy));
+    RETURN_IF_ERROR(CopyPages(source.get(), copy.get()));
+    return IntegrityCheck(copy.get(), to);
+  }();
+  if (copied.ok() && std::rename(partial.c_str(), to.c_str()) != 0) {
+    copied = Unavailable("cannot rename " + partial + " to " + to);
+  }
+  if (!copied.ok()) {
+    std::remove(partial.c_str());
+    return copied;
+  }
+  SyncParentDirectory(to);
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions& options) {
   bool memory = options.path == ":memory:";

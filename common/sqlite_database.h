@@ -44,4 +44,13 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<Pool> pool_;
 };
 
+// Copies the database at `from` to `to` with SQLite's online backup API:
+// one consistent snapshot (committed transactions only, the WAL's
+// included) while other connections keep writing. Written to a temporary
+// file beside `to`, synced, then renamed, so `to` is whole or absent; then
+// checked with PRAGMA integrity_check. AlreadyExists when `to` exists;
+// Unavailable when either file cannot be opened; DataLoss when the copy
+// fails its check.
+Status SqliteCopy(const std::string& from, const std::string& to);
+
 }  // namespace latchkey
