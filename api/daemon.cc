@@ -266,12 +266,47 @@ sigset_t BlockStopSignals() {
   return stop_signals;
 }
 
+std::string Joined(const std::vector<std::string>& items, const std::string& none) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? none : out;
+}
+
+// What this process runs with, one fact per line, before the data: line.
+void PrintSettings(const Config& config, const OAuthProviders& providers) {
+  std::vector<std::string> ids, changed;
+  for (const auto& p : providers.all()) ids.push_back(p.id);
+  for (const auto& id : providers.from_file()) {
+    bool built_in = OAuthProviders::BuiltIn().Find(id) != nullptr;
+    changed.push_back(id + (built_in ? " (changed)" : " (added)"));
+  }
+  std::string file = config.oauth_providers_file.empty()
+                         ? "built in"
+                         : config.oauth_providers_file + ": " + Joined(changed, "no entries");
+  std::printf("oauth providers: %s (%s)\n", Joined(ids, "none").c_str(), file.c_str());
+  std::string http = config.proxy_allow_http.empty()
+                         ? "https only (--proxy-allow-http widens)"
+                         : "plain http too to " + Joined(config.proxy_allow_http, "");
+  std::string ranges = config.proxy_allow_private.empty()
+                           ? "public addresses only (--proxy-allow-private widens)"
+                           : "private addresses too in " + config.proxy_allow_private;
+  std::printf("proxy: %s; %s\n", http.c_str(), ranges.c_str());
+  std::string database = config.database_url.empty()
+                             ? std::string("SQLite, 4 connections")
+                             : "PostgreSQL, pool " + std::to_string(config.database_pool);
+  std::printf("capacity: %d workers (queue %d); %s; %d RSA keys pre-generated\n", config.workers,
+              config.worker_queue, database.c_str(), config.key_pool_size);
+}
+
 void PrintStarted(const Config& config, const std::string& base, const Storage& storage,
+                  const OAuthProviders& providers,
                   const std::optional<std::string>& generated_admin) {
+  std::printf("latchkeyd %s\n", LATCHKEY_VERSION);
   std::printf("listening on %s\n", base.c_str());
   const std::string& public_url = config.public_url.empty() ? base : config.public_url;
   std::printf("public URL: %s (OAuth redirect URI to register with providers: %s/auth/callback)\n",
               public_url.c_str(), public_url.c_str());
+  PrintSettings(config, providers);
   std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
               storage.key_source.c_str());
   if (generated_admin) {
@@ -341,7 +376,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   checks.Start();
   s.key_pool.Start();
   refresher.Start();
-  PrintStarted(config, base, storage, generated_admin);
+  PrintStarted(config, base, storage, s.oauth.providers, generated_admin);
   logger.Info("started", {{"address", base},
                           {"data_dir", config.data_dir},
                           {"replica", s.oauth.tokens.options().owner}});

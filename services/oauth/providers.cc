@@ -415,6 +415,7 @@ Result<OAuthProviders> OAuthProviders::WithOverrides(std::string_view text) {
   for (const auto& [id, entry] : doc.items()) {
     ASSIGN_OR_RETURN(OAuthProvider * target, EntryTarget(out.providers_, id, entry));
     RETURN_IF_ERROR(EntryReader(id, entry).Apply(*target));
+    out.from_file_.push_back(id);
   }
   return out;
 }

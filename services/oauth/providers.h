@@ -90,9 +90,13 @@ class OAuthProviders {
 
   const OAuthProvider* Find(std::string_view id) const;
   const std::vector<OAuthProvider>& all() const { return providers_; }
+  // The ids a providers file named, in its order: built-in ones it
+  // changed and new ones it added.
+  const std::vector<std::string>& from_file() const { return from_file_; }
 
  private:
   std::vector<OAuthProvider> providers_;
+  std::vector<std::string> from_file_;
 };
 
 }  // namespace latchkey

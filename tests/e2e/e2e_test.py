@@ -1,4 +1,5 @@
 """End-to-end tests: the real latchkeyd over real loopback sockets."""
+import json
 import os
 import re
 import signal
@@ -384,6 +385,31 @@ class AdminKeyTest(unittest.TestCase):
         result = subprocess.run([BINARY, "--version"], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertRegex(result.stdout.strip(), r"^latchkeyd \d+\.\d+\.\d+$")
+
+
+    def test_startup_says_what_it_runs_with(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            providers = os.path.join(tmp, "providers.json")
+            with open(providers, "w") as f:
+                json.dump({"google": {"tokenUrl": "https://login.example.test/token"}}, f)
+            server = Server(os.path.join(tmp, "data"), args=[
+                "--proxy-allow-http", "127.0.0.1", "--workers", "7", "--worker-queue", "99",
+                "--oauth-providers-file", providers]).start()
+            try:
+                out = server.stdout
+            finally:
+                server.stop()
+        lines = out.splitlines()
+        self.assertRegex(lines[0], r"^latchkeyd \d+\.\d+\.\d+$")
+        self.assertEqual(lines[1], "listening on http://127.0.0.1:%d" % server.port)
+        self.assertIn("oauth providers: google, microsoft, slack, github, notion (%s: google"
+                      " (changed))" % providers, lines)
+        self.assertIn("proxy: plain http too to 127.0.0.1; public addresses only"
+                      " (--proxy-allow-private widens)", lines)
+        database = "PostgreSQL, pool 8" if PG_URL else "SQLite, 4 connections"
+        self.assertIn("capacity: 7 workers (queue 99); %s; 4 RSA keys pre-generated" % database,
+                      lines)
+        self.assertTrue(lines[-1].startswith("data: "), lines)
 
 
 class ConfigurationTest(unittest.TestCase):
