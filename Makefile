@@ -7,6 +7,8 @@
 #   make fuzz     each libFuzzer target in tests/fuzz for FUZZ_SECONDS (clang, ASan+UBSan; build-fuzz/)
 #   make soak     SOAK_SECONDS (600) of mixed load; RSS, fds and threads every 10 s (build/soak/)
 #   make bench    benchmarks with ratios against references measured in the same run
+#   make install  latchkeyd, the CLI, /etc/latchkey/latchkeyd.env and a hardened systemd unit
+#                 (PREFIX=/usr/local, DESTDIR; see docs/operations.md#installing)
 #   make format   clang-format the sources (make format-check: fail unless clean; CI runs it)
 
 BUILD ?= build
@@ -17,7 +19,7 @@ ifneq ($(CI),)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps test-deps configure run test sanitize tsan fuzz soak bench format format-check clean
+.PHONY: all deps test-deps configure run install test sanitize tsan fuzz soak bench format format-check clean
 
 all: configure
 	cmake --build $(BUILD) --target latchkeyd latchkey -j $(JOBS)
@@ -32,6 +34,9 @@ configure: deps
 # has a LATCHKEY_* environment variable; see docs/configuration.md).
 run: all
 	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var $(ARGS)
+
+install: all
+	@bash scripts/install.sh $(BUILD)/latchkeyd $(BUILD)/latchkey
 
 # The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc); the
 # drop-in base URL tests, the official OpenAI and Anthropic SDKs (tests/e2e/sdk).
