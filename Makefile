@@ -1,6 +1,7 @@
 # latchkeyd — see README.md.
 #   make          build build/latchkeyd and build/latchkey (the CLI)
 #   make run      install missing packages, build, start on 127.0.0.1:8080 (data in ./var)
+#   make dev      the same in dev mode: throwaway data, fake OAuth providers, keys ready (latchkeyd dev)
 #   make test     install missing packages, build everything, run every test through ctest
 #   make sanitize the unit and end-to-end tests under AddressSanitizer + UBSan (build-asan/)
 #   make tsan     the same under ThreadSanitizer (build-tsan/)
@@ -19,7 +20,7 @@ ifneq ($(CI),)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps test-deps configure run install test sanitize tsan fuzz soak bench format format-check clean
+.PHONY: all deps test-deps configure run dev install test sanitize tsan fuzz soak bench format format-check clean
 
 all: configure
 	cmake --build $(BUILD) --target latchkeyd latchkey -j $(JOBS)
@@ -34,6 +35,9 @@ configure: deps
 # has a LATCHKEY_* environment variable; see docs/configuration.md).
 run: all
 	./$(BUILD)/latchkeyd --listen 127.0.0.1:8080 --data-dir ./var $(ARGS)
+
+dev: all
+	./$(BUILD)/latchkeyd dev --listen 127.0.0.1:8080 $(ARGS)
 
 install: all
 	@bash scripts/install.sh $(BUILD)/latchkeyd $(BUILD)/latchkey

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "api/dev_mode.h"
 #include "api/mcp_tools.h"
 #include "api/responses.h"
 #include "api/sdk_key.h"
@@ -41,6 +42,10 @@ App::App(AppServices services, AppOptions options)
            services.audit_writer, *services.clock) {
   AppServices& s = services_;
   AddSystemRoutes(router_, {s.db, router_, options_});
+  if (options_.dev_mode) {
+    dev_providers_ = std::make_unique<DevProviders>(options_.public_url);
+    AddDevRoutes(router_, *dev_providers_);
+  }
   AddAdminRoutes(router_, {s.accounts, s.key_pool});
   AddApiKeyRoutes(router_, {s.api_keys, s.proxy});
   AddAuditRoutes(router_, {s.audit_writer});

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "api/dev_providers.h"
 #include "api/http_types.h"
 #include "api/router.h"
 #include "common/audit_log.h"
@@ -51,6 +52,8 @@ struct AppOptions {
   // Peers whose X-Forwarded-For is believed (reverse proxies, load
   // balancers); from anyone else the header is ignored.
   std::vector<Cidr> trusted_proxies;
+  // `latchkeyd dev`: the dev routes (api/dev_mode.h), and /healthz says so.
+  bool dev_mode = false;
   // Time for the rate limits; replaceable in tests.
   std::function<RateLimiter::Time()> steady_now = [] { return std::chrono::steady_clock::now(); };
 };
@@ -143,6 +146,7 @@ class App {
   AppServices services_;
   AppOptions options_;
   McpServer mcp_;
+  std::unique_ptr<DevProviders> dev_providers_;  // dev mode only
   Router router_;
   RateLimiter limiter_;
 };

@@ -282,6 +282,10 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       "its data keys open and its audit chains verify, then exit");
   restore->add_option("FILE", config.command_file, "A file written by latchkeyd backup")
       ->required();
+  auto* dev = app.add_subcommand(
+      "dev",
+      "A throwaway server on loopback with fake OAuth providers and an echo upstream, set up and "
+      "ready to try (data removed at exit)");
   RETURN_IF_ERROR(RunParser(app, argc, argv, exit_code));
   if (print_reference) {
     std::cout << ConfigReference();
@@ -292,6 +296,7 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
   if (rotate->parsed()) config.command = Config::Command::kRotateAdminKey;
   if (backup->parsed()) config.command = Config::Command::kBackup;
   if (restore->parsed()) config.command = Config::Command::kRestore;
+  if (dev->parsed()) config.command = Config::Command::kDev;
   RETURN_IF_ERROR(StoreFlags(texts, &config));
   RETURN_IF_ERROR(CheckPublicUrlIsRoutable(config));
   config.master_keys = Env("LATCHKEY_MASTER_KEYS");

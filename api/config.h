@@ -19,9 +19,10 @@
 namespace latchkey {
 
 struct Config {
-  enum class Command { kServe, kRewrap, kRotateAdminKey, kBackup, kRestore };
+  enum class Command { kServe, kRewrap, kRotateAdminKey, kBackup, kRestore, kDev };
   Command command = Command::kServe;
   std::string command_file;  // backup's destination, restore's source
+  bool dev_mode = false;     // set only by `latchkeyd dev` (api/dev_mode.h)
 
   std::string host = "127.0.0.1";
   uint16_t port = 8080;

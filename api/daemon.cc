@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "api/app.h"
+#include "api/dev_mode.h"
 #include "api/health_probe.h"
 #include "api/http_server.h"
 #include "api/metrics_listener.h"
@@ -132,6 +133,7 @@ AppOptions AppOptionsFrom(const Config& config) {
   }
   o.public_url = config.public_url;
   o.metrics_token = config.metrics_token;
+  o.dev_mode = config.dev_mode;
   return o;
 }
 
@@ -273,7 +275,7 @@ std::string Joined(const std::vector<std::string>& items, const std::string& non
 }
 
 // What this process runs with, one fact per line, before the data: line.
-void PrintSettings(const Config& config, const OAuthProviders& providers) {
+std::vector<std::string> SettingsLines(const Config& config, const OAuthProviders& providers) {
   std::vector<std::string> ids, changed;
   for (const auto& p : providers.all()) ids.push_back(p.id);
   for (const auto& id : providers.from_file()) {
@@ -283,45 +285,57 @@ void PrintSettings(const Config& config, const OAuthProviders& providers) {
   std::string file = config.oauth_providers_file.empty()
                          ? "built in"
                          : config.oauth_providers_file + ": " + Joined(changed, "no entries");
-  std::printf("oauth providers: %s (%s)\n", Joined(ids, "none").c_str(), file.c_str());
   std::string http = config.proxy_allow_http.empty()
                          ? "https only (--proxy-allow-http widens)"
                          : "plain http too to " + Joined(config.proxy_allow_http, "");
   std::string ranges = config.proxy_allow_private.empty()
                            ? "public addresses only (--proxy-allow-private widens)"
                            : "private addresses too in " + config.proxy_allow_private;
-  std::printf("proxy: %s; %s\n", http.c_str(), ranges.c_str());
   std::string database = config.database_url.empty()
                              ? std::string("SQLite, 4 connections")
                              : "PostgreSQL, pool " + std::to_string(config.database_pool);
-  std::printf("capacity: %d workers (queue %d); %s; %d RSA keys pre-generated\n", config.workers,
-              config.worker_queue, database.c_str(), config.key_pool_size);
+  return {"oauth providers: " + Joined(ids, "none") + " (" + file + ")",
+          "proxy: " + http + "; " + ranges,
+          "capacity: " + std::to_string(config.workers) + " workers (queue " +
+              std::to_string(config.worker_queue) + "); " + database + "; " +
+              std::to_string(config.key_pool_size) + " RSA keys pre-generated"};
 }
 
+// Every line ends in [DEV MODE] under `latchkeyd dev`.
 void PrintStarted(const Config& config, const std::string& base, const Storage& storage,
                   const OAuthProviders& providers,
                   const std::optional<std::string>& generated_admin) {
-  std::printf("latchkeyd %s\n", LATCHKEY_VERSION);
-  std::printf("listening on %s\n", base.c_str());
   const std::string& public_url = config.public_url.empty() ? base : config.public_url;
-  std::printf("public URL: %s (OAuth redirect URI to register with providers: %s/auth/callback)\n",
-              public_url.c_str(), public_url.c_str());
-  PrintSettings(config, providers);
-  std::printf("data: %s (master key from %s)\n", storage.db_path.c_str(),
-              storage.key_source.c_str());
+  std::vector<std::string> lines = {
+      std::string("latchkeyd ") + LATCHKEY_VERSION, "listening on " + base,
+      "public URL: " + public_url +
+          " (OAuth redirect URI to register with providers: " + public_url + "/auth/callback)"};
+  for (std::string& line : SettingsLines(config, providers)) lines.push_back(std::move(line));
+  lines.push_back("data: " + storage.db_path + " (master key from " + storage.key_source + ")");
   if (generated_admin) {
-    std::printf("admin key (shown once, store it now): %s\n", generated_admin->c_str());
-    std::printf("try: curl -s -H 'Authorization: Bearer <admin key>' %s/admin/accounts\n",
-                base.c_str());
+    lines.push_back("admin key (shown once, store it now): " + *generated_admin);
+    lines.push_back("try: curl -s -H 'Authorization: Bearer <admin key>' " + base +
+                    "/admin/accounts");
   } else if (!config.admin_key) {
     std::string storage_flag = config.database_url.empty() ? "--data-dir " + config.data_dir
                                                            : "--database-url " + storage.db_path;
-    std::printf(
-        "admin: the key printed at the first start; lost it? `latchkeyd admin-key rotate "
-        "%s` prints a new one\n",
-        storage_flag.c_str());
+    lines.push_back(
+        "admin: the key printed at the first start; lost it? `latchkeyd admin-key "
+        "rotate " +
+        storage_flag + "` prints a new one");
+  }
+  for (const std::string& line : lines) {
+    std::printf("%s%s\n", line.c_str(), config.dev_mode ? " [DEV MODE]" : "");
   }
   std::fflush(stdout);
+}
+
+// `latchkeyd dev`: the account and keys to try it with (api/dev_mode.h).
+void SetUpDev(const Config& config, const std::string& base,
+              const std::optional<std::string>& generated_admin, Logger& logger) {
+  Status ready = generated_admin ? BootstrapDev(base, *generated_admin, config.data_dir)
+                                 : FailedPrecondition("dev mode needs a new data dir");
+  if (!ready.ok()) logger.Error("dev_setup_failed", {{"status", ready.ToString()}});
 }
 
 // The last audit records (denials still counted, queued events), then the
@@ -338,7 +352,8 @@ void FinishWrites(Services& s, Database& db, Logger& logger) {
 // in-flight ones finish (up to the grace), background work stops, the last
 // audit records are written, the database closes.
 int Serve(const Config& config, Storage& storage, const AdminKey& admin,
-          const std::optional<std::string>& generated_admin, Services& s, Logger& logger) {
+          const std::optional<std::string>& generated_admin, Services& s, Logger& logger,
+          const sigset_t& stop_signals) {
   Database& db = *storage.db;
   auto job_failed = [&logger](const std::string& job, const std::string& what) {
     logger.Error("job_failed", {{"job", job}, {"what", what}});
@@ -353,7 +368,6 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   RefreshScheduler refresher(s.oauth.tokens, SystemClock::Get(), [&logger](const Status& st) {
     logger.Error("oauth_refresh_pass_failed", {{"status", st.ToString()}});
   });
-  sigset_t stop_signals = BlockStopSignals();
   WorkerPool workers(config.workers, static_cast<size_t>(config.worker_queue));
   RegisterServerGauges(s.key_pool, s.audit_writer, db, workers);
   MetricsListener metrics;
@@ -377,6 +391,7 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   s.key_pool.Start();
   refresher.Start();
   PrintStarted(config, base, storage, s.oauth.providers, generated_admin);
+  if (config.dev_mode) SetUpDev(config, base, generated_admin, logger);
   logger.Info("started", {{"address", base},
                           {"data_dir", config.data_dir},
                           {"replica", s.oauth.tokens.options().owner}});
@@ -400,6 +415,9 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
 }  // namespace
 
 int RunServer(const Config& config) {
+  // Before any thread starts (the services start some), so that every
+  // thread inherits the mask and only sigwait below receives them.
+  sigset_t stop_signals = BlockStopSignals();
   Logger logger(stderr, config.log_level);
   SystemClock& clock = SystemClock::Get();
   Storage storage;
@@ -414,7 +432,7 @@ int RunServer(const Config& config) {
   if (!addresses.ok()) return ConfigError("--proxy-allow-private: " + addresses.status().message());
   Services services(config, *storage.db, *storage.keys, clock, std::move(*providers),
                     std::move(*addresses));
-  return Serve(config, storage, *admin, generated_admin, services, logger);
+  return Serve(config, storage, *admin, generated_admin, services, logger, stop_signals);
 }
 
 }  // namespace latchkey

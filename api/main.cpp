@@ -3,6 +3,7 @@
 
 #include "api/config.h"
 #include "api/daemon.h"
+#include "api/dev_mode.h"
 
 int main(int argc, char** argv) {
   int exit_code = 0;
@@ -19,5 +20,6 @@ int main(int argc, char** argv) {
   }
   if (config->command == latchkey::Config::Command::kBackup) return latchkey::RunBackup(*config);
   if (config->command == latchkey::Config::Command::kRestore) return latchkey::RunRestore(*config);
+  if (config->command == latchkey::Config::Command::kDev) return latchkey::RunDev(*config);
   return latchkey::RunServer(*config);
 }
