@@ -73,21 +73,24 @@ Result<std::vector<std::string>> JsonBody::RequiredStringArray(const std::string
 }
 
 Result<std::optional<int64_t>> JsonBody::OptionalInt(const std::string& field, int64_t min,
-                                                     int64_t max) const {
+                                                     int64_t max, std::string_view unit) const {
   auto it = json_.find(field);
   if (it == json_.end() || it->is_null()) return std::optional<int64_t>();
-  std::string range = " between " + std::to_string(min) + " and " + std::to_string(max);
-  if (!it->is_number_integer()) return InvalidArgument(field + " must be an integer" + range);
+  std::string what = field + " must be an integer" +
+                     (unit.empty() ? "" : " number of " + std::string(unit)) + " between " +
+                     std::to_string(min) + " and " + std::to_string(max);
+  if (!it->is_number_integer()) return InvalidArgument(what);
   if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(max)) {
-    return InvalidArgument(field + " must be an integer" + range);
+    return InvalidArgument(what);
   }
   int64_t v = it->get<int64_t>();
-  if (v < min || v > max) return InvalidArgument(field + " must be an integer" + range);
+  if (v < min || v > max) return InvalidArgument(what);
   return std::optional<int64_t>(v);
 }
 
-Result<int64_t> JsonBody::RequiredInt(const std::string& field, int64_t min, int64_t max) const {
-  ASSIGN_OR_RETURN(auto v, OptionalInt(field, min, max));
+Result<int64_t> JsonBody::RequiredInt(const std::string& field, int64_t min, int64_t max,
+                                      std::string_view unit) const {
+  ASSIGN_OR_RETURN(auto v, OptionalInt(field, min, max, unit));
   if (!v) return InvalidArgument(field + " is required");
   return *v;
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -32,9 +33,11 @@ class JsonBody {
   Result<std::optional<std::string>> OptionalString(const std::string& field) const;
   Result<std::vector<std::string>> RequiredStringArray(const std::string& field) const;
   // An integer in [min, max] (no fractions, no strings); null or absent -> nullopt.
-  Result<std::optional<int64_t>> OptionalInt(const std::string& field, int64_t min,
-                                             int64_t max) const;
-  Result<int64_t> RequiredInt(const std::string& field, int64_t min, int64_t max) const;
+  // `unit` ("seconds", "bits") names what the number counts in errors.
+  Result<std::optional<int64_t>> OptionalInt(const std::string& field, int64_t min, int64_t max,
+                                             std::string_view unit = "") const;
+  Result<int64_t> RequiredInt(const std::string& field, int64_t min, int64_t max,
+                              std::string_view unit = "") const;
   // An object whose values are all strings; null or absent -> empty.
   Result<std::map<std::string, std::string>> OptionalStringMap(const std::string& field) const;
   // An ISO 8601 timestamp; null or absent -> nullopt.

@@ -24,7 +24,7 @@ Result<int> KeySizeField(const JsonBody& body, KeyAlgorithm alg) {
     }
     return 256;
   }
-  ASSIGN_OR_RETURN(auto size, body.OptionalInt("keySize", 0, 1 << 16));
+  ASSIGN_OR_RETURN(auto size, body.OptionalInt("keySize", 0, 1 << 16, "bits"));
   int bits = static_cast<int>(size.value_or(2048));
   if (bits != 2048 && bits != 3072 && bits != 4096) {
     return InvalidArgument("keySize must be 2048, 3072 or 4096");
@@ -75,8 +75,9 @@ Result<RotationPolicyInput> ParsePolicy(const std::string& text) {
   ASSIGN_OR_RETURN(JsonBody body,
                    JsonBody::Parse(text, {"rotationPeriod", "overlap", "algorithm", "keySize"}));
   RotationPolicyInput input;
-  ASSIGN_OR_RETURN(input.rotation_period, body.RequiredInt("rotationPeriod", 1, INT32_MAX));
-  ASSIGN_OR_RETURN(input.overlap, body.RequiredInt("overlap", 1, INT32_MAX));
+  ASSIGN_OR_RETURN(input.rotation_period,
+                   body.RequiredInt("rotationPeriod", 1, INT32_MAX, "seconds"));
+  ASSIGN_OR_RETURN(input.overlap, body.RequiredInt("overlap", 1, INT32_MAX, "seconds"));
   ASSIGN_OR_RETURN(input.algorithm, AlgorithmField(body));
   ASSIGN_OR_RETURN(input.key_size, KeySizeField(body, input.algorithm));
   return input;

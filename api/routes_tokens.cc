@@ -17,7 +17,7 @@ Result<TokenRequest> ParseTokenRequest(const std::string& text, int64_t max_life
     if (!json["claims"].is_object()) return InvalidArgument("claims must be an object");
     request.claims = json["claims"];
   }
-  ASSIGN_OR_RETURN(request.expires_in, body.OptionalInt("expiresIn", 1, max_lifetime));
+  ASSIGN_OR_RETURN(request.expires_in, body.OptionalInt("expiresIn", 1, max_lifetime, "seconds"));
   if (body.Has("audience") && !json["audience"].is_null()) request.audience = json["audience"];
   ASSIGN_OR_RETURN(request.subject, body.OptionalString("subject"));
   return request;

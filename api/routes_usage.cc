@@ -66,7 +66,7 @@ Result<HttpResponse> PutLimit(const UsageRouteDeps& d, RequestContext& ctx) {
   }
   if (!body.Has("maxCallsPerDay"))
     return InvalidArgument("maxCallsPerDay is required (null removes)");
-  ASSIGN_OR_RETURN(auto max, body.OptionalInt("maxCallsPerDay", 1, int64_t{1} << 40));
+  ASSIGN_OR_RETURN(auto max, body.OptionalInt("maxCallsPerDay", 1, int64_t{1} << 40, "calls"));
   std::string kind = credential ? "credential" : "api_key";
   std::string subject = credential ? *credential : *key_id;
   RETURN_IF_ERROR(d.usage.SetLimit(ctx.account_id(), kind, subject, max, ctx.audit));

@@ -186,6 +186,12 @@ BOOST_AUTO_TEST_CASE(RotationPolicyRoutes) {
   ExpectError(
       Call("PUT", "/certificates/rotation-policy", key, R"({"rotationPeriod":86400,"overlap":60})"),
       400, "BAD_REQUEST");
+  auto unitless = Call("PUT", "/certificates/rotation-policy", key,
+                       R"({"rotationPeriod":"90d","overlap":3600})");
+  ExpectError(unitless, 400, "BAD_REQUEST");
+  BOOST_TEST(std::string(Json(unitless)["error"])
+                 .rfind("rotationPeriod must be an integer number of seconds between 1 and ", 0) ==
+             0u);
   ExpectError(Call("PUT", "/certificates/rotation-policy", key, R"({"overlap":3600})"), 400,
               "BAD_REQUEST");
   auto put = Call("PUT", "/certificates/rotation-policy", key,
