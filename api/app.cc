@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "api/dev_mode.h"
+#include "api/dev_providers.h"
 #include "api/mcp_tools.h"
 #include "api/responses.h"
 #include "api/sdk_key.h"
@@ -278,6 +279,8 @@ HttpResponse App::Defer(const Route& route, const HttpRequest& request) {
   };
   return deferred;
 }
+
+App::~App() = default;
 
 HttpResponse App::Handle(HttpRequest& request) {
   if (!options_.trusted_proxies.empty()) {

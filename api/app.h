@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 
-#include "api/dev_providers.h"
 #include "api/http_types.h"
 #include "api/router.h"
 #include "common/audit_log.h"
@@ -35,6 +34,8 @@
 #include "services/proxy/proxy.h"
 
 namespace latchkey {
+
+class DevProviders;  // api/dev_providers.h
 
 // Request rates, per process (see common/rate_limiter.h). A disabled
 // limit (rate 0) never refuses.
@@ -108,6 +109,7 @@ struct AppServices {
 class App {
  public:
   App(AppServices services, AppOptions options);
+  ~App();
 
   App(const App&) = delete;
   App& operator=(const App&) = delete;

@@ -292,7 +292,7 @@ std::vector<std::string> SettingsLines(const Config& config, const OAuthProvider
                            ? "public addresses only (--proxy-allow-private widens)"
                            : "private addresses too in " + config.proxy_allow_private;
   std::string database = config.database_url.empty()
-                             ? std::string("SQLite, 4 connections")
+                             ? "SQLite, " + std::to_string(kSqliteConnections) + " connections"
                              : "PostgreSQL, pool " + std::to_string(config.database_pool);
   return {"oauth providers: " + Joined(ids, "none") + " (" + file + ")",
           "proxy: " + http + "; " + ranges,
@@ -331,11 +331,14 @@ void PrintStarted(const Config& config, const std::string& base, const Storage& 
 }
 
 // `latchkeyd dev`: the account and keys to try it with (api/dev_mode.h).
-void SetUpDev(const Config& config, const std::string& base,
+// False (and why on stderr) when they could not be made: dev mode then
+// stops at once.
+bool SetUpDev(const Config& config, const std::string& base,
               const std::optional<std::string>& generated_admin, Logger& logger) {
   Status ready = generated_admin ? BootstrapDev(base, *generated_admin, config.data_dir)
-                                 : FailedPrecondition("dev mode needs a new data dir");
+                                 : FailedPrecondition("no admin key was generated");
   if (!ready.ok()) logger.Error("dev_setup_failed", {{"status", ready.ToString()}});
+  return ready.ok();
 }
 
 // The last audit records (denials still counted, queued events), then the
@@ -351,6 +354,14 @@ void FinishWrites(Services& s, Database& db, Logger& logger) {
 // Serves until SIGTERM or SIGINT, then stops in order: no new requests,
 // in-flight ones finish (up to the grace), background work stops, the last
 // audit records are written, the database closes.
+// Until SIGTERM or SIGINT; at once when startup is not `ready`.
+void WaitForStop(bool ready, const sigset_t& stop_signals, Logger& logger) {
+  int sig = 0;
+  if (ready) sigwait(&stop_signals, &sig);
+  const char* why = !ready ? "setup failed" : sig == SIGTERM ? "SIGTERM" : "SIGINT";
+  logger.Info("stopping", {{"signal", why}});
+}
+
 int Serve(const Config& config, Storage& storage, const AdminKey& admin,
           const std::optional<std::string>& generated_admin, Services& s, Logger& logger,
           const sigset_t& stop_signals) {
@@ -391,14 +402,12 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   s.key_pool.Start();
   refresher.Start();
   PrintStarted(config, base, storage, s.oauth.providers, generated_admin);
-  if (config.dev_mode) SetUpDev(config, base, generated_admin, logger);
+  bool ready = !config.dev_mode || SetUpDev(config, base, generated_admin, logger);
   logger.Info("started", {{"address", base},
                           {"data_dir", config.data_dir},
                           {"replica", s.oauth.tokens.options().owner}});
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  WaitForStop(ready, stop_signals, logger);
   int left = server.Shutdown(config.shutdown_grace);
   metrics.Stop();
   workers.Stop();
@@ -409,14 +418,15 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   s.key_pool.Stop();
   FinishWrites(s, db, logger);
   logger.Info("stopped", {{"unfinished_requests", left}});
-  return 0;
+  return ready ? 0 : 1;
 }
 
 }  // namespace
 
 int RunServer(const Config& config) {
   // Before any thread starts (the services start some), so that every
-  // thread inherits the mask and only sigwait below receives them.
+  // thread inherits the mask and only sigwait below receives them. A stop
+  // asked for during startup is therefore acted on once startup is done.
   sigset_t stop_signals = BlockStopSignals();
   Logger logger(stderr, config.log_level);
   SystemClock& clock = SystemClock::Get();

@@ -70,29 +70,27 @@ Result<HttpResponse> Connected(const DevRouteDeps&, RequestContext& ctx) {
   return JsonResponse(200, out);
 }
 
-constexpr bool kFast = kNonBlocking;
-
 const RouteRow<DevRouteDeps> kDevRoutes[] = {
-    {{"GET", "/dev/oauth/{provider}/authorize", AuthKind::kPublic, "", kFast, Authorize},
+    {{"GET", "/dev/oauth/{provider}/authorize", AuthKind::kPublic, "", kNonBlocking, Authorize},
      {"Dev mode: a provider's consent page (Allow, Deny)", "dev", "", "", 200}},
-    {{"POST", "/dev/oauth/{provider}/decide", AuthKind::kPublic, "", kFast, Decide},
+    {{"POST", "/dev/oauth/{provider}/decide", AuthKind::kPublic, "", kNonBlocking, Decide},
      {"Dev mode: the consent page's answer", "dev", "", "", 302}},
-    {{"POST", "/dev/oauth/{provider}/token", AuthKind::kPublic, "", kFast, Token},
+    {{"POST", "/dev/oauth/{provider}/token", AuthKind::kPublic, "", kNonBlocking, Token},
      {"Dev mode: a provider's token endpoint", "dev", "", "", 200}},
-    {{"POST", "/dev/oauth/{provider}/revoke", AuthKind::kPublic, "", kFast, Revoke},
+    {{"POST", "/dev/oauth/{provider}/revoke", AuthKind::kPublic, "", kNonBlocking, Revoke},
      {"Dev mode: a provider's revocation endpoint", "dev", "", "", 200}},
-    {{"DELETE", "/dev/oauth/{provider}/applications/{clientId}/grant", AuthKind::kPublic, "", kFast,
-      GithubGrant},
+    {{"DELETE", "/dev/oauth/{provider}/applications/{clientId}/grant", AuthKind::kPublic, "",
+      kNonBlocking, GithubGrant},
      {"Dev mode: GitHub's grant revocation", "dev", "", "", 204}},
-    {{"GET", "/dev/oauth/{provider}/api/{path...}", AuthKind::kPublic, "", kFast, Api},
+    {{"GET", "/dev/oauth/{provider}/api/{path...}", AuthKind::kPublic, "", kNonBlocking, Api},
      {"Dev mode: a provider's API (whose token it got)", "dev", "", "", 200}},
-    {{"POST", "/dev/oauth/{provider}/api/{path...}", AuthKind::kPublic, "", kFast, Api},
+    {{"POST", "/dev/oauth/{provider}/api/{path...}", AuthKind::kPublic, "", kNonBlocking, Api},
      {"Dev mode: a provider's API (whose token it got)", "dev", "", "", 200}},
-    {{"GET", "/dev/echo/{path...}", AuthKind::kPublic, "", kFast, Echo},
+    {{"GET", "/dev/echo/{path...}", AuthKind::kPublic, "", kNonBlocking, Echo},
      {"Dev mode: an upstream that answers with the request it got", "dev", "", "", 200}},
-    {{"POST", "/dev/echo/{path...}", AuthKind::kPublic, "", kFast, Echo},
+    {{"POST", "/dev/echo/{path...}", AuthKind::kPublic, "", kNonBlocking, Echo},
      {"Dev mode: an upstream that answers with the request it got", "dev", "", "", 200}},
-    {{"GET", "/dev/connected", AuthKind::kPublic, "", kFast, Connected},
+    {{"GET", "/dev/connected", AuthKind::kPublic, "", kNonBlocking, Connected},
      {"Dev mode: where OAuth flows end; shows the result", "dev", "", "", 200}},
 };
 
@@ -129,8 +127,19 @@ Result<json> Call(const std::string& base, const std::string& key, const std::st
   req.body = body.dump();
   ASSIGN_OR_RETURN(HttpClientResponse r, HttpClient::Fetch(req, 1 << 20));
   json answer = json::parse(r.body, nullptr, false);
-  if (r.status >= 300) return Unavailable(method + " " + path + ": " + r.body);
+  if (r.status >= 300 || !answer.is_object()) {
+    return Unavailable(method + " " + path + " answered " + std::to_string(r.status));
+  }
   return answer;
+}
+
+// A string field of an answer; Unavailable when it is missing.
+Result<std::string> Text(const json& answer, const char* field) {
+  auto it = answer.find(field);
+  if (it == answer.end() || !it->is_string()) {
+    return Unavailable(std::string("the answer has no ") + field);
+  }
+  return it->get<std::string>();
 }
 
 }  // namespace
@@ -147,6 +156,10 @@ Status PrepareDevConfig(Config* config) {
     return InvalidArgument("dev mode listens on loopback only (127.0.0.1, ::1 or localhost), not " +
                            config->host);
   }
+  if (!config->metrics_listen.empty()) {
+    return InvalidArgument("dev mode serves no separate metrics listener; drop --metrics-listen");
+  }
+  config->admin_key.reset();  // a new one, printed: the setup below needs it
   if (config->port == 0) {
     ASSIGN_OR_RETURN(config->port, FreePort());
   }
@@ -168,7 +181,8 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
                     const std::string& data_dir) {
   ASSIGN_OR_RETURN(json account,
                    Call(base, admin_key, "POST", "/admin/accounts", {{"name", "dev"}}));
-  std::string key = account["apiKey"];
+  ASSIGN_OR_RETURN(std::string key, Text(account, "apiKey"));
+  ASSIGN_OR_RETURN(std::string id, Text(account, "id"));
   for (const char* p : {"google", "microsoft", "slack", "github", "notion"}) {
     json registration = {{"clientId", DevProviders::ClientId(p)},
                          {"clientSecret", DevProviders::ClientSecret(p)}};
@@ -193,7 +207,7 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
   ASSIGN_OR_RETURN(json agent,
                    Call(base, key, "POST", "/api-keys",
                         {{"name", "dev-agent"}, {"scopes", {"proxy"}}, {"credentials", {"echo"}}}));
-  std::string id = account["id"];
+  ASSIGN_OR_RETURN(std::string agent_key, Text(agent, "apiKey"));
   std::printf(
       "DEV MODE: throwaway data in %s (removed when latchkeyd stops); never put real keys here\n"
       "account %s: key (every scope) %s\n"
@@ -206,8 +220,8 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
       "  curl -s -H \"Authorization: Bearer $KEY\" -d '{\"provider\":\"google\",\"identifierId\":"
       "\"user-1\",\"redirectUri\":\"%s/dev/connected\"}' %s/auth/sessions   # open its url, Allow\n"
       "  curl -s -H \"Authorization: Bearer $KEY\" %s/connections/google/user-1/access-token\n",
-      data_dir.c_str(), id.c_str(), key.c_str(), std::string(agent["apiKey"]).c_str(), base.c_str(),
-      base.c_str(), id.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str());
+      data_dir.c_str(), id.c_str(), key.c_str(), agent_key.c_str(), base.c_str(), base.c_str(),
+      id.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str());
   std::fflush(stdout);
   return Status::Ok();
 }

@@ -102,13 +102,15 @@ int RunBackup(const Config& config) {
         "docs/operations.md#backups)");
   }
   std::string source = config.data_dir + kDatabaseFile;
-  if (!std::filesystem::exists(source)) return ConfigError("no database at " + source);
+  std::error_code ec;
+  if (!std::filesystem::exists(source, ec)) {
+    return ConfigError("no database at " + source + (ec ? " (" + ec.message() + ")" : ""));
+  }
   Status copied = SqliteCopy(source, config.command_file);
   if (!copied.ok()) {
     std::fprintf(stderr, "latchkeyd: backup failed: %s\n", copied.message().c_str());
     return 1;
   }
-  chmod(config.command_file.c_str(), 0600);
   std::printf("backed up %s to %s\n", source.c_str(), config.command_file.c_str());
   std::printf(
       "the master key is not in it: keep %s/master.key (or LATCHKEY_MASTER_KEYS) too, stored "
@@ -124,12 +126,13 @@ int RunRestore(const Config& config) {
         "docs/operations.md#backups)");
   }
   std::string target = config.data_dir + kDatabaseFile;
-  if (std::filesystem::exists(target)) {
+  std::error_code ec;
+  if (std::filesystem::exists(target, ec) || ec) {
+    if (ec) return ConfigError("cannot look into " + config.data_dir + ": " + ec.message());
     return ConfigError(target +
                        " exists: restore into a new --data-dir, or stop the server and move the "
                        "database aside first");
   }
-  std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   chmod(config.data_dir.c_str(), 0700);
   Status copied = SqliteCopy(config.command_file, target);

@@ -88,7 +88,8 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
     out->db = std::move(*pg);
   } else {
     out->db_path = config.data_dir + "/latchkey.db";
-    ASSIGN_OR_RETURN(out->db, SqliteDatabase::Open(SqliteOptions{out->db_path, 4, 5000}));
+    ASSIGN_OR_RETURN(out->db,
+                     SqliteDatabase::Open(SqliteOptions{out->db_path, kSqliteConnections, 5000}));
   }
   Database& db = *out->db;
   RETURN_IF_ERROR(ApplyMigrations(db, "envelope", Envelope::Migrations()));

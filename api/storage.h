@@ -14,6 +14,9 @@
 
 namespace latchkey {
 
+// Connections in the SQLite pool.
+inline constexpr int kSqliteConnections = 4;
+
 // Storage and keys, opened and migrated.
 struct Storage {
   std::unique_ptr<Database> db;

@@ -1,5 +1,6 @@
 #include "common/sqlite_database.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -266,8 +267,17 @@ Status IntegrityCheck(sqlite3* db, const std::string& path) {
 Status SqliteCopy(const std::string& from, const std::string& to) {
   if (::access(to.c_str(), F_OK) == 0) return AlreadyExists(to + " exists; choose a new file");
   if (::access(from.c_str(), R_OK) != 0) return Unavailable("cannot read " + from);
+  // Made here, empty and 0600, so no other copy shares it and the data is
+  // never readable by others, whatever the umask.
   std::string partial = to + ".partial";
-  std::remove(partial.c_str());
+  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return errno == EEXIST ? AlreadyExists(partial +
+                                           " exists: another copy is running, or one "
+                                           "was interrupted (remove it)")
+                           : Unavailable("cannot create " + partial);
+  }
+  ::close(fd);
   Status copied = [&]() -> Status {
     DbPtr source, copy;
     RETURN_IF_ERROR(OpenHandle(from, SQLITE_OPEN_READONLY, &source));
@@ -277,13 +287,13 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
     RETURN_IF_ERROR(CopyPages(source.get(), copy.get()));
     return IntegrityCheck(copy.get(), to);
   }();
-  if (copied.ok() && std::rename(partial.c_str(), to.c_str()) != 0) {
-    copied = Unavailable("cannot rename " + partial + " to " + to);
+  // link() never replaces: a file that appeared at `to` meanwhile stays.
+  if (copied.ok() && ::link(partial.c_str(), to.c_str()) != 0) {
+    copied = errno == EEXIST ? AlreadyExists(to + " exists; choose a new file")
+                             : Unavailable("cannot create " + to);
   }
-  if (!copied.ok()) {
-    std::remove(partial.c_str());
-    return copied;
-  }
+  std::remove(partial.c_str());
+  if (!copied.ok()) return copied;
   SyncParentDirectory(to);
   return Status::Ok();
 }

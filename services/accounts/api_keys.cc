@@ -16,7 +16,9 @@ namespace {
 
 constexpr char kTokenPrefix[] = "lk_";
 // One message for an unknown key id and a wrong secret: a guesser learns
-// nothing. A caller holding the real key learns more (revoked, expired).
+// nothing from the text. (The time to answer can tell a cached key id from
+// an unknown one; key ids are not secret.) A caller holding the real key
+// learns more (revoked, expired).
 constexpr char kUnknownKey[] = "unknown API key: no key has this id and secret";
 constexpr char kMalformedKey[] =
     "malformed API key: expected lk_key_….secret, exactly as it was shown when created";
@@ -41,6 +43,23 @@ std::optional<std::string> KeyIdOf(std::string_view token) {
   std::string key_id(token.substr(prefix.size(), dot - prefix.size()));
   if (!IsValidId(key_id, "key")) return std::nullopt;
   return key_id;
+}
+
+// 1-32 names, each a credential name or oauth:otk_….
+Status CheckRestrictionShape(const NewApiKey& request) {
+  if (!request.credentials) return Status::Ok();
+  if (request.credentials->empty() || request.credentials->size() > 32) {
+    return InvalidArgument("credentials must name 1-32 credentials");
+  }
+  for (const auto& name : *request.credentials) {
+    bool oauth_token =
+        name.rfind(kOAuthCredentialPrefix, 0) == 0 &&
+        IsValidId(std::string_view(name).substr(sizeof(kOAuthCredentialPrefix) - 1), "otk");
+    if (!IsCredentialName(name) && !oauth_token) {
+      return InvalidArgument("credentials: '" + name.substr(0, 64) + "' is not a credential name");
+    }
+  }
+  return Status::Ok();
 }
 
 bool LastUsedDue(int64_t last_used, TimePoint now) {
@@ -90,6 +109,7 @@ Result<CreatedApiKey> ApiKeyService::CreateFor(
     }
   }
   if (named && check_credential) {
+    RETURN_IF_ERROR(CheckRestrictionShape(request));  // before any lookup
     for (const auto& name : *request.credentials) RETURN_IF_ERROR(check_credential(name));
   }
   return Create(creator.account_id, request, ctx);
@@ -110,20 +130,7 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   if (request.expires_at && *request.expires_at <= now) {
     return InvalidArgument("expiresAt must be in the future");
   }
-  if (request.credentials) {
-    if (request.credentials->empty() || request.credentials->size() > 32) {
-      return InvalidArgument("credentials must name 1-32 credentials");
-    }
-    for (const auto& name : *request.credentials) {
-      bool oauth_token =
-          name.rfind(kOAuthCredentialPrefix, 0) == 0 &&
-          IsValidId(std::string_view(name).substr(sizeof(kOAuthCredentialPrefix) - 1), "otk");
-      if (!IsCredentialName(name) && !oauth_token) {
-        return InvalidArgument("credentials: '" + name.substr(0, 64) +
-                               "' is not a credential name");
-      }
-    }
-  }
+  RETURN_IF_ERROR(CheckRestrictionShape(request));
   CreatedApiKey created;
   ApiKey& key = created.key;
   key.id = NewId("key");

@@ -275,8 +275,8 @@ Result<ExchangeResult> OAuthFlows::Redeem(const Session& session, const OAuthPro
     return Status::Ok();
   };
   Status stored = db_.Transaction(store);
-  // A concurrent transaction stored the same new connection first; run
-  // again, this grant replaces its tokens.
+  // A concurrent transaction stored the same new connection first (or
+  // deleted the one this replaces); run again, against what is there now.
   if (stored.code() == StatusCode::kAlreadyExists) stored = db_.Transaction(store);
   RETURN_IF_ERROR(stored);
   tokens_.NotifyStored();

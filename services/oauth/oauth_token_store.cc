@@ -132,6 +132,13 @@ Result<std::optional<TokenRow>> OAuthTokenStore::Get(SqlExecutor& exec, const st
   return std::optional<TokenRow>(std::move(rows.front()));
 }
 
+Result<std::optional<TokenRow>> OAuthTokenStore::GetByConnectionKey(SqlExecutor& exec,
+                                                                    const std::string& key) {
+  ASSIGN_OR_RETURN(auto rows, Select(exec, "connection_key = ?", {key}));
+  if (rows.empty()) return std::optional<TokenRow>();
+  return std::optional<TokenRow>(std::move(rows.front()));
+}
+
 // GCC 12 at -O2 reports the std::variant moved by push_back below as
 // "maybe uninitialized" (a known false positive in its variant move).
 #pragma GCC diagnostic push

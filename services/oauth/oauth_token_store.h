@@ -78,6 +78,9 @@ class OAuthTokenStore {
   // any refresh lease (a refresh in flight then finds it lost). NotFound
   // when there is no such row.
   static Status Replace(SqlExecutor& tx, const TokenRow& row);
+  // The row carrying `key` (a unique index); nullopt when none does.
+  static Result<std::optional<TokenRow>> GetByConnectionKey(SqlExecutor& exec,
+                                                            const std::string& key);
   // nullopt if there is no such token (in any account). DataLoss for a row
   // whose status this code does not know.
   static Result<std::optional<TokenRow>> Get(SqlExecutor& exec, const std::string& id);

@@ -127,8 +127,13 @@ Result<std::vector<std::string>> OAuthTokens::Store(SqlExecutor& tx, const std::
     ASSIGN_OR_RETURN(SecretBytes plain, EncodeTokenSecrets(SecretsOf(*g)));
     ASSIGN_OR_RETURN(row.sealed,
                      envelope_.Seal(tx, account_id, kTokenSealKind, row.id, plain.view()));
-    RETURN_IF_ERROR(existing ? OAuthTokenStore::Replace(tx, row)
-                             : OAuthTokenStore::Insert(tx, row));
+    Status written =
+        existing ? OAuthTokenStore::Replace(tx, row) : OAuthTokenStore::Insert(tx, row);
+    if (written.code() == StatusCode::kNotFound) {
+      // Deleted since FindConnection: run again and store it anew.
+      return AlreadyExists("the connection changed meanwhile");
+    }
+    RETURN_IF_ERROR(written);
     AuditEvent e = AuditEvent::For(ctx, account_id,
                                    existing ? "oauth.token.replace" : "oauth.token.create", row.id);
     e.details = {{"provider", provider.id}, {"identifierId", identifier_id}};
@@ -143,15 +148,25 @@ Result<std::optional<TokenRow>> OAuthTokens::FindConnection(SqlExecutor& exec,
                                                             const std::string& provider,
                                                             const std::string& identifier_id,
                                                             const std::string& kind) {
+  TokenRow probe;
+  probe.account_id = account_id;
+  probe.provider = provider;
+  probe.identifier_id = identifier_id;
+  ASSIGN_OR_RETURN(std::optional<TokenRow> keyed,
+                   OAuthTokenStore::GetByConnectionKey(exec, ConnectionKey(probe, kind)));
+  if (keyed) return keyed;
   ASSIGN_OR_RETURN(std::vector<TokenRow> rows,
                    OAuthTokenStore::ListConnection(exec, account_id, provider, identifier_id));
-  std::optional<TokenRow> legacy;
   for (TokenRow& r : rows) {
-    if (ConnectionKind(r.metadata) != kind) continue;
-    if (r.connection_key) return std::optional<TokenRow>(std::move(r));
-    if (!legacy) legacy = std::move(r);
+    if (!r.connection_key && ConnectionKind(r.metadata) == kind) {
+      return std::optional<TokenRow>(std::move(r));
+    }
   }
-  return legacy;
+  return std::optional<TokenRow>();
+}
+
+Status OAuthTokens::Exists(const std::string& account_id, const std::string& id) {
+  return LoadOwned(account_id, id).status();
 }
 
 Result<std::string> OAuthTokens::ConnectionId(const std::string& account_id,

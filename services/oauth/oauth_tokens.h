@@ -115,8 +115,11 @@ class OAuthTokens {
   // id (audited as oauth.token.replace); any other is a new row
   // (oauth.token.create). `requested_scopes` stand in when the provider
   // does not report what it granted. AlreadyExists when a concurrent
-  // transaction stored the same new connection first (run it again: it
-  // then replaces). Call NotifyStored() after the transaction commits.
+  // transaction stored the same new connection first, or deleted the one
+  // being replaced: run it again. Call NotifyStored() after the transaction
+  // commits. The old grant is overwritten, not revoked at the provider
+  // (revoking could end the new grant too, as Google and GitHub revoke
+  // whole grants).
   Result<std::vector<std::string>> Store(SqlExecutor& tx, const std::string& account_id,
                                          const OAuthProvider& provider,
                                          const std::string& identifier_id, const TokenGrant& grant,
@@ -131,6 +134,8 @@ class OAuthTokens {
                                            const std::optional<std::string>& identifier_id,
                                            const std::optional<std::string>& resource, int limit);
   Result<OAuthTokenInfo> Get(const std::string& account_id, const std::string& id);
+  // OK when the account has the token, NotFound otherwise; one read.
+  Status Exists(const std::string& account_id, const std::string& id);
   // The token id of a connection (see Store). `kind` picks Slack's "bot"
   // or "user" token; without it the bot token is preferred. NotFound when
   // the account has no such connection.
@@ -238,7 +243,7 @@ class OAuthTokenCredentials final : public CredentialSource {
   explicit OAuthTokenCredentials(OAuthTokens& tokens) : tokens_(tokens) {}
   Result<Injection> Resolve(const std::string& account_id, const std::string& name) override;
   Status Exists(const std::string& account_id, const std::string& name) override {
-    return tokens_.Get(account_id, name).status();
+    return tokens_.Exists(account_id, name);
   }
   Status RecordUses(SqlExecutor& tx, const std::string& account_id, const std::string& name,
                     int64_t count, TimePoint last_used) override;

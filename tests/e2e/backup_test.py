@@ -55,13 +55,18 @@ class BackupRestoreTest(unittest.TestCase):
     def test_a_backup_under_write_load_restores_whole(self):
         stop = threading.Event()
         written = {0: 0, 1: 0}
+        failures = []
         progress = threading.Condition()
 
         def load(account):
             key = self.keys[account]
             while not stop.is_set():
-                self.assertEqual(self.secret(key, written[account]), 201)
+                status = self.secret(key, written[account])
                 with progress:
+                    if status != 201:
+                        failures.append(status)
+                        progress.notify_all()
+                        return
                     written[account] += 1
                     progress.notify_all()
 
@@ -70,13 +75,15 @@ class BackupRestoreTest(unittest.TestCase):
             t.start()
         try:
             with progress:
-                progress.wait_for(lambda: min(written.values()) >= 5, timeout=30)
+                self.assertTrue(progress.wait_for(
+                    lambda: failures or min(written.values()) >= 5, timeout=30))
             backup = latchkeyd("backup", self.path("snapshot.db"), "--data-dir",
                                self.server.data_dir)
         finally:
             stop.set()
             for t in threads:
                 t.join()
+        self.assertEqual(failures, [])
         self.assertEqual(backup.returncode, 0, backup.stderr)
         self.assertIn("master key is not in it", backup.stdout)
         self.assertEqual(os.stat(self.path("snapshot.db")).st_mode & 0o777, 0o600)

@@ -9,8 +9,12 @@ import http.client
 import json
 import os
 import re
+import queue
 import signal
 import subprocess
+import tempfile
+import threading
+import time
 import unittest
 import urllib.parse
 
@@ -27,13 +31,30 @@ def run(*args):
 
 class DevServer:
     def __init__(self):
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([BINARY, "dev", "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        # A thread reads, so that a server that never finishes starting
+        # fails the test at the deadline instead of hanging it.
+        arrived = queue.Queue()
+
+        def read():
+            for line in self.proc.stdout:
+                arrived.put(line)
+            arrived.put("")
+        threading.Thread(target=read, daemon=True).start()
         lines = []
+        deadline = time.time() + 30
         while not lines or "/connections/google/user-1/access-token" not in lines[-1]:
-            line = self.proc.stdout.readline()
+            try:
+                line = arrived.get(timeout=max(0.0, deadline - time.time()))
+            except queue.Empty:
+                line = ""
             if not line:
-                raise RuntimeError("latchkeyd dev stopped: " + "".join(lines))
+                self.proc.kill()
+                self.stderr.seek(0)
+                raise RuntimeError("latchkeyd dev did not finish starting: " + "".join(lines) +
+                                   self.stderr.read().decode(errors="replace")[-2000:])
             lines.append(line)
         self.out = "".join(lines)
         self.port = int(re.search(r"^listening on http://127\.0\.0\.1:(\d+) \[DEV MODE\]$",
@@ -68,7 +89,7 @@ class DevServer:
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=20)
-        self.proc.stdout.close()
+        self.stderr.close()
         return code
 
 
@@ -176,7 +197,8 @@ class DevModeTest(unittest.TestCase):
 class DevModeGuardsTest(unittest.TestCase):
     def test_refuses_a_database_url_and_non_loopback_addresses(self):
         for args, says in [(["--database-url", "postgresql://127.0.0.1:1/x"], "--database-url"),
-                           (["--listen", "192.0.2.1:0"], "loopback only")]:
+                           (["--listen", "192.0.2.1:0"], "loopback only"),
+                           (["--metrics-listen", "0.0.0.0:9464"], "--metrics-listen")]:
             result = run("dev", *args)
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertIn(says, result.stderr)

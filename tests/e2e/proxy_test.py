@@ -450,7 +450,7 @@ class ProxyTest(unittest.TestCase):
         before = self.call_as(self.key, "GET", "/api-keys")["apiKeys"]
         for names, extra, says in [
                 (["openai", "opneai"], {}, "no credential 'opneai'"),
-                (["oauth:otk_missing"], {}, "no credential 'oauth:otk_missing'"),
+                (["oauth:otk_aaaaaaaaaaaaaaaaaaaa"], {}, "no credential 'oauth:otk_aaaaaaaaaaaaaaaaaaaa'"),
                 (["later"], {"allowMissing": "yes"}, "allowMissing must be a boolean"),
                 (["later"], {"allowMissing": False}, "set \"allowMissing\": true")]:
             body = dict({"name": "agent", "scopes": ["proxy"], "credentials": names}, **extra)
@@ -464,6 +464,13 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(body["credentials"], ["later"])
         status, data, _ = self.proxy("later", token=body["apiKey"])
         self.assertEqual(status, 404, data)
+        self.call_as(self.key, "POST", "/secrets", {
+            "name": "later", "type": "API_KEY", "value": "later-secret-value-1234",
+            "allowedHosts": ["127.0.0.1"]}, expect=201)
+        status, data, _ = self.proxy("later", token=body["apiKey"])
+        self.assertEqual(status, 200, data)
+        self.assertEqual(self.upstream.requests[-1]["headers"]["Authorization"],
+                         "Bearer later-secret-value-1234")
 
     def test_calls_are_audited_and_counted_without_secrets_or_query(self):
         self.proxy("query", path="/echo?token=hidden-query-value")

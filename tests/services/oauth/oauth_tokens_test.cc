@@ -6,6 +6,7 @@
 
 #include "common/url.h"
 #include "services/oauth/oauth.h"
+#include "services/oauth/oauth_token_store.h"
 #include "services/oauth/refresh_scheduler.h"
 #include "tests/services/accounts/fixture.h"
 #include "tests/services/oauth/token_server.h"
@@ -332,6 +333,20 @@ BOOST_AUTO_TEST_CASE(AuthorizingAgainReplacesTheConnectionsTokensAndKeepsItsId) 
                        oauth.tokens.ConnectionId(account, "google", "user-1", "user")}) {
     BOOST_TEST(missing.status().code() == StatusCode::kNotFound);
   }
+}
+
+BOOST_AUTO_TEST_CASE(AReplacedConnectionRefusesTheRefreshThatWasInFlight) {
+  std::string id = Store(60, "rt-1", "at-1");
+  clock.Advance(std::chrono::seconds(31));
+  // Another replica claimed the refresh and is talking to the provider...
+  BOOST_REQUIRE(*OAuthTokenStore::Claim(*db, id, "own_other", Now(), Now() + 90));
+  // ...when the user authorizes again.
+  BOOST_TEST(Store(3600, "rt-2", "at-2") == id);
+  RefreshedToken late;
+  late.sealed = Bytes{1, 2, 3};
+  late.refreshed_at = Now();
+  BOOST_TEST(!*OAuthTokenStore::CommitRefresh(*db, id, "own_other", late));
+  BOOST_TEST(oauth.tokens.Access(account, id, nullptr)->access_token == "at-2");
 }
 
 BOOST_AUTO_TEST_CASE(RowsStoredBeforeConnectionsAreAdoptedNewestFirst) {
