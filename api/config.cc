@@ -286,6 +286,11 @@ Result<Config> ParseConfig(int argc, char** argv, int* exit_code) {
       "dev",
       "A throwaway server on loopback with fake OAuth providers and an echo upstream, set up and "
       "ready to try (data removed at exit)");
+  dev->footer(
+      "Server flags (--listen, --log-level, ...) apply, before or after `dev`. Dev mode sets the "
+      "data dir, public URL, providers file and proxy allowances itself, and refuses "
+      "--database-url, --metrics-listen, those flags and non-loopback --listen.\n"
+      "Example: latchkeyd dev --listen 127.0.0.1:8080   (make dev)");
   RETURN_IF_ERROR(RunParser(app, argc, argv, exit_code));
   if (print_reference) {
     std::cout << ConfigReference();

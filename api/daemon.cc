@@ -280,7 +280,7 @@ std::vector<std::string> SettingsLines(const Config& config, const OAuthProvider
   for (const auto& p : providers.all()) ids.push_back(p.id);
   for (const auto& id : providers.from_file()) {
     bool built_in = OAuthProviders::BuiltIn().Find(id) != nullptr;
-    changed.push_back(id + (built_in ? " (changed)" : " (added)"));
+    changed.push_back(id + (built_in ? " (overrides the built-in)" : " (added)"));
   }
   std::string file = config.oauth_providers_file.empty()
                          ? "built in"
@@ -405,7 +405,8 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   bool ready = !config.dev_mode || SetUpDev(config, base, generated_admin, logger);
   logger.Info("started", {{"address", base},
                           {"data_dir", config.data_dir},
-                          {"replica", s.oauth.tokens.options().owner}});
+                          {"replica", s.oauth.tokens.options().owner},
+                          {"mode", config.dev_mode ? "dev" : "server"}});
 
   WaitForStop(ready, stop_signals, logger);
   int left = server.Shutdown(config.shutdown_grace);

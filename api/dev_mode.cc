@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "api/app.h"
 #include "api/daemon.h"
@@ -123,7 +124,11 @@ Result<json> Call(const std::string& base, const std::string& key, const std::st
   req.method = method;
   req.url = base + path;
   req.allow_http = true;
-  req.headers = {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}};
+  // Closed after each answer: an idle keep-alive connection would sit until
+  // the server's header timeout and be logged as a 408.
+  req.headers = {{"Authorization", "Bearer " + key},
+                 {"Content-Type", "application/json"},
+                 {"Connection", "close"}};
   req.body = body.dump();
   ASSIGN_OR_RETURN(HttpClientResponse r, HttpClient::Fetch(req, 1 << 20));
   json answer = json::parse(r.body, nullptr, false);
@@ -153,11 +158,16 @@ Status PrepareDevConfig(Config* config) {
     return InvalidArgument("dev mode keeps its data in a temporary directory; drop --database-url");
   }
   if (!IsLoopback(config->host)) {
-    return InvalidArgument("dev mode listens on loopback only (127.0.0.1, ::1 or localhost), not " +
+    return InvalidArgument("dev mode listens on loopback only (127.0.0.1 or localhost), not " +
                            config->host);
   }
-  if (!config->metrics_listen.empty()) {
-    return InvalidArgument("dev mode serves no separate metrics listener; drop --metrics-listen");
+  // What dev mode sets itself may not be given: it would be ignored.
+  for (auto [given, flag] :
+       {std::pair{!config->metrics_listen.empty(), "--metrics-listen"},
+        std::pair{config->data_dir != Config().data_dir, "--data-dir"},
+        std::pair{!config->public_url.empty(), "--public-url"},
+        std::pair{!config->oauth_providers_file.empty(), "--oauth-providers-file"}}) {
+    if (given) return InvalidArgument(std::string("dev mode sets its own ") + flag + "; drop it");
   }
   config->admin_key.reset();  // a new one, printed: the setup below needs it
   if (config->port == 0) {
@@ -208,20 +218,24 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
                    Call(base, key, "POST", "/api-keys",
                         {{"name", "dev-agent"}, {"scopes", {"proxy"}}, {"credentials", {"echo"}}}));
   ASSIGN_OR_RETURN(std::string agent_key, Text(agent, "apiKey"));
-  std::printf(
-      "DEV MODE: throwaway data in %s (removed when latchkeyd stops); never put real keys here\n"
-      "account %s: key (every scope) %s\n"
-      "agent key (proxy, credential echo only): %s\n"
-      "try (export KEY=… AGENT_KEY=… first):\n"
-      "  curl -s -X POST -H \"Authorization: Bearer $KEY\" -d '{\"subject\":\"me\"}' %s/tokens\n"
-      "  curl -s %s/accounts/%s/.well-known/jwks.json\n"
-      "  curl -s -H \"Authorization: Bearer $AGENT_KEY\" %s/proxy/echo/hello   # the key is "
-      "injected, never seen\n"
-      "  curl -s -H \"Authorization: Bearer $KEY\" -d '{\"provider\":\"google\",\"identifierId\":"
-      "\"user-1\",\"redirectUri\":\"%s/dev/connected\"}' %s/auth/sessions   # open its url, Allow\n"
-      "  curl -s -H \"Authorization: Bearer $KEY\" %s/connections/google/user-1/access-token\n",
-      data_dir.c_str(), id.c_str(), key.c_str(), agent_key.c_str(), base.c_str(), base.c_str(),
-      id.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str());
+  const std::string auth = "curl -s -H \"Authorization: Bearer ";
+  const std::vector<std::string> lines = {
+      "DEV MODE: throwaway data in " + data_dir +
+          " (removed when latchkeyd stops); never put real keys here [DEV MODE]",
+      "account " + id + ": key (every scope) " + key + " [DEV MODE]",
+      "agent key (proxy, credential echo only): " + agent_key + " [DEV MODE]",
+      "try, after export KEY=… AGENT_KEY=… (the keys above): [DEV MODE]",
+      "  " + auth + "$KEY\" -d '{\"subject\":\"me\"}' " + base + "/tokens   # [DEV MODE]",
+      "  curl -s " + base + "/accounts/" + id + "/.well-known/jwks.json   # [DEV MODE]",
+      "  " + auth + "$AGENT_KEY\" " + base +
+          "/proxy/echo/hello   # the key is injected, never seen [DEV MODE]",
+      "  " + auth +
+          "$KEY\" -d '{\"provider\":\"google\",\"identifierId\":\"user-1\","
+          "\"redirectUri\":\"" +
+          base + "/dev/connected\"}' " + base +
+          "/auth/sessions   # open its url once, press Allow [DEV MODE]",
+      "  " + auth + "$KEY\" " + base + "/connections/google/user-1/access-token   # [DEV MODE]"};
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   return Status::Ok();
 }

@@ -58,7 +58,6 @@ HttpResponse Found(const std::string& location) {
   r.status = 302;
   r.content_type = "text/plain";
   r.headers.emplace_back("Location", location);
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
   return r;
 }
 
@@ -137,8 +136,9 @@ Result<HttpResponse> DevProviders::Authorize(const HttpRequest& request,
     return InvalidArgument("the dev " + provider + " provider knows only client_id " +
                            ClientId(provider) + " and response_type=code");
   }
-  if (q("redirect_uri").empty() || q("state").empty()) {
-    return InvalidArgument("redirect_uri and state are required");
+  if (q("state").empty()) return InvalidArgument("state is required");
+  if (q("redirect_uri").rfind(base_ + "/", 0) != 0) {
+    return InvalidArgument("redirect_uri must be on " + base_ + " (the only one registered)");
   }
   if (!q("code_challenge").empty() && q("code_challenge_method") != "S256") {
     return InvalidArgument("code_challenge_method must be S256");
@@ -170,8 +170,9 @@ Result<HttpResponse> DevProviders::Decide(const HttpRequest& request, const std:
   auto form = FormDecode(request.body);
   if (!form) return InvalidArgument("the body must be a form");
   std::string redirect = Get(*form, "redirect_uri");
-  auto target = AppendQueryToHttpUrl(redirect, {});
-  if (redirect.empty() || !target.ok()) return InvalidArgument("redirect_uri is not an http URL");
+  if (redirect.rfind(base_ + "/", 0) != 0) {
+    return InvalidArgument("redirect_uri must be on " + base_ + " (the only one registered)");
+  }
   FormFields back = {{"state", Get(*form, "state")}};
   if (Get(*form, "decision") != "allow") {
     back.emplace_back("error", "access_denied");
@@ -221,15 +222,18 @@ Result<HttpResponse> DevProviders::Token(const HttpRequest& request, const std::
   return DialectError(provider, 400, "unsupported_grant_type");
 }
 
-void DevProviders::Issue(const std::string& provider, const std::string& kind, bool refresh,
-                         bool expires, nlohmann::json* out) {
+void DevProviders::Issue(const std::string& provider, const std::string& kind,
+                         const std::string& grant, bool refresh, bool expires,
+                         nlohmann::json* out) {
   std::string access = NewToken("dev-" + provider + "-at-");
   access_[access] = provider;
+  grant_of_[access] = grant;
   (*out)["access_token"] = access;
   if (expires) (*out)["expires_in"] = kLifetime;
   if (refresh) {
     std::string token = NewToken("dev-" + provider + "-rt-");
     refresh_tokens_[token] = Refresh{provider, kind};
+    grant_of_[token] = grant;
     (*out)["refresh_token"] = token;
   }
 }
@@ -253,24 +257,24 @@ HttpResponse DevProviders::Exchange(const std::string& provider, const Form& for
   if (provider == "slack") {
     body = {{"ok", true}, {"app_id", "A0DEV"}, {"team", {{"id", "T0DEV"}, {"name", "Dev"}}}};
     if (!c.scope.empty()) {
-      Issue(provider, "bot", true, true, &body);
+      Issue(provider, "bot", NewToken("grant-"), true, true, &body);
       body.update({{"token_type", "bot"}, {"scope", c.scope}, {"bot_user_id", "U0DEVBOT"}});
     }
     json user = {{"id", "U0DEV"}};
     if (!c.user_scope.empty()) {
-      Issue(provider, "user", true, true, &user);
+      Issue(provider, "user", NewToken("grant-"), true, true, &user);
       user.update({{"scope", c.user_scope}, {"token_type", "user"}});
     }
     body["authed_user"] = user;
   } else if (provider == "notion") {
-    Issue(provider, "", false, false, &body);
+    Issue(provider, "", NewToken("grant-"), false, false, &body);
     body.update({{"token_type", "bearer"},
                  {"bot_id", "dev-bot"},
                  {"workspace_id", "dev-workspace"},
                  {"workspace_name", "Dev workspace"},
                  {"owner", {{"type", "user"}, {"user", {{"id", "dev-user"}}}}}});
   } else {
-    Issue(provider, "", true, true, &body);
+    Issue(provider, "", NewToken("grant-"), true, true, &body);
     body["token_type"] = "Bearer";
     body["scope"] = c.scope;
     if (provider == "github") body["refresh_token_expires_in"] = kGithubRefreshLifetime;
@@ -285,14 +289,15 @@ HttpResponse DevProviders::RefreshGrant(const std::string& provider, const Form&
     return DialectError(provider, 400, DeadGrantCode(provider));
   }
   json body = json::object();
+  std::string grant = grant_of_[it->first];
   if (provider == "google") {  // Google keeps the refresh token: none in the answer
-    Issue(provider, "", false, true, &body);
+    Issue(provider, "", grant, false, true, &body);
     body["token_type"] = "Bearer";
     return JsonResponse(200, body);
   }
   std::string kind = it->second.kind;
-  refresh_tokens_.erase(it);  // everyone else rotates
-  Issue(provider, kind, true, true, &body);
+  Forget(it->first, false);  // everyone else rotates
+  Issue(provider, kind, grant, true, true, &body);
   body["token_type"] = provider == "slack" ? kind : "bearer";
   if (provider == "slack") body["ok"] = true;
   if (provider == "github") body["refresh_token_expires_in"] = kGithubRefreshLifetime;
@@ -320,7 +325,7 @@ Result<HttpResponse> DevProviders::Revoke(const HttpRequest& request, const std:
     token = fields ? Get(*fields, "token") : "";
   }
   std::lock_guard<std::mutex> lock(mu_);
-  bool known = access_.erase(token) + refresh_tokens_.erase(token) > 0;
+  bool known = Forget(token, provider == "google" || provider == "github");
   if (provider == "github") {
     if (!known) return JsonResponse(404, {{"message", "Not Found"}});
     HttpResponse r;
@@ -329,6 +334,22 @@ Result<HttpResponse> DevProviders::Revoke(const HttpRequest& request, const std:
   }
   if (provider == "slack") return JsonResponse(200, {{"ok", true}, {"revoked", known}});
   return JsonResponse(200, json::object());
+}
+
+bool DevProviders::Forget(std::string token, bool whole_grant) {
+  auto grant = grant_of_.find(token);
+  if (grant == grant_of_.end()) return false;
+  std::string id = grant->second;
+  for (auto it = grant_of_.begin(); it != grant_of_.end();) {
+    if (it->first == token || (whole_grant && it->second == id)) {
+      access_.erase(it->first);
+      refresh_tokens_.erase(it->first);
+      it = grant_of_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return true;
 }
 
 Result<HttpResponse> DevProviders::Api(const HttpRequest& request, const std::string& provider) {

@@ -67,15 +67,21 @@ class DevProviders {
   HttpResponse Exchange(const std::string& provider, const Form& form);
   HttpResponse RefreshGrant(const std::string& provider, const Form& form);
   // Adds an access token (with expires_in when `expires`) and a refresh
-  // token (when `refresh`) to the token answer `out`. Call with mu_ held.
-  void Issue(const std::string& provider, const std::string& kind, bool refresh, bool expires,
-             nlohmann::json* out);
+  // token (when `refresh`) of `grant` to the token answer `out`. Call with
+  // mu_ held.
+  void Issue(const std::string& provider, const std::string& kind, const std::string& grant,
+             bool refresh, bool expires, nlohmann::json* out);
+  // Forgets `token`, or with `whole_grant` every token of its grant (as
+  // Google and GitHub revoke). False when the token is unknown. Call with
+  // mu_ held. `token` is a copy: callers pass keys of the maps it erases.
+  bool Forget(std::string token, bool whole_grant);
 
   const std::string base_;
   std::mutex mu_;
   std::map<std::string, Code> codes_;              // Guarded by mu_; single use
   std::map<std::string, std::string> access_;      // Guarded by mu_; token -> provider
   std::map<std::string, Refresh> refresh_tokens_;  // Guarded by mu_; valid ones
+  std::map<std::string, std::string> grant_of_;    // Guarded by mu_; token -> grant
 };
 
 }  // namespace latchkey

@@ -37,9 +37,9 @@ HttpResponse Redirect(const std::string& location) {
   HttpResponse r;
   r.status = 302;
   r.content_type = "text/plain";
+  // The URL carries a code or token id; every response's
+  // Referrer-Policy: no-referrer keeps it out of Referer headers.
   r.headers.emplace_back("Location", location);
-  // The URL carries a code or token id; keep it out of Referer headers.
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
   return r;
 }
 

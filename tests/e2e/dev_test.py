@@ -109,10 +109,10 @@ class DevModeTest(unittest.TestCase):
             cls.dev.stop()
 
     def test_every_start_line_and_healthz_say_dev_mode(self):
-        start = self.dev.out[:self.dev.out.index("DEV MODE: throwaway")].splitlines()
-        self.assertGreaterEqual(len(start), 8)
-        for line in start:
-            self.assertTrue(line.endswith(" [DEV MODE]"), line)
+        lines = self.dev.out.splitlines()
+        self.assertGreaterEqual(len(lines), 17)
+        for line in lines:
+            self.assertTrue(line.endswith("[DEV MODE]"), line)
         self.assertEqual(self.dev.api("GET", "/healthz", key=""),
                          {"mode": "DEV MODE", "status": "ok"})
 
@@ -170,9 +170,13 @@ class DevModeTest(unittest.TestCase):
                 # Authorizing again renews the same connection.
                 again = self.connect(provider, "user-" + provider)
                 self.assertEqual(again["tokenId"], result["tokenId"])
+                token = self.dev.api("GET", pair + "/access-token")["accessToken"]
                 gone = self.dev.api("DELETE", "/oauth-tokens/" + result["tokenId"])
                 self.assertEqual(gone["revocation"],
                                  "unsupported" if provider == "microsoft" else "revoked")
+                # Revoked is revoked: the access token no longer works there.
+                status, _, _ = self.dev.request("GET", "/dev/oauth/%s/api/me" % provider, token)
+                self.assertEqual(status, 200 if provider == "microsoft" else 401)
 
     def test_deny_and_bad_requests_at_the_dev_providers(self):
         self.assertEqual(self.connect("github", "user-deny", decision="deny"),
@@ -192,13 +196,19 @@ class DevModeTest(unittest.TestCase):
         self.assertEqual((status, json.loads(body)), (200, {"ok": False,
                                                             "error": "invalid_client"}))
         self.assertEqual(self.dev.request("GET", "/dev/oauth/nope/authorize")[0], 404)
+        # Only redirect URIs on the dev server itself, as a provider allows only registered ones.
+        status, location, _ = self.dev.request("POST", "/dev/oauth/google/decide", form={
+            "redirect_uri": "https://elsewhere.example/x", "state": "s", "decision": "allow"})
+        self.assertEqual((status, location), (400, None))
 
 
 class DevModeGuardsTest(unittest.TestCase):
     def test_refuses_a_database_url_and_non_loopback_addresses(self):
         for args, says in [(["--database-url", "postgresql://127.0.0.1:1/x"], "--database-url"),
                            (["--listen", "192.0.2.1:0"], "loopback only"),
-                           (["--metrics-listen", "0.0.0.0:9464"], "--metrics-listen")]:
+                           (["--metrics-listen", "0.0.0.0:9464"], "--metrics-listen"),
+                           (["--data-dir", "/tmp/lk-dev-given"], "--data-dir"),
+                           (["--public-url", "https://lk.example"], "--public-url")]:
             result = run("dev", *args)
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertIn(says, result.stderr)

@@ -403,7 +403,7 @@ class AdminKeyTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^latchkeyd \d+\.\d+\.\d+$")
         self.assertEqual(lines[1], "listening on http://127.0.0.1:%d" % server.port)
         self.assertIn("oauth providers: google, microsoft, slack, github, notion (%s: google"
-                      " (changed))" % providers, lines)
+                      " (overrides the built-in))" % providers, lines)
         self.assertIn("proxy: plain http too to 127.0.0.1; public addresses only"
                       " (--proxy-allow-private widens)", lines)
         database = "PostgreSQL, pool 8" if PG_URL else "SQLite, 4 connections"
