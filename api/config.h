@@ -18,6 +18,8 @@
 
 namespace latchkey {
 
+inline constexpr char kDefaultDataDir[] = "./var";
+
 struct Config {
   enum class Command { kServe, kRewrap, kRotateAdminKey, kBackup, kRestore, kDev };
   Command command = Command::kServe;
@@ -26,7 +28,7 @@ struct Config {
 
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  std::string data_dir = "./var";
+  std::string data_dir = kDefaultDataDir;
   std::string database_url;  // postgresql://...; empty: SQLite in data_dir
   int database_pool = 8;     // PostgreSQL connections per process
   int threads = 2;

@@ -351,16 +351,20 @@ void FinishWrites(Services& s, Database& db, Logger& logger) {
   db.Close();
 }
 
+// Until SIGTERM or SIGINT; at once when startup is not `ready`.
+void WaitForStop(bool ready, const sigset_t& stop_signals, Logger& logger) {
+  if (!ready) {
+    logger.Info("stopping", {{"reason", "dev mode setup failed"}});
+    return;
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  logger.Info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+}
+
 // Serves until SIGTERM or SIGINT, then stops in order: no new requests,
 // in-flight ones finish (up to the grace), background work stops, the last
 // audit records are written, the database closes.
-// Until SIGTERM or SIGINT; at once when startup is not `ready`.
-void WaitForStop(bool ready, const sigset_t& stop_signals, Logger& logger) {
-  int sig = 0;
-  if (ready) sigwait(&stop_signals, &sig);
-  const char* why = !ready ? "setup failed" : sig == SIGTERM ? "SIGTERM" : "SIGINT";
-  logger.Info("stopping", {{"signal", why}});
-}
 
 int Serve(const Config& config, Storage& storage, const AdminKey& admin,
           const std::optional<std::string>& generated_admin, Services& s, Logger& logger,
@@ -403,10 +407,11 @@ int Serve(const Config& config, Storage& storage, const AdminKey& admin,
   refresher.Start();
   PrintStarted(config, base, storage, s.oauth.providers, generated_admin);
   bool ready = !config.dev_mode || SetUpDev(config, base, generated_admin, logger);
-  logger.Info("started", {{"address", base},
-                          {"data_dir", config.data_dir},
-                          {"replica", s.oauth.tokens.options().owner},
-                          {"mode", config.dev_mode ? "dev" : "server"}});
+  if (ready)
+    logger.Info("started", {{"address", base},
+                            {"data_dir", config.data_dir},
+                            {"replica", s.oauth.tokens.options().owner},
+                            {"mode", config.dev_mode ? "dev" : "server"}});
 
   WaitForStop(ready, stop_signals, logger);
   int left = server.Shutdown(config.shutdown_grace);

@@ -95,8 +95,9 @@ const RouteRow<DevRouteDeps> kDevRoutes[] = {
      {"Dev mode: where OAuth flows end; shows the result", "dev", "", "", 200}},
 };
 
+// IPv4 loopback (::1 is not: the server does not listen on IPv6 here).
 bool IsLoopback(const std::string& host) {
-  if (host == "localhost" || host == "::1") return true;
+  if (host == "localhost") return true;
   in_addr v4{};
   return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
 }
@@ -133,18 +134,43 @@ Result<json> Call(const std::string& base, const std::string& key, const std::st
   ASSIGN_OR_RETURN(HttpClientResponse r, HttpClient::Fetch(req, 1 << 20));
   json answer = json::parse(r.body, nullptr, false);
   if (r.status >= 300 || !answer.is_object()) {
-    return Unavailable(method + " " + path + " answered " + std::to_string(r.status));
+    // An error answer names what was wrong and never holds a secret.
+    return Internal(method + " " + path + " answered " + std::to_string(r.status) + ": " +
+                    r.body.substr(0, 300));
   }
   return answer;
 }
 
-// A string field of an answer; Unavailable when it is missing.
-Result<std::string> Text(const json& answer, const char* field) {
+// A string field of an answer; Internal when it is missing.
+Result<std::string> StringField(const json& answer, const char* field) {
   auto it = answer.find(field);
   if (it == answer.end() || !it->is_string()) {
-    return Unavailable(std::string("the answer has no ") + field);
+    return Internal(std::string("the answer has no ") + field);
   }
   return it->get<std::string>();
+}
+
+void PrintBanner(const std::string& base, const std::string& data_dir, const std::string& id,
+                 const std::string& key, const std::string& agent_key) {
+  const std::string auth = "curl -s -H \"Authorization: Bearer ";
+  const std::vector<std::string> lines = {
+      "DEV MODE: throwaway data in " + data_dir +
+          " (removed when latchkeyd stops); never put real keys here [DEV MODE]",
+      "account " + id + ": key (every scope) " + key + " [DEV MODE]",
+      "agent key (proxy, credential echo only): " + agent_key + " [DEV MODE]",
+      "try, after export KEY=… AGENT_KEY=… (the keys above): [DEV MODE]",
+      "  " + auth + "$KEY\" -d '{\"subject\":\"me\"}' " + base + "/tokens   # [DEV MODE]",
+      "  curl -s " + base + "/accounts/" + id + "/.well-known/jwks.json   # [DEV MODE]",
+      "  " + auth + "$AGENT_KEY\" " + base +
+          "/proxy/echo/hello   # the key is injected, never seen [DEV MODE]",
+      "  " + auth +
+          "$KEY\" -d '{\"provider\":\"google\",\"identifierId\":\"user-1\","
+          "\"redirectUri\":\"" +
+          base + "/dev/connected\"}' " + base +
+          "/auth/sessions   # open its url once, press Allow [DEV MODE]",
+      "  " + auth + "$KEY\" " + base + "/connections/google/user-1/access-token   # [DEV MODE]"};
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -163,13 +189,17 @@ Status PrepareDevConfig(Config* config) {
   }
   // What dev mode sets itself may not be given: it would be ignored.
   for (auto [given, flag] :
-       {std::pair{!config->metrics_listen.empty(), "--metrics-listen"},
-        std::pair{config->data_dir != Config().data_dir, "--data-dir"},
-        std::pair{!config->public_url.empty(), "--public-url"},
-        std::pair{!config->oauth_providers_file.empty(), "--oauth-providers-file"}}) {
+       {std::pair{!config->metrics_listen.empty(), "--metrics-listen (LATCHKEY_METRICS_LISTEN)"},
+        std::pair{config->data_dir != kDefaultDataDir, "--data-dir (LATCHKEY_DATA_DIR)"},
+        std::pair{!config->public_url.empty(), "--public-url (LATCHKEY_PUBLIC_URL)"},
+        std::pair{!config->oauth_providers_file.empty(),
+                  "--oauth-providers-file (LATCHKEY_OAUTH_PROVIDERS_FILE)"}}) {
     if (given) return InvalidArgument(std::string("dev mode sets its own ") + flag + "; drop it");
   }
-  config->admin_key.reset();  // a new one, printed: the setup below needs it
+  // Its own keys, whatever the environment holds: a new admin key, printed
+  // (the setup below needs it), and a new master key in the temp dir.
+  config->admin_key.reset();
+  config->master_keys.reset();
   if (config->port == 0) {
     ASSIGN_OR_RETURN(config->port, FreePort());
   }
@@ -191,8 +221,8 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
                     const std::string& data_dir) {
   ASSIGN_OR_RETURN(json account,
                    Call(base, admin_key, "POST", "/admin/accounts", {{"name", "dev"}}));
-  ASSIGN_OR_RETURN(std::string key, Text(account, "apiKey"));
-  ASSIGN_OR_RETURN(std::string id, Text(account, "id"));
+  ASSIGN_OR_RETURN(std::string key, StringField(account, "apiKey"));
+  ASSIGN_OR_RETURN(std::string id, StringField(account, "id"));
   for (const char* p : {"google", "microsoft", "slack", "github", "notion"}) {
     json registration = {{"clientId", DevProviders::ClientId(p)},
                          {"clientSecret", DevProviders::ClientSecret(p)}};
@@ -217,26 +247,8 @@ Status BootstrapDev(const std::string& base, const std::string& admin_key,
   ASSIGN_OR_RETURN(json agent,
                    Call(base, key, "POST", "/api-keys",
                         {{"name", "dev-agent"}, {"scopes", {"proxy"}}, {"credentials", {"echo"}}}));
-  ASSIGN_OR_RETURN(std::string agent_key, Text(agent, "apiKey"));
-  const std::string auth = "curl -s -H \"Authorization: Bearer ";
-  const std::vector<std::string> lines = {
-      "DEV MODE: throwaway data in " + data_dir +
-          " (removed when latchkeyd stops); never put real keys here [DEV MODE]",
-      "account " + id + ": key (every scope) " + key + " [DEV MODE]",
-      "agent key (proxy, credential echo only): " + agent_key + " [DEV MODE]",
-      "try, after export KEY=… AGENT_KEY=… (the keys above): [DEV MODE]",
-      "  " + auth + "$KEY\" -d '{\"subject\":\"me\"}' " + base + "/tokens   # [DEV MODE]",
-      "  curl -s " + base + "/accounts/" + id + "/.well-known/jwks.json   # [DEV MODE]",
-      "  " + auth + "$AGENT_KEY\" " + base +
-          "/proxy/echo/hello   # the key is injected, never seen [DEV MODE]",
-      "  " + auth +
-          "$KEY\" -d '{\"provider\":\"google\",\"identifierId\":\"user-1\","
-          "\"redirectUri\":\"" +
-          base + "/dev/connected\"}' " + base +
-          "/auth/sessions   # open its url once, press Allow [DEV MODE]",
-      "  " + auth + "$KEY\" " + base + "/connections/google/user-1/access-token   # [DEV MODE]"};
-  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
+  ASSIGN_OR_RETURN(std::string agent_key, StringField(agent, "apiKey"));
+  PrintBanner(base, data_dir, id, key, agent_key);
   return Status::Ok();
 }
 

@@ -5,9 +5,11 @@
 // as an upstream for the proxy; and once serving it creates an account, its
 // key, an agent key, registrations with the dev providers and an `echo`
 // secret, through the public API, then prints what to try. It is never on
-// by accident: only the `dev` subcommand turns it on, it refuses
-// --database-url and any --listen address but loopback, and every start
-// line and /healthz say DEV MODE.
+// by accident: only the `dev` subcommand turns it on; it makes its own data
+// dir, public URL, providers file, admin key and master key, so it refuses
+// the flags (or LATCHKEY_* variables) for those, --database-url,
+// --metrics-listen and any --listen address but IPv4 loopback; and every
+// start line and /healthz say DEV MODE.
 #pragma once
 
 #include <string>
@@ -18,8 +20,8 @@
 
 namespace latchkey {
 
-// Turns `config` into dev mode's (see above). InvalidArgument for
-// --database-url or a listen address that is not loopback.
+// Turns `config` into dev mode's (see above): InvalidArgument naming a
+// refused flag; Unavailable when no temporary directory can be made.
 Status PrepareDevConfig(Config* config);
 
 // The fake providers' routes, /dev/echo and /dev/connected (where the dev
@@ -27,7 +29,8 @@ Status PrepareDevConfig(Config* config);
 void AddDevRoutes(Router& router, DevProviders& providers);
 
 // Sets up the dev account through the API at `base` with the admin key,
-// then prints the keys and what to try.
+// then prints the keys and what to try. Internal (with the failing call's
+// answer) when a step fails.
 Status BootstrapDev(const std::string& base, const std::string& admin_key,
                     const std::string& data_dir);
 

@@ -13,8 +13,10 @@
 //   notion     HTTP Basic client auth and a JSON body; workspace metadata;
 //              no expiry
 //
-// The authorize endpoint shows a page with Allow and Deny; the provider's
-// API under /dev/oauth/{provider}/api/ says whose token it got. Nothing
+// The authorize endpoint shows a page with Allow and Deny and, as a real
+// provider allows only registered redirect URIs, takes only ones on the
+// dev server itself; the provider's API under /dev/oauth/{provider}/api/
+// says whose token it got. Nothing
 // here is a security boundary: dev mode binds loopback only.
 //
 // Thread-safety: safe for concurrent use.

@@ -103,9 +103,13 @@ int RunBackup(const Config& config) {
   }
   std::string source = config.data_dir + kDatabaseFile;
   std::error_code ec;
-  if (!std::filesystem::exists(source, ec)) {
-    return ConfigError("no database at " + source + (ec ? " (" + ec.message() + ")" : ""));
+  bool exists = std::filesystem::exists(source, ec);
+  if (ec) {
+    std::fprintf(stderr, "latchkeyd: backup failed: cannot check %s: %s\n", source.c_str(),
+                 ec.message().c_str());
+    return 1;
   }
+  if (!exists) return ConfigError("no database at " + source);
   Status copied = SqliteCopy(source, config.command_file);
   if (!copied.ok()) {
     std::fprintf(stderr, "latchkeyd: backup failed: %s\n", copied.message().c_str());
@@ -136,7 +140,12 @@ int RunRestore(const Config& config) {
   std::filesystem::create_directories(config.data_dir, ec);
   chmod(config.data_dir.c_str(), 0700);
   Status copied = SqliteCopy(config.command_file, target);
-  auto report = copied.ok() ? CheckRestored(config) : Result<RestoreReport>(copied);
+  if (!copied.ok()) {  // whatever is at `target` now is not ours to remove
+    std::fprintf(stderr, "latchkeyd: restore failed, nothing restored: %s\n",
+                 copied.message().c_str());
+    return 1;
+  }
+  auto report = CheckRestored(config);
   if (!report.ok()) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((target + suffix).c_str());
     std::fprintf(stderr, "latchkeyd: restore failed, nothing restored: %s\n",

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -227,6 +228,22 @@ Status OpenHandle(const std::string& path, int flags, DbPtr* out) {
   return Status::Ok();
 }
 
+// Gives `from` the name `to` unless a file has it: link() where the
+// filesystem has hard links, else renameat2(RENAME_NOREPLACE), else (a
+// filesystem with neither) a check and rename().
+Status PublishNoReplace(const std::string& from, const std::string& to) {
+  int rc = ::link(from.c_str(), to.c_str());
+  if (rc != 0 && (errno == EPERM || errno == EOPNOTSUPP || errno == EMLINK || errno == ENOSYS)) {
+    rc = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS) && ::access(to.c_str(), F_OK) != 0) {
+      rc = std::rename(from.c_str(), to.c_str());
+    }
+  }
+  if (rc == 0) return Status::Ok();
+  if (errno == EEXIST) return AlreadyExists(to + " exists; choose a new file");
+  return Unavailable("cannot create " + to + ": " + std::strerror(errno));
+}
+
 // After a rename, so that the new name survives a crash.
 void SyncParentDirectory(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -267,16 +284,11 @@ Status IntegrityCheck(sqlite3* db, const std::string& path) {
 Status SqliteCopy(const std::string& from, const std::string& to) {
   if (::access(to.c_str(), F_OK) == 0) return AlreadyExists(to + " exists; choose a new file");
   if (::access(from.c_str(), R_OK) != 0) return Unavailable("cannot read " + from);
-  // Made here, empty and 0600, so no other copy shares it and the data is
-  // never readable by others, whatever the umask.
-  std::string partial = to + ".partial";
-  int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return errno == EEXIST ? AlreadyExists(partial +
-                                           " exists: another copy is running, or one "
-                                           "was interrupted (remove it)")
-                           : Unavailable("cannot create " + partial);
-  }
+  // Made here by mkstemp: empty, 0600 whatever the umask, and this copy's
+  // alone (an interrupted copy's leftover blocks nothing).
+  std::string partial = to + ".partial-XXXXXX";
+  int fd = ::mkstemp(partial.data());
+  if (fd < 0) return Unavailable("cannot create " + partial + ": " + std::strerror(errno));
   ::close(fd);
   Status copied = [&]() -> Status {
     DbPtr source, copy;
@@ -287,11 +299,7 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
     RETURN_IF_ERROR(CopyPages(source.get(), copy.get()));
     return IntegrityCheck(copy.get(), to);
   }();
-  // link() never replaces: a file that appeared at `to` meanwhile stays.
-  if (copied.ok() && ::link(partial.c_str(), to.c_str()) != 0) {
-    copied = errno == EEXIST ? AlreadyExists(to + " exists; choose a new file")
-                             : Unavailable("cannot create " + to);
-  }
+  if (copied.ok()) copied = PublishNoReplace(partial, to);
   std::remove(partial.c_str());
   if (!copied.ok()) return copied;
   SyncParentDirectory(to);

@@ -46,12 +46,12 @@ class SqliteDatabase final : public Database {
 
 // Copies the database at `from` to `to` with SQLite's online backup API:
 // one consistent snapshot (committed transactions only, the WAL's
-// included) while other connections keep writing. Written to `to`.partial
-// (created 0600, exclusively), checked with PRAGMA integrity_check, synced,
-// then linked to `to` (never replacing a file there), so `to` is whole or
-// absent. AlreadyExists when `to` or `to`.partial exists; Unavailable when
-// a file cannot be opened; DataLoss when the source or the copy fails its
-// check.
+// included) while other connections keep writing. Written to a new
+// `to`.partial-XXXXXX (mkstemp: 0600, this copy's own), checked with
+// PRAGMA integrity_check, synced, then given the name `to` without ever
+// replacing a file there, so `to` is whole or absent. AlreadyExists when
+// `to` exists; Unavailable when a file cannot be opened or created;
+// DataLoss when the source or the copy fails its check.
 Status SqliteCopy(const std::string& from, const std::string& to);
 
 }  // namespace latchkey

@@ -134,7 +134,8 @@ class OAuthTokens {
                                            const std::optional<std::string>& identifier_id,
                                            const std::optional<std::string>& resource, int limit);
   Result<OAuthTokenInfo> Get(const std::string& account_id, const std::string& id);
-  // OK when the account has the token, NotFound otherwise; one read.
+  // OK when the account has the token, NotFound when it has not; one read
+  // (whose error, if any, is returned).
   Status Exists(const std::string& account_id, const std::string& id);
   // The token id of a connection (see Store). `kind` picks Slack's "bot"
   // or "user" token; without it the bot token is preferred. NotFound when

@@ -5,6 +5,7 @@ of the five dev OAuth providers through its consent page, then
 disconnecting), and the guards that keep dev mode from being used by
 accident."""
 
+import base64
 import http.client
 import json
 import os
@@ -51,7 +52,12 @@ class DevServer:
             except queue.Empty:
                 line = ""
             if not line:
-                self.proc.kill()
+                self.proc.terminate()  # removes its temp dir
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
                 self.stderr.seek(0)
                 raise RuntimeError("latchkeyd dev did not finish starting: " + "".join(lines) +
                                    self.stderr.read().decode(errors="replace")[-2000:])
@@ -200,15 +206,58 @@ class DevModeTest(unittest.TestCase):
         status, location, _ = self.dev.request("POST", "/dev/oauth/google/decide", form={
             "redirect_uri": "https://elsewhere.example/x", "state": "s", "decision": "allow"})
         self.assertEqual((status, location), (400, None))
+        status, _, body = self.dev.request(
+            "GET", "/dev/oauth/google/authorize?client_id=dev-google&response_type=code&state=s"
+                   "&redirect_uri=https%3A%2F%2Felsewhere.example%2Fx")
+        self.assertEqual(status, 400, body)
+        self.assertIn("redirect_uri must be on", json.loads(body)["error"])
 
+    def test_github_revocation_ends_the_whole_grant(self):
+        """GitHub's grant DELETE revokes every token of the grant, as GitHub's
+        does: here as a client of the dev provider itself."""
+        def call(method, path, body, headers):
+            conn = http.client.HTTPConnection("127.0.0.1", self.dev.port, timeout=10)
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read().decode()
+            conn.close()
+            return resp.status, resp.getheader("Location"), raw
+        redirect = self.dev.base + "/dev/connected"
+        _, location, _ = call("POST", "/dev/oauth/github/decide", urllib.parse.urlencode(
+            {"redirect_uri": redirect, "state": "s", "decision": "allow"}),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))["code"]
+        form = {"client_id": "dev-github", "client_secret": "dev-github-client-secret"}
+        token_headers = {"Accept": "application/json",
+                         "Content-Type": "application/x-www-form-urlencoded"}
+        _, _, raw = call("POST", "/dev/oauth/github/token", urllib.parse.urlencode(
+            dict(form, grant_type="authorization_code", code=code, redirect_uri=redirect)),
+            token_headers)
+        grant = json.loads(raw)
+        basic = "Basic " + base64.b64encode(b"dev-github:dev-github-client-secret").decode()
+        status, _, _ = call("DELETE", "/dev/oauth/github/applications/dev-github/grant",
+                            json.dumps({"access_token": grant["access_token"]}),
+                            {"Authorization": basic, "Content-Type": "application/json"})
+        self.assertEqual(status, 204)
+        status, _, raw = call("POST", "/dev/oauth/github/token", urllib.parse.urlencode(
+            dict(form, grant_type="refresh_token", refresh_token=grant["refresh_token"])),
+            token_headers)
+        self.assertEqual((status, json.loads(raw)), (200, {"error": "bad_refresh_token"}))
 
 class DevModeGuardsTest(unittest.TestCase):
-    def test_refuses_a_database_url_and_non_loopback_addresses(self):
+    def test_refuses_what_it_would_override_and_non_loopback_addresses(self):
+        env = dict(os.environ, LATCHKEY_PUBLIC_URL="https://lk.example")
+        refused = subprocess.run([BINARY, "dev"], capture_output=True, text=True, env=env,
+                                 timeout=30)
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("LATCHKEY_PUBLIC_URL", refused.stderr)
         for args, says in [(["--database-url", "postgresql://127.0.0.1:1/x"], "--database-url"),
                            (["--listen", "192.0.2.1:0"], "loopback only"),
                            (["--metrics-listen", "0.0.0.0:9464"], "--metrics-listen"),
                            (["--data-dir", "/tmp/lk-dev-given"], "--data-dir"),
-                           (["--public-url", "https://lk.example"], "--public-url")]:
+                           (["--public-url", "https://lk.example"], "--public-url"),
+                           (["--oauth-providers-file", "/dev/null"], "--oauth-providers-file"),
+                           (["--listen", "[::1]:0"], "loopback only")]:
             result = run("dev", *args)
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertIn(says, result.stderr)

@@ -73,14 +73,14 @@ class UpgradeTest(unittest.TestCase):
         self.assertTrue(verified["valid"], verified)
         # The agent key still works with its restriction.
         self.assertEqual(call("GET", "/api-keys/current", fx["agentKey"])["name"], "agent")
-        # Two tokens one user got before connections existed: both kept, one
-        # of them found as the connection, and its sealed token opens.
+        # Two tokens one user got before connections existed: both kept, the
+        # newer found as the connection, and its sealed token opens.
         tokens = {t["id"]: t["accessToken"] for t in fx.get("notion", [])}
         if tokens:
             listed = call("GET", "/oauth-tokens?identifierId=user-1", key)["data"]
             self.assertEqual(sorted(t["id"] for t in listed), sorted(tokens))
             connection = call("GET", "/connections/notion/user-1", key)["id"]
-            self.assertIn(connection, tokens)
+            self.assertEqual(connection, fx["notion"][-1]["id"])  # the newest
             opened = call("GET", "/connections/notion/user-1/access-token", key)
             self.assertEqual(opened["accessToken"], tokens[connection])
 
