@@ -53,14 +53,6 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
-HttpResponse Found(const std::string& location) {
-  HttpResponse r;
-  r.status = 302;
-  r.content_type = "text/plain";
-  r.headers.emplace_back("Location", location);
-  return r;
-}
-
 // An error in the dialect's own shape.
 HttpResponse DialectError(const std::string& provider, int status, const std::string& code) {
   if (provider == "slack") return JsonResponse(200, {{"ok", false}, {"error", code}});
@@ -176,7 +168,7 @@ Result<HttpResponse> DevProviders::Decide(const HttpRequest& request, const std:
   FormFields back = {{"state", Get(*form, "state")}};
   if (Get(*form, "decision") != "allow") {
     back.emplace_back("error", "access_denied");
-    return Found(AppendQuery(redirect, back));
+    return RedirectResponse(AppendQuery(redirect, back));
   }
   std::string code = NewToken("dev-code-");
   {
@@ -186,7 +178,7 @@ Result<HttpResponse> DevProviders::Decide(const HttpRequest& request, const std:
   }
   back.emplace_back("code", code);
   if (provider == "google") back.emplace_back("iss", base_ + "/dev/oauth/google");
-  return Found(AppendQuery(redirect, back));
+  return RedirectResponse(AppendQuery(redirect, back));
 }
 
 Result<HttpResponse> DevProviders::Token(const HttpRequest& request, const std::string& provider) {

@@ -43,6 +43,14 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+HttpResponse RedirectResponse(const std::string& location) {
+  HttpResponse r;
+  r.status = 302;
+  r.content_type = "text/plain";
+  r.headers.emplace_back("Location", location);
+  return r;
+}
+
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {
   HttpResponse r;
   r.status = status;

@@ -15,6 +15,10 @@ int HttpStatusFor(StatusCode code);
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 
+// A 302 to `location`. (Every response's Referrer-Policy: no-referrer
+// keeps a code or token id in it out of Referer headers.)
+HttpResponse RedirectResponse(const std::string& location);
+
 // The error body for `status`. kInternal and kDataLoss always answer a
 // generic message: their text may describe internals.
 HttpResponse ErrorResponse(const Status& status);

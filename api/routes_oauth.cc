@@ -33,16 +33,6 @@ json ProviderJson(const OAuthClientInfo& c) {
   return out;
 }
 
-HttpResponse Redirect(const std::string& location) {
-  HttpResponse r;
-  r.status = 302;
-  r.content_type = "text/plain";
-  // The URL carries a code or token id; every response's
-  // Referrer-Policy: no-referrer keeps it out of Referer headers.
-  r.headers.emplace_back("Location", location);
-  return r;
-}
-
 Result<std::optional<std::vector<std::string>>> OptionalStrings(const JsonBody& body,
                                                                 const std::string& field) {
   if (!body.Has(field) || body.json()[field].is_null()) {
@@ -115,7 +105,7 @@ Result<HttpResponse> ProviderCallback(const OAuthRouteDeps& d, RequestContext& c
   ctx.audit.actor = "browser";
   ASSIGN_OR_RETURN(std::string location,
                    d.flows.Callback(ctx.request.query, d.options.public_url, ctx.audit));
-  return Redirect(location);
+  return RedirectResponse(location);
 }
 
 Result<HttpResponse> OpenAuthorization(const OAuthRouteDeps& d, RequestContext& ctx) {
@@ -123,7 +113,7 @@ Result<HttpResponse> OpenAuthorization(const OAuthRouteDeps& d, RequestContext& 
   if (!session) return InvalidArgument("session is required");
   ASSIGN_OR_RETURN(std::string location,
                    d.flows.Authorize(ctx.param("provider"), *session, d.options.public_url));
-  return Redirect(location);
+  return RedirectResponse(location);
 }
 
 Result<HttpResponse> ExchangeCode(const OAuthRouteDeps& d, RequestContext& ctx) {
