@@ -43,13 +43,17 @@ install: all
 	@bash scripts/install.sh $(BUILD)/latchkeyd $(BUILD)/latchkey
 
 # The OAuth tests run panva's oidc-provider from npm (tests/e2e/oidc); the
-# drop-in base URL tests, the official OpenAI and Anthropic SDKs (tests/e2e/sdk).
+# drop-in base URL tests, the official OpenAI and Anthropic SDKs (tests/e2e/sdk);
+# the OpenAPI types test, openapi-typescript and tsc (tests/e2e/openapi_types).
 test-deps: deps
 	@test -d tests/e2e/oidc/node_modules/oidc-provider || \
 	  (cd tests/e2e/oidc && npm ci --no-audit --no-fund --silent)
 	@(test -d tests/e2e/sdk/node_modules/openai && test -d tests/e2e/sdk/node_modules/@anthropic-ai/sdk && \
 	  test -d tests/e2e/sdk/node_modules/standardwebhooks) || \
 	  (cd tests/e2e/sdk && npm ci --no-audit --no-fund --silent)
+	@(test -d tests/e2e/openapi_types/node_modules/openapi-typescript && \
+	  test -d tests/e2e/openapi_types/node_modules/typescript) || \
+	  (cd tests/e2e/openapi_types && npm ci --no-audit --no-fund --silent)
 
 test: configure test-deps
 	cmake --build $(BUILD) -j $(JOBS)

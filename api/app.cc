@@ -5,6 +5,7 @@
 
 #include "api/dev_mode.h"
 #include "api/dev_providers.h"
+#include "api/idempotency.h"
 #include "api/mcp_tools.h"
 #include "api/responses.h"
 #include "api/sdk_key.h"
@@ -40,7 +41,8 @@ App::App(AppServices services, AppOptions options)
       options_(std::move(options)),
       mcp_(LatchkeyMcpTools({services.credentials, services.proxy, services.oauth_tokens,
                              services.tokens, services.certificates, services.logger, options_}),
-           services.audit_writer, *services.clock) {
+           services.audit_writer, *services.clock),
+      idempotency_(services.db, *services.clock) {
   AppServices& s = services_;
   AddSystemRoutes(router_, {s.db, router_, options_});
   if (options_.dev_mode) {
@@ -230,7 +232,26 @@ Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request, bool*
       return PermissionDenied("this API key lacks the '" + route.scope + "' scope");
     }
   }
+  if (route.doc.conditional) return RunConditional(route, ctx);
+  if (CreatesResource(route.method, route.doc)) {
+    std::string account = ctx.principal ? ctx.principal->account_id : "";
+    return RunIdempotent(idempotency_, services_.logger, account, request,
+                         [&] { return route.handler(ctx); });
+  }
   return route.handler(ctx);
+}
+
+Result<HttpResponse> App::RunConditional(const Route& route, RequestContext& ctx) {
+  // The resource's GET (the same path) is what its ETag is a digest of.
+  const Route* reader = &route;
+  if (route.method != "GET") {
+    reader = router_.Find("GET", ctx.request.path).route;
+    if (!reader) return Internal("no GET route for conditional " + route.pattern);
+  }
+  std::string account = ctx.principal ? ctx.principal->account_id : "";
+  return conditional_.Run(account + " " + ctx.request.path, ctx.request,
+                          [&] { return reader->handler(ctx); },
+                          [&] { return route.handler(ctx); });
 }
 
 HttpResponse App::Defer(const Route& route, const HttpRequest& request) {

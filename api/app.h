@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "api/conditional.h"
 #include "api/http_types.h"
 #include "api/router.h"
 #include "common/audit_log.h"
@@ -19,6 +20,7 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
+#include "services/accounts/idempotency.h"
 #include "services/certificates/certificates.h"
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
@@ -128,6 +130,9 @@ class App {
   // `needs_worker` (on a request thread), only if that reads and writes
   // nothing: otherwise sets *needs_worker and runs nothing.
   Result<HttpResponse> Invoke(const Route& route, HttpRequest& request, bool* needs_worker);
+  // A conditional route (RouteDoc::conditional): with its ETag, and for a
+  // write with If-Match, only while the resource still matches.
+  Result<HttpResponse> RunConditional(const Route& route, RequestContext& ctx);
   // A response that runs Invoke on the worker pool and streams its answer
   // back (503 with Retry-After when the pool's queue is full).
   HttpResponse Defer(const Route& route, const HttpRequest& request);
@@ -148,6 +153,8 @@ class App {
   AppServices services_;
   AppOptions options_;
   McpServer mcp_;
+  IdempotencyKeys idempotency_;
+  ConditionalWrites conditional_;
   std::unique_ptr<DevProviders> dev_providers_;  // dev mode only
   Router router_;
   RateLimiter limiter_;

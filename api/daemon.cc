@@ -33,6 +33,7 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
+#include "services/accounts/idempotency.h"
 #include "services/certificates/certificates.h"
 #include "services/certificates/key_pool.h"
 #include "services/certificates/tokens.h"
@@ -164,13 +165,15 @@ struct Services {
                              .owner = oauth.tokens.options().owner}),
         proxy_credentials(credentials),
         proxy(proxy_credentials, audit_writer, clock,
-              ProxyOptionsFrom(config, std::move(addresses), usage)) {
+              ProxyOptionsFrom(config, std::move(addresses), usage)),
+        idempotency(db, clock) {
     for (const auto& t : CertificateService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : CredentialService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : OAuthService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : WebhookService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : UsageService::OwnedTables()) accounts.RegisterOwnedTable(t);
     for (const auto& t : HealthService::OwnedTables()) accounts.RegisterOwnedTable(t);
+    for (const auto& t : IdempotencyKeys::OwnedTables()) accounts.RegisterOwnedTable(t);
     audit.AddObserver(&webhooks);
     audit.AddObserver(&usage);
     audit.AddObserver(&health);
@@ -197,6 +200,7 @@ struct Services {
   HealthService health;
   CredentialRouter proxy_credentials;
   ProxyService proxy;
+  IdempotencyKeys idempotency;  // for its purge (the App has its own)
 };
 
 void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Config& config) {
@@ -212,6 +216,11 @@ void ScheduleJobs(Scheduler& scheduler, Services& s, Logger& logger, const Confi
   scheduler.Every("usage.purge", std::chrono::seconds(3600), [&s, &logger] {
     if (auto purged = s.usage.Purge(); !purged.ok()) {
       logger.Error("usage_purge_failed", {{"status", purged.status().ToString()}});
+    }
+  });
+  scheduler.Every("idempotency.purge", std::chrono::seconds(3600), [&s, &logger] {
+    if (auto purged = s.idempotency.Purge(); !purged.ok()) {
+      logger.Error("idempotency_purge_failed", {{"status", purged.status().ToString()}});
     }
   });
   scheduler.Every("auth.denials.flush", ApiKeyService::kDenialWindow,

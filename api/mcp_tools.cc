@@ -161,7 +161,8 @@ Result<json> RunListOAuthConnections(const McpToolDeps& d, const Principal& call
   ASSIGN_OR_RETURN(JsonBody args, JsonBody::Parse(arguments.dump(), {"identifierId", "provider"}));
   ASSIGN_OR_RETURN(auto identifier, args.OptionalString("identifierId"));
   ASSIGN_OR_RETURN(auto provider, args.OptionalString("provider"));
-  ASSIGN_OR_RETURN(auto list, d.oauth_tokens.List(caller.account_id, identifier, provider, 1000));
+  ASSIGN_OR_RETURN(auto list,
+                   d.oauth_tokens.List(caller.account_id, TokenFilter{identifier, provider, 1000}));
   json out = json::array();
   for (const auto& t : list) out.push_back(ToJson(t));
   return json{{"connections", out}};

@@ -39,7 +39,16 @@ struct RouteDoc {
   std::string response_schema;  // JSON Schema text of the success body
   int success_status = 200;
   std::vector<std::string> query_params;
+  // A resource people edit: its reads and writes answer an ETag and its
+  // writes take If-Match (412 when it no longer matches).
+  bool conditional = false;
 };
+
+// A POST whose success is 201 creates something: it takes an
+// Idempotency-Key (see api/idempotency.h).
+inline bool CreatesResource(const std::string& method, const RouteDoc& doc) {
+  return method == "POST" && doc.success_status == 201;
+}
 
 struct Route {
   std::string method;
@@ -54,6 +63,9 @@ struct Route {
   // read) are not.
   bool blocking = true;
 };
+
+// The value of RouteDoc::conditional that a table sets.
+inline constexpr bool kConditional = true;
 
 // Values of RouteRow::blocking, so that a table says which it means.
 inline constexpr bool kBlocking = true;

@@ -2,6 +2,7 @@
 #include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/responses.h"
 #include "api/schemas/admin.h"
 
@@ -18,11 +19,16 @@ Result<HttpResponse> CreateAccount(const AdminRouteDeps& d, RequestContext& ctx)
   return JsonResponse(201, out);
 }
 
-Result<HttpResponse> ListAccounts(const AdminRouteDeps& d, RequestContext&) {
+Result<HttpResponse> ListAccounts(const AdminRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto accounts, d.accounts.List());
+  std::optional<PageKey> next;
+  auto key = [](const Account& a) { return PageKey{ToUnix(a.created_at), a.id}; };
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& a : accounts) list.push_back(ToJson(a));
-  return JsonResponse(200, {{"accounts", list}});
+  for (const auto& a : Paginate(std::move(accounts), page, key, NewerFirst, &next)) {
+    list.push_back(ToJson(a));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> DeleteAccount(const AdminRouteDeps& d, RequestContext& ctx) {

@@ -2,6 +2,7 @@
 #include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/responses.h"
 #include "api/schemas/api_keys.h"
 #include "services/accounts/scopes.h"
@@ -54,10 +55,15 @@ Result<HttpResponse> CreateApiKey(const ApiKeyRouteDeps& d, RequestContext& ctx)
 }
 
 Result<HttpResponse> ListApiKeys(const ApiKeyRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto keys, d.api_keys.List(ctx.account_id()));
+  std::optional<PageKey> next;
+  auto key = [](const ApiKey& k) { return PageKey{ToUnix(k.created_at), k.id}; };
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& k : keys) list.push_back(ToJson(k));
-  return JsonResponse(200, {{"apiKeys", list}});
+  for (const auto& k : Paginate(std::move(keys), page, key, NewerFirst, &next)) {
+    list.push_back(ToJson(k));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 // Any key may read its own metadata (what `latchkey status` shows).

@@ -2,6 +2,7 @@
 // system chain for the operator.
 #include "api/app.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/params.h"
 #include "api/responses.h"
 #include "api/schemas/audit.h"
@@ -18,17 +19,16 @@ Result<HttpResponse> ListEvents(const AuditRouteDeps& d, const HttpRequest& requ
   filter.resource = request.Query("resource");
   ASSIGN_OR_RETURN(filter.since, QueryTime(request, "since"));
   ASSIGN_OR_RETURN(filter.until, QueryTime(request, "until"));
-  ASSIGN_OR_RETURN(auto limit, QueryInt(request, "limit", 1, 1000));
-  if (limit) filter.limit = static_cast<int>(*limit);
-  ASSIGN_OR_RETURN(filter.before_seq, QueryInt(request, "cursor", 1, INT64_MAX));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(request));
+  filter.limit = page.limit;
+  if (page.after) filter.before_seq = page.after->time;
   // Synced: the records of every proxy call answered so far are in.
-  ASSIGN_OR_RETURN(AuditPage page, d.audit_writer.List(filter));
+  ASSIGN_OR_RETURN(AuditPage result, d.audit_writer.List(filter));
   nlohmann::json events = nlohmann::json::array();
-  for (const auto& e : page.events) events.push_back(ToJson(e));
-  nlohmann::json out = {{"events", events}};
-  out["nextCursor"] = page.next_cursor ? nlohmann::json(std::to_string(*page.next_cursor))
-                                       : nlohmann::json(nullptr);
-  return JsonResponse(200, out);
+  for (const auto& e : result.events) events.push_back(ToJson(e));
+  std::optional<PageKey> next;
+  if (result.next_cursor) next = PageKey{*result.next_cursor, ""};
+  return JsonResponse(200, ListBody(std::move(events), next));
 }
 
 Result<HttpResponse> VerifyChain(const AuditRouteDeps& d, const std::string& chain) {

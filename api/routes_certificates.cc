@@ -3,6 +3,7 @@
 #include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/responses.h"
 #include "api/schemas/certificates.h"
 #include "services/accounts/scopes.h"
@@ -99,11 +100,6 @@ nlohmann::json WithHealth(const Certificate& c, TimePoint now) {
   return out;
 }
 
-nlohmann::json CertificateList(const std::vector<Certificate>& certs, TimePoint now) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : certs) list.push_back(WithHealth(c, now));
-  return {{"certificates", list}};
-}
 
 Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
@@ -116,8 +112,17 @@ Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestCon
 
 Result<HttpResponse> ListCertificates(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(CertificateFilter filter, ParseFilter(ctx.request));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto certs, d.certificates.List(ctx.account_id(), filter));
-  return JsonResponse(200, CertificateList(certs, d.clock.Now()));
+  // Newest first by creation order within the account.
+  auto key = [](const Certificate& c) { return PageKey{c.seq, c.id}; };
+  std::optional<PageKey> next;
+  TimePoint now = d.clock.Now();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : Paginate(std::move(certs), page, key, NewerFirst, &next)) {
+    list.push_back(WithHealth(c, now));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> ActiveCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
@@ -189,13 +194,15 @@ const RouteRow<CertificateRouteDeps> kCertificateRoutes[] = {
     {{"PUT", "/certificates/rotation-policy", AuthKind::kApiKey, kWrite, kBlocking,
       PutRotationPolicy},
      {"Set the managed-key rotation policy (creates the first managed key if needed)",
-      "certificates", schemas::kPutRotationPolicyRequest, schemas::kRotationPolicy}},
+      "certificates", schemas::kPutRotationPolicyRequest, schemas::kRotationPolicy, 200, {},
+      kConditional}},
     {{"GET", "/certificates/rotation-policy", AuthKind::kApiKey, kRead, kBlocking,
       GetRotationPolicy},
-     {"Read the rotation policy", "certificates", "", schemas::kRotationPolicy}},
+     {"Read the rotation policy", "certificates", "", schemas::kRotationPolicy, 200, {},
+      kConditional}},
     {{"POST", "/certificates/rotate", AuthKind::kApiKey, kWrite, kBlocking, RotateNow},
      {"Publish a new managed key now; it signs after the JWKS max-age", "certificates", "",
-      schemas::kCertificate, 201}},
+      schemas::kCreatedCertificate, 201}},
 };
 
 }  // namespace

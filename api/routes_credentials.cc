@@ -3,6 +3,7 @@
 #include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/responses.h"
 #include "api/schemas/credentials.h"
 #include "services/accounts/scopes.h"
@@ -268,16 +269,19 @@ Result<HttpResponse> CreateSecret(const CredentialRouteDeps& d, RequestContext& 
 }
 
 Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto list, d.credentials.ListSecrets(ctx.account_id()));
   ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
   ASSIGN_OR_RETURN(auto checks, d.health.SecretChecks(ctx.account_id()));
+  auto key = [](const SecretInfo& s) { return PageKey{ToUnix(s.created_at), s.id}; };
+  std::optional<PageKey> next;
   json out = json::array();
-  for (const auto& info : list) {
+  for (const auto& info : Paginate(std::move(list), page, key, NewerFirst, &next)) {
     out.push_back(ToJson(info));
     out.back()["health"] = HealthOf(health, info.name);
     out.back()["healthCheck"] = HealthCheckJson(checks, info.name);
   }
-  return JsonResponse(200, {{"secrets", out}});
+  return JsonResponse(200, ListBody(std::move(out), next));
 }
 
 Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx) {
@@ -301,19 +305,20 @@ constexpr const char* kWrite = scopes::kCredentialsWrite;
 const RouteRow<CredentialRouteDeps> kCredentialRoutes[] = {
     {{"PUT", "/credentials", AuthKind::kApiKey, kWrite, kBlocking, PutProviderKeys},
      {"Set or remove provider keys (write-only; null removes one)", "credentials",
-      schemas::kPutProviderKeysRequest, schemas::kCredentialsSummary}},
+      schemas::kPutProviderKeysRequest, schemas::kCredentialsSummary, 200, {}, kConditional}},
     {{"GET", "/credentials", AuthKind::kApiKey, kRead, kBlocking, GetProviderKeys},
-     {"Masked summary of every provider key", "credentials", "", schemas::kCredentialsSummary}},
+     {"Masked summary of every provider key", "credentials", "", schemas::kCredentialsSummary,
+      200, {}, kConditional}},
     {{"POST", "/secrets", AuthKind::kApiKey, kWrite, kBlocking, CreateSecret},
-     {"Create a typed secret (write-only)", "credentials", schemas::kSecretWriteRequest,
-      schemas::kSecret, 201}},
+     {"Create a typed secret (write-only)", "credentials", schemas::kCreateSecretRequest,
+      schemas::kCreatedSecret, 201}},
     {{"GET", "/secrets", AuthKind::kApiKey, kRead, kBlocking, ListSecrets},
      {"List secrets (masked metadata only)", "credentials", "", schemas::kSecretList}},
     {{"GET", "/secrets/{name}", AuthKind::kApiKey, kRead, kBlocking, GetSecret},
-     {"A secret's masked metadata", "credentials", "", schemas::kSecret}},
+     {"A secret's masked metadata", "credentials", "", schemas::kSecret, 200, {}, kConditional}},
     {{"PUT", "/secrets/{name}", AuthKind::kApiKey, kWrite, kBlocking, ReplaceSecret},
      {"Replace a secret's value (a new version, used at once)", "credentials",
-      schemas::kSecretWriteRequest, schemas::kSecret}},
+      schemas::kSecretWriteRequest, schemas::kSecret, 200, {}, kConditional}},
     {{"DELETE", "/secrets/{name}", AuthKind::kApiKey, kWrite, kBlocking, DeleteSecret},
      {"Delete a secret", "credentials", "", schemas::kDeletedSecret}},
 };

@@ -4,17 +4,12 @@
 #include "api/json_body.h"
 #include "api/json_views.h"
 #include "api/responses.h"
+#include "api/schemas/health.h"
 #include "services/accounts/scopes.h"
 #include "services/credentials/providers.h"
 
 namespace latchkey {
 namespace {
-
-constexpr char kHealthSchema[] = R"({"$ref":"#/components/schemas/Health"})";
-constexpr char kHealthCheckRequest[] =
-    R"json({"type":"object","required":["url"],"properties":{"url":{"type":"string","description":"an absolute URL among the secret's allowed hosts, fetched with GET and the secret injected"},"expectStatus":{"type":"integer","description":"the status that means healthy (default: any 2xx)"}}})json";
-constexpr char kHealthCheckSchema[] =
-    R"({"type":"object","properties":{"name":{"type":"string"},"url":{"type":"string"},"expectStatus":{"type":["integer","null"]}}})";
 
 Result<HttpResponse> TestProviderKey(const HealthRouteDeps& d, RequestContext& ctx) {
   const std::string& id = ctx.param("provider");
@@ -58,18 +53,18 @@ const RouteRow<HealthRouteDeps> kHealthRoutes[] = {
     {{"POST", "/credentials/{provider}/test", AuthKind::kApiKey, scopes::kCredentialsWrite,
       kBlocking, TestProviderKey},
      {"Test a stored provider key now (a cheap authenticated GET through the proxy)", "health", "",
-      kHealthSchema}},
+      schemas::kCredentialHealth}},
     {{"POST", "/secrets/{name}/test", AuthKind::kApiKey, scopes::kCredentialsWrite, kBlocking,
       TestSecret},
-     {"Test a secret now with its health check", "health", "", kHealthSchema}},
+     {"Test a secret now with its health check", "health", "", schemas::kCredentialHealth}},
     {{"PUT", "/secrets/{name}/health-check", AuthKind::kApiKey, scopes::kCredentialsWrite,
       kBlocking, PutSecretCheck},
      {"Give a secret a health check: a GET through the proxy and the status that means healthy",
-      "health", kHealthCheckRequest, kHealthCheckSchema}},
+      "health", schemas::kSecretHealthCheckRequest, schemas::kSecretHealthCheck}},
     {{"POST", "/oauth-tokens/{id}/test", AuthKind::kApiKey, scopes::kOauthWrite, kBlocking,
       TestOAuthToken},
      {"Test an OAuth connection now (the provider's profile endpoint)", "health", "",
-      kHealthSchema}},
+      schemas::kCredentialHealth}},
 };
 
 }  // namespace

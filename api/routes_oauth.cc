@@ -5,6 +5,7 @@
 #include "api/app.h"
 #include "api/json_body.h"
 #include "api/json_views.h"
+#include "api/pagination.h"
 #include "api/params.h"
 #include "api/responses.h"
 #include "api/schemas/oauth.h"
@@ -55,11 +56,27 @@ Result<HttpResponse> PutProvider(const OAuthRouteDeps& d, RequestContext& ctx) {
   return JsonResponse(200, ProviderJson(info));
 }
 
-Result<HttpResponse> ListProviders(const OAuthRouteDeps& d, RequestContext& ctx) {
+Result<HttpResponse> GetProvider(const OAuthRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(auto list, d.clients.List(ctx.account_id()));
+  const std::string& id = ctx.param("provider");
+  for (const auto& c : list) {
+    if (c.provider->id == id) return JsonResponse(200, ProviderJson(c));
+  }
+  return NotFound("no OAuth provider '" + id + "' (GET /oauth/providers lists them)");
+}
+
+Result<HttpResponse> ListProviders(const OAuthRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
+  ASSIGN_OR_RETURN(auto list, d.clients.List(ctx.account_id()));
+  // By provider name: the list is the five built-in providers and any a
+  // providers file adds, not something that grows.
+  auto key = [](const OAuthClientInfo& c) { return PageKey{0, c.provider->id}; };
+  std::optional<PageKey> next;
   json data = json::array();
-  for (const auto& c : list) data.push_back(ProviderJson(c));
-  return JsonResponse(200, {{"data", data}});
+  for (const auto& c : Paginate(std::move(list), page, key, ByIdAscending, &next)) {
+    data.push_back(ProviderJson(c));
+  }
+  return JsonResponse(200, ListBody(std::move(data), next));
 }
 
 Result<HttpResponse> PutRedirectUris(const OAuthRouteDeps& d, RequestContext& ctx) {
@@ -155,14 +172,20 @@ json TokenJson(const OAuthRouteDeps& d, const std::map<std::string, Health>& hea
 }
 
 Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
-  ASSIGN_OR_RETURN(auto list, d.tokens.List(ctx.account_id(), ctx.request.Query("identifierId"),
-                                            ctx.request.Query("resource"),
-                                            static_cast<int>(limit.value_or(100))));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
+  TokenFilter filter{ctx.request.Query("identifierId"), ctx.request.Query("resource"),
+                     page.limit + 1};
+  if (page.after) filter.before = TokenFilter::Position{page.after->time, page.after->id};
+  ASSIGN_OR_RETURN(auto list, d.tokens.List(ctx.account_id(), filter));
   ASSIGN_OR_RETURN(auto health, d.health.ForAccount(ctx.account_id()));
+  std::optional<PageKey> next;
+  if (list.size() > static_cast<size_t>(page.limit)) {
+    list.resize(page.limit);
+    next = PageKey{ToUnix(list.back().created_at), list.back().id};
+  }
   json data = json::array();
   for (const auto& t : list) data.push_back(TokenJson(d, health, t));
-  return JsonResponse(200, {{"data", data}});
+  return JsonResponse(200, ListBody(std::move(data), next));
 }
 
 Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {
@@ -227,15 +250,19 @@ const RouteRow<OAuthRouteDeps> kOAuthRoutes[] = {
     // Provider registrations and the redirect-URI allow list.
     {{"PUT", "/oauth/providers/{provider}", AuthKind::kApiKey, kWrite, kBlocking, PutProvider},
      {"Register the account's OAuth app with a provider (client secret write-only)", "oauth",
-      schemas::kPutOAuthProviderRequest, schemas::kOAuthProvider}},
+      schemas::kPutOAuthProviderRequest, schemas::kOAuthProvider, 200, {}, kConditional}},
+    {{"GET", "/oauth/providers/{provider}", AuthKind::kApiKey, kRead, kBlocking, GetProvider},
+     {"One OAuth provider and the account's registration (secret masked)", "oauth", "",
+      schemas::kOAuthProvider, 200, {}, kConditional}},
     {{"GET", "/oauth/providers", AuthKind::kApiKey, kRead, kBlocking, ListProviders},
      {"Every OAuth provider and the account's registration (secrets masked)", "oauth", "",
-      schemas::kOAuthDataList}},
+      schemas::kOAuthProviderList}},
     {{"PUT", "/oauth/redirect-uris", AuthKind::kApiKey, kWrite, kBlocking, PutRedirectUris},
      {"Replace the redirect URIs sessions may return to (compared exactly)", "oauth",
-      schemas::kRedirectUris, schemas::kRedirectUris}},
+      schemas::kRedirectUris, schemas::kRedirectUris, 200, {}, kConditional}},
     {{"GET", "/oauth/redirect-uris", AuthKind::kApiKey, kRead, kBlocking, GetRedirectUris},
-     {"The redirect URIs sessions may return to", "oauth", "", schemas::kRedirectUris}},
+     {"The redirect URIs sessions may return to", "oauth", "", schemas::kRedirectUris, 200, {},
+      kConditional}},
     // Authorization sessions and the browser legs.
     {{"POST", "/auth/sessions", AuthKind::kApiKey, kWrite, kBlocking, CreateSession},
      {"Start an authorization: a single-use link (10 minutes) to send the user's browser to",
@@ -264,7 +291,7 @@ const RouteRow<OAuthRouteDeps> kOAuthRoutes[] = {
      {"Stored OAuth tokens (metadata only, never a token value)",
       "oauth",
       "",
-      schemas::kOAuthDataList,
+      schemas::kOAuthTokenList,
       200,
       {"identifierId", "resource", "limit"}}},
     {{"GET", "/oauth-tokens/{id}", AuthKind::kApiKey, kRead, kBlocking, GetOAuthToken},

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.h"
+#include "api/openapi.h"
 #include "api/responses.h"
 #include "api/schemas/system.h"
 #include "common/crypto.h"
@@ -11,90 +12,6 @@
 
 namespace latchkey {
 namespace {
-
-nlohmann::json ErrorRef(const std::string& description) {
-  return {
-      {"description", description},
-      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
-}
-
-nlohmann::json Operation(const Route& route) {
-  nlohmann::json op = {{"summary", route.doc.summary},
-                       {"tags", nlohmann::json::array({route.doc.tag})},
-                       {"operationId", route.method + " " + route.pattern}};
-  nlohmann::json params = nlohmann::json::array();
-  for (size_t pos = route.pattern.find('{'); pos != std::string::npos;
-       pos = route.pattern.find('{', pos + 1)) {
-    std::string name = route.pattern.substr(pos + 1, route.pattern.find('}', pos) - pos - 1);
-    params.push_back(
-        {{"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
-  }
-  for (const auto& q : route.doc.query_params) {
-    params.push_back(
-        {{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
-  }
-  if (!params.empty()) op["parameters"] = params;
-  if (!route.doc.request_schema.empty()) {
-    op["requestBody"] = {
-        {"required", true},
-        {"content",
-         {{"application/json", {{"schema", nlohmann::json::parse(route.doc.request_schema)}}}}}};
-  }
-  nlohmann::json responses;
-  nlohmann::json ok = {{"description", "Success"}};
-  if (!route.doc.response_schema.empty()) {
-    ok["content"] = {
-        {"application/json", {{"schema", nlohmann::json::parse(route.doc.response_schema)}}}};
-  }
-  responses[std::to_string(route.doc.success_status)] = ok;
-  if (route.method == "POST" || route.method == "PUT" || !route.doc.query_params.empty()) {
-    responses["400"] = ErrorRef("Malformed request");
-  }
-  if (route.auth != AuthKind::kPublic) {
-    responses["401"] = ErrorRef("Missing or invalid key");
-    op["security"] = nlohmann::json::array(
-        {{{route.auth == AuthKind::kAdmin ? "adminKey" : "apiKey", nlohmann::json::array()}}});
-  }
-  if ((route.auth == AuthKind::kApiKey || route.auth == AuthKind::kSdkKey) &&
-      !route.scope.empty()) {
-    responses["403"] = ErrorRef("The key lacks the scope " + route.scope);
-    op["x-required-scope"] = route.scope;
-  }
-  if (route.pattern.find('{') != std::string::npos) responses["404"] = ErrorRef("Not found");
-  op["responses"] = responses;
-  return op;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The OpenAPI 3.1 document of every route in `router`.
-nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url) {
-  nlohmann::json paths = nlohmann::json::object();
-  for (const Route& route : router.routes()) {
-    paths[route.pattern][Lower(route.method)] = Operation(route);
-  }
-  return {{"openapi", "3.1.0"},
-          {"info",
-           {{"title", "Latchkey"},
-            {"version", LATCHKEY_VERSION},
-            {"description", "PKI and OAuth credential authority for AI agents and backends"}}},
-          {"servers", nlohmann::json::array({{{"url", public_url}}})},
-          {"paths", paths},
-          {"components",
-           {{"schemas", nlohmann::json::parse(schemas::kComponents)},
-            {"securitySchemes",
-             {{"apiKey",
-               {{"type", "http"},
-                {"scheme", "bearer"},
-                {"description", "An account API key (lk_key_...)"}}},
-              {"adminKey",
-               {{"type", "http"},
-                {"scheme", "bearer"},
-                {"description", "The operator's admin key"}}}}}}}};
-}
 
 Result<HttpResponse> Health(const SystemRouteDeps& d, RequestContext&) {
   if (d.options.dev_mode) return JsonResponse(200, {{"status", "ok"}, {"mode", "DEV MODE"}});

@@ -1,6 +1,7 @@
 // Usage rollups and daily call limits of the calling account.
 #include "api/app.h"
 #include "api/json_body.h"
+#include "api/pagination.h"
 #include "api/params.h"
 #include "api/responses.h"
 #include "api/schemas/usage.h"
@@ -43,17 +44,33 @@ Result<HttpResponse> GetUsage(const UsageRouteDeps& d, RequestContext& ctx) {
   if (auto granularity = ctx.request.Query("granularity")) q.granularity = *granularity;
   ASSIGN_OR_RETURN(q.from, QueryTime(ctx.request, "from"));
   ASSIGN_OR_RETURN(q.to, QueryTime(ctx.request, "to"));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto rows, d.usage.Query(ctx.account_id(), q));
+  // Newest bucket first; within a bucket by kind and subject.
+  auto key = [](const UsageRow& r) {
+    return PageKey{r.bucket, r.key.kind + ":" + r.key.subject + ":" + r.granularity};
+  };
+  std::optional<PageKey> next;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : rows) list.push_back(ToJson(r));
-  return JsonResponse(200, {{"data", list}});
+  for (const auto& r : Paginate(std::move(rows), page, key, NewerFirst, &next)) {
+    list.push_back(ToJson(r));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> ListLimits(const UsageRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto limits, d.usage.Limits(ctx.account_id()));
+  // By kind, then subject (a limit is a setting, not an event).
+  auto key = [](const UsageLimitView& v) {
+    return PageKey{0, v.limit.kind + ":" + v.limit.subject};
+  };
+  std::optional<PageKey> next;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& l : limits) list.push_back(ToJson(l));
-  return JsonResponse(200, {{"data", list}});
+  for (const auto& l : Paginate(std::move(limits), page, key, ByIdAscending, &next)) {
+    list.push_back(ToJson(l));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> PutLimit(const UsageRouteDeps& d, RequestContext& ctx) {

@@ -2,6 +2,7 @@
 // event types they subscribe to.
 #include "api/app.h"
 #include "api/json_body.h"
+#include "api/pagination.h"
 #include "api/params.h"
 #include "api/responses.h"
 #include "api/schemas/webhooks.h"
@@ -85,10 +86,15 @@ Result<HttpResponse> CreateWebhook(const WebhookRouteDeps& d, RequestContext& ct
 }
 
 Result<HttpResponse> ListWebhooks(const WebhookRouteDeps& d, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto endpoints, d.webhooks.List(ctx.account_id()));
+  auto key = [](const WebhookEndpoint& e) { return PageKey{ToUnix(e.created_at), e.id}; };
+  std::optional<PageKey> next;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& e : endpoints) list.push_back(ToJson(e));
-  return JsonResponse(200, {{"data", list}});
+  for (const auto& e : Paginate(std::move(endpoints), page, key, NewerFirst, &next)) {
+    list.push_back(ToJson(e));
+  }
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> GetWebhook(const WebhookRouteDeps& d, RequestContext& ctx) {
@@ -135,19 +141,20 @@ Result<HttpResponse> TestWebhook(const WebhookRouteDeps& d, RequestContext& ctx)
 }
 
 Result<HttpResponse> ListDeliveries(const WebhookRouteDeps& d, RequestContext& ctx) {
-  ASSIGN_OR_RETURN(auto limit, QueryInt(ctx.request, "limit", 1, 1000));
-  std::optional<std::string> cursor = ctx.request.Query("cursor");
-  int n = static_cast<int>(limit.value_or(50));
-  ASSIGN_OR_RETURN(auto deliveries,
-                   d.webhooks.Deliveries(ctx.account_id(), ctx.param("id"), n + 1, cursor));
-  nlohmann::json list = nlohmann::json::array();
-  for (size_t i = 0; i < deliveries.size() && i < static_cast<size_t>(n); ++i) {
-    list.push_back(ToJson(deliveries[i]));
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
+  std::optional<std::string> before;
+  if (page.after) before = page.after->id;
+  // Newest first (delivery ids sort by creation), paged in the store.
+  ASSIGN_OR_RETURN(auto deliveries, d.webhooks.Deliveries(ctx.account_id(), ctx.param("id"),
+                                                          page.limit + 1, before));
+  std::optional<PageKey> next;
+  if (deliveries.size() > static_cast<size_t>(page.limit)) {
+    deliveries.resize(page.limit);
+    next = PageKey{0, deliveries.back().id};
   }
-  nlohmann::json next = deliveries.size() > static_cast<size_t>(n)
-                            ? nlohmann::json(deliveries[n - 1].id)
-                            : nlohmann::json(nullptr);
-  return JsonResponse(200, {{"data", list}, {"nextCursor", next}});
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& delivery : deliveries) list.push_back(ToJson(delivery));
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 Result<HttpResponse> RetryDelivery(const WebhookRouteDeps& d, RequestContext& ctx) {
@@ -156,12 +163,16 @@ Result<HttpResponse> RetryDelivery(const WebhookRouteDeps& d, RequestContext& ct
   return JsonResponse(200, ToJson(delivery));
 }
 
-Result<HttpResponse> ListEventTypes(const WebhookRouteDeps&, RequestContext&) {
+Result<HttpResponse> ListEventTypes(const WebhookRouteDeps&, RequestContext& ctx) {
+  ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
+  std::vector<EventType> types(EventTypes().begin(), EventTypes().end());
+  auto key = [](const EventType& t) { return PageKey{0, t.name}; };
+  std::optional<PageKey> next;
   nlohmann::json list = nlohmann::json::array();
-  for (const EventType& t : EventTypes()) {
+  for (const EventType& t : Paginate(std::move(types), page, key, ByIdAscending, &next)) {
     list.push_back({{"name", t.name}, {"description", t.description}});
   }
-  return JsonResponse(200, {{"data", list}});
+  return JsonResponse(200, ListBody(std::move(list), next));
 }
 
 constexpr const char* kWrite = scopes::kWebhooksWrite;
@@ -176,10 +187,10 @@ const RouteRow<WebhookRouteDeps> kWebhookRoutes[] = {
      {"The event types an endpoint may subscribe to (any key)", "webhooks", "",
       schemas::kEventTypeList}},
     {{"GET", "/webhooks/{id}", AuthKind::kApiKey, kWrite, kBlocking, GetWebhook},
-     {"One webhook endpoint", "webhooks", "", schemas::kWebhook}},
+     {"One webhook endpoint", "webhooks", "", schemas::kWebhook, 200, {}, kConditional}},
     {{"PATCH", "/webhooks/{id}", AuthKind::kApiKey, kWrite, kBlocking, UpdateWebhook},
      {"Change an endpoint's url, events, description, or enable/disable it", "webhooks",
-      schemas::kUpdateWebhookRequest, schemas::kWebhook}},
+      schemas::kUpdateWebhookRequest, schemas::kWebhook, 200, {}, kConditional}},
     {{"DELETE", "/webhooks/{id}", AuthKind::kApiKey, kWrite, kBlocking, DeleteWebhook},
      {"Delete an endpoint and its deliveries", "webhooks", "", schemas::kWebhookDeleted}},
     {{"POST", "/webhooks/{id}/rotate-secret", AuthKind::kApiKey, kWrite, kBlocking,

@@ -13,6 +13,7 @@
 #include "services/accounts/accounts.h"
 #include "services/accounts/admin_key.h"
 #include "services/accounts/api_keys.h"
+#include "services/accounts/idempotency.h"
 #include "services/certificates/certificates.h"
 #include "services/credentials/credentials.h"
 #include "services/events/health.h"
@@ -96,6 +97,7 @@ Status OpenStorage(const Config& config, const Clock& clock, Storage* out, bool 
   RETURN_IF_ERROR(ApplyMigrations(db, "audit", AuditLog::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "accounts", AccountService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "api_keys", ApiKeyService::Migrations()));
+  RETURN_IF_ERROR(ApplyMigrations(db, "idempotency", IdempotencyKeys::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "admin", AdminKey::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "certificates", CertificateService::Migrations()));
   RETURN_IF_ERROR(ApplyMigrations(db, "credentials", CredentialService::Migrations()));

@@ -35,11 +35,11 @@ void AddAccounts(CLI::App& app, Session& session) {
     });
   });
   auto* list = accounts->add_subcommand("list", "List accounts");
-  list->footer("Example: latchkey accounts list --json | jq -r '.accounts[].id'");
+  list->footer("Example: latchkey accounts list --json | jq -r '.data[].id'");
   list->callback([&session] {
-    session.Show("GET", "/admin/accounts", std::nullopt, [](const json& a) {
+    session.ShowList("/admin/accounts", [](const json& a) {
       Table t({"ID", "NAME", "CREATED"});
-      for (const auto& row : a["accounts"]) {
+      for (const auto& row : a["data"]) {
         t.Add({Cell(row["id"]), Cell(row["name"]), RelativeTime(row["createdAt"])});
       }
       t.Print();
@@ -95,9 +95,9 @@ void AddKeys(CLI::App& app, Session& session) {
   auto* list = keys->add_subcommand("list", "List active API keys (never their secrets)");
   list->footer("Example: latchkey keys list");
   list->callback([&session] {
-    session.Show("GET", "/api-keys", std::nullopt, [](const json& a) {
+    session.ShowList("/api-keys", [](const json& a) {
       Table t({"ID", "NAME", "SCOPES", "CREDENTIALS", "EXPIRES", "LAST USED"});
-      for (const auto& key : a["apiKeys"]) {
+      for (const auto& key : a["data"]) {
         t.Add({Cell(key["id"]), Cell(key["name"]), Cell(key["scopes"]),
                key["credentials"].is_null() ? "any" : Cell(key["credentials"]),
                RelativeTime(key["expiresAt"]), RelativeTime(key["lastUsedAt"])});

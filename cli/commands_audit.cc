@@ -53,7 +53,7 @@ void PrintEvent(const json& e, bool as_json) {
   int64_t last_seq = -1;
   for (;;) {
     json page = session.Call("GET", EventsPath(a, since));
-    const json& events = page["events"];
+    const json& events = page["data"];
     for (auto it = events.rbegin(); it != events.rend(); ++it) {
       if ((*it)["seq"].get<int64_t>() <= last_seq) continue;
       last_seq = (*it)["seq"].get<int64_t>();
@@ -83,7 +83,7 @@ void AddAudit(CLI::App& app, Session& session) {
     if (a->follow) Follow(session, *a, since);
     session.Show("GET", EventsPath(*a, since), std::nullopt, [](const json& page) {
       Table t({"TIME", "ACTION", "RESOURCE", "OUTCOME", "ACTOR"});
-      for (const auto& e : page["events"]) {
+      for (const auto& e : page["data"]) {
         t.Add({RelativeTime(e["time"]), Cell(e["action"]), Cell(e["resource"]), Cell(e["outcome"]),
                Cell(e["actor"])});
       }

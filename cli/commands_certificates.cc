@@ -162,8 +162,7 @@ void AddCerts(CLI::App& app, Session& session) {
   auto* list = certs->add_subcommand("list", "List key pairs, newest first");
   list->footer("Example: latchkey certs list");
   list->callback([&session] {
-    session.Show("GET", "/certificates", std::nullopt,
-                 [](const json& a) { PrintCertificates(a["certificates"]); });
+    session.ShowList("/certificates", [](const json& a) { PrintCertificates(a["data"]); });
   });
   AddById(*certs, session);
   auto* rotate = certs->add_subcommand("rotate", "Make a new managed key now");

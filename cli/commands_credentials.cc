@@ -166,8 +166,7 @@ void AddSecrets(CLI::App& app, Session& session) {
   auto* list = secrets->add_subcommand("list", "List secrets, masked");
   list->footer("Example: latchkey secrets list");
   list->callback([&session] {
-    session.Show("GET", "/secrets", std::nullopt,
-                 [](const json& a) { PrintSecrets(a["secrets"]); });
+    session.ShowList("/secrets", [](const json& a) { PrintSecrets(a["data"]); });
   });
   auto name = std::make_shared<std::string>();
   auto* show = secrets->add_subcommand("show", "Show one secret, masked");

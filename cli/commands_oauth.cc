@@ -48,7 +48,7 @@ void AddProviders(CLI::App& oauth, Session& session) {
   auto* list = providers->add_subcommand("list", "Every provider and whether it is registered");
   list->footer("Example: latchkey oauth providers list");
   list->callback([&session] {
-    session.Show("GET", "/oauth/providers", std::nullopt, [](const json& a) {
+    session.ShowList("/oauth/providers", [](const json& a) {
       Table t({"PROVIDER", "CONFIGURED", "CLIENT ID", "SECRET", "SCOPES", "API"});
       for (const auto& p : a["data"]) {
         t.Add({Cell(p["provider"]), Cell(p["configured"]), Cell(p["clientId"]),
@@ -138,10 +138,11 @@ void AddTokens(CLI::App& oauth, Session& session) {
   list->add_option("--user", *user, "Only this user's");
   list->add_option("--provider", *provider, "Only this provider's");
   list->callback([&session, user, provider] {
-    std::string path = "/oauth-tokens?limit=1000";
-    if (!user->empty()) path += "&identifierId=" + UrlEncode(*user);
-    if (!provider->empty()) path += "&resource=" + UrlEncode(*provider);
-    session.Show("GET", path, std::nullopt, [](const json& a) { PrintTokens(a["data"]); });
+    std::string path = "/oauth-tokens";
+    std::string sep = "?";
+    if (!user->empty()) path += sep + "identifierId=" + UrlEncode(*user), sep = "&";
+    if (!provider->empty()) path += sep + "resource=" + UrlEncode(*provider);
+    session.ShowList(path, [](const json& a) { PrintTokens(a["data"]); });
   });
   auto id = std::make_shared<std::string>();
   auto* show = tokens->add_subcommand("show", "Show one connection");

@@ -70,6 +70,27 @@ json Session::Show(const std::string& method, const std::string& path,
   return answer;
 }
 
+json Session::ShowList(const std::string& path,
+                       const std::function<void(const json&)>& render) {
+  const char* sep = path.find('?') == std::string::npos ? "?" : "&";
+  json all = json::array();
+  std::string cursor;
+  do {
+    std::string page_path = path + sep + "limit=1000";
+    if (!cursor.empty()) page_path += "&cursor=" + cursor;  // base64url: no escaping
+    json page = Call("GET", page_path);
+    for (auto& item : page["data"]) all.push_back(std::move(item));
+    cursor = page["nextCursor"].is_string() ? page["nextCursor"].get<std::string>() : "";
+  } while (!cursor.empty());
+  json answer = {{"data", std::move(all)}, {"nextCursor", nullptr}};
+  if (globals_.json) {
+    std::cout << answer.dump() << "\n";
+  } else {
+    render(answer);
+  }
+  return answer;
+}
+
 void Note(const std::string& line) { std::cerr << line << "\n"; }
 
 }  // namespace latchkey::cli

@@ -44,6 +44,10 @@ class Session {
   nlohmann::json Show(const std::string& method, const std::string& path,
                       const std::optional<nlohmann::json>& body,
                       const std::function<void(const nlohmann::json&)>& render);
+  // Every page of a list route ({"data": [...], "nextCursor"}), then
+  // printed as Show does, as one page: {"data": all, "nextCursor": null}.
+  nlohmann::json ShowList(const std::string& path,
+                          const std::function<void(const nlohmann::json&)>& render);
 
  private:
   Globals& globals_;

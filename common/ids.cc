@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 
@@ -81,6 +82,12 @@ bool IsValidId(std::string_view id, std::string_view prefix) {
     if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) return false;
   }
   return true;
+}
+
+std::string NewTimeOrderedId(std::string_view prefix) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return NewSortableId(prefix, static_cast<uint64_t>(ms.count()));
 }
 
 }  // namespace latchkey

@@ -17,6 +17,11 @@ std::string NewId(std::string_view prefix);
 // instead of on a random page.
 std::string NewSortableId(std::string_view prefix, uint64_t unix_ms);
 
+// NewSortableId at the system clock's current millisecond: for resources
+// that lists show newest first, so that two made within the same second
+// still sort in the order they were made.
+std::string NewTimeOrderedId(std::string_view prefix);
+
 // `n` CSPRNG bytes for values that are public once made (ids, request ids,
 // JWT ids). Each thread draws them from a buffer refilled with one DRBG
 // call per kilobyte, which keeps the DRBG's locking and fork check off

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libpistache-dev libssl-dev nlohmann-json3-dev libcpp-jwt-dev
   libboost-test-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
-  libcli11-dev libspdlog-dev sqlite3 python3 python3-jwt python3-cryptography curl jq
+  libcli11-dev libspdlog-dev sqlite3 python3 python3-jwt python3-cryptography python3-jsonschema curl jq
   openssl ca-certificates postgresql clang-format
   prometheus  # for promtool, which checks GET /metrics in the tests
 )

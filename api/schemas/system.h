@@ -4,82 +4,44 @@
 
 namespace latchkey::schemas {
 
-// The "components.schemas" object of the OpenAPI document.
+// The components every family shares (Error, Health, Jwks); each family's
+// header holds its own (kAdminComponents, ...). The builder (api/openapi.cc)
+// merges them into "components.schemas".
 inline constexpr char kComponents[] = R"({
-    "Error": {"type":"object","required":["error","code","status"],
-      "properties":{"error":{"type":"string"},"code":{"type":"string"},"status":{"type":"integer"}}},
-    "Account": {"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},
-      "createdAt":{"type":"string","format":"date-time"}}},
-    "CreatedAccount": {"allOf":[{"$ref":"#/components/schemas/Account"},
-      {"type":"object","properties":{"apiKey":{"type":"string"},"apiKeyId":{"type":"string"}}}]},
-    "ApiKey": {"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},
-      "scopes":{"type":"array","items":{"type":"string"}},
-      "createdAt":{"type":"string","format":"date-time"},
-      "expiresAt":{"type":["string","null"],"format":"date-time"},
-      "lastUsedAt":{"type":["string","null"],"format":"date-time"},
-      "credentials":{"type":["array","null"],"items":{"type":"string"}}}},
-    "CreatedApiKey": {"allOf":[{"$ref":"#/components/schemas/ApiKey"},
-      {"type":"object","properties":{"apiKey":{"type":"string"}}}]},
-    "AuditEvent": {"type":"object","properties":{"id":{"type":"string"},"account":{"type":"string"},
-      "seq":{"type":"integer"},"time":{"type":"string","format":"date-time"},
-      "actor":{"type":"string"},"action":{"type":"string"},"resource":{"type":"string"},
-      "outcome":{"type":"string"},"requestId":{"type":"string"},"clientAddress":{"type":"string"},
-      "details":{"type":"object","additionalProperties":{"type":"string"}},
-      "prevHash":{"type":"string"},"hash":{"type":"string"}}},
-    "Health": {"type":"object","properties":{
-      "status":{"enum":["healthy","unhealthy","expiring_soon","unknown"]},
-      "checkedAt":{"type":["string","null"],"format":"date-time"},
-      "lastError":{"type":["string","null"]},"latencyMs":{"type":["integer","null"]}}},
-    "UsageLimit": {"type":"object","properties":{"credential":{"type":"string"},
-      "apiKeyId":{"type":"string"},"maxCallsPerDay":{"type":["integer","null"]},
-      "usedToday":{"type":"integer"}}},
-    "Webhook": {"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},
-      "description":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},
-      "format":{"enum":["standard","slack"]},"enabled":{"type":"boolean"},
-      "disabledReason":{"type":["string","null"]},
-      "failingSince":{"type":["string","null"],"format":"date-time"},
-      "previousSecretValidUntil":{"type":["string","null"],"format":"date-time"},
-      "createdAt":{"type":"string","format":"date-time"},
-      "updatedAt":{"type":"string","format":"date-time"}}},
-    "WebhookDelivery": {"type":"object","properties":{"id":{"type":"string"},
-      "webhookId":{"type":"string"},"messageId":{"type":"string"},"type":{"type":"string"},
-      "state":{"enum":["pending","delivered","failed"]},"attempts":{"type":"integer"},
-      "nextAttemptAt":{"type":["string","null"],"format":"date-time"},
-      "createdAt":{"type":"string","format":"date-time"},
-      "attemptLog":{"type":"array","items":{"type":"object","properties":{
-        "number":{"type":"integer"},"at":{"type":"string","format":"date-time"},
-        "statusCode":{"type":["integer","null"]},"error":{"type":["string","null"]},
-        "latencyMs":{"type":"integer"}}}}}},
-    "Certificate": {"type":"object","properties":{"id":{"type":"string"},
-      "account":{"type":"string"},"kid":{"type":"string"},"name":{"type":"string"},
-      "publicKey":{"type":"string","description":"SPKI PEM"},
-      "algorithm":{"enum":["RS256","ES256"]},"keySize":{"type":"integer"},
-      "custody":{"enum":["exported","managed"]},"status":{"enum":["active","revoked","expired"]},
-      "expiresAt":{"type":["string","null"],"format":"date-time"},
-      "metadata":{"type":"object","additionalProperties":{"type":"string"}},
-      "createdAt":{"type":"string","format":"date-time"},
-      "updatedAt":{"type":"string","format":"date-time"},
-      "activatesAt":{"type":["string","null"],"format":"date-time"},
-      "retiresAt":{"type":["string","null"],"format":"date-time"},
-      "revokedAt":{"type":["string","null"],"format":"date-time"}}},
-    "CreatedCertificate": {"allOf":[{"$ref":"#/components/schemas/Certificate"},
-      {"type":"object","properties":{"privateKey":{"type":"string",
-        "description":"PKCS#8 PEM; exported custody only, shown once"}}}]},
-    "RotationPolicy": {"type":"object","properties":{"rotationPeriod":{"type":"integer"},
-      "overlap":{"type":"integer"},"algorithm":{"enum":["RS256","ES256"]},
-      "keySize":{"type":"integer"},"nextRotationAt":{"type":"string","format":"date-time"},
-      "createdAt":{"type":"string","format":"date-time"},
-      "updatedAt":{"type":"string","format":"date-time"}}},
-    "Jwks": {"type":"object","required":["keys"],"properties":{"keys":{"type":"array",
-      "items":{"type":"object","properties":{"kty":{"type":"string"},"use":{"type":"string"},
-        "alg":{"type":"string"},"kid":{"type":"string"},"n":{"type":"string"},
-        "e":{"type":"string"},"crv":{"type":"string"},"x":{"type":"string"},
-        "y":{"type":"string"}}}}}}
+    "Error": {"type":"object","required":["error","code","status"],"additionalProperties":false,
+      "properties":{"error":{"type":"string","description":"for people; the wording may change"},
+        "code":{"type":"string",
+          "description":"for programs: BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, NEEDS_REAUTH, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE, RATE_LIMITED, INTERNAL, UNAVAILABLE, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, ..."},
+        "status":{"type":"integer","description":"the HTTP status, repeated"},
+        "currentEtag":{"type":"string","description":"412 PRECONDITION_FAILED only: the resource's ETag now"}},
+      "examples":[{"error":"certificate not found","code":"NOT_FOUND","status":404}]},
+    "Health": {"type":"object","required":["status","checkedAt","lastError","latencyMs"],
+      "additionalProperties":false,
+      "properties":{"status":{"enum":["healthy","unhealthy","expiring_soon","unknown"]},
+        "checkedAt":{"type":["string","null"],"format":"date-time"},
+        "lastError":{"type":["string","null"]},"latencyMs":{"type":["integer","null"]}},
+      "examples":[{"status":"healthy","checkedAt":"2026-01-02T03:04:05Z","lastError":null,
+        "latencyMs":120}]},
+    "Jwks": {"type":"object","required":["keys"],"additionalProperties":false,
+      "properties":{"keys":{"type":"array","items":{"oneOf":[
+        {"type":"object","additionalProperties":false,"required":["kty","use","alg","kid","n","e"],
+          "properties":{"kty":{"const":"RSA"},"use":{"const":"sig"},"alg":{"const":"RS256"},
+            "kid":{"type":"string"},"n":{"type":"string"},"e":{"type":"string"}}},
+        {"type":"object","additionalProperties":false,
+          "required":["kty","use","alg","kid","crv","x","y"],
+          "properties":{"kty":{"const":"EC"},"use":{"const":"sig"},"alg":{"const":"ES256"},
+            "kid":{"type":"string"},"crv":{"const":"P-256"},"x":{"type":"string"},
+            "y":{"type":"string"}}}]}}},
+      "examples":[{"keys":[{"kty":"EC","use":"sig","alg":"ES256","kid":"PO1gm4uTC3xaQON--zDqiyZ_8G32thLOiVx7iFA-eWE",
+        "crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}]}
   })";
 
-inline constexpr char kHealth[] = R"({"type":"object","properties":{"status":{"type":"string"}}})";
+inline constexpr char kHealth[] =
+    R"({"type":"object","required":["status"],"additionalProperties":false,"properties":{"status":{"const":"ok"},"mode":{"const":"DEV MODE","description":"latchkeyd dev only"}},"examples":[{"status":"ok"}]})";
 inline constexpr char kReadiness[] =
-    R"({"type":"object","properties":{"status":{"type":"string"},"database":{"type":"string"}}})";
-inline constexpr char kOpenApiDocument[] = R"({"type":"object"})";
+    R"({"type":"object","required":["status","database"],"additionalProperties":false,"properties":{"status":{"const":"ready"},"database":{"const":"ok"}},"examples":[{"status":"ready","database":"ok"}]})";
+inline constexpr char kOpenApiDocument[] =
+    R"({"type":"object","required":["openapi","info","servers","paths","components"],"additionalProperties":false,"properties":{"openapi":{"const":"3.1.0"},"info":{"type":"object","required":["title","version"],"properties":{"title":{"type":"string"},"version":{"type":"string"},"description":{"type":"string"}}},"servers":{"type":"array","items":{"type":"object","required":["url"],"properties":{"url":{"type":"string"}}}},"paths":{"type":"object","additionalProperties":{"type":"object"}},"components":{"type":"object"}},"examples":[{"openapi":"3.1.0","info":{"title":"Latchkey","version":"1.0.0"},"servers":[{"url":"https://latchkey.example.com"}],"paths":{},"components":{}}]})";
 
 }  // namespace latchkey::schemas

@@ -14,7 +14,7 @@ const std::vector<Migration>& AccountService::Migrations() { return AccountStore
 Result<CreatedAccount> AccountService::Create(const std::string& name, const AuditContext& ctx) {
   RETURN_IF_ERROR(ValidateName(name));
   CreatedAccount created;
-  created.account = Account{NewId("acct"), name, clock_.Now()};
+  created.account = Account{NewTimeOrderedId("acct"), name, clock_.Now()};
   const Account& account = created.account;
   Status s = db_.Transaction([&](SqlExecutor& tx) -> Status {
     RETURN_IF_ERROR(AccountStore::Insert(tx, account));

@@ -133,7 +133,7 @@ Result<CreatedApiKey> ApiKeyService::CreateInTx(SqlExecutor& tx, const std::stri
   RETURN_IF_ERROR(CheckRestrictionShape(request));
   CreatedApiKey created;
   ApiKey& key = created.key;
-  key.id = NewId("key");
+  key.id = NewTimeOrderedId("key");
   key.account_id = account_id;
   key.name = request.name;
   key.scopes = request.scopes;

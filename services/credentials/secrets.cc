@@ -149,7 +149,7 @@ Result<SecretInfo> CredentialService::CreateSecret(const std::string& account_id
   return TransactionValue<SecretInfo>(db_, [&](SqlExecutor& tx) -> Result<SecretInfo> {
     RETURN_IF_ERROR(CheckRoomFor(tx, account_id, name));
     SecretInfo info;
-    info.id = NewId("sec");
+    info.id = NewTimeOrderedId("sec");
     info.account_id = account_id;
     info.name = name;
     info.created_at = info.updated_at = clock_.Now();

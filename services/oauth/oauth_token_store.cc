@@ -156,7 +156,13 @@ Result<std::vector<TokenRow>> OAuthTokenStore::List(SqlExecutor& exec,
     where += " AND resource = ?";
     params.push_back(*filter.resource);
   }
-  where += " ORDER BY created_at, id LIMIT ?";
+  if (filter.before) {
+    where += " AND (created_at < ? OR (created_at = ? AND id < ?))";
+    params.push_back(filter.before->created_at);
+    params.push_back(filter.before->created_at);
+    params.push_back(filter.before->id);
+  }
+  where += " ORDER BY created_at DESC, id DESC LIMIT ?";
   params.push_back(filter.limit);
   return Select(exec, where, params);
 }

@@ -51,9 +51,15 @@ struct TokenRow {
 
 // Which of an account's tokens List returns.
 struct TokenFilter {
+  // A place in the newest-first order: (created_at, id).
+  struct Position {
+    int64_t created_at = 0;
+    std::string id;
+  };
   std::optional<std::string> identifier_id;
   std::optional<std::string> resource;
   int64_t limit = 100;
+  std::optional<Position> before;  // only rows after it in that order
 };
 
 // What a successful refresh writes over the row.
@@ -84,7 +90,8 @@ class OAuthTokenStore {
   // nullopt if there is no such token (in any account). DataLoss for a row
   // whose status this code does not know.
   static Result<std::optional<TokenRow>> Get(SqlExecutor& exec, const std::string& id);
-  // The account's tokens matching `filter`, oldest first.
+  // The account's tokens matching `filter`, newest first (created_at, then
+  // id, both descending).
   static Result<std::vector<TokenRow>> List(SqlExecutor& exec, const std::string& account_id,
                                             const TokenFilter& filter);
   // The account's tokens for one provider and identifier, newest first

@@ -90,7 +90,7 @@ TokenRow OAuthTokens::NewRow(const std::string& account_id, const OAuthProvider&
                              const std::string& identifier_id, const TokenGrant& g,
                              const std::vector<std::string>& requested, TimePoint now) const {
   TokenRow row;
-  row.id = NewId("otk");
+  row.id = NewTimeOrderedId("otk");
   row.account_id = account_id;
   row.provider = provider.id;
   row.identifier_id = identifier_id;
@@ -215,11 +215,9 @@ Result<TokenSecrets> OAuthTokens::OpenSecrets(const TokenRow& row) {
   return DecodeTokenSecrets(plain.view());
 }
 
-Result<std::vector<OAuthTokenInfo>> OAuthTokens::List(
-    const std::string& account_id, const std::optional<std::string>& identifier_id,
-    const std::optional<std::string>& resource, int limit) {
+Result<std::vector<OAuthTokenInfo>> OAuthTokens::List(const std::string& account_id,
+                                                     const TokenFilter& filter) {
   if (options_.uses_writer) RETURN_IF_ERROR(options_.uses_writer->Sync());
-  TokenFilter filter{identifier_id, resource, limit};
   ASSIGN_OR_RETURN(std::vector<TokenRow> rows, OAuthTokenStore::List(db_, account_id, filter));
   TimePoint now = clock_.Now();
   std::vector<OAuthTokenInfo> out;

@@ -44,6 +44,7 @@
 #include "common/envelope.h"
 #include "common/migrations.h"
 #include "services/oauth/oauth_clients.h"
+#include "services/oauth/oauth_token_store.h"
 #include "services/oauth/providers.h"
 #include "services/oauth/token_endpoint.h"
 
@@ -130,9 +131,9 @@ class OAuthTokens {
   // than anything known before; the refresh scheduler hooks in here.
   void SetOnStored(std::function<void()> hook);
 
+  // The account's tokens matching `filter`, newest first.
   Result<std::vector<OAuthTokenInfo>> List(const std::string& account_id,
-                                           const std::optional<std::string>& identifier_id,
-                                           const std::optional<std::string>& resource, int limit);
+                                           const TokenFilter& filter);
   Result<OAuthTokenInfo> Get(const std::string& account_id, const std::string& id);
   // OK when the account has the token, NotFound when it has not; one read
   // (whose error, if any, is returned).

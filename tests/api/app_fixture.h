@@ -30,6 +30,8 @@ struct AppFixture : CertificatesFixture {
   UsageService usage{*db, audit, clock, &audit_writer};
   bool health_migrated = ApplyMigrations(*db, "health", HealthService::Migrations()).ok();
   HealthService health{*db, audit, clock, HealthOptions{}};
+  bool idempotency_migrated =
+      ApplyMigrations(*db, "idempotency", IdempotencyKeys::Migrations()).ok();
   AppServices Services() {
     return AppServices{*db,      accounts,      api_keys,    audit,        admin,
                        logger,   certs,         tokens,      pool,         credentials,

@@ -36,9 +36,9 @@ BOOST_AUTO_TEST_CASE(CreateReturnsTheObjectAndThePrivateKeyOnce) {
   BOOST_TEST(!read.contains("privateKey"));
   BOOST_TEST(read["kid"] == c["kid"]);
   auto list = Json(Call("GET", "/certificates?status=active&metadata.env=prod", key));
-  BOOST_TEST(list["certificates"].size() == 1u);
-  BOOST_TEST(!list["certificates"][0].contains("privateKey"));
-  BOOST_TEST(Json(Call("GET", "/certificates?metadata.env=dev", key))["certificates"].empty());
+  BOOST_TEST(list["data"].size() == 1u);
+  BOOST_TEST(!list["data"][0].contains("privateKey"));
+  BOOST_TEST(Json(Call("GET", "/certificates?metadata.env=dev", key))["data"].empty());
   clock.Advance(std::chrono::seconds(1));
   auto managed = Create(R"({"name":"m","algorithm":"ES256","custody":"managed"})");
   BOOST_TEST(!managed.contains("privateKey"));
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(AnotherAccountGets404AndNeverSeesTheKeys) {
   ExpectError(Call("GET", path, other_key), 404, "NOT_FOUND");
   ExpectError(Call("POST", path + "/revoke", other_key), 404, "NOT_FOUND");
   ExpectError(Call("DELETE", path, other_key), 404, "NOT_FOUND");
-  BOOST_TEST(Json(Call("GET", "/certificates", other_key))["certificates"].empty());
+  BOOST_TEST(Json(Call("GET", "/certificates", other_key))["data"].empty());
   // B cannot sign with A's managed key.
   ExpectError(Call("POST", "/tokens", other_key, "{}"), 409, "CONFLICT");
   Create(R"({"name":"y","algorithm":"ES256"})", other_key);

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import threading
 import unittest
+import urllib.parse
 
 from proxy_test import Upstream
 from server import BINARY, PG_URL, Server
@@ -106,8 +107,14 @@ class BackupRestoreTest(unittest.TestCase):
             for account, key in enumerate(self.keys):
                 status, chain, _ = copy.request("GET", "/audit-events/verify", key)
                 self.assertEqual((status, chain["ok"]), (200, True), chain)
-                _, listed, _ = copy.request("GET", "/secrets", key)
-                names = {s["name"] for s in listed["secrets"]}
+                names, cursor = set(), None
+                while True:  # every page
+                    _, listed, _ = copy.request("GET", "/secrets?limit=1000" + (
+                        "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else ""), key)
+                    names |= {s["name"] for s in listed["data"]}
+                    cursor = listed["nextCursor"]
+                    if not cursor:
+                        break
                 # One snapshot: the secrets written before it, each whole.
                 count = len(names)
                 self.assertGreaterEqual(count, 5)

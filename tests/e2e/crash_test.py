@@ -54,6 +54,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import warnings
 
 from fake_oauth import CLIENT_SECRETS, TENANT, FakeProviders, client_id
@@ -298,6 +299,17 @@ class CrashTest(unittest.TestCase):
         if status != expect:
             raise AssertionError("%s %s: %s %s" % (method, path, status, parsed))
         return parsed
+
+    def check_list(self, path, key):
+        """Every item of a list route, following nextCursor page by page."""
+        items, cursor = [], None
+        while True:
+            page = self.check_call("GET", path + "?limit=1000" + (
+                "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else ""), key)
+            items += page["data"]
+            cursor = page["nextCursor"]
+            if not cursor:
+                return items
 
     def write(self, acct, kind, method, path, body, expect):
         """One write of the load: (acked, answer body). Records it."""
@@ -593,7 +605,7 @@ class CrashTest(unittest.TestCase):
         acct.creds = observed
 
     def check_secrets(self, acct):
-        listed = self.check_call("GET", "/secrets", acct.key)["secrets"]
+        listed = self.check_list("/secrets", acct.key)
         observed = {}
         for s in listed:
             if s["name"] in observed:
@@ -610,7 +622,7 @@ class CrashTest(unittest.TestCase):
                                % (acct.index, name, one, observed[name]))
 
     def check_certificates(self, acct):
-        listed = self.check_call("GET", "/certificates", acct.key)["certificates"]
+        listed = self.check_list("/certificates", acct.key)
         observed, full = {}, {}
         for c in listed:
             if c["name"] in observed:
@@ -718,7 +730,7 @@ class CrashTest(unittest.TestCase):
     def check_oauth(self):
         live = []
         for acct in self.accounts:
-            listed = {t["id"]: t for t in self.check_call("GET", "/oauth-tokens", acct.key)["data"]}
+            listed = {t["id"]: t for t in self.check_list("/oauth-tokens", acct.key)}
             for token in acct.tokens:
                 if token.id not in listed:
                     self.violation("LOST OAUTH TOKEN: account %d %s" % (acct.index, token.id))

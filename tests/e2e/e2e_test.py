@@ -68,15 +68,15 @@ class ServerTest(unittest.TestCase):
         self.assertTrue(acct["id"].startswith("acct_"))
         self.assertTrue(acct["apiKey"].startswith("lk_key_"))
         status, listed, _ = self.server.request("GET", "/admin/accounts", self.admin)
-        self.assertEqual([a["id"] for a in listed["accounts"]], [acct["id"]])
-        self.assertNotIn("apiKey", listed["accounts"][0])
+        self.assertEqual([a["id"] for a in listed["data"]], [acct["id"]])
+        self.assertNotIn("apiKey", listed["data"][0])
         status, body, _ = self.server.request("DELETE", "/admin/accounts/" + acct["id"], self.admin)
         self.assertEqual((status, body["deleted"]), (200, True))
         self.assertError(self.server.request("GET", "/api-keys", acct["apiKey"]), 401, "UNAUTHORIZED")
         self.assertError(self.server.request("DELETE", "/admin/accounts/" + acct["id"], self.admin),
                          404, "NOT_FOUND")
         status, events, _ = self.server.request("GET", "/admin/audit-events", self.admin)
-        self.assertEqual(events["events"][0]["action"], "account.delete")
+        self.assertEqual(events["data"][0]["action"], "account.delete")
 
     def test_key_scopes_and_tenant_isolation(self):
         acct = self.create_account()
@@ -103,8 +103,8 @@ class ServerTest(unittest.TestCase):
         self.assertError(self.server.request("DELETE", "/api-keys/" + reader["id"], other["apiKey"]),
                          404, "NOT_FOUND")
         status, keys, _ = self.server.request("GET", "/api-keys", key)
-        self.assertEqual(len(keys["apiKeys"]), 2)
-        self.assertTrue(all("apiKey" not in k for k in keys["apiKeys"]))
+        self.assertEqual(len(keys["data"]), 2)
+        self.assertTrue(all("apiKey" not in k for k in keys["data"]))
         self.assertEqual(self.server.request("DELETE", "/api-keys/" + reader["id"], key)[0], 200)
         revoked = self.assertError(self.server.request("GET", "/audit-events", reader["apiKey"]),
                                    401, "UNAUTHORIZED")
@@ -129,10 +129,10 @@ class ServerTest(unittest.TestCase):
                          "BAD_REQUEST")
         self.server.request("POST", "/api-keys", key, {"name": "third event", "scopes": ["proxy"]})
         status, body, _ = self.server.request("GET", "/audit-events?limit=2", key)
-        self.assertEqual(len(body["events"]), 2)
+        self.assertEqual(len(body["data"]), 2)
         cursor = body["nextCursor"]
         status, page2, _ = self.server.request("GET", "/audit-events?limit=2&cursor=" + cursor, key)
-        self.assertEqual([e["seq"] for e in page2["events"]], [1])
+        self.assertEqual([e["seq"] for e in page2["data"]], [1])
 
     def test_malformed_requests_get_a_prompt_json_400(self):
         for payload in [b"GARBAGE\r\n\r\n", b"GET /\r\n\r\n", b"GET / HTTP/1.1\r\nNoColon\r\n\r\n",
@@ -280,7 +280,7 @@ class LifecycleTest(unittest.TestCase):
             try:
                 self.assertNotIn("admin key", second.stdout)
                 status, listed, _ = second.request("GET", "/admin/accounts", admin)
-                self.assertEqual([a["id"] for a in listed["accounts"]], [acct["id"]])
+                self.assertEqual([a["id"] for a in listed["data"]], [acct["id"]])
                 status, keys, _ = second.request("GET", "/api-keys", acct["apiKey"])
                 self.assertEqual(status, 200)
                 status, ok, _ = second.request("GET", "/audit-events/verify", acct["apiKey"])
@@ -346,7 +346,7 @@ class AdminKeyTest(unittest.TestCase):
                     time.sleep(0.2)
                 self.assertEqual(server.request("GET", "/admin/accounts", new)[0], 200)
                 events = server.request("GET", "/admin/audit-events?action=admin_key.rotate",
-                                        new)[1]["events"]
+                                        new)[1]["data"]
                 self.assertEqual([(e["action"], e["actor"]) for e in events],
                                  [("admin_key.rotate", "operator")])
                 self.assertEqual(server.request("GET", "/admin/audit-events/verify", new)[1]["ok"],

@@ -223,7 +223,7 @@ class HealthTest(unittest.TestCase):
 
     def health_events(self, key, resource):
         return [e for e in self.call("GET", "/audit-events?action=proxy.request&limit=1000",
-                                     key)["events"] if e["resource"] == resource]
+                                     key)["data"] if e["resource"] == resource]
 
     def oauth_account(self):
         account, key = self.new_account("health-oauth")
@@ -405,7 +405,7 @@ class HealthTest(unittest.TestCase):
         self.assertEqual((seen["method"], seen["path"]), ("GET", "/status/204"))
         self.assertEqual(seen["headers"].get("authorization"), "Bearer " + SECRET)
         self.assertEqual(self.call("GET", "/secrets/svc", key)["health"], h)
-        self.assertEqual([s["health"] for s in self.call("GET", "/secrets", key)["secrets"]],
+        self.assertEqual([s["health"] for s in self.call("GET", "/secrets", key)["data"]],
                          [h])
 
         # Expecting 204 from a path that answers 200: unhealthy, though 2xx.
@@ -495,7 +495,7 @@ class HealthTest(unittest.TestCase):
         changed = self.call("PUT", "/secrets/svc", key, {"value": SECRET, "healthCheck":
                                                          {"url": bad_url}})
         self.assertEqual(changed["healthCheck"], {"url": bad_url, "expectStatus": None})
-        self.assertEqual([s["healthCheck"] for s in self.call("GET", "/secrets", key)["secrets"]],
+        self.assertEqual([s["healthCheck"] for s in self.call("GET", "/secrets", key)["data"]],
                          [changed["healthCheck"]])
         self.assert_health(self.call("POST", "/secrets/svc/test", key), "unhealthy",
                            "answered 500")
@@ -534,7 +534,7 @@ class HealthTest(unittest.TestCase):
         self.error("POST", "/secrets/svc/test", key, None, 409, "CONFLICT")
         self.assertEqual(self.api.count(), sent)
         actions = [e["action"] for e in self.call(
-            "GET", "/audit-events?resource=svc&limit=1000", key)["events"]]
+            "GET", "/audit-events?resource=svc&limit=1000", key)["data"]]
         self.assertEqual(actions.count("secret.health_check.put"), 2, actions)
         self.assertEqual(actions.count("secret.health_check.delete"), 1, actions)
 
@@ -661,7 +661,7 @@ class HealthTest(unittest.TestCase):
             self.assertEqual(set(got), HEALTH_FIELDS, got)
             self.assertEqual((got["status"], got["lastError"]), (status, None), got)
         listed = {c["id"]: c["health"]["status"]
-                  for c in self.call("GET", "/certificates", key)["certificates"]}
+                  for c in self.call("GET", "/certificates", key)["data"]}
         self.assertEqual(listed, {soon["id"]: "expiring_soon", later["id"]: "healthy"})
 
         revoked = self.call("POST", "/certificates/%s/revoke" % later["id"], key)
@@ -670,7 +670,7 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(got["status"], "unhealthy")
         self.assertIn("revoked", got["lastError"])
         listed = {c["id"]: c["health"]["status"]
-                  for c in self.call("GET", "/certificates", key)["certificates"]}
+                  for c in self.call("GET", "/certificates", key)["data"]}
         self.assertEqual(listed, {soon["id"]: "expiring_soon", later["id"]: "unhealthy"})
 
     # 5. Isolation and scopes
@@ -725,7 +725,7 @@ class HealthTest(unittest.TestCase):
         self.assert_health(self.call("POST", "/oauth-tokens/%s/test" % token_id, oauth_writer),
                            "healthy")
         self.assertEqual(self.call("GET", "/credentials", other)["health"], {})
-        self.assertEqual(self.call("GET", "/secrets", other)["secrets"], [])
+        self.assertEqual(self.call("GET", "/secrets", other)["data"], [])
 
     def test_zz_planted_values_appear_in_no_answer_log_audit_event_or_webhook(self):
         # Runs last (alphabetical order): every answer so far, the audit
@@ -734,7 +734,7 @@ class HealthTest(unittest.TestCase):
             self.skipTest("run with the rest of the file")
         planted = PLANTED + list(self.fake.issued) + list(CLIENT_SECRETS.values())
         for _, key in self.accounts:
-            events = json.dumps(self.call("GET", "/audit-events?limit=1000", key)["events"])
+            events = json.dumps(self.call("GET", "/audit-events?limit=1000", key)["data"])
             for p in planted:
                 self.assertNotIn(p, events)
         for status, body, headers in self.responses:

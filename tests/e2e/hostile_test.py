@@ -91,6 +91,7 @@ ROUTES = {
     ("PUT", "/secrets/{name}"): "credentials:write",
     ("DELETE", "/secrets/{name}"): "credentials:write",
     ("GET", "/oauth/providers"): "oauth:read",
+    ("GET", "/oauth/providers/{provider}"): "oauth:read",
     ("PUT", "/oauth/providers/{provider}"): "oauth:write",
     ("GET", "/oauth/redirect-uris"): "oauth:read",
     ("PUT", "/oauth/redirect-uris"): "oauth:write",
@@ -401,11 +402,11 @@ class HostileTest(unittest.TestCase):
         (refused authentications and refused proxy calls)."""
         events, cursor = [], None
         while True:
-            st, body, _ = cls.server.request(
-                "GET", path + "?limit=1000" + ("&cursor=" + str(cursor) if cursor else ""), key)
+            page = "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else ""
+            st, body, _ = cls.server.request("GET", path + "?limit=1000" + page, key)
             assert st == 200, (path, st, body)
             events += [(e["action"], e["outcome"], e.get("resource"), e["id"])
-                       for e in body["events"]
+                       for e in body["data"]
                        if e["action"] not in ("auth.denied", "proxy.request")]
             cursor = body.get("nextCursor")
             if not cursor:
@@ -415,16 +416,18 @@ class HostileTest(unittest.TestCase):
     def snapshot(cls):
         snap = {}
         for label, key, acct in (("A", cls.key_a, cls.acct_a), ("B", cls.key_b, cls.acct_b)):
-            for path in ("/api-keys", "/certificates", "/certificates/active",
-                         "/certificates/rotation-policy", "/credentials", "/secrets",
-                         "/secrets/a-bearer", "/oauth/providers", "/oauth/redirect-uris",
-                         "/oauth-tokens", "/webhooks", "/usage/limits"):
+            # Lists whole: one page of up to 1000 (default 50).
+            for path in ("/api-keys?limit=1000", "/certificates?limit=1000",
+                         "/certificates/active", "/certificates/rotation-policy", "/credentials",
+                         "/secrets?limit=1000", "/secrets/a-bearer", "/oauth/providers?limit=1000",
+                         "/oauth/redirect-uris", "/oauth-tokens?limit=1000", "/webhooks?limit=1000",
+                         "/usage/limits?limit=1000"):
                 st, body, _ = cls.server.request("GET", path, key)
                 snap[label + " GET " + path] = (st, cls.strip(body))
             snap[label + " audit"] = cls.audit_digest("/audit-events", key)
             st, body, _ = cls.server.request("GET", "/accounts/%s/.well-known/jwks.json" % acct)
             snap[label + " jwks"] = (st, body)
-        snap["admin accounts"] = cls.server.request("GET", "/admin/accounts", ADMIN)[:2]
+        snap["admin accounts"] = cls.server.request("GET", "/admin/accounts?limit=1000", ADMIN)[:2]
         snap["admin audit"] = cls.audit_digest("/admin/audit-events", ADMIN)
         return snap
 
@@ -747,6 +750,12 @@ class HostileTest(unittest.TestCase):
     def wrong_values(self, schema):
         """Values of the wrong type (or out of range) for a field's schema."""
         types = schema.get("type")
+        # An optional field may be null (absent): the wrong values are those of its other type.
+        if "enum" in schema:
+            schema = dict(schema, enum=[e for e in schema["enum"] if e is not None])
+        if isinstance(types, list) and "null" in types and types not in (["string", "null"],
+                                                                         ["integer", "null"]):
+            (types,) = [t for t in types if t != "null"]
         if "oneOf" in schema:  # audience: a string or an array of strings
             return [("number", 1), ("boolean", True), ("object", {}), ("array of numbers", [1]),
                     ("nested array", [["a"]])]
@@ -963,7 +972,7 @@ class HostileTest(unittest.TestCase):
             other_ids = (cert, otk)
 
             def empty_events(status, headers, data):
-                self.assertEqual(json.loads(data)["events"], [])
+                self.assertEqual(json.loads(data)["data"], [])
             for rid in other_ids:
                 self.run_case("as %s: audit events filtered by the other tenant's %s" % (me, rid),
                               "GET", "/audit-events?resource=" + rid, other, expect=(200,),

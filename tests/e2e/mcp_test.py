@@ -243,7 +243,7 @@ class McpTest(OAuthTestBase):
         agent.call("list_credentials")
         status, events, _ = self.server.request("GET", "/audit-events?action=mcp.tool_call&limit=500", reader)
         self.assertEqual(status, 200)
-        calls = [e for e in events["events"] if e["action"] == "mcp.tool_call"]
+        calls = [e for e in events["data"] if e["action"] == "mcp.tool_call"]
         outcomes = {(e["resource"], e["outcome"]) for e in calls}
         self.assertIn(("proxy_request", "success"), outcomes)
         self.assertIn(("proxy_request", "invalid"), outcomes)

@@ -229,7 +229,7 @@ class ProviderFlowsTest(OAuthTestBase):
         status, body = self.via_proxy(result["tokenId"])
         self.assertEqual((status, body["code"]), (409, "NEEDS_REAUTH"))
         events = self.call("GET", "/audit-events?action=oauth.token.needs_reauth&limit=500")
-        self.assertTrue(any(e["resource"] == result["tokenId"] for e in events["events"]), events)
+        self.assertTrue(any(e["resource"] == result["tokenId"] for e in events["data"]), events)
 
     def test_notion_basic_auth_json_body_metadata_and_rotation(self):
         self.fake.expires_in["notion"] = 2
@@ -303,7 +303,7 @@ class ProviderFlowsTest(OAuthTestBase):
         self.assertEqual(connection["identifierId"], identifier)
         by_pair = self.call("GET", pair + "/access-token")
         self.assertEqual(by_pair["accessToken"], self.access(token_id)["accessToken"])
-        events = self.call("GET", "/audit-events?action=oauth.token.replace&limit=500")["events"]
+        events = self.call("GET", "/audit-events?action=oauth.token.replace&limit=500")["data"]
         self.assertEqual(len([e for e in events if e["resource"] == token_id]), 2)
 
         for path, status, code in [
@@ -324,7 +324,7 @@ class ProviderFlowsTest(OAuthTestBase):
         self.fake.expires_in["google"] = 3600
         t = self.wait_refreshed(result["tokenId"])  # after the 503, a retry succeeds
         self.assertEqual(t["status"], "active")
-        events = self.call("GET", "/audit-events?action=oauth.token.refresh&limit=500")["events"]
+        events = self.call("GET", "/audit-events?action=oauth.token.refresh&limit=500")["data"]
         outcomes = {e["outcome"] for e in events if e["resource"] == result["tokenId"]}
         self.assertEqual(outcomes, {"failure", "success"})
 
@@ -359,7 +359,7 @@ class ProviderFlowsTest(OAuthTestBase):
         self.assertEqual(answer, {"id": token_id, "deleted": True, "revocation": expect})
         self.call("GET", "/oauth-tokens/" + token_id, expect=404)
         (event,) = [e for e in self.call("GET", "/audit-events?action=oauth.token.delete"
-                                         "&limit=1000")["events"] if e["resource"] == token_id]
+                                         "&limit=1000")["data"] if e["resource"] == token_id]
         self.assertEqual(event["details"]["revocation"], expect)
         self.assertEqual(event["details"]["revoked"], "true" if expect == "revoked" else "false")
 

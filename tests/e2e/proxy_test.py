@@ -252,7 +252,7 @@ class ProxyTest(unittest.TestCase):
         self.call_as(self.key, "POST", "/secrets",
                      {"name": "meta-" + str(time.time_ns()), "type": "API_KEY", "value": BEARER,
                       "allowedHosts": ["169.254.169.254", "10.0.0.1"]}, expect=201)
-        names = [s["name"] for s in self.call_as(self.key, "GET", "/secrets")["secrets"]
+        names = [s["name"] for s in self.call_as(self.key, "GET", "/secrets?limit=1000")["data"]
                  if s["name"].startswith("meta-")]
         for target in ("https://169.254.169.254", "https://10.0.0.1"):
             status, data, _ = self.proxy(names[0], path="/latest/meta-data/", target=target)
@@ -447,7 +447,7 @@ class ProxyTest(unittest.TestCase):
         self.call_as(agent, "PUT", "/credentials", {"openaiApiKey": "sk-overwrite-000000"}, expect=403)
 
     def test_a_restriction_must_name_credentials_that_exist_unless_allow_missing(self):
-        before = self.call_as(self.key, "GET", "/api-keys")["apiKeys"]
+        before = self.call_as(self.key, "GET", "/api-keys?limit=1000")["data"]
         for names, extra, says in [
                 (["openai", "opneai"], {}, "no credential 'opneai'"),
                 (["oauth:otk_aaaaaaaaaaaaaaaaaaaa"], {}, "no credential 'oauth:otk_aaaaaaaaaaaaaaaaaaaa'"),
@@ -456,7 +456,7 @@ class ProxyTest(unittest.TestCase):
             body = dict({"name": "agent", "scopes": ["proxy"], "credentials": names}, **extra)
             refused = self.call_as(self.key, "POST", "/api-keys", body, expect=400)
             self.assertIn(says, refused["error"])
-        self.assertEqual(self.call_as(self.key, "GET", "/api-keys")["apiKeys"], before)
+        self.assertEqual(self.call_as(self.key, "GET", "/api-keys?limit=1000")["data"], before)
         # Pre-provisioned: refused until the secret exists, then it works.
         body = self.call_as(self.key, "POST", "/api-keys",
                             {"name": "early", "scopes": ["proxy"], "credentials": ["later"],
@@ -474,7 +474,7 @@ class ProxyTest(unittest.TestCase):
 
     def test_calls_are_audited_and_counted_without_secrets_or_query(self):
         self.proxy("query", path="/echo?token=hidden-query-value")
-        events = self.call_as(self.key, "GET", "/audit-events?action=proxy.request&limit=100")["events"]
+        events = self.call_as(self.key, "GET", "/audit-events?action=proxy.request&limit=100")["data"]
         mine = [e for e in events if e["resource"] == "query"]
         self.assertTrue(mine)
         d = mine[0]["details"]
@@ -531,7 +531,7 @@ class ProxyTest(unittest.TestCase):
                      {"value": "overwrite-attempt-0000"}, expect=404)
         self.call_as(self.other_key, "DELETE", "/secrets/bearer", expect=404)
         self.call_as(self.other_key, "GET", "/secrets/bearer", expect=404)
-        self.assertEqual(self.call_as(self.other_key, "GET", "/secrets")["secrets"], [])
+        self.assertEqual(self.call_as(self.other_key, "GET", "/secrets")["data"], [])
         self.assertFalse(self.call_as(self.other_key, "GET", "/credentials")["hasOpenaiApiKey"])
         self.assertEqual(self.call_as(self.key, "GET", "/secrets/bearer")["version"], 1)
 

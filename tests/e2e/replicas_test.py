@@ -77,7 +77,7 @@ class ReplicasTest(unittest.TestCase):
             self.assertEqual(self.call(r, "GET", "/readyz", None)["status"], "ready")
         # The schema is whole: a write on one replica is read on another.
         acct = self.call(replicas[1], "POST", "/admin/accounts", ADMIN, {"name": "t"}, expect=201)
-        listed = self.call(replicas[2], "GET", "/admin/accounts", ADMIN)["accounts"]
+        listed = self.listed(replicas[2], "/admin/accounts", ADMIN)
         self.assertIn(acct["id"], [a["id"] for a in listed])
 
     def test_replicas_started_together_agree_on_one_generated_admin_key(self):
@@ -90,12 +90,23 @@ class ReplicasTest(unittest.TestCase):
         # That key is the one every replica checks against.
         for r in replicas:
             r.start()
-            self.assertEqual(self.call(r, "GET", "/admin/accounts", printed[0])["accounts"], [])
+            self.assertEqual(self.call(r, "GET", "/admin/accounts", printed[0])["data"], [])
 
     def call(self, replica, method, path, key, body=None, expect=200):
         status, parsed, _ = replica.request(method, path, key, body)
         self.assertEqual(status, expect, (method, path, parsed))
         return parsed
+
+    def listed(self, replica, path, key):
+        """Every item of a list route, following nextCursor page by page."""
+        items, cursor = [], None
+        while True:
+            page = self.call(replica, "GET", path + "?limit=1000" + (
+                "&cursor=" + urllib.parse.quote(cursor, safe="") if cursor else ""), key)
+            items += page["data"]
+            cursor = page["nextCursor"]
+            if not cursor:
+                return items
 
     def account(self, provider="microsoft"):
         acct = self.call(self.replicas[0], "POST", "/admin/accounts", ADMIN, {"name": "r"},
@@ -257,7 +268,7 @@ class ReplicasTest(unittest.TestCase):
                   {"rotationPeriod": 2, "overlap": 1})
 
         def managed():
-            listed = self.call(self.replicas[2], "GET", "/certificates", key)["certificates"]
+            listed = self.listed(self.replicas[2], "/certificates", key)
             return sorted(c["createdAt"] for c in listed if c.get("custody") == "managed")
         wait_until(lambda: len(managed()) >= 5, timeout=30, what="four rotations")
         created = managed()
@@ -306,7 +317,7 @@ class ReplicasTest(unittest.TestCase):
         for status, body in failures:
             self.assertEqual((status, body["code"]), (503, "UNAVAILABLE"), body)
             self.assertNotIn("postgres", json.dumps(body).lower())
-        listed = {s["name"] for s in self.call(server, "GET", "/secrets", key)["secrets"]}
+        listed = {s["name"] for s in self.listed(server, "/secrets", key)}
         self.assertEqual(set(acknowledged) - listed, set())  # every acknowledged write is there
         self.assertTrue(self.call(server, "GET", "/audit-events/verify", key)["ok"])
         self.assertEqual(server.request("GET", "/readyz")[0], 200)

@@ -7,9 +7,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
+from response_schemas import ResponseSchemas
+
 BINARY = os.environ.get("LATCHKEYD", os.path.join(os.path.dirname(__file__), "../../build/latchkeyd"))
+# Every JSON answer Server.request sees is checked against the server's own
+# /openapi.json (see response_schemas.py) unless this is "0".
+CHECK_RESPONSES = os.environ.get("LATCHKEY_E2E_CHECK_RESPONSES", "1") != "0"
 # Set by tests/pg/with_postgres.sh: every Server then runs on its own
 # database in that cluster instead of SQLite.
 PG_URL = os.environ.get("LATCHKEY_TEST_DATABASE_URL")
@@ -53,12 +59,16 @@ class Server:
         self.proc = None
         self.stopping = False
         self.stdout = ""
+        self.check_responses = CHECK_RESPONSES
+        self.schemas = None  # ResponseSchemas of the running process, fetched once
+        self.schemas_lock = threading.Lock()
         parent = os.path.dirname(os.path.abspath(data_dir))
         os.makedirs(parent, exist_ok=True)
         self.stderr_path = os.path.join(parent, os.path.basename(data_dir) + ".stderr.log")
 
     def start(self):
         self.stopping = False
+        self.schemas = None  # a restart may run another binary
         self.stderr_file = open(self.stderr_path, "ab")
         extra = []
         if PG_URL:
@@ -157,7 +167,38 @@ class Server:
             parsed = json.loads(data) if data else None
         except ValueError:
             parsed = None
+        if parsed is not None and "json" in (resp.getheader("Content-Type") or ""):
+            self.check_response(method, path, resp.status, parsed)
         return resp.status, parsed, resp
+
+    def response_schemas(self):
+        """The running process's ResponseSchemas, or None when its
+        /openapi.json cannot be had (down, or not JSON)."""
+        with self.schemas_lock:
+            if self.schemas is None:
+                try:
+                    # From another loopback address: the fetch must not take
+                    # a token of the test's own per-address rate limit.
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
+                                                      source_address=("127.0.0.2", 0))
+                    conn.request("GET", "/openapi.json")
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    conn.close()
+                    if resp.status == 200:
+                        self.schemas = ResponseSchemas(json.loads(data))
+                except (OSError, http.client.HTTPException, ValueError):
+                    pass
+            return self.schemas
+
+    def check_response(self, method, path, status, body):
+        """Fails the calling test (SchemaMismatch, an AssertionError) when
+        the JSON `body` does not fit the documented response."""
+        if not self.check_responses:
+            return
+        schemas = self.response_schemas()
+        if schemas is not None:
+            schemas.check(method, path, status, body)
 
     def cleanup(self):
         if self.proc and not self.stopping and self.proc.poll() is not None:

@@ -54,16 +54,16 @@ class UpgradeTest(unittest.TestCase):
             self.assertEqual(status, 200, (method, path, out))
             return out
 
-        accounts = call("GET", "/admin/accounts", fx["adminKey"])["accounts"]
+        accounts = call("GET", "/admin/accounts", fx["adminKey"])["data"]
         self.assertIn(fx["accountId"], [a["id"] for a in accounts])
         key = fx["apiKey"]
         self.assertEqual(call("GET", "/api-keys/current", key)["accountId"], fx["accountId"])
-        agent = call("GET", "/api-keys", key)["apiKeys"]
+        agent = call("GET", "/api-keys", key)["data"]
         self.assertIn(["openai", "crm"], [k.get("credentials") for k in agent])
-        kids = [c["kid"] for c in call("GET", "/certificates", key)["certificates"]]
+        kids = [c["kid"] for c in call("GET", "/certificates", key)["data"]]
         self.assertIn(fx["certificateKid"], kids)
         self.assertEqual(call("GET", "/credentials", key)["openaiApiKeyLast4"], fx["openai"][-4:])
-        self.assertIn("crm", [s["name"] for s in call("GET", "/secrets", key)["secrets"]])
+        self.assertIn("crm", [s["name"] for s in call("GET", "/secrets", key)["data"]])
         self.assertTrue(call("GET", "/audit-events/verify", key)["ok"])
         self.assertTrue(call("GET", "/admin/audit-events/verify", fx["adminKey"])["ok"])
         # A sealed private key still opens: a signed token verifies.

@@ -58,6 +58,7 @@ struct CertificatesWorld {
                            {"audit", &AuditLog::Migrations()},
                            {"accounts", &AccountService::Migrations()},
                            {"api_keys", &ApiKeyService::Migrations()},
+                           {"idempotency", &IdempotencyKeys::Migrations()},
                            {"admin", &AdminKey::Migrations()},
                            {"certificates", &CertificateService::Migrations()}});
   KeyPool pool{0};

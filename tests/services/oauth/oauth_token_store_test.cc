@@ -214,8 +214,13 @@ BOOST_AUTO_TEST_CASE(ListAndDeleteStayInsideTheAccount) {
   auto all = OAuthTokenStore::List(*db, "acc_1", TokenFilter{});
   BOOST_REQUIRE(all.ok());
   BOOST_REQUIRE(all->size() == 2u);
-  BOOST_TEST((*all)[0].id == "otk_a");  // oldest first
-  BOOST_TEST((*all)[1].id == "otk_b");
+  BOOST_TEST((*all)[0].id == "otk_b");  // newest first
+  BOOST_TEST((*all)[1].id == "otk_a");
+  TokenFilter after_b;
+  after_b.before = TokenFilter::Position{now + 1, "otk_b"};
+  auto rest = OAuthTokenStore::List(*db, "acc_1", after_b);
+  BOOST_REQUIRE(rest->size() == 1u);
+  BOOST_TEST(rest->front().id == "otk_a");
   TokenFilter user2;
   user2.identifier_id = "user-2";
   BOOST_TEST(OAuthTokenStore::List(*db, "acc_1", user2)->front().id == "otk_b");

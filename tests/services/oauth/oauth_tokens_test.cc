@@ -285,14 +285,36 @@ BOOST_AUTO_TEST_CASE(DeleteRevokesTheRefreshTokenFirst) {
   BOOST_TEST(server.requests() == sent);
 }
 
+BOOST_AUTO_TEST_CASE(ListPagesNewestFirstAfterAPosition) {
+  // Five connections, two of them in the same second (ties go by id).
+  std::vector<std::string> made;
+  for (int i = 0; i < 5; ++i) {
+    made.push_back(Store(3600, "rt-1", "at-1", "user-" + std::to_string(i)));
+    if (i != 1) clock.Advance(std::chrono::seconds(1));
+  }
+  std::vector<std::string> seen;
+  TokenFilter filter;
+  filter.limit = 2;
+  for (int page = 0; page < 5; ++page) {
+    auto list = oauth.tokens.List(account, filter);
+    BOOST_REQUIRE(list.ok());
+    BOOST_REQUIRE(list->size() <= 2u);
+    for (const auto& t : *list) seen.push_back(t.id);
+    if (list->size() < 2u) break;
+    filter.before = TokenFilter::Position{ToUnix(list->back().created_at), list->back().id};
+  }
+  BOOST_TEST(seen == std::vector<std::string>(made.rbegin(), made.rend()),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(OtherAccountsSeeNothing) {
   std::string id = Store(3600);
   BOOST_TEST(oauth.tokens.Access(other, id, nullptr).status().code() == StatusCode::kNotFound);
   BOOST_TEST(oauth.tokens.Get(other, id).status().code() == StatusCode::kNotFound);
-  BOOST_TEST(oauth.tokens.List(other, std::nullopt, std::nullopt, 100)->empty());
-  BOOST_TEST(
-      oauth.tokens.List(account, std::string("user-1"), std::string("google"), 100)->size() == 1u);
-  BOOST_TEST(oauth.tokens.List(account, std::string("user-2"), std::nullopt, 100)->empty());
+  BOOST_TEST(oauth.tokens.List(other, TokenFilter{})->empty());
+  BOOST_TEST(oauth.tokens.List(account, TokenFilter{std::string("user-1"), std::string("google")})
+                 ->size() == 1u);
+  BOOST_TEST(oauth.tokens.List(account, TokenFilter{std::string("user-2")})->empty());
   BOOST_TEST(oauth.credentials.Resolve(other, id).status().code() == StatusCode::kNotFound);
   auto injection = oauth.credentials.Resolve(account, id);
   BOOST_REQUIRE(injection.ok());

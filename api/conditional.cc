@@ -1,0 +1,82 @@
+#include "api/conditional.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/responses.h"
+#include "common/crypto.h"
+#include "common/strings.h"
+
+namespace latchkey {
+namespace {
+
+// Fields that change without anyone editing the resource.
+constexpr const char* kVolatileFields[] = {"lastUsedAt", "useCount", "health", "usage",
+                                           "usedToday", "replayed"};
+
+bool IsSuccess(const Result<HttpResponse>& r) {
+  return r.ok() && r->status >= 200 && r->status < 300;
+}
+
+void AddETag(HttpResponse& response) {
+  response.headers.emplace_back("ETag", ETagOf(response.body));
+}
+
+HttpResponse PreconditionFailed(const std::optional<std::string>& current) {
+  nlohmann::json body = {{"code", "PRECONDITION_FAILED"}, {"status", 412}};
+  if (current) {
+    body["error"] = "the resource changed since you read it: its ETag is now " + *current +
+                    "; read it again and retry with that If-Match";
+    body["currentEtag"] = *current;
+  } else {
+    body["error"] = "If-Match was sent but the resource does not exist";
+  }
+  HttpResponse r = JsonResponse(412, body);
+  if (current) r.headers.emplace_back("ETag", *current);
+  return r;
+}
+
+}  // namespace
+
+std::string ETagOf(const std::string& json_body) {
+  auto parsed = nlohmann::json::parse(json_body, nullptr, false);
+  std::string canonical = json_body;
+  if (parsed.is_object()) {
+    for (const char* field : kVolatileFields) parsed.erase(field);
+    canonical = parsed.dump();
+  }
+  return "\"" + Sha256Hex(canonical).substr(0, 32) + "\"";
+}
+
+bool IfMatchAccepts(const std::string& if_match, const std::string& etag) {
+  for (std::string_view part : SplitList(if_match)) {
+    std::string_view tag = part;
+    if (tag == "*") return true;
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);  // weak: compared as strong
+    if (tag == etag) return true;
+  }
+  return false;
+}
+
+Result<HttpResponse> ConditionalWrites::Run(const std::string& lock_key,
+                                            const HttpRequest& request,
+                                            const std::function<Result<HttpResponse>()>& read,
+                                            const std::function<Result<HttpResponse>()>& write) {
+  auto if_match = request.Header("If-Match");
+  bool is_read = request.method == "GET" || request.method == "HEAD";
+  if (is_read || !if_match) {
+    Result<HttpResponse> result = is_read ? read() : write();
+    if (IsSuccess(result)) AddETag(*result);
+    return result;
+  }
+  std::lock_guard<std::mutex> lock(stripes_[std::hash<std::string>{}(lock_key) % kStripes]);
+  Result<HttpResponse> current = read();
+  if (!current.ok() && current.status().code() != StatusCode::kNotFound) return current.status();
+  if (!IsSuccess(current)) return PreconditionFailed(std::nullopt);
+  std::string etag = ETagOf(current->body);
+  if (!IfMatchAccepts(*if_match, etag)) return PreconditionFailed(etag);
+  Result<HttpResponse> result = write();
+  if (IsSuccess(result)) AddETag(*result);
+  return result;
+}
+
+}  // namespace latchkey

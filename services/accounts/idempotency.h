@@ -1,0 +1,66 @@
+// IdempotencyKeys: remembers, per account, which Idempotency-Key a create
+// request came with, so that a client retrying after a timeout gets the
+// first response instead of a second resource (Stripe's convention).
+//
+//   Begin(...)     -> kRun: do the work, then Complete (or Release if it
+//                     failed, so that a retry runs it again)
+//                  -> kReplay: the stored status and body
+//                  -> kMismatch: the key came with a different request
+//                  -> kInProgress: the first request is still running
+//
+// Keys live kRetention from their first use and are shared by every
+// replica through the database. A request that holds a key and never
+// finishes (its server died) holds it for kLease, after which a retry
+// runs the request again.
+//
+// Thread-safety: thread-safe (the database serializes Begin per key).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/database.h"
+#include "common/migrations.h"
+
+namespace latchkey {
+
+struct IdempotencyDecision {
+  enum class Kind { kRun, kReplay, kMismatch, kInProgress };
+  Kind kind = Kind::kRun;
+  int status = 0;        // kReplay: the first response's status
+  std::string response;  // kReplay: its stored body
+  int64_t retry_after = 0;  // kInProgress: seconds until the lease ends
+};
+
+class IdempotencyKeys {
+ public:
+  static constexpr std::chrono::seconds kRetention{24 * 3600};
+  static constexpr std::chrono::seconds kLease{300};
+
+  static const std::vector<Migration>& Migrations();
+  static const std::vector<std::string>& OwnedTables();
+
+  IdempotencyKeys(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // `key_hash` and `request_hash` are digests made by the caller: of the
+  // key, and of everything that makes two requests the same request.
+  Result<IdempotencyDecision> Begin(const std::string& account_id, const std::string& key_hash,
+                                    const std::string& request_hash);
+  // Stores the response to replay for the key Begin said to run.
+  Status Complete(const std::string& account_id, const std::string& key_hash,
+                  const std::string& request_hash, int status, const std::string& response);
+  // Forgets the key Begin said to run (the request failed).
+  Status Release(const std::string& account_id, const std::string& key_hash,
+                 const std::string& request_hash);
+  // Deletes keys older than kRetention (the maintenance job); how many.
+  Result<int64_t> Purge();
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace latchkey
