@@ -249,9 +249,9 @@ Result<HttpResponse> App::RunConditional(const Route& route, RequestContext& ctx
     if (!reader) return Internal("no GET route for conditional " + route.pattern);
   }
   std::string account = ctx.principal ? ctx.principal->account_id : "";
-  return conditional_.Run(account + " " + ctx.request.path, ctx.request,
-                          [&] { return reader->handler(ctx); },
-                          [&] { return route.handler(ctx); });
+  return conditional_.Run(
+      account + " " + ctx.request.path, ctx.request, [&] { return reader->handler(ctx); },
+      [&] { return route.handler(ctx); });
 }
 
 HttpResponse App::Defer(const Route& route, const HttpRequest& request) {

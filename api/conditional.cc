@@ -10,8 +10,8 @@ namespace latchkey {
 namespace {
 
 // Fields that change without anyone editing the resource.
-constexpr const char* kVolatileFields[] = {"lastUsedAt", "useCount", "health", "usage",
-                                           "usedToday", "replayed"};
+constexpr const char* kVolatileFields[] = {"lastUsedAt", "useCount",  "health",
+                                           "usage",      "usedToday", "replayed"};
 
 bool IsSuccess(const Result<HttpResponse>& r) {
   return r.ok() && r->status >= 200 && r->status < 300;
@@ -57,8 +57,7 @@ bool IfMatchAccepts(const std::string& if_match, const std::string& etag) {
   return false;
 }
 
-Result<HttpResponse> ConditionalWrites::Run(const std::string& lock_key,
-                                            const HttpRequest& request,
+Result<HttpResponse> ConditionalWrites::Run(const std::string& lock_key, const HttpRequest& request,
                                             const std::function<Result<HttpResponse>()>& read,
                                             const std::function<Result<HttpResponse>()>& write) {
   auto if_match = request.Header("If-Match");

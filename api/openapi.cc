@@ -114,25 +114,23 @@ json Operation(const Route& route, const json& components) {
   json op = {{"summary", route.doc.summary},
              {"tags", json::array({route.doc.tag})},
              {"operationId", route.method + " " + route.pattern}};
-  json success_schema = route.doc.response_schema.empty()
-                            ? json()
-                            : json::parse(route.doc.response_schema);
+  json success_schema =
+      route.doc.response_schema.empty() ? json() : json::parse(route.doc.response_schema);
   op["parameters"] = Parameters(route, success_schema);
   if (!route.doc.request_schema.empty()) {
     json schema = json::parse(route.doc.request_schema);
     op["requestBody"] = {
         {"required", true},
         {"content",
-         {{"application/json",
-           {{"schema", schema}, {"example", ExampleOf(schema, components)}}}}}};
+         {{"application/json", {{"schema", schema}, {"example", ExampleOf(schema, components)}}}}}};
   }
   json responses = ErrorResponses(route);
   responses[std::to_string(route.doc.success_status)] =
       SuccessResponse(route, success_schema, components);
   op["responses"] = responses;
   if (route.auth != AuthKind::kPublic) {
-    op["security"] = json::array(
-        {{{route.auth == AuthKind::kAdmin ? "adminKey" : "apiKey", json::array()}}});
+    op["security"] =
+        json::array({{{route.auth == AuthKind::kAdmin ? "adminKey" : "apiKey", json::array()}}});
   }
   if ((route.auth == AuthKind::kApiKey || route.auth == AuthKind::kSdkKey) &&
       !route.scope.empty()) {

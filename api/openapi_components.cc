@@ -109,8 +109,8 @@ json Schemas() {
   json schemas = json::parse(schemas::kComponents);
   for (const char* family :
        {schemas::kAdminComponents, schemas::kApiKeyComponents, schemas::kAuditComponents,
-        schemas::kCertificateComponents, schemas::kCredentialComponents,
-        schemas::kOAuthComponents, schemas::kUsageComponents, schemas::kWebhookComponents}) {
+        schemas::kCertificateComponents, schemas::kCredentialComponents, schemas::kOAuthComponents,
+        schemas::kUsageComponents, schemas::kWebhookComponents}) {
     schemas.update(json::parse(family));
   }
   schemas["Scope"] = {{"enum", scopes::All()}};
@@ -120,52 +120,52 @@ json Schemas() {
 }
 
 json Parameters() {
-  return {
-      {"RequestId",
-       {{"name", "X-Request-Id"},
-        {"in", "header"},
-        {"required", false},
-        {"description", "the request's id in logs and audit events (answered back); one is made"
-                        " when absent or not of this form"},
-        {"schema", {{"type", "string"}, {"pattern", "^[A-Za-z0-9._-]{1,64}$"}}}}},
-      {"IdempotencyKey",
-       {{"name", "Idempotency-Key"},
-        {"in", "header"},
-        {"required", false},
-        {"description", "a retry with the same key and body answers the first response"
-                        " (without the values shown once) with replayed: true"},
-        {"schema", {{"type", "string"}, {"pattern", "^[\\x20-\\x7E]{1,255}$"}}}}},
-      {"IfMatch",
-       {{"name", "If-Match"},
-        {"in", "header"},
-        {"required", false},
-        {"description", "the ETag of the version this write replaces; 412 when it changed"},
-        {"schema", {{"type", "string"}}}}},
-      {"Limit",
-       {{"name", "limit"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}}}},
-      {"Cursor",
-       {{"name", "cursor"},
-        {"in", "query"},
-        {"required", false},
-        {"description", "the nextCursor of the previous page"},
-        {"schema", {{"type", "string"}}}}}};
+  return {{"RequestId",
+           {{"name", "X-Request-Id"},
+            {"in", "header"},
+            {"required", false},
+            {"description",
+             "the request's id in logs and audit events (answered back); one is made"
+             " when absent or not of this form"},
+            {"schema", {{"type", "string"}, {"pattern", "^[A-Za-z0-9._-]{1,64}$"}}}}},
+          {"IdempotencyKey",
+           {{"name", "Idempotency-Key"},
+            {"in", "header"},
+            {"required", false},
+            {"description",
+             "a retry with the same key and body answers the first response"
+             " (without the values shown once) with replayed: true"},
+            {"schema", {{"type", "string"}, {"pattern", "^[\\x20-\\x7E]{1,255}$"}}}}},
+          {"IfMatch",
+           {{"name", "If-Match"},
+            {"in", "header"},
+            {"required", false},
+            {"description", "the ETag of the version this write replaces; 412 when it changed"},
+            {"schema", {{"type", "string"}}}}},
+          {"Limit",
+           {{"name", "limit"},
+            {"in", "query"},
+            {"required", false},
+            {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}}}},
+          {"Cursor",
+           {{"name", "cursor"},
+            {"in", "query"},
+            {"required", false},
+            {"description", "the nextCursor of the previous page"},
+            {"schema", {{"type", "string"}}}}}};
 }
 
 json Headers() {
-  return {{"RequestId",
-           {{"description", "the request's id (the one sent, or a new req_...)"},
-            {"schema", {{"type", "string"}}}}},
-          {"ETag",
-           {{"description", "the resource's version, for If-Match"},
-            {"schema", {{"type", "string"}}}}},
-          {"IdempotentReplayed",
-           {{"description", "true when this is the replay of an earlier response"},
-            {"schema", {{"const", "true"}}}}},
-          {"RetryAfter",
-           {{"description", "seconds to wait"}, {"schema", {{"type", "integer"}}}}}};
+  return {
+      {"RequestId",
+       {{"description", "the request's id (the one sent, or a new req_...)"},
+        {"schema", {{"type", "string"}}}}},
+      {"ETag",
+       {{"description", "the resource's version, for If-Match"}, {"schema", {{"type", "string"}}}}},
+      {"IdempotentReplayed",
+       {{"description", "true when this is the replay of an earlier response"},
+        {"schema", {{"const", "true"}}}}},
+      {"RetryAfter", {{"description", "seconds to wait"}, {"schema", {{"type", "integer"}}}}}};
 }
 
 json ErrorResponse(const std::string& description, const json& example, bool retry = false) {
@@ -186,11 +186,10 @@ json Responses() {
   json precondition = Error("PRECONDITION_FAILED", 412, "the resource changed since that ETag");
   precondition["currentEtag"] = "\"3q2-7b1f\"";
   return {
-      {"BadRequest",
-       ErrorResponse("Malformed body, query, path or header",
-                     Error("BAD_REQUEST", 400, "name is required"))},
-      {"Unauthorized", ErrorResponse("Missing or invalid key",
-                                     Error("UNAUTHORIZED", 401, "invalid API key"))},
+      {"BadRequest", ErrorResponse("Malformed body, query, path or header",
+                                   Error("BAD_REQUEST", 400, "name is required"))},
+      {"Unauthorized",
+       ErrorResponse("Missing or invalid key", Error("UNAUTHORIZED", 401, "invalid API key"))},
       {"Forbidden", ErrorResponse("The key lacks the route's scope (x-required-scope)",
                                   Error("FORBIDDEN", 403, "this API key lacks the 'proxy' scope"))},
       {"NotFound", ErrorResponse("Not found", Error("NOT_FOUND", 404, "certificate not found"))},
@@ -206,15 +205,15 @@ json Responses() {
       {"PreconditionFailed",
        ErrorResponse("If-Match no longer matches (PRECONDITION_FAILED, with currentEtag)",
                      precondition)},
-      {"PayloadTooLarge", ErrorResponse("The body is too large",
-                                        Error("PAYLOAD_TOO_LARGE", 413,
-                                              "request body exceeds 1048576 bytes"))},
+      {"PayloadTooLarge",
+       ErrorResponse("The body is too large",
+                     Error("PAYLOAD_TOO_LARGE", 413, "request body exceeds 1048576 bytes"))},
       {"IdempotencyKeyReused",
        ErrorResponse("IDEMPOTENCY_KEY_REUSED: the key was used with another body",
                      Error("IDEMPOTENCY_KEY_REUSED", 422,
                            "this Idempotency-Key was used with a different request"))},
-      {"RateLimited", ErrorResponse("Rate limited",
-                                    Error("RATE_LIMITED", 429, "too many requests"), true)},
+      {"RateLimited",
+       ErrorResponse("Rate limited", Error("RATE_LIMITED", 429, "too many requests"), true)},
       {"Unavailable", ErrorResponse("Busy or shutting down; retry",
                                     Error("UNAVAILABLE", 503, "the server is busy; retry"), true)},
       {"Error", ErrorResponse("Any other error", Error("INTERNAL", 500, "internal error"))}};
@@ -270,19 +269,18 @@ json ExampleOf(const json& schema, const json& component_schemas) {
 }
 
 json OpenApiComponents() {
-  return {{"schemas", Schemas()},
-          {"parameters", Parameters()},
-          {"headers", Headers()},
-          {"responses", Responses()},
-          {"securitySchemes",
-           {{"apiKey",
-             {{"type", "http"},
-              {"scheme", "bearer"},
-              {"description", "An account API key (lk_key_...)"}}},
-            {"adminKey",
-             {{"type", "http"},
-              {"scheme", "bearer"},
-              {"description", "The operator's admin key"}}}}}};
+  return {
+      {"schemas", Schemas()},
+      {"parameters", Parameters()},
+      {"headers", Headers()},
+      {"responses", Responses()},
+      {"securitySchemes",
+       {{"apiKey",
+         {{"type", "http"},
+          {"scheme", "bearer"},
+          {"description", "An account API key (lk_key_...)"}}},
+        {"adminKey",
+         {{"type", "http"}, {"scheme", "bearer"}, {"description", "The operator's admin key"}}}}}};
 }
 
 }  // namespace latchkey

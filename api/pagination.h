@@ -8,9 +8,9 @@
 // Thread-safety: plain values and pure functions.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,8 +63,9 @@ std::vector<T> Paginate(std::vector<T> items, const PageRequest& request, KeyOf 
             [&](const T& a, const T& b) { return before(key_of(a), key_of(b)); });
   auto first = items.begin();
   if (request.after) {
-    first = std::upper_bound(items.begin(), items.end(), *request.after,
-                             [&](const PageKey& k, const T& item) { return before(k, key_of(item)); });
+    first =
+        std::upper_bound(items.begin(), items.end(), *request.after,
+                         [&](const PageKey& k, const T& item) { return before(k, key_of(item)); });
   }
   std::vector<T> page;
   for (auto it = first; it != items.end() && page.size() < static_cast<size_t>(request.limit);

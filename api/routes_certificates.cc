@@ -65,6 +65,8 @@ Result<CertificateFilter> ParseFilter(const HttpRequest& request) {
         return InvalidArgument("status must be active, revoked or expired");
     } else if (name.rfind("metadata.", 0) == 0 && name.size() > 9) {
       filter.metadata[name.substr(9)] = value;
+    } else if (name == "limit" || name == "cursor") {
+      continue;  // paging: ParsePageRequest
     } else {
       return InvalidArgument("unknown query parameter '" + name + "'");
     }
@@ -99,7 +101,6 @@ nlohmann::json WithHealth(const Certificate& c, TimePoint now) {
   out["health"] = ToJson(h);
   return out;
 }
-
 
 Result<HttpResponse> CreateCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(NewCertificate request, ParseNewCertificate(ctx.request.body));
@@ -194,11 +195,20 @@ const RouteRow<CertificateRouteDeps> kCertificateRoutes[] = {
     {{"PUT", "/certificates/rotation-policy", AuthKind::kApiKey, kWrite, kBlocking,
       PutRotationPolicy},
      {"Set the managed-key rotation policy (creates the first managed key if needed)",
-      "certificates", schemas::kPutRotationPolicyRequest, schemas::kRotationPolicy, 200, {},
+      "certificates",
+      schemas::kPutRotationPolicyRequest,
+      schemas::kRotationPolicy,
+      200,
+      {},
       kConditional}},
     {{"GET", "/certificates/rotation-policy", AuthKind::kApiKey, kRead, kBlocking,
       GetRotationPolicy},
-     {"Read the rotation policy", "certificates", "", schemas::kRotationPolicy, 200, {},
+     {"Read the rotation policy",
+      "certificates",
+      "",
+      schemas::kRotationPolicy,
+      200,
+      {},
       kConditional}},
     {{"POST", "/certificates/rotate", AuthKind::kApiKey, kWrite, kBlocking, RotateNow},
      {"Publish a new managed key now; it signs after the JWKS max-age", "certificates", "",

@@ -46,7 +46,8 @@ Result<HttpResponse> GetUsage(const UsageRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(q.to, QueryTime(ctx.request, "to"));
   ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
   ASSIGN_OR_RETURN(auto rows, d.usage.Query(ctx.account_id(), q));
-  // Newest bucket first; within a bucket by kind and subject.
+  // Newest bucket first; within a bucket by kind, subject and granularity,
+  // descending.
   auto key = [](const UsageRow& r) {
     return PageKey{r.bucket, r.key.kind + ":" + r.key.subject + ":" + r.granularity};
   };

@@ -165,9 +165,8 @@ void AddSecrets(CLI::App& app, Session& session) {
   AddSecretWrites(*secrets, session);
   auto* list = secrets->add_subcommand("list", "List secrets, masked");
   list->footer("Example: latchkey secrets list");
-  list->callback([&session] {
-    session.ShowList("/secrets", [](const json& a) { PrintSecrets(a["data"]); });
-  });
+  list->callback(
+      [&session] { session.ShowList("/secrets", [](const json& a) { PrintSecrets(a["data"]); }); });
   auto name = std::make_shared<std::string>();
   auto* show = secrets->add_subcommand("show", "Show one secret, masked");
   show->footer("Example: latchkey secrets show github-pat");

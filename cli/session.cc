@@ -70,8 +70,7 @@ json Session::Show(const std::string& method, const std::string& path,
   return answer;
 }
 
-json Session::ShowList(const std::string& path,
-                       const std::function<void(const json&)>& render) {
+json Session::ShowList(const std::string& path, const std::function<void(const json&)>& render) {
   const char* sep = path.find('?') == std::string::npos ? "?" : "&";
   json all = json::array();
   std::string cursor;

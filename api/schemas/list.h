@@ -10,8 +10,8 @@
 // this shape the `limit` and `cursor` query parameters.
 #pragma once
 
-#define LATCHKEY_LIST_SCHEMA(item_schema)                                                   \
-  R"({"type":"object","required":["data","nextCursor"],"additionalProperties":false,)"      \
-  R"("properties":{"data":{"type":"array","items":)" item_schema R"(},)"                   \
-  R"("nextCursor":{"type":["string","null"],)"                                              \
+#define LATCHKEY_LIST_SCHEMA(item_schema)                                              \
+  R"({"type":"object","required":["data","nextCursor"],"additionalProperties":false,)" \
+  R"("properties":{"data":{"type":"array","items":)" item_schema R"(},)"               \
+  R"("nextCursor":{"type":["string","null"],)"                                         \
   R"("description":"pass it as ?cursor= for the next page; null on the last page"}}})"

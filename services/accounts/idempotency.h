@@ -30,8 +30,8 @@ namespace latchkey {
 struct IdempotencyDecision {
   enum class Kind { kRun, kReplay, kMismatch, kInProgress };
   Kind kind = Kind::kRun;
-  int status = 0;        // kReplay: the first response's status
-  std::string response;  // kReplay: its stored body
+  int status = 0;           // kReplay: the first response's status
+  std::string response;     // kReplay: its stored body
   int64_t retry_after = 0;  // kInProgress: seconds until the lease ends
 };
 

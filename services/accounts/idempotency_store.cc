@@ -64,8 +64,8 @@ Result<bool> IdempotencyStore::TakeOver(SqlExecutor& tx, const IdempotencyRow& r
                    tx.Execute("UPDATE idempotency_keys SET request_hash = ?, status = NULL,"
                               " response = NULL, locked_until = ?, created_at = ?"
                               " WHERE account_id = ? AND key_hash = ? AND locked_until = ?",
-                              {row.request_hash, row.locked_until, row.created_at,
-                               row.account_id, row.key_hash, expected_lock}));
+                              {row.request_hash, row.locked_until, row.created_at, row.account_id,
+                               row.key_hash, expected_lock}));
   return updated > 0;
 }
 
@@ -73,18 +73,20 @@ Status IdempotencyStore::Complete(SqlExecutor& tx, const std::string& account_id
                                   const std::string& key_hash, const std::string& request_hash,
                                   int status, const std::string& response) {
   return tx
-      .Execute("UPDATE idempotency_keys SET status = ?, response = ?"
-               " WHERE account_id = ? AND key_hash = ? AND request_hash = ? AND status IS NULL",
-               {int64_t{status}, response, account_id, key_hash, request_hash})
+      .Execute(
+          "UPDATE idempotency_keys SET status = ?, response = ?"
+          " WHERE account_id = ? AND key_hash = ? AND request_hash = ? AND status IS NULL",
+          {int64_t{status}, response, account_id, key_hash, request_hash})
       .status();
 }
 
 Status IdempotencyStore::Release(SqlExecutor& tx, const std::string& account_id,
                                  const std::string& key_hash, const std::string& request_hash) {
   return tx
-      .Execute("DELETE FROM idempotency_keys WHERE account_id = ? AND key_hash = ?"
-               " AND request_hash = ? AND status IS NULL",
-               {account_id, key_hash, request_hash})
+      .Execute(
+          "DELETE FROM idempotency_keys WHERE account_id = ? AND key_hash = ?"
+          " AND request_hash = ? AND status IS NULL",
+          {account_id, key_hash, request_hash})
       .status();
 }
 

@@ -35,8 +35,7 @@ class IdempotencyStore {
 
   // Inserts `row` unless the account already has its key; true if inserted.
   static Result<bool> InsertIfAbsent(SqlExecutor& tx, const IdempotencyRow& row);
-  static Result<std::optional<IdempotencyRow>> Get(SqlExecutor& exec,
-                                                   const std::string& account_id,
+  static Result<std::optional<IdempotencyRow>> Get(SqlExecutor& exec, const std::string& account_id,
                                                    const std::string& key_hash);
   // Writes `row` over the stored one if that still has `expected_lock`
   // as its locked_until (so that one of two takers wins); true if written.
@@ -46,8 +45,8 @@ class IdempotencyStore {
                          const std::string& key_hash, const std::string& request_hash, int status,
                          const std::string& response);
   // Forgets a key whose request failed, if it still belongs to that request.
-  static Status Release(SqlExecutor& tx, const std::string& account_id,
-                        const std::string& key_hash, const std::string& request_hash);
+  static Status Release(SqlExecutor& tx, const std::string& account_id, const std::string& key_hash,
+                        const std::string& request_hash);
   // Deletes the keys created before `cutoff`; returns how many.
   static Result<int64_t> DeleteOlderThan(SqlExecutor& tx, int64_t cutoff);
 };

@@ -109,7 +109,8 @@ Result<std::vector<UsageRow>> UsageStore::Query(SqlExecutor& exec, const std::st
   SqlParams params{account_id, granularity, from, to};
   if (!kind.empty()) sql += " AND kind = ?", params.emplace_back(kind);
   if (!subject.empty()) sql += " AND subject = ?", params.emplace_back(subject);
-  sql += " ORDER BY bucket, kind, subject LIMIT 10000";
+  // Newest first, as GET /usage pages them: a cap cuts the oldest.
+  sql += " ORDER BY bucket DESC, kind DESC, subject DESC LIMIT 10000";
   ASSIGN_OR_RETURN(auto rows, exec.Query(sql, params));
   std::vector<UsageRow> out;
   for (const Row& r : rows) {

@@ -65,8 +65,8 @@ class UsageStore {
 
   // Adds `row`'s counts to its bucket (creating it).
   static Status Add(SqlExecutor& tx, const UsageRow& row);
-  // Buckets of `granularity` in [from, to), oldest first; kind and subject
-  // filter when not empty.
+  // Buckets of `granularity` in [from, to), newest first (at most 10000:
+  // the newest); kind and subject filter when not empty.
   static Result<std::vector<UsageRow>> Query(SqlExecutor& exec, const std::string& account_id,
                                              const std::string& kind, const std::string& subject,
                                              const std::string& granularity, int64_t from,

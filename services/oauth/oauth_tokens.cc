@@ -216,7 +216,7 @@ Result<TokenSecrets> OAuthTokens::OpenSecrets(const TokenRow& row) {
 }
 
 Result<std::vector<OAuthTokenInfo>> OAuthTokens::List(const std::string& account_id,
-                                                     const TokenFilter& filter) {
+                                                      const TokenFilter& filter) {
   if (options_.uses_writer) RETURN_IF_ERROR(options_.uses_writer->Sync());
   ASSIGN_OR_RETURN(std::vector<TokenRow> rows, OAuthTokenStore::List(db_, account_id, filter));
   TimePoint now = clock_.Now();

@@ -50,8 +50,8 @@ BOOST_AUTO_TEST_CASE(an_insert_between_pages_neither_repeats_nor_skips_an_item) 
   std::optional<PageKey> next;
   auto page1 = Paginate(items, first, KeyOf, NewerFirst, &next);
   BOOST_REQUIRE(next);
-  items.push_back({40, "new"});      // newer: before the cursor
-  items.erase(items.begin() + 2);    // "c", already sent, deleted
+  items.push_back({40, "new"});    // newer: before the cursor
+  items.erase(items.begin() + 2);  // "c", already sent, deleted
   auto page2 = Paginate(items, PageRequest{2, next}, KeyOf, NewerFirst, &next);
   BOOST_REQUIRE(page1.size() == 2u);
   BOOST_TEST(page1[0].id == "c");

@@ -44,9 +44,9 @@ bool Has(const std::vector<std::string>& list, const std::string& item) {
 BOOST_AUTO_TEST_SUITE(OpenApiTest)
 
 BOOST_AUTO_TEST_CASE(ACreateTakesAnIdempotencyKeyAndDocumentsItsReplays) {
-  json op = Op(Make("POST", "/api-keys",
-                    {"Create", "api-keys", schemas::kCreateApiKeyRequest,
-                     schemas::kCreatedApiKey, 201}));
+  json op =
+      Op(Make("POST", "/api-keys",
+              {"Create", "api-keys", schemas::kCreateApiKeyRequest, schemas::kCreatedApiKey, 201}));
   BOOST_TEST(Has(Refs(op), "#/components/parameters/IdempotencyKey"));
   BOOST_TEST(op["responses"]["201"]["headers"].contains("Idempotent-Replayed"));
   BOOST_TEST(op["responses"]["422"]["$ref"] == "#/components/responses/IdempotencyKeyReused");
@@ -94,11 +94,12 @@ BOOST_AUTO_TEST_CASE(ComponentsNameEveryScopeAndProviderField) {
 
 BOOST_AUTO_TEST_CASE(AnExampleIsAssembledFromItsPartsWhenTheSchemaHasNone) {
   json components = {{"Thing", {{"examples", {{{"id", "t1"}}}}}}};
-  json schema = {{"type", "object"},
-                 {"properties",
-                  {{"things", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Thing"}}}}},
-                   {"state", {{"enum", {"on", "off"}}}},
-                   {"at", {{"type", "string"}, {"format", "date-time"}}}}}};
+  json schema = {
+      {"type", "object"},
+      {"properties",
+       {{"things", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/Thing"}}}}},
+        {"state", {{"enum", {"on", "off"}}}},
+        {"at", {{"type", "string"}, {"format", "date-time"}}}}}};
   json example = ExampleOf(schema, components);
   BOOST_TEST(example["things"][0]["id"] == "t1");
   BOOST_TEST(example["state"] == "on");

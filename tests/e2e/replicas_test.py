@@ -237,6 +237,26 @@ class ReplicasTest(unittest.TestCase):
         self.assertLess(time.time() - revoked_at, 1.25)
         self.call(b, "GET", "/certificates/public/" + cert["kid"], None, expect=404)
 
+    def test_an_idempotency_key_is_shared_by_every_replica(self):
+        self.start_replicas(3)
+        a, b, c = self.replicas
+        acct = self.call(a, "POST", "/admin/accounts", ADMIN, {"name": "idem"}, expect=201)
+        key = acct["apiKey"]
+        body = {"name": "idem-replicas", "scopes": ["audit:read"]}
+        headers = {"Idempotency-Key": "replica-retry-1"}
+        status, first, _ = a.request("POST", "/api-keys", key, body, headers)
+        self.assertEqual(status, 201)
+        # The client's retry lands on another replica: the first answer.
+        status, again, _ = b.request("POST", "/api-keys", key, body, headers)
+        self.assertEqual(status, 201)
+        self.assertEqual(again["id"], first["id"])
+        self.assertTrue(again["replayed"])
+        self.assertNotIn("apiKey", again)
+        status, err, _ = c.request("POST", "/api-keys", key, dict(body, name="other"), headers)
+        self.assertEqual(status, 422)
+        listed = self.call(c, "GET", "/api-keys?limit=1000", key)["data"]
+        self.assertEqual(sum(1 for k in listed if k["name"] == "idem-replicas"), 1)
+
     def test_concurrent_audit_writes_from_three_replicas_keep_one_chain(self):
         self.start_replicas(3)
         _, key = self.account()

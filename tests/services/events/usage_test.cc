@@ -41,7 +41,11 @@ struct UsageFixture : AccountsFixture {
     q.granularity = granularity;
     auto rows = usage.Query(account, q);
     BOOST_REQUIRE_MESSAGE(rows.ok(), rows.status().ToString());
-    return *rows;
+    // Newest bucket first; the tests read them oldest first.
+    for (size_t i = 1; i < rows->size(); ++i) {
+      BOOST_REQUIRE((*rows)[i - 1].bucket >= (*rows)[i].bucket);
+    }
+    return std::vector<UsageRow>(rows->rbegin(), rows->rend());
   }
   int64_t LimitEvents() {
     return Count("SELECT COUNT(*) FROM audit_events WHERE action = ?", {kUsageLimitAction});
