@@ -44,7 +44,7 @@ App::App(AppServices services, AppOptions options)
            services.audit_writer, *services.clock),
       idempotency_(services.db, *services.clock) {
   AppServices& s = services_;
-  AddSystemRoutes(router_, {s.db, router_, options_});
+  AddSystemRoutes(router_, {s.db, router_, options_, openapi_});
   if (options_.dev_mode) {
     dev_providers_ = std::make_unique<DevProviders>(options_.public_url);
     AddDevRoutes(router_, *dev_providers_);
@@ -248,9 +248,13 @@ Result<HttpResponse> App::RunConditional(const Route& route, RequestContext& ctx
     reader = router_.Find("GET", ctx.request.path).route;
     if (!reader) return Internal("no GET route for conditional " + route.pattern);
   }
-  std::string account = ctx.principal ? ctx.principal->account_id : "";
+  // The resource, named as the router decoded it (so that "/secrets/a" and
+  // "/secrets/%61" are one resource).
+  std::string resource = ctx.principal ? ctx.principal->account_id : "";
+  resource += " " + reader->pattern;
+  for (const auto& [name, value] : ctx.request.path_params) resource += "\n" + name + "=" + value;
   return conditional_.Run(
-      account + " " + ctx.request.path, ctx.request, [&] { return reader->handler(ctx); },
+      resource, ctx.request, [&] { return reader->handler(ctx); },
       [&] { return route.handler(ctx); });
 }
 

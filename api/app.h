@@ -11,6 +11,7 @@
 
 #include "api/conditional.h"
 #include "api/http_types.h"
+#include "api/openapi.h"
 #include "api/router.h"
 #include "common/audit_log.h"
 #include "common/audit_writer.h"
@@ -155,6 +156,7 @@ class App {
   McpServer mcp_;
   IdempotencyKeys idempotency_;
   ConditionalWrites conditional_;
+  OpenApiCache openapi_;
   std::unique_ptr<DevProviders> dev_providers_;  // dev mode only
   Router router_;
   RateLimiter limiter_;
@@ -169,6 +171,7 @@ struct SystemRouteDeps {
   Database& db;
   const Router& router;  // for the OpenAPI document
   const AppOptions& options;
+  OpenApiCache& openapi;
 };
 void AddSystemRoutes(Router& router, const SystemRouteDeps& deps);
 

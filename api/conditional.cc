@@ -9,15 +9,19 @@
 namespace latchkey {
 namespace {
 
-// Fields that change without anyone editing the resource.
-constexpr const char* kVolatileFields[] = {"lastUsedAt", "useCount",  "health",
-                                           "usage",      "usedToday", "replayed"};
+// Fields that change without anyone editing the resource: use, health,
+// the next scheduled rotation, a webhook's failing streak.
+constexpr const char* kVolatileFields[] = {"lastUsedAt", "useCount",       "health",      "usage",
+                                           "usedToday",  "nextRotationAt", "failingSince"};
 
 bool IsSuccess(const Result<HttpResponse>& r) {
   return r.ok() && r->status >= 200 && r->status < 300;
 }
 
-void AddETag(HttpResponse& response) {
+// A write's answer carries the resource's new ETag; a DELETE's answer is
+// not the resource.
+void AddETag(const HttpRequest& request, HttpResponse& response) {
+  if (request.method == "DELETE") return;
   response.headers.emplace_back("ETag", ETagOf(response.body));
 }
 
@@ -64,17 +68,24 @@ Result<HttpResponse> ConditionalWrites::Run(const std::string& lock_key, const H
   bool is_read = request.method == "GET" || request.method == "HEAD";
   if (is_read || !if_match) {
     Result<HttpResponse> result = is_read ? read() : write();
-    if (IsSuccess(result)) AddETag(*result);
+    if (IsSuccess(result)) AddETag(request, *result);
     return result;
   }
-  std::lock_guard<std::mutex> lock(stripes_[std::hash<std::string>{}(lock_key) % kStripes]);
+  std::timed_mutex& stripe = stripes_[std::hash<std::string>{}(lock_key) % kStripes];
+  std::unique_lock<std::timed_mutex> lock(stripe, kLockWait);
+  if (!lock.owns_lock()) {
+    HttpResponse busy = ErrorResponse(
+        503, "UNAVAILABLE", "other conditional writes to this resource are queued; retry");
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
+  }
   Result<HttpResponse> current = read();
   if (!current.ok() && current.status().code() != StatusCode::kNotFound) return current.status();
   if (!IsSuccess(current)) return PreconditionFailed(std::nullopt);
   std::string etag = ETagOf(current->body);
   if (!IfMatchAccepts(*if_match, etag)) return PreconditionFailed(etag);
   Result<HttpResponse> result = write();
-  if (IsSuccess(result)) AddETag(*result);
+  if (IsSuccess(result)) AddETag(request, *result);
   return result;
 }
 

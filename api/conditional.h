@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -33,15 +34,20 @@ bool IfMatchAccepts(const std::string& if_match, const std::string& etag);
 
 class ConditionalWrites {
  public:
-  // `read` answers the resource as its GET does; `write` edits it. Adds
-  // the ETag header to what `write` answers (and to `read` for a GET).
+  // `read` answers the resource as its GET does; `write` edits (or
+  // deletes) it. Adds the ETag header to what `write` answers (and to
+  // `read` for a GET). `lock_key` names the resource: writes with If-Match
+  // to one resource run one at a time; one that waits kLockWait is a 503.
   Result<HttpResponse> Run(const std::string& lock_key, const HttpRequest& request,
                            const std::function<Result<HttpResponse>()>& read,
                            const std::function<Result<HttpResponse>()>& write);
 
  private:
   static constexpr size_t kStripes = 64;
-  std::array<std::mutex, kStripes> stripes_;
+  // How long a write with If-Match waits for others to the same resource
+  // (on a worker) before answering 503: a burst cannot hold every worker.
+  static constexpr std::chrono::seconds kLockWait{5};
+  std::array<std::timed_mutex, kStripes> stripes_;
 };
 
 }  // namespace latchkey

@@ -20,12 +20,15 @@ bool ValidKey(const std::string& key) {
 }
 
 // The same request: method, path and the body's JSON value (so that key
-// order and spacing do not matter); the raw body when it is not JSON.
-std::string RequestHash(const HttpRequest& request) {
+// order and spacing do not matter); the raw body when it is not JSON. An
+// HMAC under the Idempotency-Key itself (never stored), so that a body's
+// secret value cannot be guessed offline from a copy of the database.
+std::string RequestHash(const std::string& key, const HttpRequest& request) {
   std::string body = request.body;
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (!parsed.is_discarded()) body = parsed.dump();
-  return Sha256Hex(request.method + " " + request.path + "\n" + body);
+  Bytes mac = HmacSha256(key, request.method + " " + request.path + "\n" + body);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 // What is stored to replay: the body without what is shown once.
@@ -56,7 +59,7 @@ Result<HttpResponse> RunIdempotent(IdempotencyKeys& keys, Logger& logger,
     return InvalidArgument("Idempotency-Key must be 1 to 255 printable ASCII characters");
   }
   std::string key_hash = Sha256Hex(*key);
-  std::string request_hash = RequestHash(request);
+  std::string request_hash = RequestHash(*key, request);
   ASSIGN_OR_RETURN(IdempotencyDecision decision, keys.Begin(account_id, key_hash, request_hash));
   switch (decision.kind) {
     case IdempotencyDecision::Kind::kReplay:
@@ -75,11 +78,19 @@ Result<HttpResponse> RunIdempotent(IdempotencyKeys& keys, Logger& logger,
     case IdempotencyDecision::Kind::kRun:
       break;
   }
-  Result<HttpResponse> result = create();
+  const std::string& lease = decision.lease;
+  Result<HttpResponse> result = Internal("not run");
+  try {
+    result = create();
+  } catch (...) {
+    // Not remembered: a retry runs it again (App::Guarded answers the 500).
+    (void)keys.Release(account_id, key_hash, lease);
+    throw;
+  }
   bool succeeded = result.ok() && result->status >= 200 && result->status < 300;
-  Status recorded = succeeded ? keys.Complete(account_id, key_hash, request_hash, result->status,
-                                              Storable(result->body))
-                              : keys.Release(account_id, key_hash, request_hash);
+  Status recorded =
+      succeeded ? keys.Complete(account_id, key_hash, lease, result->status, Storable(result->body))
+                : keys.Release(account_id, key_hash, lease);
   if (!recorded.ok()) {
     // The work is done (or failed) either way; the key holds its lease and
     // a retry after it runs the request again.

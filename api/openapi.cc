@@ -51,7 +51,7 @@ json Parameters(const Route& route, const json& success_schema) {
   if (CreatesResource(route.method, route.doc)) {
     params.push_back(Ref("#/components/parameters/IdempotencyKey"));
   }
-  if (route.doc.conditional && HasBody(route.method)) {
+  if (route.doc.conditional && IsWrite(route.method)) {
     params.push_back(Ref("#/components/parameters/IfMatch"));
   }
   return params;
@@ -64,7 +64,9 @@ json SuccessResponse(const Route& route, const json& schema, const json& compone
     ok["content"] = {
         {"application/json", {{"schema", schema}, {"example", ExampleOf(schema, components)}}}};
   }
-  if (route.doc.conditional) ok["headers"]["ETag"] = Ref("#/components/headers/ETag");
+  if (route.doc.conditional && route.method != "DELETE") {
+    ok["headers"]["ETag"] = Ref("#/components/headers/ETag");
+  }
   if (CreatesResource(route.method, route.doc)) {
     ok["headers"]["Idempotent-Replayed"] = Ref("#/components/headers/IdempotentReplayed");
   }
@@ -101,7 +103,7 @@ json ErrorResponses(const Route& route) {
   } else if (IsWrite(route.method) && route.auth != AuthKind::kPublic && !proxied) {
     add("409", "Conflict");
   }
-  if (route.doc.conditional && HasBody(route.method)) add("412", "PreconditionFailed");
+  if (route.doc.conditional && IsWrite(route.method)) add("412", "PreconditionFailed");
   if (HasBody(route.method)) add("413", "PayloadTooLarge");
   if (creates) add("422", "IdempotencyKeyReused");
   add("429", "RateLimited");
@@ -160,6 +162,15 @@ json BuildOpenApi(const Router& router, const std::string& public_url) {
           {"servers", json::array({{{"url", public_url}}})},
           {"paths", paths},
           {"components", components}};
+}
+
+std::string OpenApiCache::Get(const Router& router, const std::string& public_url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (text_.empty() || url_ != public_url) {
+    text_ = BuildOpenApi(router, public_url).dump();
+    url_ = public_url;
+  }
+  return text_;
 }
 
 }  // namespace latchkey

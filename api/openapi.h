@@ -18,7 +18,8 @@
 // Thread-safety: a pure function of its arguments.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "api/router.h"
@@ -29,5 +30,20 @@ namespace latchkey {
 // Throws nlohmann::json::parse_error when a schema constant is not JSON (a
 // bug the api tests catch: they build the document).
 nlohmann::json BuildOpenApi(const Router& router, const std::string& public_url);
+
+// The document's text, built once per public URL: GET /openapi.json is
+// public and answered on the request thread, so it must not rebuild (parse
+// every schema, make every example) per request.
+//
+// Thread-safety: thread-safe.
+class OpenApiCache {
+ public:
+  std::string Get(const Router& router, const std::string& public_url);
+
+ private:
+  std::mutex mu_;
+  std::string url_;   // guarded by mu_
+  std::string text_;  // guarded by mu_; empty until built
+};
 
 }  // namespace latchkey

@@ -335,7 +335,7 @@ const RouteRow<CredentialRouteDeps> kCredentialRoutes[] = {
       {},
       kConditional}},
     {{"DELETE", "/secrets/{name}", AuthKind::kApiKey, kWrite, kBlocking, DeleteSecret},
-     {"Delete a secret", "credentials", "", schemas::kDeletedSecret}},
+     {"Delete a secret", "credentials", "", schemas::kDeletedSecret, 200, {}, kConditional}},
 };
 
 }  // namespace

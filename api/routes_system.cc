@@ -52,7 +52,10 @@ Result<HttpResponse> MetricsText(const SystemRouteDeps& d, RequestContext& ctx) 
 }
 
 Result<HttpResponse> OpenApiDocument(const SystemRouteDeps& d, RequestContext&) {
-  return JsonResponse(200, BuildOpenApi(d.router, d.options.public_url));
+  HttpResponse r;
+  r.status = 200;
+  r.body = d.openapi.Get(d.router, d.options.public_url);
+  return r;
 }
 
 const RouteRow<SystemRouteDeps> kSystemRoutes[] = {

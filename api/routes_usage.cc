@@ -33,6 +33,18 @@ nlohmann::json ToJson(const UsageLimitView& v) {
   return out;
 }
 
+// A usage cursor's id is kind, this separator, subject (a subject may hold
+// any other character).
+constexpr char kPositionSeparator = '\x1f';
+
+Result<UsagePosition> UsagePositionOf(const PageKey& key) {
+  size_t sep = key.id.find(kPositionSeparator);
+  if (sep == std::string::npos) {
+    return InvalidArgument("query parameter cursor must be a nextCursor this list answered");
+  }
+  return UsagePosition{key.time, key.id.substr(0, sep), key.id.substr(sep + 1)};
+}
+
 Result<HttpResponse> GetUsage(const UsageRouteDeps& d, RequestContext& ctx) {
   UsageQuery q;
   if (auto credential = ctx.request.Query("credential")) {
@@ -45,17 +57,20 @@ Result<HttpResponse> GetUsage(const UsageRouteDeps& d, RequestContext& ctx) {
   ASSIGN_OR_RETURN(q.from, QueryTime(ctx.request, "from"));
   ASSIGN_OR_RETURN(q.to, QueryTime(ctx.request, "to"));
   ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(ctx.request));
-  ASSIGN_OR_RETURN(auto rows, d.usage.Query(ctx.account_id(), q));
-  // Newest bucket first; within a bucket by kind, subject and granularity,
-  // descending.
-  auto key = [](const UsageRow& r) {
-    return PageKey{r.bucket, r.key.kind + ":" + r.key.subject + ":" + r.granularity};
-  };
-  std::optional<PageKey> next;
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : Paginate(std::move(rows), page, key, NewerFirst, &next)) {
-    list.push_back(ToJson(r));
+  if (page.after) {
+    ASSIGN_OR_RETURN(q.after, UsagePositionOf(*page.after));
   }
+  q.limit = page.limit + 1;
+  // Newest bucket first, then kind and subject descending; paged in the store.
+  ASSIGN_OR_RETURN(auto rows, d.usage.Query(ctx.account_id(), q));
+  std::optional<PageKey> next;
+  if (rows.size() > static_cast<size_t>(page.limit)) {
+    rows.resize(page.limit);
+    next = PageKey{rows.back().bucket,
+                   rows.back().key.kind + kPositionSeparator + rows.back().key.subject};
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : rows) list.push_back(ToJson(r));
   return JsonResponse(200, ListBody(std::move(list), next));
 }
 

@@ -19,7 +19,9 @@ std::string NewSortableId(std::string_view prefix, uint64_t unix_ms);
 
 // NewSortableId at the system clock's current millisecond: for resources
 // that lists show newest first, so that two made within the same second
-// still sort in the order they were made.
+// still sort in the order they were made. It reads the system clock, not
+// an injected Clock, on purpose: the order it gives is the real order of
+// creation (Clock has whole seconds, and a test's FakeClock stands still).
 std::string NewTimeOrderedId(std::string_view prefix);
 
 // `n` CSPRNG bytes for values that are public once made (ids, request ids,

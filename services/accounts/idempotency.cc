@@ -1,5 +1,6 @@
 #include "services/accounts/idempotency.h"
 
+#include "common/ids.h"
 #include "services/accounts/idempotency_store.h"
 
 namespace latchkey {
@@ -10,6 +11,12 @@ using Kind = IdempotencyDecision::Kind;
 IdempotencyDecision Decide(Kind kind) {
   IdempotencyDecision d;
   d.kind = kind;
+  return d;
+}
+
+IdempotencyDecision Running(const std::string& lease) {
+  IdempotencyDecision d = Decide(Kind::kRun);
+  d.lease = lease;
   return d;
 }
 
@@ -31,8 +38,8 @@ Result<IdempotencyDecision> DecideExisting(SqlExecutor& tx, const IdempotencyRow
     d.retry_after = existing.locked_until - now;
     return d;
   }
-  ASSIGN_OR_RETURN(bool taken, IdempotencyStore::TakeOver(tx, row, existing.locked_until));
-  if (taken) return Decide(Kind::kRun);
+  ASSIGN_OR_RETURN(bool taken, IdempotencyStore::TakeOver(tx, row, existing.lease));
+  if (taken) return Running(row.lease);
   IdempotencyDecision d = Decide(Kind::kInProgress);
   d.retry_after = 1;
   return d;
@@ -58,10 +65,11 @@ Result<IdempotencyDecision> IdempotencyKeys::Begin(const std::string& account_id
   row.request_hash = request_hash;
   row.locked_until = now + kLease.count();
   row.created_at = now;
+  row.lease = NewId("lease");
   return TransactionValue<IdempotencyDecision>(
       db_, [&](SqlExecutor& tx) -> Result<IdempotencyDecision> {
         ASSIGN_OR_RETURN(bool inserted, IdempotencyStore::InsertIfAbsent(tx, row));
-        if (inserted) return Decide(Kind::kRun);
+        if (inserted) return Running(row.lease);
         ASSIGN_OR_RETURN(auto existing, IdempotencyStore::Get(tx, account_id, key_hash));
         // Purged between the two statements: the next attempt inserts.
         if (!existing) return Unavailable("the Idempotency-Key changed meanwhile; retry");
@@ -70,14 +78,14 @@ Result<IdempotencyDecision> IdempotencyKeys::Begin(const std::string& account_id
 }
 
 Status IdempotencyKeys::Complete(const std::string& account_id, const std::string& key_hash,
-                                 const std::string& request_hash, int status,
+                                 const std::string& lease, int status,
                                  const std::string& response) {
-  return IdempotencyStore::Complete(db_, account_id, key_hash, request_hash, status, response);
+  return IdempotencyStore::Complete(db_, account_id, key_hash, lease, status, response);
 }
 
 Status IdempotencyKeys::Release(const std::string& account_id, const std::string& key_hash,
-                                const std::string& request_hash) {
-  return IdempotencyStore::Release(db_, account_id, key_hash, request_hash);
+                                const std::string& lease) {
+  return IdempotencyStore::Release(db_, account_id, key_hash, lease);
 }
 
 Result<int64_t> IdempotencyKeys::Purge() {

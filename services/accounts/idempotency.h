@@ -30,6 +30,7 @@ namespace latchkey {
 struct IdempotencyDecision {
   enum class Kind { kRun, kReplay, kMismatch, kInProgress };
   Kind kind = Kind::kRun;
+  std::string lease;        // kRun: pass to Complete or Release
   int status = 0;           // kReplay: the first response's status
   std::string response;     // kReplay: its stored body
   int64_t retry_after = 0;  // kInProgress: seconds until the lease ends
@@ -49,12 +50,14 @@ class IdempotencyKeys {
   // key, and of everything that makes two requests the same request.
   Result<IdempotencyDecision> Begin(const std::string& account_id, const std::string& key_hash,
                                     const std::string& request_hash);
-  // Stores the response to replay for the key Begin said to run.
+  // Stores the response to replay, if the request Begin said to run (its
+  // `lease`) still holds the key: one whose lease ran out and was taken
+  // over by a retry changes nothing.
   Status Complete(const std::string& account_id, const std::string& key_hash,
-                  const std::string& request_hash, int status, const std::string& response);
-  // Forgets the key Begin said to run (the request failed).
+                  const std::string& lease, int status, const std::string& response);
+  // Forgets the key (its request failed), under the same condition.
   Status Release(const std::string& account_id, const std::string& key_hash,
-                 const std::string& request_hash);
+                 const std::string& lease);
   // Deletes keys older than kRetention (the maintenance job); how many.
   Result<int64_t> Purge();
 

@@ -4,7 +4,7 @@ namespace latchkey {
 namespace {
 
 constexpr char kColumns[] =
-    "account_id, key_hash, request_hash, status, response, locked_until, created_at";
+    "account_id, key_hash, request_hash, status, response, locked_until, created_at, lease";
 
 IdempotencyRow FromRow(const Row& r) {
   IdempotencyRow out;
@@ -15,6 +15,7 @@ IdempotencyRow FromRow(const Row& r) {
   out.response = r.IsNull(4) ? "" : r.Text(4);
   out.locked_until = r.Int(5);
   out.created_at = r.Int(6);
+  out.lease = r.Text(7);
   return out;
 }
 
@@ -25,7 +26,7 @@ const std::vector<Migration>& IdempotencyStore::Migrations() {
       {1,
        "CREATE TABLE idempotency_keys (account_id TEXT NOT NULL, key_hash TEXT NOT NULL,"
        " request_hash TEXT NOT NULL, status INTEGER, response TEXT,"
-       " locked_until ${BIGINT} NOT NULL, created_at ${BIGINT} NOT NULL,"
+       " locked_until ${BIGINT} NOT NULL, created_at ${BIGINT} NOT NULL, lease TEXT NOT NULL,"
        " PRIMARY KEY (account_id, key_hash));"
        "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)"},
   };
@@ -40,10 +41,10 @@ const std::vector<std::string>& IdempotencyStore::OwnedTables() {
 Result<bool> IdempotencyStore::InsertIfAbsent(SqlExecutor& tx, const IdempotencyRow& row) {
   ASSIGN_OR_RETURN(int64_t inserted,
                    tx.Execute(std::string("INSERT INTO idempotency_keys (") + kColumns +
-                                  ") VALUES (?, ?, ?, NULL, NULL, ?, ?)"
+                                  ") VALUES (?, ?, ?, NULL, NULL, ?, ?, ?)"
                                   " ON CONFLICT (account_id, key_hash) DO NOTHING",
                               {row.account_id, row.key_hash, row.request_hash, row.locked_until,
-                               row.created_at}));
+                               row.created_at, row.lease}));
   return inserted > 0;
 }
 
@@ -59,34 +60,34 @@ Result<std::optional<IdempotencyRow>> IdempotencyStore::Get(SqlExecutor& exec,
 }
 
 Result<bool> IdempotencyStore::TakeOver(SqlExecutor& tx, const IdempotencyRow& row,
-                                        int64_t expected_lock) {
+                                        const std::string& expected_lease) {
   ASSIGN_OR_RETURN(int64_t updated,
                    tx.Execute("UPDATE idempotency_keys SET request_hash = ?, status = NULL,"
-                              " response = NULL, locked_until = ?, created_at = ?"
-                              " WHERE account_id = ? AND key_hash = ? AND locked_until = ?",
-                              {row.request_hash, row.locked_until, row.created_at, row.account_id,
-                               row.key_hash, expected_lock}));
+                              " response = NULL, locked_until = ?, created_at = ?, lease = ?"
+                              " WHERE account_id = ? AND key_hash = ? AND lease = ?",
+                              {row.request_hash, row.locked_until, row.created_at, row.lease,
+                               row.account_id, row.key_hash, expected_lease}));
   return updated > 0;
 }
 
 Status IdempotencyStore::Complete(SqlExecutor& tx, const std::string& account_id,
-                                  const std::string& key_hash, const std::string& request_hash,
-                                  int status, const std::string& response) {
+                                  const std::string& key_hash, const std::string& lease, int status,
+                                  const std::string& response) {
   return tx
       .Execute(
           "UPDATE idempotency_keys SET status = ?, response = ?"
-          " WHERE account_id = ? AND key_hash = ? AND request_hash = ? AND status IS NULL",
-          {int64_t{status}, response, account_id, key_hash, request_hash})
+          " WHERE account_id = ? AND key_hash = ? AND lease = ? AND status IS NULL",
+          {int64_t{status}, response, account_id, key_hash, lease})
       .status();
 }
 
 Status IdempotencyStore::Release(SqlExecutor& tx, const std::string& account_id,
-                                 const std::string& key_hash, const std::string& request_hash) {
+                                 const std::string& key_hash, const std::string& lease) {
   return tx
       .Execute(
           "DELETE FROM idempotency_keys WHERE account_id = ? AND key_hash = ?"
-          " AND request_hash = ? AND status IS NULL",
-          {account_id, key_hash, request_hash})
+          " AND lease = ? AND status IS NULL",
+          {account_id, key_hash, lease})
       .status();
 }
 

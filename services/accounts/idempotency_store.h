@@ -24,6 +24,9 @@ struct IdempotencyRow {
   std::string response;       // the body to replay, once status is set
   int64_t locked_until = 0;   // while running: taken over after this
   int64_t created_at = 0;
+  // Names the request that holds the key now (a new one at each takeover),
+  // so that a request that lost it can no longer complete or release it.
+  std::string lease;
 };
 
 class IdempotencyStore {
@@ -37,16 +40,17 @@ class IdempotencyStore {
   static Result<bool> InsertIfAbsent(SqlExecutor& tx, const IdempotencyRow& row);
   static Result<std::optional<IdempotencyRow>> Get(SqlExecutor& exec, const std::string& account_id,
                                                    const std::string& key_hash);
-  // Writes `row` over the stored one if that still has `expected_lock`
-  // as its locked_until (so that one of two takers wins); true if written.
-  static Result<bool> TakeOver(SqlExecutor& tx, const IdempotencyRow& row, int64_t expected_lock);
-  // Records the response of the request that holds the key.
+  // Writes `row` over the stored one if that still has `expected_lease`
+  // (so that one of two takers wins); true if written.
+  static Result<bool> TakeOver(SqlExecutor& tx, const IdempotencyRow& row,
+                               const std::string& expected_lease);
+  // Records the response of the request holding `lease`, if it still does.
   static Status Complete(SqlExecutor& tx, const std::string& account_id,
-                         const std::string& key_hash, const std::string& request_hash, int status,
+                         const std::string& key_hash, const std::string& lease, int status,
                          const std::string& response);
-  // Forgets a key whose request failed, if it still belongs to that request.
+  // Forgets the key if the request holding `lease` still does (it failed).
   static Status Release(SqlExecutor& tx, const std::string& account_id, const std::string& key_hash,
-                        const std::string& request_hash);
+                        const std::string& lease);
   // Deletes the keys created before `cutoff`; returns how many.
   static Result<int64_t> DeleteOlderThan(SqlExecutor& tx, int64_t cutoff);
 };

@@ -111,7 +111,7 @@ Result<std::vector<UsageRow>> UsageService::Query(const std::string& account_id,
   }
   int64_t unit = hourly ? kHour : kDay;
   return UsageStore::Query(db_, account_id, q.kind, q.subject, q.granularity, from - from % unit,
-                           to + 1);
+                           to + 1, q.after, q.limit);
 }
 
 Status UsageService::SetLimit(const std::string& account_id, const std::string& kind,

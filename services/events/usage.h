@@ -37,6 +37,9 @@ struct UsageQuery {
   std::string granularity = "day";
   std::optional<TimePoint> from;  // default: 7 days (day) or 24 hours (hour) before `to`
   std::optional<TimePoint> to;    // default: now
+  // Paging: rows after this one in the newest-first order, at most `limit`.
+  std::optional<UsagePosition> after;
+  int64_t limit = 10000;
 };
 
 // A limit as shown: the rule and what was used of it today.

@@ -102,15 +102,22 @@ Status UsageStore::Add(SqlExecutor& tx, const UsageRow& row) {
 Result<std::vector<UsageRow>> UsageStore::Query(SqlExecutor& exec, const std::string& account_id,
                                                 const std::string& kind, const std::string& subject,
                                                 const std::string& granularity, int64_t from,
-                                                int64_t to) {
+                                                int64_t to,
+                                                const std::optional<UsagePosition>& after,
+                                                int64_t limit) {
   std::string sql = std::string("SELECT kind, subject, bucket, ") + kCountColumns +
                     " FROM usage_rollups WHERE account_id = ? AND granularity = ?"
                     " AND bucket >= ? AND bucket < ?";
   SqlParams params{account_id, granularity, from, to};
   if (!kind.empty()) sql += " AND kind = ?", params.emplace_back(kind);
   if (!subject.empty()) sql += " AND subject = ?", params.emplace_back(subject);
-  // Newest first, as GET /usage pages them: a cap cuts the oldest.
-  sql += " ORDER BY bucket DESC, kind DESC, subject DESC LIMIT 10000";
+  if (after) {
+    sql += " AND (bucket < ? OR (bucket = ? AND (kind < ? OR (kind = ? AND subject < ?))))";
+    params.insert(params.end(),
+                  {after->bucket, after->bucket, after->kind, after->kind, after->subject});
+  }
+  sql += " ORDER BY bucket DESC, kind DESC, subject DESC LIMIT ?";
+  params.emplace_back(limit);
   ASSIGN_OR_RETURN(auto rows, exec.Query(sql, params));
   std::vector<UsageRow> out;
   for (const Row& r : rows) {

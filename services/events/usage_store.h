@@ -58,6 +58,13 @@ struct UsageLimit {
   std::optional<int64_t> notified_day;  // the day whose limit_reached event was raised
 };
 
+// A row's place in Query's order.
+struct UsagePosition {
+  int64_t bucket = 0;
+  std::string kind;
+  std::string subject;
+};
+
 class UsageStore {
  public:
   static const std::vector<Migration>& Migrations();
@@ -65,12 +72,14 @@ class UsageStore {
 
   // Adds `row`'s counts to its bucket (creating it).
   static Status Add(SqlExecutor& tx, const UsageRow& row);
-  // Buckets of `granularity` in [from, to), newest first (at most 10000:
-  // the newest); kind and subject filter when not empty.
+  // Buckets of `granularity` in [from, to), newest first (bucket, then
+  // kind and subject, all descending), at most `limit`, only those after
+  // `after` in that order; kind and subject filter when not empty.
   static Result<std::vector<UsageRow>> Query(SqlExecutor& exec, const std::string& account_id,
                                              const std::string& kind, const std::string& subject,
                                              const std::string& granularity, int64_t from,
-                                             int64_t to);
+                                             int64_t to, const std::optional<UsagePosition>& after,
+                                             int64_t limit);
   // Calls made (not denied) in the day bucket starting at `day`.
   static Result<int64_t> CallsInDay(SqlExecutor& exec, const UsageKey& key, int64_t day);
   // Drops hour buckets before `hours_before` and day buckets before

@@ -178,10 +178,10 @@ Status WebhookService::Record(const DeliveryJob& job, const DeliveryAttempt& att
     } else if (now - *e.failing_since >= options_.disable_after) {
       e.enabled = false;
       e.disabled_reason = "failing since " + FormatIso8601(*e.failing_since);
+      e.updated_at = now;  // a change of state; failingSince alone is not an edit
     } else {
       return Status::Ok();
     }
-    e.updated_at = now;
     RETURN_IF_ERROR(WebhookStore::UpdateEndpoint(tx, e));
     if (e.enabled) return Status::Ok();
     AuditEvent event = AuditEvent::For(AuditContext{"scheduler", "", ""}, e.account_id,

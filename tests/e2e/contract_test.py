@@ -91,10 +91,17 @@ class ContractTest(unittest.TestCase):
 
     def test_the_openapi_document_names_the_same_list_routes(self):
         doc = self.call("GET", "/openapi.json", None)
+        shared = doc["components"].get("parameters", {})
+
+        def name(param):
+            ref = param.get("$ref", "")
+            if ref.startswith("#/components/parameters/"):
+                param = shared[ref.rsplit("/", 1)[1]]
+            return param.get("name")
+
         documented = set()
         for path, ops in doc["paths"].items():
-            params = [p.get("name") for p in ops.get("get", {}).get("parameters", [])
-                      if isinstance(p, dict)]
+            params = [name(p) for p in ops.get("get", {}).get("parameters", [])]
             if "cursor" in params and "limit" in params:
                 documented.add(path)
         self.assertEqual(documented, set(LIST_ROUTES) | set(ADMIN_LIST_ROUTES))
@@ -332,6 +339,38 @@ class ContractTest(unittest.TestCase):
                 self.call(method, path, self.key, body(5), headers={"If-Match": "*"})
                 # Without If-Match the last writer wins, as before.
                 self.call(method, path, self.key, body(6))
+
+    def test_deletes_take_if_match_too(self):
+        for path, create in [
+                ("/secrets/etag-delete", lambda: self.call("POST", "/secrets", self.key, {
+                    "name": "etag-delete", "type": "API_KEY", "value": "v",
+                    "allowedHosts": ["x.test"]}, 201)),
+                (None, lambda: self.call("POST", "/webhooks", self.key, {
+                    "url": "https://127.0.0.1:9/etag-delete",
+                    "events": ["certificate.created"]}, 201))]:
+            made = create()
+            path = path or "/webhooks/" + made["id"]
+            with self.subTest(path=path):
+                status, err, _ = self.server.request("DELETE", path, self.key,
+                                                     headers={"If-Match": '"stale"'})
+                self.assertEqual(status, 412)
+                self.assertEqual(err["code"], "PRECONDITION_FAILED")
+                etag, _ = self.etag_of(path)  # still there
+                self.call("DELETE", path, self.key, headers={"If-Match": etag})
+                self.assertEqual(self.server.request("GET", path, self.key)[0], 404)
+
+    def test_a_scheduled_rotation_does_not_change_the_policys_etag(self):
+        _, key = self.new_account("contract-rotation")
+        self.call("PUT", "/certificates/rotation-policy", key,
+                  {"rotationPeriod": 86400 * 30, "overlap": 3600, "algorithm": "ES256"})
+        status, _, resp = self.server.request("GET", "/certificates/rotation-policy", key)
+        before = resp.getheader("ETag")
+        self.call("POST", "/certificates/rotate", key, {}, 201)
+        status, policy, resp = self.server.request("GET", "/certificates/rotation-policy", key)
+        self.assertEqual(resp.getheader("ETag"), before)
+        self.call("PUT", "/certificates/rotation-policy", key,
+                  {"rotationPeriod": 86400 * 31, "overlap": 3600, "algorithm": "ES256"},
+                  headers={"If-Match": before})
 
     def test_if_match_on_a_resource_that_does_not_exist_is_412(self):
         status, err, _ = self.server.request("PUT", "/secrets/never-made", self.key, {

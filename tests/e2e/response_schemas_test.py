@@ -129,7 +129,8 @@ class ResponseSchemasTest(unittest.TestCase):
         for path, write in [("/secrets/{name}", "put"), ("/credentials", "put"),
                             ("/certificates/rotation-policy", "put"),
                             ("/oauth/redirect-uris", "put"), ("/oauth/providers/{provider}", "put"),
-                            ("/webhooks/{id}", "patch")]:
+                            ("/webhooks/{id}", "patch"), ("/secrets/{name}", "delete"),
+                            ("/webhooks/{id}", "delete")]:
             with self.subTest(path=path):
                 self.assertIn("412", paths[path][write]["responses"])
                 self.assertIn("ETag", paths[path]["get"]["responses"]["200"]["headers"])
@@ -140,7 +141,8 @@ class ResponseSchemasTest(unittest.TestCase):
                 params = [p.get("$ref") for p in op["parameters"]]
                 self.assertIn("#/components/parameters/IfMatch", params)
                 success = [s for s in op["responses"] if s.startswith("2")][0]
-                self.assertIn("ETag", op["responses"][success]["headers"])
+                if method.lower() != "delete":  # a DELETE's answer is not the resource
+                    self.assertIn("ETag", op["responses"][success]["headers"])
 
 
 if __name__ == "__main__":

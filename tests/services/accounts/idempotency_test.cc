@@ -21,18 +21,21 @@ struct KeysFixture {
     BOOST_REQUIRE(ApplyMigrations(*db, "idempotency", IdempotencyKeys::Migrations()).ok());
   }
 
+  // The kind Begin decides; the lease of a kRun in `last_lease`.
   Kind Begin(const std::string& account, const std::string& key, const std::string& request) {
     auto d = keys.Begin(account, key, request);
     BOOST_REQUIRE(d.ok());
+    last_lease = d->lease;
     return d->kind;
   }
+  std::string last_lease;
 };
 
 BOOST_FIXTURE_TEST_SUITE(idempotency, KeysFixture)
 
 BOOST_AUTO_TEST_CASE(first_use_runs_then_the_same_request_replays_the_stored_response) {
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
-  BOOST_REQUIRE(keys.Complete("acct_a", "k1", "r1", 201, R"({"id":"x"})").ok());
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", last_lease, 201, R"({"id":"x"})").ok());
   auto again = keys.Begin("acct_a", "k1", "r1");
   BOOST_REQUIRE(again.ok());
   BOOST_TEST((again->kind == Kind::kReplay));
@@ -43,7 +46,7 @@ BOOST_AUTO_TEST_CASE(first_use_runs_then_the_same_request_replays_the_stored_res
 BOOST_AUTO_TEST_CASE(a_different_request_with_the_same_key_is_a_mismatch) {
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kMismatch));
-  BOOST_REQUIRE(keys.Complete("acct_a", "k1", "r1", 201, "{}").ok());
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", last_lease, 201, "{}").ok());
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kMismatch));
 }
 
@@ -67,13 +70,13 @@ BOOST_AUTO_TEST_CASE(a_running_request_holds_the_key_until_its_lease_ends) {
 
 BOOST_AUTO_TEST_CASE(a_released_key_runs_again) {
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
-  BOOST_REQUIRE(keys.Release("acct_a", "k1", "r1").ok());
+  BOOST_REQUIRE(keys.Release("acct_a", "k1", last_lease).ok());
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kRun));
 }
 
 BOOST_AUTO_TEST_CASE(keys_expire_after_24_hours_and_are_purged) {
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
-  BOOST_REQUIRE(keys.Complete("acct_a", "k1", "r1", 201, "{}").ok());
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", last_lease, 201, "{}").ok());
   clock.Advance(IdempotencyKeys::kRetention - std::chrono::seconds(1));
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kMismatch));
   BOOST_TEST(*keys.Purge() == 0);
@@ -86,12 +89,33 @@ BOOST_AUTO_TEST_CASE(keys_expire_after_24_hours_and_are_purged) {
   BOOST_TEST((*db->Query("SELECT COUNT(*) FROM idempotency_keys"))[0].Int(0) == 0);
 }
 
-BOOST_AUTO_TEST_CASE(complete_after_a_takeover_by_another_request_changes_nothing) {
+BOOST_AUTO_TEST_CASE(a_request_whose_lease_was_taken_over_can_neither_complete_nor_release) {
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
+  std::string slow = last_lease;
+  // Still running after its lease: a retry of the same request takes over.
+  clock.Advance(IdempotencyKeys::kLease);
+  BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
+  std::string retry = last_lease;
+  BOOST_TEST(slow != retry);
+  // The slow one failing must not free the key under the retry...
+  BOOST_REQUIRE(keys.Release("acct_a", "k1", slow).ok());
+  BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kInProgress));
+  // ...nor its success become the answer.
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", slow, 201, R"({"by":"slow"})").ok());
+  BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kInProgress));
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", retry, 201, R"({"by":"retry"})").ok());
+  auto replay = keys.Begin("acct_a", "k1", "r1");
+  BOOST_REQUIRE(replay.ok());
+  BOOST_TEST((replay->kind == Kind::kReplay));
+  BOOST_TEST(replay->response == R"({"by":"retry"})");
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_key_taken_by_another_request_ignores_the_first) {
+  BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
+  std::string first = last_lease;
   clock.Advance(IdempotencyKeys::kRetention);
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kRun));
-  // The first request's late completion must not claim the key.
-  BOOST_REQUIRE(keys.Complete("acct_a", "k1", "r1", 201, R"({"late":true})").ok());
+  BOOST_REQUIRE(keys.Complete("acct_a", "k1", first, 201, R"({"late":true})").ok());
   BOOST_TEST((Begin("acct_a", "k1", "r2") == Kind::kInProgress));
 }
 
