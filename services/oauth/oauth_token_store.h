@@ -20,6 +20,7 @@
 #include "common/crypto.h"
 #include "common/database.h"
 #include "common/migrations.h"
+#include "services/oauth/token_filter.h"
 #include "services/oauth/token_status.h"
 
 namespace latchkey {
@@ -47,19 +48,6 @@ struct TokenRow {
   // identifier and kind: unique, so one connection is one row. Null on
   // rows stored before connections were kept (they get it when replaced).
   std::optional<std::string> connection_key;
-};
-
-// Which of an account's tokens List returns.
-struct TokenFilter {
-  // A place in the newest-first order: (created_at, id).
-  struct Position {
-    int64_t created_at = 0;
-    std::string id;
-  };
-  std::optional<std::string> identifier_id;
-  std::optional<std::string> resource;
-  int64_t limit = 100;
-  std::optional<Position> before;  // only rows after it in that order
 };
 
 // What a successful refresh writes over the row.

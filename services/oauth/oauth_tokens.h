@@ -44,9 +44,9 @@
 #include "common/envelope.h"
 #include "common/migrations.h"
 #include "services/oauth/oauth_clients.h"
-#include "services/oauth/oauth_token_store.h"
 #include "services/oauth/providers.h"
 #include "services/oauth/token_endpoint.h"
+#include "services/oauth/token_filter.h"
 
 namespace latchkey {
 
