@@ -235,7 +235,8 @@ Result<HttpResponse> App::Invoke(const Route& route, HttpRequest& request, bool*
   if (route.doc.conditional) return RunConditional(route, ctx);
   if (CreatesResource(route.method, route.doc)) {
     std::string account = ctx.principal ? ctx.principal->account_id : "";
-    return RunIdempotent(idempotency_, services_.logger, account, request,
+    std::string caller = ctx.principal ? ctx.principal->key_id : "admin";
+    return RunIdempotent(idempotency_, services_.logger, account, caller, request,
                          [&] { return route.handler(ctx); });
   }
   return route.handler(ctx);

@@ -51,6 +51,18 @@ std::string ETagOf(const std::string& json_body) {
   return "\"" + Sha256Hex(canonical).substr(0, 32) + "\"";
 }
 
+bool WellFormedIfMatch(const std::string& if_match) {
+  std::vector<std::string_view> tags = SplitList(if_match);
+  if (tags.empty()) return false;
+  for (std::string_view tag : tags) {
+    if (tag == "*") continue;
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag.size() < 2 || tag.front() != '"' || tag.back() != '"') return false;
+    if (tag.substr(1, tag.size() - 2).find('"') != std::string_view::npos) return false;
+  }
+  return true;
+}
+
 bool IfMatchAccepts(const std::string& if_match, const std::string& etag) {
   for (std::string_view part : SplitList(if_match)) {
     std::string_view tag = part;
@@ -70,6 +82,11 @@ Result<HttpResponse> ConditionalWrites::Run(const std::string& lock_key, const H
     Result<HttpResponse> result = is_read ? read() : write();
     if (IsSuccess(result)) AddETag(request, *result);
     return result;
+  }
+  if (!WellFormedIfMatch(*if_match)) {
+    return InvalidArgument(
+        "If-Match must be \"*\" or one or more ETags in double quotes, exactly as an ETag "
+        "header answered them");
   }
   std::timed_mutex& stripe = stripes_[std::hash<std::string>{}(lock_key) % kStripes];
   std::unique_lock<std::timed_mutex> lock(stripe, kLockWait);

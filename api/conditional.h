@@ -29,6 +29,10 @@ namespace latchkey {
 // The ETag (a quoted string) of a JSON resource body.
 std::string ETagOf(const std::string& json_body);
 
+// True when an If-Match value is "*" or a comma-separated list of quoted
+// entity tags (each possibly W/).
+bool WellFormedIfMatch(const std::string& if_match);
+
 // True when an If-Match header value names `etag` (or is "*").
 bool IfMatchAccepts(const std::string& if_match, const std::string& etag);
 

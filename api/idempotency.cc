@@ -10,11 +10,13 @@ namespace {
 
 constexpr size_t kMaxKeyLength = 255;
 
-// 1-255 printable ASCII characters (Stripe allows 255; UUIDs are typical).
+// 1-255 printable ASCII characters but a comma (Stripe allows 255; UUIDs
+// are typical). A comma is refused because two Idempotency-Key headers
+// reach us joined by one.
 bool ValidKey(const std::string& key) {
   if (key.empty() || key.size() > kMaxKeyLength) return false;
   for (char c : key) {
-    if (c < 0x20 || c > 0x7e) return false;
+    if (c < 0x20 || c > 0x7e || c == ',') return false;
   }
   return true;
 }
@@ -51,14 +53,17 @@ HttpResponse Replay(int status, const std::string& stored) {
 }  // namespace
 
 Result<HttpResponse> RunIdempotent(IdempotencyKeys& keys, Logger& logger,
-                                   const std::string& account_id, const HttpRequest& request,
+                                   const std::string& account_id, const std::string& caller_id,
+                                   const HttpRequest& request,
                                    const std::function<Result<HttpResponse>()>& create) {
   auto key = request.Header("Idempotency-Key");
   if (!key) return create();
   if (!ValidKey(*key)) {
-    return InvalidArgument("Idempotency-Key must be 1 to 255 printable ASCII characters");
+    return InvalidArgument(
+        "Idempotency-Key must be one header of 1 to 255 printable ASCII characters, no comma "
+        "(a UUID is typical)");
   }
-  std::string key_hash = Sha256Hex(*key);
+  std::string key_hash = Sha256Hex(caller_id + "\n" + *key);
   std::string request_hash = RequestHash(*key, request);
   ASSIGN_OR_RETURN(IdempotencyDecision decision, keys.Begin(account_id, key_hash, request_hash));
   switch (decision.kind) {

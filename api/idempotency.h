@@ -19,10 +19,13 @@ namespace latchkey {
 // The fields a create shows once (secrets): never stored, never replayed.
 inline constexpr const char* kShownOnceFields[] = {"apiKey", "privateKey", "secret"};
 
-// Runs `create` under the request's Idempotency-Key for `account_id` ("" for
-// the operator), or simply runs it when the request has none.
+// Runs `create` under the request's Idempotency-Key, or simply runs it when
+// the request has none. Keys belong to the caller: `account_id` ("" for the
+// operator) and the API key `caller_id` that sent it, so that a key with
+// fewer rights can never be answered what another key was allowed to do.
 Result<HttpResponse> RunIdempotent(IdempotencyKeys& keys, Logger& logger,
-                                   const std::string& account_id, const HttpRequest& request,
+                                   const std::string& account_id, const std::string& caller_id,
+                                   const HttpRequest& request,
                                    const std::function<Result<HttpResponse>()>& create);
 
 }  // namespace latchkey

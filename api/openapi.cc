@@ -78,7 +78,7 @@ json SuccessResponse(const Route& route, const json& schema, const json& compone
 }
 
 // The error responses `route` can answer, as refs to components.responses.
-json ErrorResponses(const Route& route) {
+json ErrorResponses(const Route& route, bool list) {
   json out = json::object();
   auto add = [&](const char* status, const char* name) {
     out[status] = Ref(std::string("#/components/responses/") + name);
@@ -86,7 +86,7 @@ json ErrorResponses(const Route& route) {
   if (route.doc.tag == "dev") return out;  // a stand-in provider's own dialect
   bool creates = CreatesResource(route.method, route.doc);
   bool path_params = route.pattern.find('{') != std::string::npos;
-  if (HasBody(route.method) || !route.doc.query_params.empty() || path_params || creates) {
+  if (HasBody(route.method) || !route.doc.query_params.empty() || path_params || creates || list) {
     add("400", "BadRequest");
   }
   if (route.auth != AuthKind::kPublic) add("401", "Unauthorized");
@@ -126,7 +126,7 @@ json Operation(const Route& route, const json& components) {
         {"content",
          {{"application/json", {{"schema", schema}, {"example", ExampleOf(schema, components)}}}}}};
   }
-  json responses = ErrorResponses(route);
+  json responses = ErrorResponses(route, IsList(success_schema));
   responses[std::to_string(route.doc.success_status)] =
       SuccessResponse(route, success_schema, components);
   op["responses"] = responses;

@@ -185,6 +185,9 @@ json Error(const char* code, int status, const char* message) {
 json Responses() {
   json precondition = Error("PRECONDITION_FAILED", 412, "the resource changed since that ETag");
   precondition["currentEtag"] = "\"3q2-7b1f\"";
+  json precondition_failed = ErrorResponse(
+      "If-Match no longer matches (PRECONDITION_FAILED, with currentEtag)", precondition);
+  precondition_failed["headers"]["ETag"] = {{"$ref", "#/components/headers/ETag"}};
   return {
       {"BadRequest", ErrorResponse("Malformed body, query, path or header",
                                    Error("BAD_REQUEST", 400, "name is required"))},
@@ -199,12 +202,11 @@ json Responses() {
        ErrorResponse("CONFLICT (it exists), or IDEMPOTENCY_KEY_IN_USE (the first request with"
                      " this Idempotency-Key is still running)",
                      Error("IDEMPOTENCY_KEY_IN_USE", 409,
-                           "a request with this Idempotency-Key is in progress"))},
+                           "a request with this Idempotency-Key is in progress"),
+                     true)},
       {"NeedsReauth", ErrorResponse("NEEDS_REAUTH: the user must authorize again",
                                     Error("NEEDS_REAUTH", 409, "the grant was revoked"))},
-      {"PreconditionFailed",
-       ErrorResponse("If-Match no longer matches (PRECONDITION_FAILED, with currentEtag)",
-                     precondition)},
+      {"PreconditionFailed", precondition_failed},
       {"PayloadTooLarge",
        ErrorResponse("The body is too large",
                      Error("PAYLOAD_TOO_LARGE", 413, "request body exceeds 1048576 bytes"))},

@@ -31,17 +31,20 @@ struct PageKey {
 };
 
 struct PageRequest {
+  std::string list;  // the list's route pattern: a cursor is only good for it
   int limit = kDefaultPageLimit;
   std::optional<PageKey> after;  // the last key of the previous page
 };
 
-// The `limit` and `cursor` query parameters; 400 naming the parameter.
+// The `limit` and `cursor` query parameters of the list `request.route`;
+// 400 naming the parameter (a cursor of another list is one).
 Result<PageRequest> ParsePageRequest(const HttpRequest& request);
 
-// The opaque cursor text of `key`, and back (nullopt when `text` is not a
-// cursor this server made).
-std::string EncodeCursor(const PageKey& key);
-std::optional<PageKey> DecodeCursor(const std::string& text);
+// The opaque cursor text of `key` in `list`, and back (nullopt when `text`
+// is not a cursor of `list`). A cursor is a position, not a credential: it
+// reads nothing the caller could not read from the first page on.
+std::string EncodeCursor(const std::string& list, const PageKey& key);
+std::optional<PageKey> DecodeCursor(const std::string& list, const std::string& text);
 
 // True when `a` sorts before `b`: newest first, ties by id descending.
 bool NewerFirst(const PageKey& a, const PageKey& b);
@@ -49,7 +52,8 @@ bool NewerFirst(const PageKey& a, const PageKey& b);
 bool ByIdAscending(const PageKey& a, const PageKey& b);
 
 // The list body: {"data": data, "nextCursor": cursor of `last` or null}.
-nlohmann::json ListBody(nlohmann::json data, const std::optional<PageKey>& last);
+nlohmann::json ListBody(const PageRequest& page, nlohmann::json data,
+                        const std::optional<PageKey>& last);
 
 // One page of `items`, which need not be sorted: sorts them with `before`
 // (NewerFirst or ByIdAscending) on `key_of(item)`, keeps those after the

@@ -28,7 +28,10 @@ Result<std::optional<TimePoint>> QueryTime(const HttpRequest& request, const std
   auto text = request.Query(name);
   if (!text) return std::optional<TimePoint>();
   auto t = ParseIso8601(*text);
-  if (!t) return InvalidArgument("query parameter " + name + " must be an ISO 8601 timestamp");
+  if (!t) {
+    return InvalidArgument("query parameter " + name +
+                           " must be an ISO 8601 UTC time like 2030-01-01T00:00:00Z");
+  }
   return std::optional<TimePoint>(*t);
 }
 

@@ -28,7 +28,7 @@ Result<HttpResponse> ListAccounts(const AdminRouteDeps& d, RequestContext& ctx) 
   for (const auto& a : Paginate(std::move(accounts), page, key, NewerFirst, &next)) {
     list.push_back(ToJson(a));
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> DeleteAccount(const AdminRouteDeps& d, RequestContext& ctx) {

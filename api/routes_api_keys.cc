@@ -63,7 +63,7 @@ Result<HttpResponse> ListApiKeys(const ApiKeyRouteDeps& d, RequestContext& ctx) 
   for (const auto& k : Paginate(std::move(keys), page, key, NewerFirst, &next)) {
     list.push_back(ToJson(k));
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 // Any key may read its own metadata (what `latchkey status` shows).

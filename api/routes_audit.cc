@@ -28,7 +28,7 @@ Result<HttpResponse> ListEvents(const AuditRouteDeps& d, const HttpRequest& requ
   for (const auto& e : result.events) events.push_back(ToJson(e));
   std::optional<PageKey> next;
   if (result.next_cursor) next = PageKey{*result.next_cursor, ""};
-  return JsonResponse(200, ListBody(std::move(events), next));
+  return JsonResponse(200, ListBody(page, std::move(events), next));
 }
 
 Result<HttpResponse> VerifyChain(const AuditRouteDeps& d, const std::string& chain) {

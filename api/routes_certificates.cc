@@ -123,7 +123,7 @@ Result<HttpResponse> ListCertificates(const CertificateRouteDeps& d, RequestCont
   for (const auto& c : Paginate(std::move(certs), page, key, NewerFirst, &next)) {
     list.push_back(WithHealth(c, now));
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> ActiveCertificate(const CertificateRouteDeps& d, RequestContext& ctx) {

@@ -281,7 +281,7 @@ Result<HttpResponse> ListSecrets(const CredentialRouteDeps& d, RequestContext& c
     out.back()["health"] = HealthOf(health, info.name);
     out.back()["healthCheck"] = HealthCheckJson(checks, info.name);
   }
-  return JsonResponse(200, ListBody(std::move(out), next));
+  return JsonResponse(200, ListBody(page, std::move(out), next));
 }
 
 Result<HttpResponse> GetSecret(const CredentialRouteDeps& d, RequestContext& ctx) {

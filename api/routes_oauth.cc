@@ -76,7 +76,7 @@ Result<HttpResponse> ListProviders(const OAuthRouteDeps& d, RequestContext& ctx)
   for (const auto& c : Paginate(std::move(list), page, key, ByIdAscending, &next)) {
     data.push_back(ProviderJson(c));
   }
-  return JsonResponse(200, ListBody(std::move(data), next));
+  return JsonResponse(200, ListBody(page, std::move(data), next));
 }
 
 Result<HttpResponse> PutRedirectUris(const OAuthRouteDeps& d, RequestContext& ctx) {
@@ -185,7 +185,7 @@ Result<HttpResponse> ListOAuthTokens(const OAuthRouteDeps& d, RequestContext& ct
   }
   json data = json::array();
   for (const auto& t : list) data.push_back(TokenJson(d, health, t));
-  return JsonResponse(200, ListBody(std::move(data), next));
+  return JsonResponse(200, ListBody(page, std::move(data), next));
 }
 
 Result<HttpResponse> GetOAuthToken(const OAuthRouteDeps& d, RequestContext& ctx) {

@@ -71,7 +71,7 @@ Result<HttpResponse> GetUsage(const UsageRouteDeps& d, RequestContext& ctx) {
   }
   nlohmann::json list = nlohmann::json::array();
   for (const auto& r : rows) list.push_back(ToJson(r));
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> ListLimits(const UsageRouteDeps& d, RequestContext& ctx) {
@@ -86,7 +86,7 @@ Result<HttpResponse> ListLimits(const UsageRouteDeps& d, RequestContext& ctx) {
   for (const auto& l : Paginate(std::move(limits), page, key, ByIdAscending, &next)) {
     list.push_back(ToJson(l));
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> PutLimit(const UsageRouteDeps& d, RequestContext& ctx) {

@@ -94,7 +94,7 @@ Result<HttpResponse> ListWebhooks(const WebhookRouteDeps& d, RequestContext& ctx
   for (const auto& e : Paginate(std::move(endpoints), page, key, NewerFirst, &next)) {
     list.push_back(ToJson(e));
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> GetWebhook(const WebhookRouteDeps& d, RequestContext& ctx) {
@@ -154,7 +154,7 @@ Result<HttpResponse> ListDeliveries(const WebhookRouteDeps& d, RequestContext& c
   }
   nlohmann::json list = nlohmann::json::array();
   for (const auto& delivery : deliveries) list.push_back(ToJson(delivery));
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 Result<HttpResponse> RetryDelivery(const WebhookRouteDeps& d, RequestContext& ctx) {
@@ -172,7 +172,7 @@ Result<HttpResponse> ListEventTypes(const WebhookRouteDeps&, RequestContext& ctx
   for (const EventType& t : Paginate(std::move(types), page, key, ByIdAscending, &next)) {
     list.push_back({{"name", t.name}, {"description", t.description}});
   }
-  return JsonResponse(200, ListBody(std::move(list), next));
+  return JsonResponse(200, ListBody(page, std::move(list), next));
 }
 
 constexpr const char* kWrite = scopes::kWebhooksWrite;

@@ -35,7 +35,7 @@ Result<IdempotencyDecision> DecideExisting(SqlExecutor& tx, const IdempotencyRow
   }
   if (!expired && existing.locked_until > now) {
     IdempotencyDecision d = Decide(Kind::kInProgress);
-    d.retry_after = existing.locked_until - now;
+    d.retry_after = 1;  // most creates take well under a second
     return d;
   }
   ASSIGN_OR_RETURN(bool taken, IdempotencyStore::TakeOver(tx, row, existing.lease));

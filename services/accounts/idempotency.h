@@ -33,7 +33,7 @@ struct IdempotencyDecision {
   std::string lease;        // kRun: pass to Complete or Release
   int status = 0;           // kReplay: the first response's status
   std::string response;     // kReplay: its stored body
-  int64_t retry_after = 0;  // kInProgress: seconds until the lease ends
+  int64_t retry_after = 0;  // kInProgress: seconds to wait before asking again
 };
 
 class IdempotencyKeys {

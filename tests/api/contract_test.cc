@@ -24,14 +24,14 @@ HttpRequest Query(std::vector<std::pair<std::string, std::string>> query) {
 
 std::vector<std::string> AllPages(const std::vector<Item>& items, int limit) {
   std::vector<std::string> seen;
-  PageRequest request{limit, std::nullopt};
+  PageRequest request{"/items", limit, std::nullopt};
   for (int guard = 0; guard < 100; ++guard) {
     std::optional<PageKey> next;
     for (const Item& item : Paginate(items, request, KeyOf, NewerFirst, &next)) {
       seen.push_back(item.id);
     }
     if (!next) break;
-    request.after = DecodeCursor(EncodeCursor(*next));
+    request.after = DecodeCursor("/items", EncodeCursor("/items", *next));
   }
   return seen;
 }
@@ -46,13 +46,13 @@ BOOST_AUTO_TEST_CASE(pages_cover_every_item_once_newest_first_ties_by_id) {
 
 BOOST_AUTO_TEST_CASE(an_insert_between_pages_neither_repeats_nor_skips_an_item) {
   std::vector<Item> items = {{10, "a"}, {20, "b"}, {30, "c"}};
-  PageRequest first{2, std::nullopt};
+  PageRequest first{"/items", 2, std::nullopt};
   std::optional<PageKey> next;
   auto page1 = Paginate(items, first, KeyOf, NewerFirst, &next);
   BOOST_REQUIRE(next);
   items.push_back({40, "new"});    // newer: before the cursor
   items.erase(items.begin() + 2);  // "c", already sent, deleted
-  auto page2 = Paginate(items, PageRequest{2, next}, KeyOf, NewerFirst, &next);
+  auto page2 = Paginate(items, PageRequest{"/items", 2, next}, KeyOf, NewerFirst, &next);
   BOOST_REQUIRE(page1.size() == 2u);
   BOOST_TEST(page1[0].id == "c");
   BOOST_TEST(page1[1].id == "b");
@@ -64,11 +64,11 @@ BOOST_AUTO_TEST_CASE(an_insert_between_pages_neither_repeats_nor_skips_an_item) 
 BOOST_AUTO_TEST_CASE(name_ordered_lists_page_by_id_ascending) {
   std::vector<Item> items = {{0, "slack"}, {0, "github"}, {0, "notion"}};
   std::optional<PageKey> next;
-  auto page = Paginate(items, PageRequest{2, std::nullopt}, KeyOf, ByIdAscending, &next);
+  auto page = Paginate(items, PageRequest{"/items", 2, std::nullopt}, KeyOf, ByIdAscending, &next);
   BOOST_REQUIRE(page.size() == 2u);
   BOOST_TEST(page[0].id == "github");
   BOOST_TEST(page[1].id == "notion");
-  page = Paginate(items, PageRequest{2, next}, KeyOf, ByIdAscending, &next);
+  page = Paginate(items, PageRequest{"/items", 2, next}, KeyOf, ByIdAscending, &next);
   BOOST_REQUIRE(page.size() == 1u);
   BOOST_TEST(page[0].id == "slack");
 }
@@ -89,16 +89,26 @@ BOOST_AUTO_TEST_CASE(limit_and_cursor_are_checked) {
     BOOST_TEST(!r.ok(), bad);
     BOOST_TEST(r.status().message().find("cursor") != std::string::npos);
   }
-  auto key = DecodeCursor(EncodeCursor({-5, "id.with.dots"}));
+  auto key = DecodeCursor("/a", EncodeCursor("/a", {-5, "id.with.dots"}));
   BOOST_REQUIRE(key);
   BOOST_TEST(key->time == -5);
   BOOST_TEST(key->id == "id.with.dots");
+  // One list's cursor is refused by another.
+  BOOST_TEST(!DecodeCursor("/b", EncodeCursor("/a", {1, "x"})));
+  HttpRequest other = Query({{"cursor", EncodeCursor("/secrets", {1, "x"})}});
+  other.route = "/api-keys";
+  auto refused = ParsePageRequest(other);
+  BOOST_TEST(!refused.ok());
+  BOOST_TEST(refused.status().message().find("/api-keys") != std::string::npos);
+  other.route = "/secrets";
+  BOOST_TEST(ParsePageRequest(other).ok());
 }
 
 BOOST_AUTO_TEST_CASE(list_body_has_data_and_a_null_or_string_cursor) {
-  auto last = nlohmann::json(ListBody(nlohmann::json::array({1}), std::nullopt));
+  PageRequest page{"/items", 50, std::nullopt};
+  auto last = nlohmann::json(ListBody(page, nlohmann::json::array({1}), std::nullopt));
   BOOST_TEST(last.dump() == R"({"data":[1],"nextCursor":null})");
-  auto more = ListBody(nlohmann::json::array(), PageKey{1, "x"});
+  auto more = ListBody(page, nlohmann::json::array(), PageKey{1, "x"});
   BOOST_TEST(more["nextCursor"].is_string());
 }
 
@@ -121,6 +131,11 @@ BOOST_AUTO_TEST_CASE(if_match_takes_lists_weak_tags_and_star) {
   BOOST_TEST(!IfMatchAccepts("\"abd\"", etag));
   BOOST_TEST(!IfMatchAccepts("abc", etag));
   BOOST_TEST(!IfMatchAccepts("", etag));
+  BOOST_TEST(WellFormedIfMatch("\"a\", W/\"b\""));
+  BOOST_TEST(WellFormedIfMatch("*"));
+  for (const char* bad : {"", ",,,", "abc", "\"abc", "W/abc", "\"a\"b\""}) {
+    BOOST_TEST(!WellFormedIfMatch(bad), bad);
+  }
 }
 
 }  // namespace

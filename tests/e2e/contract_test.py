@@ -118,6 +118,16 @@ class ContractTest(unittest.TestCase):
             self.assertEqual(status, 400, path)
             self.assertIn("cursor", err["error"])
 
+    def test_a_cursor_is_good_only_for_the_list_it_came_from(self):
+        for i in range(3):
+            self.new_key("cursor-%d" % i)
+        cursor = self.call("GET", "/api-keys?limit=1", self.key)["nextCursor"]
+        self.assertIsNotNone(cursor)
+        for path in ["/secrets", "/webhooks", "/audit-events", "/usage"]:
+            status, err, _ = self.server.request("GET", path + "?cursor=" + cursor, self.key)
+            self.assertEqual(status, 400, path)
+            self.assertIn("a nextCursor that %s answered" % path, err["error"])
+
     def test_pages_cover_a_list_once_newest_first_and_default_to_fifty(self):
         _, key = self.new_account("contract-paging")
         made = [self.new_key("page-%d" % i, key)["id"] for i in range(54)]
@@ -217,6 +227,21 @@ class ContractTest(unittest.TestCase):
                             {"Idempotency-Key": key})
         self.assertIn("apiKey", created)
 
+    def test_a_replay_is_only_for_the_api_key_that_sent_the_first_request(self):
+        # A key that may not grant "proxy" must not be answered the create
+        # a stronger key made with the same Idempotency-Key.
+        weak = self.call("POST", "/api-keys", self.key,
+                         {"name": "weak", "scopes": ["api-keys:write"]}, 201)["apiKey"]
+        ikey = str(uuid.uuid4())
+        body = {"name": "idem-strong", "scopes": ["proxy"]}
+        first = self.call("POST", "/api-keys", self.key, body, 201, {"Idempotency-Key": ikey})
+        status, err, _ = self.server.request("POST", "/api-keys", weak, body,
+                                             {"Idempotency-Key": ikey})
+        self.assertEqual(status, 403, err)
+        self.assertIn("proxy", err["error"])
+        self.assertEqual(self.call("POST", "/api-keys", self.key, body, 201,
+                                   {"Idempotency-Key": ikey})["id"], first["id"])
+
     def test_keys_are_per_account(self):
         key = str(uuid.uuid4())
         a = self.call("POST", "/api-keys", self.key, {"name": "idem-acct", "scopes": ["audit:read"]},
@@ -229,7 +254,7 @@ class ContractTest(unittest.TestCase):
 
     def test_a_malformed_key_is_400_and_creates_nothing(self):
         before = self.key_ids()
-        for bad in ["x" * 256, "tab\there", ""]:
+        for bad in ["x" * 256, "tab\there", "", "two,keys"]:
             status, err, _ = self.server.request("POST", "/api-keys", self.key,
                                                  {"name": "idem-bad", "scopes": ["audit:read"]},
                                                  {"Idempotency-Key": bad})
@@ -371,6 +396,17 @@ class ContractTest(unittest.TestCase):
         self.call("PUT", "/certificates/rotation-policy", key,
                   {"rotationPeriod": 86400 * 31, "overlap": 3600, "algorithm": "ES256"},
                   headers={"If-Match": before})
+
+    def test_a_malformed_if_match_is_400_not_412(self):
+        self.call("POST", "/secrets", self.key, {"name": "etag-malformed", "type": "API_KEY",
+                                                 "value": "v1", "allowedHosts": ["x.test"]}, 201)
+        etag, before = self.etag_of("/secrets/etag-malformed")
+        for bad in [etag.strip('"'), ",,,", "W/abc"]:
+            status, err, _ = self.server.request("PUT", "/secrets/etag-malformed", self.key, {
+                "type": "API_KEY", "value": "v2", "allowedHosts": ["x.test"]}, {"If-Match": bad})
+            self.assertEqual(status, 400, bad)
+            self.assertIn("double quotes", err["error"])
+        self.assertEqual(self.etag_of("/secrets/etag-malformed"), (etag, before))
 
     def test_if_match_on_a_resource_that_does_not_exist_is_412(self):
         status, err, _ = self.server.request("PUT", "/secrets/never-made", self.key, {

@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(a_running_request_holds_the_key_until_its_lease_ends) {
   auto busy = keys.Begin("acct_a", "k1", "r1");
   BOOST_REQUIRE(busy.ok());
   BOOST_TEST((busy->kind == Kind::kInProgress));
-  BOOST_TEST(busy->retry_after == IdempotencyKeys::kLease.count());
+  BOOST_TEST(busy->retry_after == 1);
   // Its server died: after the lease a retry runs the request again.
   clock.Advance(IdempotencyKeys::kLease);
   BOOST_TEST((Begin("acct_a", "k1", "r1") == Kind::kRun));
