@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "api/responses.h"
-#include "common/crypto.h"
 
 namespace latchkey {
 namespace {
@@ -21,16 +20,14 @@ bool ValidKey(const std::string& key) {
   return true;
 }
 
-// The same request: method, path and the body's JSON value (so that key
-// order and spacing do not matter); the raw body when it is not JSON. An
-// HMAC under the Idempotency-Key itself (never stored), so that a body's
-// secret value cannot be guessed offline from a copy of the database.
-std::string RequestHash(const std::string& key, const HttpRequest& request) {
+// What makes two requests the same request: method, path and the body's
+// JSON value (so that key order and spacing do not matter); the raw body
+// when it is not JSON.
+std::string RequestText(const HttpRequest& request) {
   std::string body = request.body;
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (!parsed.is_discarded()) body = parsed.dump();
-  Bytes mac = HmacSha256(key, request.method + " " + request.path + "\n" + body);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+  return request.method + " " + request.path + "\n" + body;
 }
 
 // What is stored to replay: the body without what is shown once.
@@ -63,8 +60,8 @@ Result<HttpResponse> RunIdempotent(IdempotencyKeys& keys, Logger& logger,
         "Idempotency-Key must be one header of 1 to 255 printable ASCII characters, no comma "
         "(a UUID is typical)");
   }
-  std::string key_hash = Sha256Hex(caller_id + "\n" + *key);
-  std::string request_hash = RequestHash(*key, request);
+  std::string key_hash = IdempotencyKeys::KeyHash(caller_id, *key);
+  std::string request_hash = IdempotencyKeys::RequestHash(*key, RequestText(request));
   ASSIGN_OR_RETURN(IdempotencyDecision decision, keys.Begin(account_id, key_hash, request_hash));
   switch (decision.kind) {
     case IdempotencyDecision::Kind::kReplay:

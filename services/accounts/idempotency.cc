@@ -1,5 +1,6 @@
 #include "services/accounts/idempotency.h"
 
+#include "common/crypto.h"
 #include "common/ids.h"
 #include "services/accounts/idempotency_store.h"
 
@@ -53,6 +54,15 @@ const std::vector<Migration>& IdempotencyKeys::Migrations() {
 
 const std::vector<std::string>& IdempotencyKeys::OwnedTables() {
   return IdempotencyStore::OwnedTables();
+}
+
+std::string IdempotencyKeys::KeyHash(const std::string& caller_id, const std::string& key) {
+  return Sha256Hex(caller_id + "\n" + key);
+}
+
+std::string IdempotencyKeys::RequestHash(const std::string& key, const std::string& request_text) {
+  Bytes mac = HmacSha256(key, request_text);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 Result<IdempotencyDecision> IdempotencyKeys::Begin(const std::string& account_id,

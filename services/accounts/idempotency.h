@@ -46,6 +46,14 @@ class IdempotencyKeys {
 
   IdempotencyKeys(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
+  // The digest that names an Idempotency-Key `key` sent by the API key
+  // `caller_id` (the key itself is never stored).
+  static std::string KeyHash(const std::string& caller_id, const std::string& key);
+  // The digest of what makes a request the same request: an HMAC under the
+  // Idempotency-Key, so that a secret in a body cannot be guessed offline
+  // from a copy of the database.
+  static std::string RequestHash(const std::string& key, const std::string& request_text);
+
   // `key_hash` and `request_hash` are digests made by the caller: of the
   // key, and of everything that makes two requests the same request.
   Result<IdempotencyDecision> Begin(const std::string& account_id, const std::string& key_hash,
